@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Configures (the first time) and builds CMake presets: release (default),
+# asan, debug. Binaries land in build/<preset>/, e.g.
+# build/release/src/app/emporium.
+#
+#   scripts/build.sh                 # release
+#   scripts/build.sh release asan
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+presets=("$@")
+((${#presets[@]})) || presets=(release)
+
+# CMakeLists.txt uses ccache when it is installed; keep its cache across
+# builds and checkouts.
+export CCACHE_DIR="${CCACHE_DIR:-${HOME:-/root}/.cache/ccache}"
+mkdir -p "$CCACHE_DIR"
+
+for preset in "${presets[@]}"; do
+  start=$SECONDS
+  # Configure only once: later builds re-run CMake by themselves when a
+  # CMakeLists.txt changes.
+  if [[ ! -f "build/$preset/build.ninja" ]]; then
+    cmake --preset "$preset"
+  fi
+  cmake --build --preset "$preset" -j"$(nproc)"
+  echo "build.sh: $preset built in $((SECONDS - start))s"
+done

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The one command to try Emporium: installs what is missing, builds the
+# release binary, and serves the shop (default http://127.0.0.1:8080).
+# Arguments go to `emporium serve`, e.g.  scripts/run.sh --listen 127.0.0.1:9000
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+bash scripts/install-deps.sh
+bash scripts/build.sh release
+
+# Only to print the right URL: --listen / EMPORIUM_LISTEN, as serve reads them.
+listen="${EMPORIUM_LISTEN:-127.0.0.1:8080}"
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do
+  case "${args[i]}" in
+    --listen=*) listen="${args[i]#--listen=}" ;;
+    --listen) ((i + 1 < ${#args[@]})) && listen="${args[i + 1]}" ;;
+  esac
+done
+# A wildcard address is not something to type into a browser.
+case "$listen" in
+  0.0.0.0:*) listen="127.0.0.1:${listen#*:}" ;;
+  "[::]:"*) listen="[::1]:${listen##*:}" ;;
+esac
+echo "Emporium: http://$listen (Ctrl-C stops it)"
+
+exec build/release/src/app/emporium serve "$@"

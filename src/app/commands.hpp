@@ -1,0 +1,24 @@
+#pragma once
+// The emporium subcommands. Each returns the process exit code.
+
+#include <string>
+
+#include "core/config/config.hpp"
+
+namespace emporium::app {
+
+/// Runs the shop until SIGTERM/SIGINT, then drains and returns 0.
+int runServe(const config::Config& config);
+
+/// Applies pending migrations of every service and exits.
+int runMigrate(const config::Config& config);
+
+struct UserCreateArgs {
+  std::string email;
+  std::string password;
+  std::string name;
+  bool admin = false;
+};
+int runUserCreate(const config::Config& config, const UserCreateArgs& args);
+
+}  // namespace emporium::app

@@ -1,0 +1,114 @@
+// emporium: one binary for the whole shop. See `emporium --help`.
+
+#include <CLI/CLI.hpp>
+#include <curl/curl.h>
+#include <sodium.h>
+
+#include <cstdio>
+#include <map>
+
+#include "app/commands.hpp"
+#include "core/config/config.hpp"
+
+namespace {
+
+using emporium::config::Config;
+
+// Flags shared by every command that touches data; values land in `flags`
+// under the config key they set, so config::load applies one precedence rule.
+void addDataFlags(CLI::App& cmd, std::map<std::string, std::string>& flags,
+                  std::optional<std::string>& config_file) {
+  cmd.add_option_function<std::string>(
+         "--data-dir", [&flags](const std::string& v) { flags["data_dir"] = v; },
+         "Directory for SQLite files, mail and media (default ./data; EMPORIUM_DATA_DIR)")
+      ->type_name("DIR");
+  cmd.add_option_function<std::string>(
+         "--config", [&config_file](const std::string& v) { config_file = v; },
+         "TOML configuration file (EMPORIUM_CONFIG); see deploy/emporium.example.toml")
+      ->type_name("FILE");
+  cmd.add_option_function<std::string>(
+         "--log-level", [&flags](const std::string& v) { flags["log.level"] = v; },
+         "debug, info, warn or error (default info; EMPORIUM_LOG_LEVEL)")
+      ->type_name("LEVEL");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (sodium_init() < 0) {
+    std::fprintf(stderr, "emporium: error: libsodium failed to initialise\n");
+    return 1;
+  }
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+
+  CLI::App cli{
+      "Emporium: an e-commerce platform (catalog, carts, checkout, orders, payments).\n"
+      "Every option can also be set with an EMPORIUM_* environment variable or a TOML file;\n"
+      "EMPORIUM_POSTGRES_URL, EMPORIUM_REDIS_URL, EMPORIUM_AMQP_URL and EMPORIUM_SMTP_URL\n"
+      "switch from the embedded defaults (SQLite, in-process cache and queue, .eml files)\n"
+      "to real servers.",
+      "emporium"};
+  cli.require_subcommand(1);
+  cli.set_version_flag("--version", "emporium 0.1.0");
+
+  std::map<std::string, std::string> flags;
+  std::optional<std::string> config_file;
+
+  auto* serve = cli.add_subcommand(
+      "serve", "Run the shop: HTTP API, every service and the workers (target 'all').");
+  serve
+      ->add_option_function<std::string>(
+          "--listen", [&flags](const std::string& v) { flags["listen"] = v; },
+          "Address to listen on (default 127.0.0.1:8080; EMPORIUM_LISTEN)")
+      ->type_name("HOST:PORT");
+  serve
+      ->add_option_function<std::string>(
+          "--target", [&flags](const std::string& v) { flags["target"] = v; },
+          "What this process runs (default all; EMPORIUM_TARGET)")
+      ->type_name("T");
+  addDataFlags(*serve, flags, config_file);
+
+  auto* migrate = cli.add_subcommand(
+      "migrate", "Apply pending database migrations of every service, then exit.");
+  addDataFlags(*migrate, flags, config_file);
+
+  auto* user = cli.add_subcommand("user", "Manage user accounts.");
+  user->require_subcommand(1);
+  auto* user_create = user->add_subcommand("create", "Create a user (an admin with --admin).");
+  emporium::app::UserCreateArgs create_args;
+  user_create->add_option("--email", create_args.email, "Email address (EMPORIUM_EMAIL)")
+      ->required()
+      ->envname("EMPORIUM_EMAIL");
+  user_create
+      ->add_option("--password", create_args.password,
+                   "Password, at least 8 characters (EMPORIUM_PASSWORD)")
+      ->required()
+      ->envname("EMPORIUM_PASSWORD");
+  user_create->add_option("--name", create_args.name, "Display name (default: the email's local part)");
+  user_create->add_flag("--admin", create_args.admin, "Give the user the admin role");
+  addDataFlags(*user_create, flags, config_file);
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return cli.exit(e);
+  }
+
+  Config config;
+  try {
+    config = emporium::config::load({flags, emporium::config::processEnv, config_file});
+  } catch (const emporium::config::ConfigError& e) {
+    std::fprintf(stderr, "emporium: error: %s\n", e.what());
+    return 2;
+  }
+
+  try {
+    if (serve->parsed()) return emporium::app::runServe(config);
+    if (migrate->parsed()) return emporium::app::runMigrate(config);
+    if (user_create->parsed()) return emporium::app::runUserCreate(config, create_args);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "emporium: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,114 @@
+#include <pthread.h>
+#include <signal.h>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+
+#include "app/commands.hpp"
+#include "app/ops_routes.hpp"
+#include "app/services.hpp"
+#include "core/deps/probes.hpp"
+#include "core/http/dispatch.hpp"
+#include "core/net/server.hpp"
+
+namespace emporium::app {
+namespace {
+
+constexpr std::chrono::milliseconds kProbeTimeout{1000};
+
+// Lower layers' exceptions that mean "try again later", not "bug".
+std::optional<http::ApiError> translateError(const std::exception& e) {
+  if (const auto* sql_error = dynamic_cast<const sql::Error*>(&e)) {
+    if (sql_error->kind() == sql::ErrorKind::kConnection || sql_error->kind() == sql::ErrorKind::kBusy) {
+      http::ApiError api(503, "service-unavailable", "Service Unavailable",
+                         "a database is unavailable or overloaded; retry shortly");
+      api.headers().emplace_back("Retry-After", "1");
+      return api;
+    }
+  }
+  return std::nullopt;
+}
+
+std::vector<ReadinessCheck> readinessChecks(const config::Config& config, const Databases& dbs) {
+  std::vector<ReadinessCheck> checks;
+  for (const auto& [name, db] : dbs) {
+    sql::Database* database = db.get();
+    checks.push_back({"database:" + name, [database] { database->ping(); }});
+  }
+  if (config.redis_url) {
+    checks.push_back({"redis", [url = *config.redis_url] { deps::probeRedis(url, kProbeTimeout); }});
+  }
+  if (config.amqp_url) {
+    checks.push_back({"amqp", [url = *config.amqp_url] { deps::probeAmqp(url, kProbeTimeout); }});
+  }
+  if (config.smtp_url) {
+    checks.push_back({"smtp", [url = *config.smtp_url] { deps::probeSmtp(url, kProbeTimeout); }});
+  }
+  return checks;
+}
+
+void renderPoolMetrics(std::string& out, const Databases& dbs) {
+  out += "# HELP emporium_db_pool_connections Database connections per service and state.\n";
+  out += "# TYPE emporium_db_pool_connections gauge\n";
+  for (const auto& [name, db] : dbs) {
+    const auto stats = db->poolStats();
+    const auto line = [&](std::string_view state, std::size_t v) {
+      out.append("emporium_db_pool_connections{service=\"").append(name);
+      out.append("\",state=\"").append(state).append("\"} ").append(std::to_string(v)).append("\n");
+    };
+    line("open", stats.size);
+    line("in_use", stats.in_use);
+    line("waiting", stats.waiting);
+  }
+}
+
+}  // namespace
+
+int runServe(const config::Config& config) {
+  // Signals go to the thread that sigwait()s below, never to a loop thread:
+  // block them before any thread starts so every thread inherits the mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  log::Logger logger(config.log_level);
+  const double start_time = std::chrono::duration<double>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count();
+  const Databases databases = openDatabases(config, logger);
+
+  metrics::Registry registry;
+  OpsContext ops{config.target, config.postgres_url ? "postgresql" : "sqlite",
+                 readinessChecks(config, databases), &registry};
+  http::Router router;
+  addOpsRoutes(router, ops);
+
+  metrics::HttpMetrics http_metrics(router);
+  registry.add([&http_metrics](std::string& out) { http_metrics.render(out); });
+  registry.add([&databases](std::string& out) { renderPoolMetrics(out, databases); });
+  registry.add([start_time](std::string& out) { metrics::renderProcessMetrics(out, start_time); });
+
+  net::HttpServer server(config.http, router, logger, http_metrics,
+                         http::DispatchContext{translateError, nullptr, nullptr});
+  server.start();
+  logger.info("emporium is serving",
+              {{"url", "http://" + config.listen_host + ":" + std::to_string(server.port())},
+               {"target", config.target},
+               {"data_dir", config.data_dir},
+               {"database", ops.database_backend}});
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  logger.info("shutting down: draining in-flight requests",
+              {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  server.stop();
+  logger.info("stopped");
+  logger.flush();
+  return 0;
+}
+
+}  // namespace emporium::app

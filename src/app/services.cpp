@@ -1,0 +1,43 @@
+#include "app/services.hpp"
+
+#include <array>
+#include <stdexcept>
+
+#include "services/users/storage/user_store.hpp"
+
+namespace emporium::app {
+
+std::span<const ServiceInfo> services() {
+  static constexpr std::array<ServiceInfo, 1> kServices = {{
+      {"users", &users::migrations},
+  }};
+  return kServices;
+}
+
+Databases openDatabases(const config::Config& config, const log::Logger& logger) {
+  Databases databases;
+  for (const auto& service : services()) {
+    sql::DatabaseOptions options;
+    options.service = std::string(service.name);
+    options.data_dir = config.data_dir;
+    options.postgres_url = config.postgres_url;
+    options.pool_size = config.postgres_url ? config.postgres_pool_size : 4;
+    std::unique_ptr<sql::Database> db;
+    try {
+      db = sql::openDatabase(options);
+      const auto report = sql::applyMigrations(*db, service.migrations());
+      logger.info("database ready",
+                  {{"service", service.name},
+                   {"backend", sql::dialectName(db->dialect())},
+                   {"where", db->describe()},
+                   {"schema_version", report.current_version},
+                   {"migrations_applied", static_cast<std::int64_t>(report.applied.size())}});
+    } catch (const sql::Error& e) {
+      throw std::runtime_error("service " + std::string(service.name) + ": " + e.what());
+    }
+    databases.emplace(std::string(service.name), std::move(db));
+  }
+  return databases;
+}
+
+}  // namespace emporium::app

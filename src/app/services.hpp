@@ -1,0 +1,33 @@
+#pragma once
+// The services this binary carries and how their databases are opened. The
+// one list that `serve`, `migrate` and the other commands share.
+
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "core/config/config.hpp"
+#include "core/log/logger.hpp"
+#include "core/sql/database.hpp"
+#include "core/sql/migrations.hpp"
+
+namespace emporium::app {
+
+struct ServiceInfo {
+  std::string_view name;
+  const sql::MigrationSet& (*migrations)();
+};
+
+/// Every service with a database, in start-up order.
+std::span<const ServiceInfo> services();
+
+/// Each service's database, opened (created if missing) and migrated.
+using Databases = std::map<std::string, std::unique_ptr<sql::Database>, std::less<>>;
+
+/// Opens and migrates every service's database; throws on the first failure
+/// (unreachable server, changed migration, ...) with a message naming the service.
+Databases openDatabases(const config::Config& config, const log::Logger& logger);
+
+}  // namespace emporium::app

@@ -1,0 +1,274 @@
+#include "core/config/config.hpp"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+#include <set>
+#include <vector>
+
+namespace emporium::config {
+namespace {
+
+// One option: its key, how to apply a textual value, and what it expects.
+struct Option {
+  std::string key;
+  std::string expected;
+  std::function<bool(Config&, const std::string&)> apply;  // false: invalid value
+};
+
+bool parseUnsigned(const std::string& text, std::uint64_t min, std::uint64_t max,
+                   std::uint64_t& out) {
+  std::uint64_t v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc{} || end != text.data() + text.size() || v < min || v > max) return false;
+  out = v;
+  return true;
+}
+
+std::optional<bool> parseBool(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (text == "true" || text == "1" || text == "on" || text == "yes") return true;
+  if (text == "false" || text == "0" || text == "off" || text == "no") return false;
+  return std::nullopt;
+}
+
+Option sizeOption(std::string key, std::uint64_t min, std::uint64_t max,
+                  std::function<void(Config&, std::uint64_t)> set) {
+  std::string expected = "an integer from " + std::to_string(min) + " to " + std::to_string(max);
+  return Option{std::move(key), std::move(expected),
+                [min, max, set = std::move(set)](Config& c, const std::string& v) {
+                  std::uint64_t n = 0;
+                  if (!parseUnsigned(v, min, max, n)) return false;
+                  set(c, n);
+                  return true;
+                }};
+}
+
+Option millisOption(std::string key, std::function<std::chrono::milliseconds&(Config&)> field) {
+  return sizeOption(std::move(key), 1, 86'400'000, [field = std::move(field)](Config& c, auto n) {
+    field(c) = std::chrono::milliseconds(n);
+  });
+}
+
+Option urlOption(std::string key, std::vector<std::string> schemes,
+                 std::function<std::optional<std::string>&(Config&)> field) {
+  std::string expected = "a URL starting with";
+  for (const auto& s : schemes) expected += " " + s + "://";
+  expected += " (or empty)";
+  return Option{std::move(key), std::move(expected),
+                [schemes = std::move(schemes), field = std::move(field)](Config& c,
+                                                                         const std::string& v) {
+                  if (v.empty()) {
+                    field(c).reset();
+                    return true;
+                  }
+                  for (const auto& s : schemes) {
+                    if (v.starts_with(s + "://") && v.size() > s.size() + 3) {
+                      field(c) = v;
+                      return true;
+                    }
+                  }
+                  return false;
+                }};
+}
+
+bool parseListen(Config& c, const std::string& v) {
+  const auto colon = v.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  std::string host = v.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  std::uint64_t port = 0;
+  if (!parseUnsigned(v.substr(colon + 1), 0, 65535, port)) return false;
+  for (const char ch : host) {
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != ':' && ch != '-') {
+      return false;
+    }
+  }
+  if (host == "localhost") host = "127.0.0.1";
+  c.listen_host = host;
+  c.listen_port = static_cast<std::uint16_t>(port);
+  return true;
+}
+
+std::vector<Option> options() {
+  std::vector<Option> o;
+  o.push_back({"listen", "HOST:PORT, e.g. 127.0.0.1:8080", parseListen});
+  o.push_back({"data_dir", "a directory path", [](Config& c, const std::string& v) {
+                 if (v.empty()) return false;
+                 c.data_dir = v;
+                 return true;
+               }});
+  o.push_back({"target", "one of: all", [](Config& c, const std::string& v) {
+                 // More targets (gateway, single services, worker) arrive with those services.
+                 if (v != "all") return false;
+                 c.target = v;
+                 return true;
+               }});
+  o.push_back({"log.level", "one of: debug, info, warn, error", [](Config& c, const std::string& v) {
+                 const auto level = log::parseLevel(v);
+                 if (!level) return false;
+                 c.log_level = *level;
+                 return true;
+               }});
+  o.push_back({"log.access", "true or false", [](Config& c, const std::string& v) {
+                 const auto b = parseBool(v);
+                 if (!b) return false;
+                 c.http.access_log = *b;
+                 return true;
+               }});
+  o.push_back(sizeOption("http.threads", 0, 256, [](Config& c, auto n) { c.http.threads = n; }));
+  o.push_back(sizeOption("http.blocking_threads", 0, 1024,
+                         [](Config& c, auto n) { c.http.blocking_threads = n; }));
+  o.push_back(sizeOption("http.max_body_bytes", 1024, 1ULL << 30,
+                         [](Config& c, auto n) { c.http.max_body_bytes = n; }));
+  o.push_back(sizeOption("http.max_header_bytes", 1024, 1 << 20,
+                         [](Config& c, auto n) { c.http.max_header_bytes = n; }));
+  o.push_back(sizeOption("http.max_connections", 1, 1'000'000,
+                         [](Config& c, auto n) { c.http.max_connections = n; }));
+  o.push_back(millisOption("http.read_timeout_ms", [](Config& c) -> auto& { return c.http.read_timeout; }));
+  o.push_back(millisOption("http.idle_timeout_ms", [](Config& c) -> auto& { return c.http.idle_timeout; }));
+  o.push_back(millisOption("http.shutdown_grace_ms",
+                           [](Config& c) -> auto& { return c.http.shutdown_grace; }));
+  o.push_back({"limits.enabled", "true or false", [](Config& c, const std::string& v) {
+                 const auto b = parseBool(v);
+                 if (!b) return false;
+                 c.rate_limits_enabled = *b;
+                 return true;
+               }});
+  o.push_back(urlOption("postgres.url", {"postgresql", "postgres"},
+                        [](Config& c) -> auto& { return c.postgres_url; }));
+  o.push_back(sizeOption("postgres.pool_size", 1, 1000,
+                         [](Config& c, auto n) { c.postgres_pool_size = n; }));
+  o.push_back(urlOption("redis.url", {"redis", "rediss"}, [](Config& c) -> auto& { return c.redis_url; }));
+  o.push_back(urlOption("amqp.url", {"amqp", "amqps"}, [](Config& c) -> auto& { return c.amqp_url; }));
+  o.push_back(urlOption("smtp.url", {"smtp", "smtps"}, [](Config& c) -> auto& { return c.smtp_url; }));
+  return o;
+}
+
+// Environment names the contract fixes that the generic rule would not produce.
+const std::map<std::string, std::vector<std::string>>& envAliases() {
+  static const std::map<std::string, std::vector<std::string>> aliases = {
+      {"limits.enabled", {"EMPORIUM_RATE_LIMITS"}},
+      {"log.access", {"EMPORIUM_ACCESS_LOG"}},
+  };
+  return aliases;
+}
+
+std::string flagName(const std::string& key) {
+  std::string flag = "--" + key;
+  std::replace(flag.begin(), flag.end(), '_', '-');
+  std::replace(flag.begin(), flag.end(), '.', '-');
+  return flag;
+}
+
+std::optional<std::string> tomlValueAsText(const toml::node& node) {
+  if (const auto* s = node.as_string()) return s->get();
+  if (const auto* i = node.as_integer()) return std::to_string(i->get());
+  if (const auto* b = node.as_boolean()) return b->get() ? "true" : "false";
+  return std::nullopt;
+}
+
+void collectKeys(const toml::table& table, const std::string& prefix, std::vector<std::string>& out) {
+  for (const auto& [k, v] : table) {
+    const std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+    if (const auto* sub = v.as_table()) {
+      collectKeys(*sub, key, out);
+    } else {
+      out.push_back(key);
+    }
+  }
+}
+
+}  // namespace
+
+std::optional<std::string> processEnv(const std::string& name) {
+  const char* v = std::getenv(name.c_str());
+  if (v == nullptr) return std::nullopt;
+  return std::string(v);
+}
+
+std::string envName(const std::string& key) {
+  std::string name = "EMPORIUM_";
+  for (const char c : key) {
+    name.push_back(c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  }
+  return name;
+}
+
+std::string redactUrl(const std::string& url) {
+  const auto scheme = url.find("://");
+  if (scheme == std::string::npos) return url;
+  const auto at = url.find('@', scheme + 3);
+  if (at == std::string::npos) return url;
+  const auto colon = url.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon + 1) + "***" + url.substr(at);
+}
+
+Config load(const Sources& sources) {
+  Config config;
+  const auto opts = options();
+  const auto env = [&](const std::string& name) -> std::optional<std::string> {
+    return sources.env ? sources.env(name) : std::nullopt;
+  };
+
+  // 1. The file, if any: --config, else EMPORIUM_CONFIG.
+  std::optional<std::string> file = sources.file;
+  if (!file) file = env("EMPORIUM_CONFIG");
+  std::optional<toml::table> table;
+  if (file && !file->empty()) {
+    try {
+      table = toml::parse_file(*file);
+    } catch (const toml::parse_error& e) {
+      throw ConfigError("invalid --config file " + *file + ": " + std::string(e.description()) +
+                        " at line " + std::to_string(e.source().begin.line));
+    }
+    std::vector<std::string> keys;
+    collectKeys(*table, "", keys);
+    for (const auto& key : keys) {
+      const bool known = std::any_of(opts.begin(), opts.end(), [&](const Option& o) { return o.key == key; });
+      if (!known) throw ConfigError("unknown option '" + key + "' in config file " + *file);
+    }
+  }
+
+  for (const auto& opt : opts) {
+    std::optional<std::string> value;
+    std::string origin;
+    if (const auto it = sources.flags.find(opt.key); it != sources.flags.end()) {
+      value = it->second;
+      origin = flagName(opt.key);
+    } else if (auto v = env(envName(opt.key))) {
+      value = std::move(v);
+      origin = envName(opt.key);
+    } else if (const auto alias = envAliases().find(opt.key); alias != envAliases().end()) {
+      for (const auto& name : alias->second) {
+        if (auto v = env(name)) {
+          value = std::move(v);
+          origin = name;
+          break;
+        }
+      }
+    }
+    if (!value && table) {
+      if (const auto node = table->at_path(opt.key)) {
+        value = tomlValueAsText(*node.node());
+        origin = "'" + opt.key + "' in " + *file;
+        if (!value) throw ConfigError("invalid value for " + origin + ": expected " + opt.expected);
+      }
+    }
+    if (!value) continue;
+    if (!opt.apply(config, *value)) {
+      throw ConfigError("invalid value for " + origin + ": '" + *value + "' (expected " +
+                        opt.expected + ")");
+    }
+  }
+  config.http.host = config.listen_host;
+  config.http.port = config.listen_port;
+  return config;
+}
+
+}  // namespace emporium::config

@@ -1,0 +1,62 @@
+#pragma once
+// Start-up configuration: defaults < TOML file < EMPORIUM_* environment <
+// command-line flags. Every value is validated here, so a bad one stops
+// start-up with one line naming the option.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "core/log/logger.hpp"
+#include "core/net/server.hpp"
+
+namespace emporium::config {
+
+struct Config {
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 8080;
+  std::string data_dir = "data";
+  std::string target = "all";
+  log::Level log_level = log::Level::kInfo;
+  net::ServerOptions http;  // host/port are copied from listen_*
+  bool rate_limits_enabled = true;
+  std::optional<std::string> postgres_url;
+  std::size_t postgres_pool_size = 16;
+  std::optional<std::string> redis_url;
+  std::optional<std::string> amqp_url;
+  std::optional<std::string> smtp_url;
+};
+
+/// A bad option: the message names it (flag, environment variable, file key).
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Where values come from. `flags` maps option keys ("listen", "data_dir",
+/// "http.threads", ...) to values given on the command line; `env` looks up an
+/// environment variable (injected so tests need no real environment).
+struct Sources {
+  std::map<std::string, std::string> flags;
+  std::function<std::optional<std::string>(const std::string&)> env;
+  std::optional<std::string> file;  // TOML; also EMPORIUM_CONFIG
+};
+
+/// The real process environment.
+std::optional<std::string> processEnv(const std::string& name);
+
+/// Builds and validates the configuration; throws ConfigError.
+Config load(const Sources& sources);
+
+/// The environment variable that sets an option key: EMPORIUM_ + upper(key), '.' -> '_'.
+std::string envName(const std::string& key);
+
+/// "postgresql://user:secret@host/db" -> "postgresql://user:***@host/db", for logs.
+std::string redactUrl(const std::string& url);
+
+}  // namespace emporium::config

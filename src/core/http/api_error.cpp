@@ -1,0 +1,68 @@
+#include "core/http/api_error.hpp"
+
+#include "core/json/writer.hpp"
+
+namespace emporium::http {
+
+ApiError ApiError::badRequest(std::string detail, std::vector<FieldError> errors) {
+  return ApiError(400, "bad-request", "Bad Request", std::move(detail), std::move(errors));
+}
+
+ApiError ApiError::validation(std::vector<FieldError> errors) {
+  std::string detail = "invalid input: ";
+  for (std::size_t i = 0; i < errors.size(); ++i) {
+    if (i > 0) detail += "; ";
+    detail += errors[i].field + " " + errors[i].message;
+  }
+  return ApiError(422, "validation-error", "Invalid input", std::move(detail), std::move(errors));
+}
+
+ApiError ApiError::validation(std::string field, std::string message) {
+  return validation(std::vector<FieldError>{{std::move(field), std::move(message)}});
+}
+
+ApiError ApiError::notFound(std::string detail) {
+  return ApiError(404, "not-found", "Not Found", std::move(detail));
+}
+
+ApiError ApiError::conflict(std::string detail) {
+  return ApiError(409, "conflict", "Conflict", std::move(detail));
+}
+
+ApiError ApiError::unauthorized(std::string detail) {
+  ApiError e(401, "unauthorized", "Unauthorized", std::move(detail));
+  e.headers().emplace_back("WWW-Authenticate", "Bearer");
+  return e;
+}
+
+ApiError ApiError::forbidden(std::string detail) {
+  return ApiError(403, "forbidden", "Forbidden", std::move(detail));
+}
+
+std::string problemType(const std::string& slug) {
+  return "https://emporium.dev/problems/" + slug;
+}
+
+Response problemResponse(const ApiError& error, std::string_view instance,
+                         std::string_view request_id) {
+  json::Writer w;
+  w.startObject();
+  w.member("type", problemType(error.slug()));
+  w.member("title", error.title());
+  w.member("status", error.status());
+  w.member("detail", error.detail());
+  if (!instance.empty()) w.member("instance", instance);
+  if (!request_id.empty()) w.member("request_id", request_id);
+  if (!error.errors().empty()) {
+    w.key("errors").startArray();
+    for (const auto& fe : error.errors()) {
+      w.startObject().member("field", fe.field).member("message", fe.message).endObject();
+    }
+    w.endArray();
+  }
+  w.endObject();
+  Response res{error.status(), kProblemJson, w.str(), error.headers()};
+  return res;
+}
+
+}  // namespace emporium::http

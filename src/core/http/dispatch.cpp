@@ -1,0 +1,72 @@
+#include "core/http/dispatch.hpp"
+
+namespace emporium::http {
+
+Response errorResponse(const ApiError& error, const Request& req) {
+  return problemResponse(error, req.path, req.request_id);
+}
+
+namespace {
+
+// A token that is present but invalid is refused even on public routes: a
+// client holding an expired token should learn so, not be served as a guest.
+void authenticate(const Route& route, Request& req, const DispatchContext& ctx) {
+  const auto token = req.bearerToken();
+  if (!token.empty()) {
+    if (ctx.authenticator != nullptr) req.principal = ctx.authenticator->verify(token);
+    if (!req.principal) throw ApiError::unauthorized("the access token is invalid or expired");
+  } else if (!req.header("Authorization").empty() && route.options.access != Access::kPublic) {
+    throw ApiError::unauthorized("use an Authorization: Bearer <access_token> header");
+  }
+  if (route.options.access == Access::kPublic) return;
+  if (!req.principal) throw ApiError::unauthorized("sign in first: this needs a valid access token");
+  if (route.options.access == Access::kAdmin && !req.principal->isAdmin()) {
+    throw ApiError::forbidden("this needs the admin role");
+  }
+}
+
+}  // namespace
+
+Response invokeRoute(const Route& route, Request& req, const DispatchContext& ctx) noexcept {
+  const auto& translate = ctx.translate;
+  try {
+    try {
+      if (ctx.limiter != nullptr && route.options.rate_limited) ctx.limiter->check(req, route);
+      authenticate(route, req, ctx);
+      return route.handler(req);
+    } catch (const ApiError& e) {
+      return errorResponse(e, req);
+    } catch (const std::exception& e) {
+      if (translate) {
+        if (auto api = translate(e)) {
+          req.log().warn("request failed", {{"error", e.what()}, {"status", api->status()}});
+          return errorResponse(*api, req);
+        }
+      }
+      req.log().error("unhandled exception", {{"error", e.what()}, {"route", route.pattern}});
+    }
+  } catch (...) {
+    // Logging or rendering itself failed (out of memory); fall through to a bare 500.
+  }
+  try {
+    return errorResponse(ApiError(500, "internal-error", "Internal Server Error",
+                                  "the server failed to handle this request; it has been logged "
+                                  "under this request_id"),
+                         req);
+  } catch (...) {
+    return Response{500, kProblemJson, {}, {}};
+  }
+}
+
+Response unmatchedResponse(const RouteMatch& match, const Request& req) {
+  if (!match.allow.empty()) {
+    ApiError e(405, "method-not-allowed", "Method Not Allowed",
+               std::string(methodName(req.method)) + " is not allowed on " + std::string(req.path) +
+                   "; allowed: " + match.allow);
+    e.headers().emplace_back("Allow", match.allow);
+    return errorResponse(e, req);
+  }
+  return errorResponse(ApiError::notFound("no resource at " + std::string(req.path)), req);
+}
+
+}  // namespace emporium::http

@@ -1,0 +1,87 @@
+#pragma once
+// Maps method + path to a handler. Patterns are literal segments and
+// "{name}" parameters: "/api/v1/products/{id}/reviews". Literal segments win
+// over parameters; a path that exists under other methods gives 405 + Allow.
+
+#include <array>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "core/http/auth.hpp"
+#include "core/http/request.hpp"
+#include "core/http/response.hpp"
+
+namespace emporium::http {
+
+using Handler = std::function<Response(Request&)>;
+
+/// Where a handler runs. Blocking handlers (SQL, network calls to other
+/// servers) run on the blocking pool so they never stall an event loop.
+enum class Execution : std::uint8_t { kInline, kBlocking };
+
+struct RouteOptions {
+  Execution execution = Execution::kBlocking;
+  Access access = Access::kPublic;
+  /// Counted against the general per-client request limit (ops routes are not).
+  bool rate_limited = true;
+};
+
+struct Route {
+  Method method;
+  std::string pattern;
+  Handler handler;
+  RouteOptions options;
+  std::size_t index = 0;  // dense, for per-route metrics arrays
+};
+
+struct RouteMatch {
+  const Route* route = nullptr;  // null: not found, or wrong method when allow is set
+  std::vector<std::pair<std::string_view, std::string>> params;
+  std::string allow;  // e.g. "GET, HEAD, POST" when the path exists under other methods
+};
+
+class Router {
+ public:
+  Router();
+  ~Router();
+  Router(const Router&) = delete;
+  Router& operator=(const Router&) = delete;
+
+  /// Registers a route; throws std::invalid_argument on a malformed pattern
+  /// or a duplicate method + pattern.
+  void add(Method method, std::string_view pattern, Handler handler, RouteOptions options = {});
+
+  /// HEAD falls back to GET. path is the raw (undecoded) request path.
+  RouteMatch match(Method method, std::string_view path) const;
+
+  const std::vector<std::unique_ptr<Route>>& routes() const { return routes_; }
+
+ private:
+  static constexpr std::size_t kMethodCount = 8;
+  // Transparent hashing: lookups by string_view allocate nothing.
+  struct SegmentHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+  struct Node {
+    std::unordered_map<std::string, std::unique_ptr<Node>, SegmentHash, std::equal_to<>> literals;
+    std::unique_ptr<Node> param;
+    std::string param_name;
+    std::array<const Route*, kMethodCount> by_method{};
+  };
+  const Node* find(const Node& node, std::string_view rest,
+                   std::vector<std::pair<std::string_view, std::string_view>>& params) const;
+
+  std::unique_ptr<Node> root_;
+  std::vector<std::unique_ptr<Route>> routes_;
+};
+
+}  // namespace emporium::http

@@ -1,0 +1,538 @@
+#include "core/net/server.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+
+#include <array>
+#include <atomic>
+#include <charconv>
+#include <ctime>
+#include <random>
+#include <stdexcept>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+namespace emporium::net {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::size_t kMaxRequestIdLength = 128;
+
+// Accepts a client's X-Request-Id only if it is short printable ASCII, so
+// that it is safe to echo in headers and logs.
+bool acceptableRequestId(std::string_view id) {
+  if (id.empty() || id.size() > kMaxRequestIdLength) return false;
+  for (const char c : id) {
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+// One per event loop: ids are "<random per loop>-<counter>", unique without locks.
+class RequestIdGenerator {
+ public:
+  RequestIdGenerator() {
+    std::random_device rd;
+    prefix_ = (static_cast<std::uint64_t>(rd()) << 32) | rd();
+  }
+  std::string next() {
+    char buf[40];
+    const int n = std::snprintf(buf, sizeof buf, "%016llx-%08llx",
+                                static_cast<unsigned long long>(prefix_),
+                                static_cast<unsigned long long>(++counter_));
+    return std::string(buf, static_cast<std::size_t>(n));
+  }
+
+ private:
+  std::uint64_t prefix_ = 0;
+  std::uint64_t counter_ = 0;
+};
+
+// RFC 9110 IMF-fixdate, recomputed at most once a second per loop.
+class DateCache {
+ public:
+  std::string_view now() {
+    const std::time_t t = std::time(nullptr);
+    if (t != last_) {
+      last_ = t;
+      std::tm tm{};
+      gmtime_r(&t, &tm);
+      len_ = std::strftime(buf_, sizeof buf_, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    }
+    return {buf_, len_};
+  }
+
+ private:
+  std::time_t last_ = 0;
+  char buf_[40] = {};
+  std::size_t len_ = 0;
+};
+
+http::Method toMethod(bhttp::verb verb, std::string_view text) {
+  switch (verb) {
+    case bhttp::verb::get: return http::Method::kGet;
+    case bhttp::verb::head: return http::Method::kHead;
+    case bhttp::verb::post: return http::Method::kPost;
+    case bhttp::verb::put: return http::Method::kPut;
+    case bhttp::verb::patch: return http::Method::kPatch;
+    case bhttp::verb::delete_: return http::Method::kDelete;
+    case bhttp::verb::options: return http::Method::kOptions;
+    default: return http::parseMethod(text);
+  }
+}
+
+struct Session {
+  explicit Session(tcp::socket socket) : stream(std::move(socket)) {}
+  beast::tcp_stream stream;
+  bool idle = true;  // waiting for the first byte of the next request
+};
+
+// Member order matters: io is destroyed before sessions, because destroying
+// io destroys suspended session coroutines, which unregister themselves.
+struct Loop {
+  std::unordered_set<Session*> sessions;  // only touched on this loop's thread
+  RequestIdGenerator ids;
+  DateCache date;
+  asio::io_context io{1};
+  std::thread thread;
+};
+
+}  // namespace
+
+struct HttpServer::Impl {
+  Impl(ServerOptions opts, const http::Router& r, const log::Logger& l, metrics::HttpMetrics& m,
+       http::DispatchContext d)
+      : options(std::move(opts)),
+        router(r),
+        logger(l),
+        metrics(m),
+        dispatch(std::move(d)),
+        pool(options.blocking_threads) {}
+
+  ServerOptions options;
+  const http::Router& router;
+  const log::Logger& logger;
+  metrics::HttpMetrics& metrics;
+  http::DispatchContext dispatch;
+  asio::thread_pool pool;
+  std::vector<std::unique_ptr<Loop>> loops;
+  std::unique_ptr<tcp::acceptor> acceptor;  // lives on loops[0]
+  std::atomic<std::size_t> next_loop{0};
+  std::atomic<bool> draining{false};
+  std::atomic<bool> started{false};
+  std::atomic<bool> stopped{false};
+  std::uint16_t port = 0;
+
+  asio::awaitable<void> acceptLoop();
+  asio::awaitable<void> runSession(Loop* loop, tcp::socket socket);
+  void writeAccessLog(const http::Request& req, int status, std::size_t bytes, double seconds) const;
+};
+
+namespace {
+
+// Runs fn() on the blocking pool and resumes the awaiting coroutine on its own
+// event loop with the result.
+template <class Fn>
+asio::awaitable<http::Response> runOnPool(asio::thread_pool& pool, Fn fn) {
+  auto initiate = [&pool](auto handler, Fn f) {
+    auto resume_on = asio::get_associated_executor(handler);
+    asio::post(pool, [handler = std::move(handler), f = std::move(f), resume_on]() mutable {
+      http::Response response = f();
+      asio::post(resume_on, [handler = std::move(handler), response = std::move(response)]() mutable {
+        handler(std::move(response));
+      });
+    });
+  };
+  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(http::Response)>(
+      std::move(initiate), asio::use_awaitable, std::move(fn));
+}
+
+// A response for a request that could not even be parsed (no route, no handler).
+http::Response transportError(int status, std::string slug, std::string title, std::string detail,
+                              std::string_view request_id) {
+  return http::problemResponse(
+      http::ApiError(status, std::move(slug), std::move(title), std::move(detail)), {}, request_id);
+}
+
+// Header values from handlers must not be able to split the response.
+void appendHeaderValue(std::string& out, std::string_view value) {
+  for (const char c : value) {
+    if (c != '\r' && c != '\n') out.push_back(c);
+  }
+}
+
+// Writes the status line and headers by hand: one reused buffer, no
+// per-field allocations, sent with the body in a single gathered write.
+void serializeHead(std::string& head, const http::Response& response, std::string_view request_id,
+                   std::string_view date, bool close, bool http10_keep_alive) {
+  head.clear();
+  head += "HTTP/1.1 ";
+  char status[8];
+  const auto [end, ec] = std::to_chars(status, status + sizeof status, response.status);
+  head.append(status, end);
+  head.push_back(' ');
+  const auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(response.status));
+  head.append(reason.data(), reason.size());
+  head += "\r\nServer: emporium\r\nDate: ";
+  head += date;
+  head += "\r\nX-Request-Id: ";
+  head += request_id;
+  const bool has_body = !response.body.empty() || (response.status != 204 && response.status != 304);
+  if (has_body) {
+    head += "\r\nContent-Type: ";
+    head += response.content_type;
+  }
+  if (response.status != 204) {
+    head += "\r\nContent-Length: ";
+    char length[24];
+    const auto [lend, lec] = std::to_chars(length, length + sizeof length, response.body.size());
+    head.append(length, lend);
+  }
+  if (close) {
+    head += "\r\nConnection: close";
+  } else if (http10_keep_alive) {
+    head += "\r\nConnection: keep-alive";
+  }
+  for (const auto& [name, value] : response.headers) {
+    head += "\r\n";
+    appendHeaderValue(head, name);
+    head += ": ";
+    appendHeaderValue(head, value);
+  }
+  head += "\r\n\r\n";
+}
+
+}  // namespace
+
+void HttpServer::Impl::writeAccessLog(const http::Request& req, int status, std::size_t bytes,
+                                      double seconds) const {
+  if (!options.access_log || !logger.enabled(log::Level::kInfo)) return;
+  logger.log(log::Level::kInfo, "request",
+             {{"method", http::methodName(req.method)},
+              {"path", req.path},
+              {"status", status},
+              {"bytes", static_cast<std::uint64_t>(bytes)},
+              {"duration_ms", seconds * 1000.0},
+              {"client", req.client_ip}},
+             req.request_id);
+}
+
+asio::awaitable<void> HttpServer::Impl::runSession(Loop* loop, tcp::socket socket) {
+  Session session(std::move(socket));
+  loop->sessions.insert(&session);
+  metrics.connections_open.fetch_add(1, std::memory_order_relaxed);
+  struct Unregister {
+    Loop* loop;
+    Session* session;
+    metrics::HttpMetrics& metrics;
+    ~Unregister() {
+      loop->sessions.erase(session);
+      metrics.connections_open.fetch_sub(1, std::memory_order_relaxed);
+    }
+  } unregister{loop, &session, metrics};
+
+  std::string client_ip;
+  {
+    beast::error_code ec;
+    const auto endpoint = session.stream.socket().remote_endpoint(ec);
+    if (!ec) client_ip = endpoint.address().to_string();
+  }
+
+  beast::flat_buffer buffer;
+  std::string head;  // response header block, reused across requests
+  try {
+    for (;;) {
+      if (draining.load(std::memory_order_relaxed) && buffer.size() == 0) break;
+
+      // Read and parse one request. The parser works on what is buffered
+      // (pipelined requests need no read at all); reads happen only when it
+      // needs more. The wait for a new request's first byte runs under the
+      // idle timeout; from then on the whole request must arrive within
+      // read_timeout, so a slow client cannot hold the connection.
+      bhttp::request_parser<bhttp::string_body> parser;
+      parser.eager(true);
+      parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+      parser.body_limit(options.max_body_bytes);
+      beast::error_code ec;
+      bool peer_gone = false;
+      bool continue_sent = false;
+      bool first_read = true;
+      for (;;) {
+        if (buffer.size() > 0) {
+          const std::size_t used = parser.put(buffer.data(), ec);
+          buffer.consume(used);
+          if (ec == bhttp::error::need_more) ec = {};
+          if (ec || parser.is_done()) break;
+          if (used > 0 && buffer.size() > 0) continue;  // header done, body bytes wait in buffer
+          if (parser.is_header_done() && !continue_sent &&
+              beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
+            continue_sent = true;
+            static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+            co_await asio::async_write(session.stream, asio::buffer(kContinue),
+                                       asio::redirect_error(asio::use_awaitable, ec));
+            if (ec) {
+              peer_gone = true;
+              break;
+            }
+          }
+        }
+        const bool waiting_for_new_request = first_read && buffer.size() == 0 && !parser.got_some();
+        session.idle = waiting_for_new_request;
+        session.stream.expires_after(waiting_for_new_request ? options.idle_timeout
+                                                             : options.read_timeout);
+        if (!waiting_for_new_request && first_read) first_read = false;
+        const std::size_t n = co_await session.stream.async_read_some(
+            buffer.prepare(16384), asio::redirect_error(asio::use_awaitable, ec));
+        session.idle = false;
+        first_read = false;
+        if (ec) {
+          // Closed, timed out (tcp_stream closes the socket), or cancelled by
+          // stop(): nobody left to answer.
+          peer_gone = true;
+          break;
+        }
+        buffer.commit(n);
+      }
+      if (peer_gone) break;
+
+      const auto started_at = Clock::now();
+      std::string generated_id;
+      std::string_view request_id;
+      if (parser.is_header_done()) {
+        const auto incoming = parser.get()["X-Request-Id"];
+        if (acceptableRequestId({incoming.data(), incoming.size()})) {
+          request_id = {incoming.data(), incoming.size()};
+        }
+      }
+      if (request_id.empty()) {
+        generated_id = loop->ids.next();
+        request_id = generated_id;
+      }
+
+      http::Response response;
+      bool close_after = false;
+      std::size_t slot = metrics.unmatchedSlot();
+      http::Request req;
+      req.request_id = request_id;
+      req.client_ip = client_ip;
+      req.logger = &logger;
+
+      if (ec) {
+        close_after = true;
+        if (ec == bhttp::error::body_limit) {
+          response = transportError(413, "payload-too-large", "Payload Too Large",
+                                    "the request body exceeds the limit of " +
+                                        std::to_string(options.max_body_bytes) + " bytes",
+                                    request_id);
+        } else if (ec == bhttp::error::header_limit) {
+          response = transportError(431, "headers-too-large", "Request Header Fields Too Large",
+                                    "the request headers exceed the limit of " +
+                                        std::to_string(options.max_header_bytes) + " bytes",
+                                    request_id);
+        } else {
+          response = transportError(400, "bad-request", "Bad Request",
+                                    "malformed HTTP request: " + ec.message(), request_id);
+        }
+      } else {
+        const auto& msg = parser.get();
+        const auto target = msg.target();
+        req.target = {target.data(), target.size()};
+        const auto q = req.target.find('?');
+        req.path = req.target.substr(0, q);
+        if (q != std::string_view::npos) req.query = req.target.substr(q + 1);
+        const auto method_text = msg.method_string();
+        req.method = toMethod(msg.method(), {method_text.data(), method_text.size()});
+        req.body = msg.body();
+        req.headers.reserve(16);
+        for (const auto& field : msg) {
+          const auto name = field.name_string();
+          const auto value = field.value();
+          req.headers.push_back({{name.data(), name.size()}, {value.data(), value.size()}});
+        }
+        close_after = !msg.keep_alive();
+        metrics.in_flight.fetch_add(1, std::memory_order_relaxed);
+        auto match = router.match(req.method, req.path);
+        if (match.route == nullptr) {
+          response = http::unmatchedResponse(match, req);
+        } else {
+          const http::Route& route = *match.route;
+          slot = route.index;
+          req.path_params = std::move(match.params);
+          if (route.options.execution == http::Execution::kInline) {
+            response = http::invokeRoute(route, req, dispatch);
+          } else {
+            response = co_await runOnPool(
+                pool, [&route, &req, this] { return http::invokeRoute(route, req, dispatch); });
+          }
+        }
+        metrics.in_flight.fetch_sub(1, std::memory_order_relaxed);
+      }
+      if (draining.load(std::memory_order_relaxed)) close_after = true;
+
+      const std::size_t body_bytes = response.body.size();
+      const bool send_body = req.method != http::Method::kHead;
+      serializeHead(head, response, request_id, loop->date.now(), close_after,
+                    parser.is_header_done() && parser.get().version() == 10 && !close_after);
+      const std::array<asio::const_buffer, 2> out{
+          asio::buffer(head), send_body ? asio::buffer(response.body) : asio::const_buffer{}};
+      session.stream.expires_after(options.read_timeout);
+      co_await asio::async_write(session.stream, out, asio::redirect_error(asio::use_awaitable, ec));
+      const double seconds = std::chrono::duration<double>(Clock::now() - started_at).count();
+      metrics.record(slot, response.status, seconds);
+      writeAccessLog(req, response.status, body_bytes, seconds);
+      if (ec || close_after) break;
+    }
+  } catch (const std::exception& e) {
+    logger.error("connection failed", {{"error", e.what()}, {"client", client_ip}});
+  }
+  beast::error_code ignored;
+  session.stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  session.stream.socket().close(ignored);
+}
+
+asio::awaitable<void> HttpServer::Impl::acceptLoop() {
+  asio::steady_timer backoff(loops[0]->io);
+  for (;;) {
+    Loop& target = *loops[next_loop.fetch_add(1, std::memory_order_relaxed) % loops.size()];
+    beast::error_code ec;
+    tcp::socket socket =
+        co_await acceptor->async_accept(target.io, asio::redirect_error(asio::use_awaitable, ec));
+    if (!acceptor->is_open() || ec == asio::error::operation_aborted) co_return;
+    if (ec) {
+      // Usually EMFILE: back off briefly instead of spinning on the error.
+      logger.warn("accept failed", {{"error", ec.message()}});
+      backoff.expires_after(std::chrono::milliseconds(50));
+      co_await backoff.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    metrics.connections_accepted.fetch_add(1, std::memory_order_relaxed);
+    if (static_cast<std::size_t>(metrics.connections_open.load(std::memory_order_relaxed)) >=
+        options.max_connections) {
+      metrics.connections_rejected.fetch_add(1, std::memory_order_relaxed);
+      socket.close(ec);
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    asio::co_spawn(target.io, runSession(&target, std::move(socket)), asio::detached);
+  }
+}
+
+HttpServer::HttpServer(ServerOptions options, const http::Router& router,
+                       const log::Logger& logger, metrics::HttpMetrics& metrics,
+                       http::DispatchContext dispatch) {
+  const std::size_t cores = std::max<std::size_t>(1, std::thread::hardware_concurrency());
+  if (options.threads == 0) options.threads = cores;
+  if (options.blocking_threads == 0) options.blocking_threads = 4 * cores;
+  impl_ = std::make_unique<Impl>(std::move(options), router, logger, metrics,
+                                 std::move(dispatch));
+}
+
+HttpServer::~HttpServer() { stop(); }
+
+void HttpServer::start() {
+  if (impl_->started.exchange(true)) return;
+  auto& impl = *impl_;
+  for (std::size_t i = 0; i < impl.options.threads; ++i) impl.loops.push_back(std::make_unique<Loop>());
+
+  beast::error_code ec;
+  const auto address = asio::ip::make_address(impl.options.host, ec);
+  if (ec) throw std::runtime_error("invalid listen address '" + impl.options.host + "'");
+  const tcp::endpoint endpoint(address, impl.options.port);
+  impl.acceptor = std::make_unique<tcp::acceptor>(impl.loops[0]->io);
+  impl.acceptor->open(endpoint.protocol(), ec);
+  if (!ec) impl.acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) impl.acceptor->bind(endpoint, ec);
+  if (!ec) impl.acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    throw std::runtime_error("cannot listen on " + impl.options.host + ":" +
+                             std::to_string(impl.options.port) + ": " + ec.message());
+  }
+  impl.port = impl.acceptor->local_endpoint().port();
+
+  asio::co_spawn(impl.loops[0]->io, impl.acceptLoop(), asio::detached);
+  for (auto& loop : impl.loops) {
+    Loop* l = loop.get();
+    l->thread = std::thread([l] {
+      // Keeps run() going while the loop has no connection yet.
+      auto guard = asio::make_work_guard(l->io);
+      l->io.run();
+    });
+  }
+}
+
+std::uint16_t HttpServer::port() const { return impl_->port; }
+
+void HttpServer::stop() {
+  auto& impl = *impl_;
+  if (!impl.started.load() || impl.stopped.exchange(true)) return;
+  impl.draining.store(true);
+
+  // Stop accepting and close keep-alive connections that wait for a request;
+  // connections with a request in progress finish it and then close.
+  asio::post(impl.loops[0]->io, [&impl] {
+    beast::error_code ec;
+    impl.acceptor->close(ec);
+  });
+  for (auto& loop : impl.loops) {
+    Loop* l = loop.get();
+    asio::post(l->io, [l] {
+      for (Session* s : l->sessions) {
+        if (s->idle) {
+          beast::error_code ignored;  // the socket may already be closed
+          s->stream.socket().cancel(ignored);
+        }
+      }
+    });
+  }
+
+  const auto deadline = Clock::now() + impl.options.shutdown_grace;
+  while (impl.metrics.connections_open.load() > 0 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    // Sessions that turned idle after the first sweep are closed by their own
+    // loop check of `draining`; a cancel sweep catches those already waiting.
+    for (auto& loop : impl.loops) {
+      Loop* l = loop.get();
+      asio::post(l->io, [l] {
+        for (Session* s : l->sessions) {
+          if (s->idle) {
+          beast::error_code ignored;  // the socket may already be closed
+          s->stream.socket().cancel(ignored);
+        }
+        }
+      });
+    }
+  }
+  if (impl.metrics.connections_open.load() > 0) {
+    impl.logger.warn("shutdown grace period over; closing connections still busy",
+                     {{"connections", impl.metrics.connections_open.load()}});
+  }
+  for (auto& loop : impl.loops) loop->io.stop();
+  for (auto& loop : impl.loops) {
+    if (loop->thread.joinable()) loop->thread.join();
+  }
+  impl.pool.stop();
+  impl.pool.join();
+  // Coroutine frames still suspended in a loop are destroyed with it.
+  impl.acceptor.reset();
+  impl.loops.clear();
+}
+
+}  // namespace emporium::net

@@ -1,0 +1,57 @@
+#pragma once
+// The HTTP/1.1 server. Boost.Beast/Asio live only in server.cpp: this header
+// is cheap to include.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/http/dispatch.hpp"
+#include "core/http/router.hpp"
+#include "core/log/logger.hpp"
+#include "core/metrics/metrics.hpp"
+
+namespace emporium::net {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;              // 0 picks a free port (tests)
+  std::size_t threads = 0;                // event loops; 0 = one per core
+  std::size_t blocking_threads = 0;       // pool for blocking handlers; 0 = 4 per core
+  std::size_t max_body_bytes = 1 << 20;   // larger bodies get 413
+  std::size_t max_header_bytes = 16384;   // larger headers get 431
+  std::chrono::milliseconds read_timeout{10000};    // a whole request, from its first byte
+  std::chrono::milliseconds idle_timeout{60000};    // keep-alive wait for the next request
+  std::chrono::milliseconds shutdown_grace{10000};  // drain limit on stop()
+  std::size_t max_connections = 10000;    // more are closed at once
+  bool access_log = true;
+};
+
+/// Runs one event loop per thread; connections are spread round-robin.
+/// Handlers marked Execution::kBlocking run on a separate pool.
+class HttpServer {
+ public:
+  HttpServer(ServerOptions options, const http::Router& router, const log::Logger& logger,
+             metrics::HttpMetrics& metrics, http::DispatchContext dispatch = {});
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  /// Binds and starts serving. Throws std::runtime_error naming the address
+  /// when it cannot listen.
+  void start();
+  /// The bound port (after start()).
+  std::uint16_t port() const;
+  /// Graceful stop: stops accepting, closes idle keep-alive connections,
+  /// lets in-flight requests finish (up to shutdown_grace), then joins every
+  /// thread. Idempotent; also called by the destructor.
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace emporium::net

@@ -1,0 +1,55 @@
+#include "core/util/ids.hpp"
+
+#include <sodium.h>
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <ctime>
+
+namespace emporium::util {
+
+std::string newId(std::string_view prefix) {
+  static constexpr std::string_view kAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+  const auto ms = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  std::array<std::uint8_t, 16> bytes{};
+  for (int i = 0; i < 6; ++i) bytes[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(ms >> (40 - 8 * i));
+  randombytes_buf(bytes.data() + 6, 10);
+  // 128 bits -> 26 base32 digits (130 bits, two leading zero bits), most significant first.
+  std::string out(prefix);
+  out.push_back('_');
+  std::array<char, 26> digits{};
+  std::uint32_t acc = 0;  // bits not yet emitted, right-aligned
+  int acc_bits = 2;       // the two implicit leading zero bits
+  std::size_t d = 0;
+  for (const auto b : bytes) {
+    acc = (acc << 8) | b;
+    acc_bits += 8;
+    while (acc_bits >= 5) {
+      acc_bits -= 5;
+      digits[d++] = kAlphabet[(acc >> acc_bits) & 31U];
+    }
+  }
+  out.append(digits.data(), digits.size());
+  return out;
+}
+
+std::string nowRfc3339() {
+  const auto now = std::chrono::system_clock::now();
+  const auto secs = std::chrono::system_clock::to_time_t(now);
+  const auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() % 1000000;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[48];
+  const auto n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[64];
+  const int m = std::snprintf(out, sizeof out, "%.*s.%06lldZ", static_cast<int>(n), buf,
+                              static_cast<long long>(micros));
+  return std::string(out, static_cast<std::size_t>(m));
+}
+
+}  // namespace emporium::util

@@ -1,0 +1,17 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace emporium::util {
+
+/// A new identifier "<prefix>_<ULID>": 48 bits of milliseconds then 80 random
+/// bits in Crockford base32, so ids sort by creation time (keyset pagination)
+/// and cannot be guessed.
+std::string newId(std::string_view prefix);
+
+/// The current UTC time as RFC 3339 with microseconds ("2026-11-26T03:01:02.123456Z").
+/// Fixed width, so stored timestamps sort correctly as text on both SQL backends.
+std::string nowRfc3339();
+
+}  // namespace emporium::util

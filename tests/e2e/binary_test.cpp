@@ -1,0 +1,285 @@
+// The emporium binary end to end, on both SQL backends: what a new user or an
+// operator sees from the command line and over HTTP.
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+#include <signal.h>
+#include <sqlite3.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+#include <sstream>
+
+#include "e2e/process.hpp"
+#include "support/http_client.hpp"
+
+namespace emporium::test {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+std::optional<std::string> env(const char* name) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return std::nullopt;
+  return std::string(v);
+}
+
+bool required(const char* flag) { return env(flag).value_or("") == "1"; }
+
+std::string randomSuffix() {
+  std::random_device rd;
+  std::mt19937_64 gen(rd());
+  return std::to_string(gen() % 1000000000ULL);
+}
+
+enum class Backend { kSqlite, kPostgres };
+
+class BinaryTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    data_dir_ = fs::temp_directory_path() / ("emporium-e2e-" + randomSuffix());
+    fs::create_directories(data_dir_);
+    env_["EMPORIUM_DATA_DIR"] = data_dir_.string();
+    env_["EMPORIUM_LOG_LEVEL"] = "warn";
+    if (GetParam() == Backend::kPostgres) {
+      auto url = env("EMPORIUM_TEST_POSTGRES_URL");
+      if (!url) {
+        if (required("EMPORIUM_REQUIRE_POSTGRES")) FAIL() << "EMPORIUM_TEST_POSTGRES_URL is not set";
+        GTEST_SKIP() << "EMPORIUM_TEST_POSTGRES_URL not set";
+      }
+      // A database name of its own, so every test starts from an empty server.
+      env_["EMPORIUM_POSTGRES_URL"] = url->substr(0, url->rfind('/') + 1) + "e2e_" + randomSuffix();
+    }
+  }
+  void TearDown() override { fs::remove_all(data_dir_); }
+
+  std::vector<std::string> cmd(std::initializer_list<std::string> args) const {
+    std::vector<std::string> v{EMPORIUM_BINARY};
+    v.insert(v.end(), args);
+    return v;
+  }
+
+  std::unique_ptr<ChildProcess> serve(std::map<std::string, std::string> extra = {}) {
+    port_ = freePort();
+    auto e = env_;
+    for (auto& [k, v] : extra) e[k] = v;
+    auto child = std::make_unique<ChildProcess>(
+        cmd({"serve", "--listen", "127.0.0.1:" + std::to_string(port_)}), e);
+    if (!waitForHealthy(port_, 30s)) {
+      ADD_FAILURE() << "emporium did not become healthy:\n" << child->output();
+    }
+    return child;
+  }
+
+  fs::path data_dir_;
+  std::map<std::string, std::string> env_;
+  std::uint16_t port_ = 0;
+};
+
+rapidjson::Document parseJson(const std::string& body) {
+  rapidjson::Document d;
+  d.Parse(body.c_str());
+  EXPECT_FALSE(d.HasParseError()) << body;
+  return d;
+}
+
+TEST_P(BinaryTest, ServesOpsEndpointsAndApiRoot) {
+  auto server = serve();
+  const auto health = httpRequest(port_, "GET", "/healthz");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(health.body, R"({"status":"ok"})");
+
+  const auto ready = httpRequest(port_, "GET", "/readyz");
+  EXPECT_EQ(ready.status, 200) << ready.body;
+  const auto r = parseJson(ready.body);
+  EXPECT_STREQ(r["checks"]["database:users"]["status"].GetString(), "up");
+
+  const auto root = parseJson(httpRequest(port_, "GET", "/api/v1").body);
+  EXPECT_STREQ(root["name"].GetString(), "emporium");
+  EXPECT_STREQ(root["database"].GetString(), GetParam() == Backend::kSqlite ? "sqlite" : "postgresql");
+
+  const auto metrics = httpRequest(port_, "GET", "/metrics");
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_EQ(metrics.header("content-type").rfind("text/plain; version=0.0.4", 0), 0U);
+  EXPECT_NE(metrics.body.find(R"(emporium_http_requests_total{route="/healthz",method="GET",status="200"} )"),
+            std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("emporium_http_request_duration_seconds_bucket{route=\"/readyz\""),
+            std::string::npos);
+  EXPECT_NE(metrics.body.find("emporium_http_requests_in_flight"), std::string::npos);
+  EXPECT_NE(metrics.body.find(R"(emporium_db_pool_connections{service="users",state="open"})"),
+            std::string::npos);
+
+  server->signal(SIGTERM);
+  EXPECT_EQ(server->wait(15s), 0) << server->output();
+}
+
+TEST_P(BinaryTest, ErrorsAreProblemJsonWithRequestId) {
+  auto server = serve();
+  const auto missing = httpRequest(port_, "GET", "/api/v1/nothing-here", "", {{"X-Request-Id", "trace-42"}});
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.header("content-type"), "application/problem+json");
+  EXPECT_EQ(missing.header("x-request-id"), "trace-42");
+  const auto d = parseJson(missing.body);
+  for (const char* member : {"type", "title", "status", "detail"}) EXPECT_TRUE(d.HasMember(member)) << member;
+  EXPECT_STREQ(d["request_id"].GetString(), "trace-42");
+
+  const auto wrong = httpRequest(port_, "POST", "/healthz");
+  EXPECT_EQ(wrong.status, 405);
+  EXPECT_EQ(wrong.header("content-type"), "application/problem+json");
+
+  // Refused from the declared length alone, before any of the body is read.
+  HttpConnection conn("127.0.0.1", port_);
+  conn.sendRaw("POST /api/v1 HTTP/1.1\r\nHost: x\r\nContent-Length: 1048577\r\n\r\n");
+  const auto big = conn.readReply();
+  ASSERT_TRUE(big.has_value());
+  EXPECT_EQ(big->status, 413);
+  EXPECT_EQ(big->header("content-type"), "application/problem+json");
+}
+
+TEST_P(BinaryTest, AccessLogIsJsonLinesCarryingTheRequestId) {
+  auto server = serve({{"EMPORIUM_LOG_LEVEL", "info"}});
+  httpRequest(port_, "GET", "/healthz", "", {{"X-Request-Id", "log-me-7"}});
+  server->signal(SIGTERM);
+  ASSERT_EQ(server->wait(15s), 0);
+  const auto out = server->output();
+  bool found = false;
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) {
+    rapidjson::Document d;
+    d.Parse(line.c_str());
+    ASSERT_FALSE(d.HasParseError()) << "not a JSON line: " << line;
+    if (d.HasMember("request_id") && std::string(d["request_id"].GetString()) == "log-me-7") {
+      found = true;
+      EXPECT_STREQ(d["msg"].GetString(), "request");
+      EXPECT_EQ(d["status"].GetInt(), 200);
+      EXPECT_STREQ(d["level"].GetString(), "info");
+    }
+  }
+  EXPECT_TRUE(found) << out;
+}
+
+TEST_P(BinaryTest, InvalidOptionsStopStartupWithOneLineNamingTheOption) {
+  const auto bad_listen = runProcess(cmd({"serve", "--listen", "nowhere"}), env_);
+  EXPECT_EQ(bad_listen.exit_code, 2);
+  EXPECT_NE(bad_listen.output.find("--listen"), std::string::npos) << bad_listen.output;
+  EXPECT_EQ(std::count(bad_listen.output.begin(), bad_listen.output.end(), '\n'), 1);
+
+  auto e = env_;
+  e["EMPORIUM_HTTP_MAX_BODY_BYTES"] = "lots";
+  const auto bad_env = runProcess(cmd({"serve"}), e);
+  EXPECT_EQ(bad_env.exit_code, 2);
+  EXPECT_NE(bad_env.output.find("EMPORIUM_HTTP_MAX_BODY_BYTES"), std::string::npos);
+
+  e = env_;
+  e["EMPORIUM_REDIS_URL"] = "not-a-url";
+  const auto bad_url = runProcess(cmd({"serve"}), e);
+  EXPECT_EQ(bad_url.exit_code, 2);
+  EXPECT_NE(bad_url.output.find("EMPORIUM_REDIS_URL"), std::string::npos);
+}
+
+TEST_P(BinaryTest, MigrateAppliesOnceAndUserCreateWorks) {
+  const auto first = runProcess(cmd({"migrate"}), env_);
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_NE(first.output.find("users: up to date"), std::string::npos);
+  EXPECT_EQ(runProcess(cmd({"migrate"}), env_).exit_code, 0);
+
+  const auto created = runProcess(
+      cmd({"user", "create", "--admin", "--email", "Admin@Example.com", "--password", "s3cret-pass"}), env_);
+  ASSERT_EQ(created.exit_code, 0) << created.output;
+  EXPECT_NE(created.output.find("created admin"), std::string::npos);
+
+  const auto duplicate = runProcess(
+      cmd({"user", "create", "--email", "admin@example.COM", "--password", "another-pass"}), env_);
+  EXPECT_EQ(duplicate.exit_code, 1);
+  EXPECT_NE(duplicate.output.find("already exists"), std::string::npos);
+
+  const auto weak = runProcess(cmd({"user", "create", "--email", "x@example.com", "--password", "short"}), env_);
+  EXPECT_NE(weak.exit_code, 0);
+  EXPECT_NE(weak.output.find("--password"), std::string::npos);
+}
+
+TEST(BinarySqlite, ChangedAppliedMigrationStopsStartup) {
+  const auto dir = fs::temp_directory_path() / ("emporium-e2e-mig-" + randomSuffix());
+  const std::map<std::string, std::string> e{{"EMPORIUM_DATA_DIR", dir.string()}};
+  ASSERT_EQ(runProcess({EMPORIUM_BINARY, "migrate"}, e).exit_code, 0);
+  // Simulate a migration file edited after it ran: the recorded checksum no longer matches.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir / "users.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  const auto result = runProcess({EMPORIUM_BINARY, "serve", "--listen", "127.0.0.1:0"}, e);
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.output.find("0001_create_users.sql"), std::string::npos) << result.output;
+  fs::remove_all(dir);
+}
+
+TEST(BinaryHelp, ExplainsEachCommand) {
+  const auto help = runProcess({EMPORIUM_BINARY, "--help"}, {});
+  EXPECT_EQ(help.exit_code, 0);
+  for (const char* word : {"serve", "migrate", "user"}) {
+    EXPECT_NE(help.output.find(word), std::string::npos) << word;
+  }
+  const auto serve_help = runProcess({EMPORIUM_BINARY, "serve", "--help"}, {});
+  EXPECT_NE(serve_help.output.find("--listen"), std::string::npos);
+  EXPECT_NE(serve_help.output.find("--data-dir"), std::string::npos);
+  EXPECT_NE(serve_help.output.find("--config"), std::string::npos);
+}
+
+// /readyz against the real Redis, RabbitMQ and SMTP servers the test harness starts.
+TEST(BinaryReadiness, ChecksEveryConfiguredServer) {
+  const auto redis = env("EMPORIUM_TEST_REDIS_URL");
+  const auto amqp = env("EMPORIUM_TEST_AMQP_URL");
+  const auto smtp = env("EMPORIUM_TEST_SMTP_URL");
+  if (!redis || !amqp || !smtp) {
+    if (required("EMPORIUM_REQUIRE_SERVERS")) FAIL() << "test servers are not configured";
+    GTEST_SKIP() << "run under scripts/with-test-servers.sh";
+  }
+  const auto dir = fs::temp_directory_path() / ("emporium-e2e-ready-" + randomSuffix());
+  std::map<std::string, std::string> e{{"EMPORIUM_DATA_DIR", dir.string()},
+                                       {"EMPORIUM_LOG_LEVEL", "error"},
+                                       {"EMPORIUM_REDIS_URL", *redis},
+                                       {"EMPORIUM_AMQP_URL", *amqp},
+                                       {"EMPORIUM_SMTP_URL", *smtp}};
+  {
+    const auto port = freePort();
+    ChildProcess server({EMPORIUM_BINARY, "serve", "--listen", "127.0.0.1:" + std::to_string(port)}, e);
+    ASSERT_TRUE(waitForHealthy(port, 30s)) << server.output();
+    const auto ready = httpRequest(port, "GET", "/readyz");
+    EXPECT_EQ(ready.status, 200) << ready.body;
+    const auto d = parseJson(ready.body);
+    for (const char* dep : {"redis", "amqp", "smtp", "database:users"}) {
+      EXPECT_STREQ(d["checks"][dep]["status"].GetString(), "up") << dep << ": " << ready.body;
+    }
+    server.signal(SIGTERM);
+    EXPECT_EQ(server.wait(15s), 0);
+  }
+  // The same with Redis pointed at a port where nothing listens: 503, naming it.
+  e["EMPORIUM_REDIS_URL"] = "redis://127.0.0.1:" + std::to_string(freePort());
+  {
+    const auto port = freePort();
+    ChildProcess server({EMPORIUM_BINARY, "serve", "--listen", "127.0.0.1:" + std::to_string(port)}, e);
+    ASSERT_TRUE(waitForHealthy(port, 30s)) << server.output();
+    const auto ready = httpRequest(port, "GET", "/readyz");
+    EXPECT_EQ(ready.status, 503);
+    EXPECT_EQ(ready.header("content-type"), "application/problem+json");
+    const auto d = parseJson(ready.body);
+    EXPECT_STREQ(d["checks"]["redis"]["status"].GetString(), "down");
+    EXPECT_STREQ(d["checks"]["amqp"]["status"].GetString(), "up");
+    EXPECT_NE(std::string(d["detail"].GetString()).find("redis"), std::string::npos);
+  }
+  fs::remove_all(dir);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, BinaryTest, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         [](const auto& info) {
+                           return info.param == Backend::kSqlite ? std::string("Sqlite")
+                                                                 : std::string("Postgres");
+                         });
+
+}  // namespace
+}  // namespace emporium::test

@@ -1,0 +1,146 @@
+#include "e2e/process.hpp"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "support/http_client.hpp"
+
+extern char** environ;
+
+namespace emporium::test {
+namespace {
+
+pid_t spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+            const std::string& log_path) {
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    const int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    const int devnull = ::open("/dev/null", O_RDONLY);
+    ::dup2(devnull, 0);
+    // Unset every EMPORIUM_* variable from the test's own environment (CI sets
+    // some), then apply exactly what the test asked for.
+    std::vector<std::string> drop;
+    for (char** e = environ; *e != nullptr; ++e) {
+      const std::string entry(*e);
+      if (entry.rfind("EMPORIUM_", 0) == 0) drop.push_back(entry.substr(0, entry.find('=')));
+    }
+    for (const auto& name : drop) ::unsetenv(name.c_str());
+    for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+std::string tempLogPath() {
+  std::random_device rd;
+  return "/tmp/emporium-test-" + std::to_string(::getpid()) + "-" + std::to_string(rd()) + ".log";
+}
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+int waitFor(pid_t pid, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    int status = 0;
+    const pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid) {
+      if (WIFEXITED(status)) return WEXITSTATUS(status);
+      if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+      return -1;
+    }
+    if (std::chrono::steady_clock::now() > deadline) return -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+}  // namespace
+
+ProcessResult runProcess(const std::vector<std::string>& args,
+                         const std::map<std::string, std::string>& env, std::chrono::seconds timeout) {
+  const auto log_path = tempLogPath();
+  const pid_t pid = spawn(args, env, log_path);
+  ProcessResult result;
+  result.exit_code = waitFor(pid, timeout);
+  if (result.exit_code == -1) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+  }
+  result.output = readFile(log_path);
+  ::unlink(log_path.c_str());
+  return result;
+}
+
+ChildProcess::ChildProcess(const std::vector<std::string>& args,
+                           const std::map<std::string, std::string>& env)
+    : log_path_(tempLogPath()) {
+  pid_ = spawn(args, env, log_path_);
+}
+
+ChildProcess::~ChildProcess() {
+  if (!exited_) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  ::unlink(log_path_.c_str());
+}
+
+void ChildProcess::signal(int sig) const { ::kill(pid_, sig); }
+
+int ChildProcess::wait(std::chrono::milliseconds timeout) {
+  const int code = waitFor(pid_, timeout);
+  if (code != -1) exited_ = true;
+  return code;
+}
+
+std::string ChildProcess::output() const { return readFile(log_path_); }
+
+std::uint16_t freePort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+bool waitForHealthy(std::uint16_t port, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    try {
+      if (httpRequest(port, "GET", "/healthz").status == 200) return true;
+    } catch (const std::exception&) {
+      // not listening yet
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+}  // namespace emporium::test

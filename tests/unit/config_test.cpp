@@ -1,0 +1,104 @@
+#include "core/config/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace emporium::config {
+namespace {
+
+Sources sourcesWith(std::map<std::string, std::string> flags,
+                    std::map<std::string, std::string> env = {},
+                    std::optional<std::string> file = std::nullopt) {
+  return Sources{std::move(flags),
+                 [env = std::move(env)](const std::string& name) -> std::optional<std::string> {
+                   const auto it = env.find(name);
+                   if (it == env.end()) return std::nullopt;
+                   return it->second;
+                 },
+                 std::move(file)};
+}
+
+std::string errorOf(const Sources& s) {
+  try {
+    load(s);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return {};
+}
+
+TEST(Config, DefaultsAreTheEmbeddedShop) {
+  const auto c = load(sourcesWith({}));
+  EXPECT_EQ(c.listen_host, "127.0.0.1");
+  EXPECT_EQ(c.listen_port, 8080);
+  EXPECT_EQ(c.data_dir, "data");
+  EXPECT_FALSE(c.postgres_url.has_value());
+  EXPECT_EQ(c.http.max_body_bytes, 1U << 20);
+  EXPECT_TRUE(c.rate_limits_enabled);
+}
+
+TEST(Config, FlagsBeatEnvironmentWhichBeatsTheFile) {
+  const auto dir = std::filesystem::temp_directory_path() / "emporium-config-test";
+  std::filesystem::create_directories(dir);
+  const auto file = (dir / "c.toml").string();
+  std::ofstream(file) << "listen = \"127.0.0.1:7000\"\ndata_dir = \"/from/file\"\n"
+                         "[http]\nmax_body_bytes = 2048\n[log]\nlevel = \"warn\"\n";
+  const auto c = load(sourcesWith({{"listen", "0.0.0.0:9000"}},
+                                  {{"EMPORIUM_DATA_DIR", "/from/env"}}, file));
+  EXPECT_EQ(c.listen_host, "0.0.0.0");
+  EXPECT_EQ(c.listen_port, 9000);
+  EXPECT_EQ(c.data_dir, "/from/env");
+  EXPECT_EQ(c.http.max_body_bytes, 2048U);
+  EXPECT_EQ(c.log_level, log::Level::kWarn);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Config, ContractEnvironmentNames) {
+  const auto c = load(sourcesWith({}, {{"EMPORIUM_RATE_LIMITS", "off"},
+                                       {"EMPORIUM_POSTGRES_URL", "postgresql://u@h/db"},
+                                       {"EMPORIUM_REDIS_URL", "redis://127.0.0.1:6379"},
+                                       {"EMPORIUM_LOG_LEVEL", "debug"}}));
+  EXPECT_FALSE(c.rate_limits_enabled);
+  EXPECT_EQ(c.postgres_url, "postgresql://u@h/db");
+  EXPECT_EQ(c.redis_url, "redis://127.0.0.1:6379");
+  EXPECT_EQ(c.log_level, log::Level::kDebug);
+}
+
+TEST(Config, BadValuesNameTheOption) {
+  EXPECT_NE(errorOf(sourcesWith({{"listen", "nonsense"}})).find("--listen"), std::string::npos);
+  EXPECT_NE(errorOf(sourcesWith({{"listen", "127.0.0.1:70000"}})).find("--listen"), std::string::npos);
+  EXPECT_NE(errorOf(sourcesWith({}, {{"EMPORIUM_LOG_LEVEL", "loud"}})).find("EMPORIUM_LOG_LEVEL"),
+            std::string::npos);
+  EXPECT_NE(errorOf(sourcesWith({}, {{"EMPORIUM_REDIS_URL", "localhost:6379"}}))
+                .find("EMPORIUM_REDIS_URL"),
+            std::string::npos);
+  EXPECT_NE(errorOf(sourcesWith({}, {{"EMPORIUM_HTTP_MAX_BODY_BYTES", "-1"}}))
+                .find("EMPORIUM_HTTP_MAX_BODY_BYTES"),
+            std::string::npos);
+  EXPECT_NE(errorOf(sourcesWith({{"target", "everything"}})).find("--target"), std::string::npos);
+}
+
+TEST(Config, FileErrorsNameFileAndKey) {
+  const auto dir = std::filesystem::temp_directory_path() / "emporium-config-test2";
+  std::filesystem::create_directories(dir);
+  const auto file = (dir / "c.toml").string();
+  std::ofstream(file) << "[http]\nmax_bodyy_bytes = 5\n";
+  EXPECT_NE(errorOf(sourcesWith({}, {}, file)).find("http.max_bodyy_bytes"), std::string::npos);
+  std::ofstream(file) << "listen = [1, 2]\n";
+  EXPECT_NE(errorOf(sourcesWith({}, {}, file)).find("'listen'"), std::string::npos);
+  std::ofstream(file) << "listen = \n";
+  EXPECT_NE(errorOf(sourcesWith({}, {}, file)).find("--config"), std::string::npos);
+  EXPECT_NE(errorOf(sourcesWith({}, {}, (dir / "missing.toml").string())).find("--config"),
+            std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Config, RedactsPasswordsInUrls) {
+  EXPECT_EQ(redactUrl("amqp://u:secret@h:5672/x"), "amqp://u:***@h:5672/x");
+  EXPECT_EQ(redactUrl("redis://h:6379"), "redis://h:6379");
+}
+
+}  // namespace
+}  // namespace emporium::config

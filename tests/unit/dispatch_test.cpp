@@ -1,0 +1,149 @@
+#include "core/http/dispatch.hpp"
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+namespace emporium::http {
+namespace {
+
+rapidjson::Document parse(const std::string& body) {
+  rapidjson::Document d;
+  d.Parse(body.c_str());
+  EXPECT_FALSE(d.HasParseError()) << body;
+  return d;
+}
+
+Route routeWith(Handler h) { return Route{Method::kPost, "/things", std::move(h), {}, 0}; }
+
+TEST(Dispatch, ApiErrorBecomesProblemJsonNamingTheField) {
+  auto route = routeWith([](Request&) -> Response {
+    throw ApiError::validation("email", "must be a valid email address");
+  });
+  Request req;
+  req.path = "/things";
+  req.request_id = "req-1";
+  const auto res = invokeRoute(route, req, {});
+  EXPECT_EQ(res.status, 422);
+  EXPECT_EQ(res.content_type, kProblemJson);
+  const auto d = parse(res.body);
+  EXPECT_STREQ(d["type"].GetString(), "https://emporium.dev/problems/validation-error");
+  EXPECT_EQ(d["status"].GetInt(), 422);
+  EXPECT_STREQ(d["instance"].GetString(), "/things");
+  EXPECT_STREQ(d["request_id"].GetString(), "req-1");
+  ASSERT_TRUE(d["errors"].IsArray());
+  EXPECT_STREQ(d["errors"][0]["field"].GetString(), "email");
+  EXPECT_NE(std::string(d["detail"].GetString()).find("email"), std::string::npos);
+}
+
+TEST(Dispatch, UnknownExceptionIsA500WithoutInternals) {
+  auto route = routeWith([](Request&) -> Response { throw std::runtime_error("secret sql text"); });
+  Request req;
+  const auto res = invokeRoute(route, req, {});
+  EXPECT_EQ(res.status, 500);
+  EXPECT_EQ(res.body.find("secret"), std::string::npos);
+  EXPECT_EQ(parse(res.body)["title"].GetString(), std::string("Internal Server Error"));
+}
+
+TEST(Dispatch, TranslatorMapsLowerLayerErrors) {
+  auto route = routeWith([](Request&) -> Response { throw std::out_of_range("db down"); });
+  Request req;
+  DispatchContext ctx;
+  ctx.translate = [](const std::exception&) -> std::optional<ApiError> {
+    return ApiError(503, "service-unavailable", "Service Unavailable", "retry");
+  };
+  const auto res = invokeRoute(route, req, ctx);
+  EXPECT_EQ(res.status, 503);
+}
+
+TEST(Dispatch, MethodNotAllowedCarriesAllowHeader) {
+  RouteMatch m;
+  m.allow = "GET, HEAD";
+  Request req;
+  req.method = Method::kPost;
+  req.path = "/healthz";
+  const auto res = unmatchedResponse(m, req);
+  EXPECT_EQ(res.status, 405);
+  ASSERT_EQ(res.headers.size(), 1U);
+  EXPECT_EQ(res.headers[0].first, "Allow");
+  EXPECT_EQ(res.headers[0].second, "GET, HEAD");
+}
+
+TEST(Dispatch, InvalidUtf8InPathStillGivesValidJson) {
+  RouteMatch m;
+  Request req;
+  req.path = "/\xff\xfe";
+  const auto res = unmatchedResponse(m, req);
+  EXPECT_EQ(res.status, 404);
+  rapidjson::Document d;
+  d.Parse<rapidjson::kParseValidateEncodingFlag>(res.body.c_str());
+  EXPECT_FALSE(d.HasParseError());
+}
+
+// Accepts exactly two tokens; stands in for the users service's JWT verifier.
+class TwoTokens final : public Authenticator {
+ public:
+  std::optional<Principal> verify(std::string_view token) const override {
+    if (token == "customer-token") return Principal{"usr_1", "customer", "t1"};
+    if (token == "admin-token") return Principal{"usr_2", "admin", "t2"};
+    return std::nullopt;
+  }
+};
+
+int statusFor(Access access, const std::string& authorization) {
+  const TwoTokens auth;
+  DispatchContext ctx;
+  ctx.authenticator = &auth;
+  Route route{Method::kGet, "/x", [](Request& r) { return Response::json(200, r.user().user_id); },
+              {Execution::kInline, access, true}, 0};
+  if (access == Access::kPublic) route.handler = [](Request&) { return Response::json(200, "{}"); };
+  Request req;
+  if (!authorization.empty()) req.headers.push_back({"Authorization", authorization});
+  return invokeRoute(route, req, ctx).status;
+}
+
+TEST(Dispatch, AccessLevelsAreEnforcedBeforeTheHandler) {
+  EXPECT_EQ(statusFor(Access::kPublic, ""), 200);
+  EXPECT_EQ(statusFor(Access::kUser, ""), 401);
+  EXPECT_EQ(statusFor(Access::kUser, "Bearer customer-token"), 200);
+  EXPECT_EQ(statusFor(Access::kUser, "bearer customer-token"), 200);
+  EXPECT_EQ(statusFor(Access::kUser, "Bearer forged"), 401);
+  EXPECT_EQ(statusFor(Access::kUser, "Basic dXNlcjpwYXNz"), 401);
+  EXPECT_EQ(statusFor(Access::kAdmin, "Bearer customer-token"), 403);
+  EXPECT_EQ(statusFor(Access::kAdmin, "Bearer admin-token"), 200);
+  EXPECT_EQ(statusFor(Access::kAdmin, ""), 401);
+  // An invalid token is refused even where no sign-in is needed.
+  EXPECT_EQ(statusFor(Access::kPublic, "Bearer forged"), 401);
+}
+
+TEST(Dispatch, UnauthorizedCarriesWwwAuthenticate) {
+  Route route{Method::kGet, "/x", [](Request&) { return Response{}; }, {Execution::kInline, Access::kUser, true}, 0};
+  Request req;
+  const auto res = invokeRoute(route, req, {});
+  ASSERT_EQ(res.status, 401);
+  ASSERT_FALSE(res.headers.empty());
+  EXPECT_EQ(res.headers[0].first, "WWW-Authenticate");
+}
+
+class DenyAll final : public RequestLimiter {
+ public:
+  void check(const Request&, const Route&) const override {
+    ApiError e(429, "rate-limited", "Too Many Requests", "slow down");
+    e.headers().emplace_back("Retry-After", "3");
+    throw e;
+  }
+};
+
+TEST(Dispatch, LimiterRunsOnlyForRateLimitedRoutes) {
+  const DenyAll deny;
+  DispatchContext ctx;
+  ctx.limiter = &deny;
+  Route limited{Method::kGet, "/x", [](Request&) { return Response{}; }, {}, 0};
+  Request req;
+  EXPECT_EQ(invokeRoute(limited, req, ctx).status, 429);
+  Route ops{Method::kGet, "/healthz", [](Request&) { return Response{}; },
+            {Execution::kInline, Access::kPublic, false}, 1};
+  EXPECT_EQ(invokeRoute(ops, req, ctx).status, 200);
+}
+
+}  // namespace
+}  // namespace emporium::http
