@@ -18,9 +18,11 @@ PACKAGES=(
   # libraries (headers + pkg-config/CMake files)
   libboost-dev libboost-system-dev libpq-dev libsqlite3-dev sqlite3
   libhiredis-dev librabbitmq-dev libsodium-dev libcurl4-openssl-dev
-  libspdlog-dev libfmt-dev rapidjson-dev libcli11-dev libtomlplusplus-dev
+  libspdlog-dev libfmt-dev rapidjson-dev libcli11-dev libtomlplusplus-dev libcrypt-dev
   # tests, benchmarks, lint
   libgtest-dev libgmock-dev libbenchmark-dev clang-format clang-tidy
+  # libFuzzer targets (scripts/fuzz.sh): clang and its sanitizer/fuzzer runtimes
+  clang-14 libclang-rt-14-dev
   # servers the integration tests run privately (scripts/test-servers.sh)
   # and the nginx that bench/run.sh compares against
   postgresql-15 postgresql-client-15 redis-server redis-tools rabbitmq-server

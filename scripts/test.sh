@@ -52,6 +52,7 @@ suites=()
 step "build release" bash scripts/build.sh release && suites+=(release)
 step "lint" bash scripts/lint.sh || true
 step "build asan" bash scripts/build.sh asan && suites+=(asan)
+step "fuzz" bash scripts/fuzz.sh || true
 
 if ((${#suites[@]})); then
   # Integration tests fail, rather than skip, when a server is missing.

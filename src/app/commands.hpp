@@ -21,4 +21,8 @@ struct UserCreateArgs {
 };
 int runUserCreate(const config::Config& config, const UserCreateArgs& args);
 
+/// Starts signing access tokens with a new key. Tokens signed with the old
+/// one stay valid until they expire, so nobody is signed out.
+int runKeysRotate(const config::Config& config);
+
 }  // namespace emporium::app

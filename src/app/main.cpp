@@ -1,8 +1,8 @@
 // emporium: one binary for the whole shop. See `emporium --help`.
 
-#include <CLI/CLI.hpp>
 #include <curl/curl.h>
 #include <sodium.h>
+#include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <map>
@@ -84,9 +84,17 @@ int main(int argc, char** argv) {
                    "Password, at least 8 characters (EMPORIUM_PASSWORD)")
       ->required()
       ->envname("EMPORIUM_PASSWORD");
-  user_create->add_option("--name", create_args.name, "Display name (default: the email's local part)");
+  user_create->add_option("--name", create_args.name,
+                          "Display name (default: the email's local part)");
   user_create->add_flag("--admin", create_args.admin, "Give the user the admin role");
   addDataFlags(*user_create, flags, config_file);
+
+  auto* keys = cli.add_subcommand("keys", "Manage the keys that sign access tokens.");
+  keys->require_subcommand(1);
+  auto* keys_rotate = keys->add_subcommand(
+      "rotate",
+      "Sign new tokens with a fresh key; tokens already issued stay valid until they expire.");
+  addDataFlags(*keys_rotate, flags, config_file);
 
   try {
     cli.parse(argc, argv);
@@ -106,6 +114,7 @@ int main(int argc, char** argv) {
     if (serve->parsed()) return emporium::app::runServe(config);
     if (migrate->parsed()) return emporium::app::runMigrate(config);
     if (user_create->parsed()) return emporium::app::runUserCreate(config, create_args);
+    if (keys_rotate->parsed()) return emporium::app::runKeysRotate(config);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "emporium: error: %s\n", e.what());
     return 1;

@@ -22,7 +22,8 @@ http::Response readiness(const OpsContext& ctx, const http::Request& req) {
       failing.push_back(dep.name);
     }
     const double ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+            .count();
     checks.key(dep.name).startObject();
     checks.member("status", error.empty() ? "up" : "down");
     checks.member("latency_ms", ms);
@@ -37,7 +38,8 @@ http::Response readiness(const OpsContext& ctx, const http::Request& req) {
     return http::Response::json(200, w.str());
   }
   std::string detail = "not ready: ";
-  for (std::size_t i = 0; i < failing.size(); ++i) detail += (i > 0 ? ", " : "") + failing[i] + " down";
+  for (std::size_t i = 0; i < failing.size(); ++i)
+    detail += (i > 0 ? ", " : "") + failing[i] + " down";
   req.log().warn("readiness check failed", {{"detail", detail}});
   // A problem document (every error is one) that also carries the per-dependency status.
   json::Writer w;
@@ -61,9 +63,9 @@ void addOpsRoutes(http::Router& router, const OpsContext& ctx) {
   router.add(
       http::Method::kGet, "/healthz",
       [](http::Request&) { return http::Response::json(200, R"({"status":"ok"})"); }, inline_route);
-  router.add(
-      http::Method::kGet, "/readyz", [&ctx](http::Request& req) { return readiness(ctx, req); },
-      {http::Execution::kBlocking, http::Access::kPublic, false});
+  router.add(http::Method::kGet, "/readyz",
+             [&ctx](http::Request& req) { return readiness(ctx, req); },
+             {http::Execution::kBlocking, http::Access::kPublic, false});
   router.add(
       http::Method::kGet, "/metrics",
       [&ctx](http::Request&) {

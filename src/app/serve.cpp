@@ -1,5 +1,5 @@
 #include <pthread.h>
-#include <signal.h>
+#include <csignal>
 
 #include <chrono>
 #include <cstdio>
@@ -7,10 +7,13 @@
 
 #include "app/commands.hpp"
 #include "app/ops_routes.hpp"
+#include "app/request_limits.hpp"
 #include "app/services.hpp"
 #include "core/deps/probes.hpp"
 #include "core/http/dispatch.hpp"
 #include "core/net/server.hpp"
+#include "core/ratelimit/rate_limiter.hpp"
+#include "services/users/users_module.hpp"
 
 namespace emporium::app {
 namespace {
@@ -20,7 +23,8 @@ constexpr std::chrono::milliseconds kProbeTimeout{1000};
 // Lower layers' exceptions that mean "try again later", not "bug".
 std::optional<http::ApiError> translateError(const std::exception& e) {
   if (const auto* sql_error = dynamic_cast<const sql::Error*>(&e)) {
-    if (sql_error->kind() == sql::ErrorKind::kConnection || sql_error->kind() == sql::ErrorKind::kBusy) {
+    if (sql_error->kind() == sql::ErrorKind::kConnection ||
+        sql_error->kind() == sql::ErrorKind::kBusy) {
       http::ApiError api(503, "service-unavailable", "Service Unavailable",
                          "a database is unavailable or overloaded; retry shortly");
       api.headers().emplace_back("Retry-After", "1");
@@ -37,7 +41,8 @@ std::vector<ReadinessCheck> readinessChecks(const config::Config& config, const 
     checks.push_back({"database:" + name, [database] { database->ping(); }});
   }
   if (config.redis_url) {
-    checks.push_back({"redis", [url = *config.redis_url] { deps::probeRedis(url, kProbeTimeout); }});
+    checks.push_back(
+        {"redis", [url = *config.redis_url] { deps::probeRedis(url, kProbeTimeout); }});
   }
   if (config.amqp_url) {
     checks.push_back({"amqp", [url = *config.amqp_url] { deps::probeAmqp(url, kProbeTimeout); }});
@@ -51,8 +56,9 @@ std::vector<ReadinessCheck> readinessChecks(const config::Config& config, const 
 void renderPoolMetrics(std::string& out, const Databases& dbs) {
   out += "# HELP emporium_db_pool_connections Database connections per service and state.\n";
   out += "# TYPE emporium_db_pool_connections gauge\n";
-  for (const auto& [name, db] : dbs) {
+  for (const auto& [service, db] : dbs) {
     const auto stats = db->poolStats();
+    const std::string& name = service;  // lambdas cannot capture structured bindings (clang 14)
     const auto line = [&](std::string_view state, std::size_t v) {
       out.append("emporium_db_pool_connections{service=\"").append(name);
       out.append("\",state=\"").append(state).append("\"} ").append(std::to_string(v)).append("\n");
@@ -76,9 +82,8 @@ int runServe(const config::Config& config) {
   ::signal(SIGPIPE, SIG_IGN);
 
   log::Logger logger(config.log_level);
-  const double start_time = std::chrono::duration<double>(
-                                std::chrono::system_clock::now().time_since_epoch())
-                                .count();
+  const double start_time =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   const Databases databases = openDatabases(config, logger);
 
   metrics::Registry registry;
@@ -87,13 +92,23 @@ int runServe(const config::Config& config) {
   http::Router router;
   addOpsRoutes(router, ops);
 
+  // Shared through Redis when it is configured, so every instance counts alike.
+  const auto limiter = ratelimit::makeRateLimiter(config.redis_url);
+  users::UsersModule users(*databases.at("users"), *limiter,
+                           users::AuthLimits{.enabled = config.rate_limits_enabled});
+  users.addRoutes(router);
+  const ClientRequestLimit client_limit(*limiter,
+                                        {config.request_burst, config.requests_per_second});
+
   metrics::HttpMetrics http_metrics(router);
   registry.add([&http_metrics](std::string& out) { http_metrics.render(out); });
   registry.add([&databases](std::string& out) { renderPoolMetrics(out, databases); });
   registry.add([start_time](std::string& out) { metrics::renderProcessMetrics(out, start_time); });
 
-  net::HttpServer server(config.http, router, logger, http_metrics,
-                         http::DispatchContext{translateError, nullptr, nullptr});
+  net::HttpServer server(
+      config.http, router, logger, http_metrics,
+      http::DispatchContext{translateError, &users.authenticator(),
+                            config.rate_limits_enabled ? &client_limit : nullptr});
   server.start();
   logger.info("emporium is serving",
               {{"url", "http://" + config.listen_host + ":" + std::to_string(server.port())},

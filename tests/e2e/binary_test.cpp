@@ -46,7 +46,8 @@ class BinaryTest : public ::testing::TestWithParam<Backend> {
     if (GetParam() == Backend::kPostgres) {
       auto url = env("EMPORIUM_TEST_POSTGRES_URL");
       if (!url) {
-        if (required("EMPORIUM_REQUIRE_POSTGRES")) FAIL() << "EMPORIUM_TEST_POSTGRES_URL is not set";
+        if (required("EMPORIUM_REQUIRE_POSTGRES"))
+          FAIL() << "EMPORIUM_TEST_POSTGRES_URL is not set";
         GTEST_SKIP() << "EMPORIUM_TEST_POSTGRES_URL not set";
       }
       // A database name of its own, so every test starts from an empty server.
@@ -98,12 +99,14 @@ TEST_P(BinaryTest, ServesOpsEndpointsAndApiRoot) {
 
   const auto root = parseJson(httpRequest(port_, "GET", "/api/v1").body);
   EXPECT_STREQ(root["name"].GetString(), "emporium");
-  EXPECT_STREQ(root["database"].GetString(), GetParam() == Backend::kSqlite ? "sqlite" : "postgresql");
+  EXPECT_STREQ(root["database"].GetString(),
+               GetParam() == Backend::kSqlite ? "sqlite" : "postgresql");
 
   const auto metrics = httpRequest(port_, "GET", "/metrics");
   EXPECT_EQ(metrics.status, 200);
   EXPECT_EQ(metrics.header("content-type").rfind("text/plain; version=0.0.4", 0), 0U);
-  EXPECT_NE(metrics.body.find(R"(emporium_http_requests_total{route="/healthz",method="GET",status="200"} )"),
+  EXPECT_NE(metrics.body.find(
+                R"(emporium_http_requests_total{route="/healthz",method="GET",status="200"} )"),
             std::string::npos)
       << metrics.body;
   EXPECT_NE(metrics.body.find("emporium_http_request_duration_seconds_bucket{route=\"/readyz\""),
@@ -118,12 +121,14 @@ TEST_P(BinaryTest, ServesOpsEndpointsAndApiRoot) {
 
 TEST_P(BinaryTest, ErrorsAreProblemJsonWithRequestId) {
   auto server = serve();
-  const auto missing = httpRequest(port_, "GET", "/api/v1/nothing-here", "", {{"X-Request-Id", "trace-42"}});
+  const auto missing =
+      httpRequest(port_, "GET", "/api/v1/nothing-here", "", {{"X-Request-Id", "trace-42"}});
   EXPECT_EQ(missing.status, 404);
   EXPECT_EQ(missing.header("content-type"), "application/problem+json");
   EXPECT_EQ(missing.header("x-request-id"), "trace-42");
   const auto d = parseJson(missing.body);
-  for (const char* member : {"type", "title", "status", "detail"}) EXPECT_TRUE(d.HasMember(member)) << member;
+  for (const char* member : {"type", "title", "status", "detail"})
+    EXPECT_TRUE(d.HasMember(member)) << member;
   EXPECT_STREQ(d["request_id"].GetString(), "trace-42");
 
   const auto wrong = httpRequest(port_, "POST", "/healthz");
@@ -186,8 +191,9 @@ TEST_P(BinaryTest, MigrateAppliesOnceAndUserCreateWorks) {
   EXPECT_NE(first.output.find("users: up to date"), std::string::npos);
   EXPECT_EQ(runProcess(cmd({"migrate"}), env_).exit_code, 0);
 
-  const auto created = runProcess(
-      cmd({"user", "create", "--admin", "--email", "Admin@Example.com", "--password", "s3cret-pass"}), env_);
+  const auto created = runProcess(cmd({"user", "create", "--admin", "--email", "Admin@Example.com",
+                                       "--password", "s3cret-pass"}),
+                                  env_);
   ASSERT_EQ(created.exit_code, 0) << created.output;
   EXPECT_NE(created.output.find("created admin"), std::string::npos);
 
@@ -196,7 +202,8 @@ TEST_P(BinaryTest, MigrateAppliesOnceAndUserCreateWorks) {
   EXPECT_EQ(duplicate.exit_code, 1);
   EXPECT_NE(duplicate.output.find("already exists"), std::string::npos);
 
-  const auto weak = runProcess(cmd({"user", "create", "--email", "x@example.com", "--password", "short"}), env_);
+  const auto weak =
+      runProcess(cmd({"user", "create", "--email", "x@example.com", "--password", "short"}), env_);
   EXPECT_NE(weak.exit_code, 0);
   EXPECT_NE(weak.output.find("--password"), std::string::npos);
 }
@@ -247,7 +254,8 @@ TEST(BinaryReadiness, ChecksEveryConfiguredServer) {
                                        {"EMPORIUM_SMTP_URL", *smtp}};
   {
     const auto port = freePort();
-    ChildProcess server({EMPORIUM_BINARY, "serve", "--listen", "127.0.0.1:" + std::to_string(port)}, e);
+    ChildProcess server({EMPORIUM_BINARY, "serve", "--listen", "127.0.0.1:" + std::to_string(port)},
+                        e);
     ASSERT_TRUE(waitForHealthy(port, 30s)) << server.output();
     const auto ready = httpRequest(port, "GET", "/readyz");
     EXPECT_EQ(ready.status, 200) << ready.body;
@@ -262,7 +270,8 @@ TEST(BinaryReadiness, ChecksEveryConfiguredServer) {
   e["EMPORIUM_REDIS_URL"] = "redis://127.0.0.1:" + std::to_string(freePort());
   {
     const auto port = freePort();
-    ChildProcess server({EMPORIUM_BINARY, "serve", "--listen", "127.0.0.1:" + std::to_string(port)}, e);
+    ChildProcess server({EMPORIUM_BINARY, "serve", "--listen", "127.0.0.1:" + std::to_string(port)},
+                        e);
     ASSERT_TRUE(waitForHealthy(port, 30s)) << server.output();
     const auto ready = httpRequest(port, "GET", "/readyz");
     EXPECT_EQ(ready.status, 503);
@@ -275,7 +284,8 @@ TEST(BinaryReadiness, ChecksEveryConfiguredServer) {
   fs::remove_all(dir);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, BinaryTest, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+INSTANTIATE_TEST_SUITE_P(Backends, BinaryTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
                          [](const auto& info) {
                            return info.param == Backend::kSqlite ? std::string("Sqlite")
                                                                  : std::string("Postgres");

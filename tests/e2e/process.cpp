@@ -79,7 +79,8 @@ int waitFor(pid_t pid, std::chrono::milliseconds timeout) {
 }  // namespace
 
 ProcessResult runProcess(const std::vector<std::string>& args,
-                         const std::map<std::string, std::string>& env, std::chrono::seconds timeout) {
+                         const std::map<std::string, std::string>& env,
+                         std::chrono::seconds timeout) {
   const auto log_path = tempLogPath();
   const pid_t pid = spawn(args, env, log_path);
   ProcessResult result;

@@ -21,9 +21,9 @@ class ServerTest : public ::testing::Test {
     options.host = "127.0.0.1";
     options.port = 0;
     options.access_log = false;
-    router_.add(
-        http::Method::kGet, "/fast", [](http::Request&) { return http::Response::json(200, R"({"ok":true})"); },
-        {http::Execution::kInline});
+    router_.add(http::Method::kGet, "/fast",
+                [](http::Request&) { return http::Response::json(200, R"({"ok":true})"); },
+                {http::Execution::kInline});
     router_.add(http::Method::kGet, "/slow", [this](http::Request&) {
       ++slow_started_;
       std::this_thread::sleep_for(400ms);
@@ -35,9 +35,8 @@ class ServerTest : public ::testing::Test {
     router_.add(http::Method::kGet, "/items/{id}", [](http::Request& req) {
       return http::Response::json(200, "\"" + std::string(req.pathParam("id")) + "\"");
     });
-    router_.add(http::Method::kGet, "/boom", [](http::Request&) -> http::Response {
-      throw std::runtime_error("kaboom");
-    });
+    router_.add(http::Method::kGet, "/boom",
+                [](http::Request&) -> http::Response { throw std::runtime_error("kaboom"); });
     metrics_ = std::make_unique<metrics::HttpMetrics>(router_);
     server_ = std::make_unique<HttpServer>(options, router_, logger_, *metrics_);
     server_->start();
@@ -160,7 +159,8 @@ TEST_F(ServerTest, ChunkedBodyOverTheLimitIs413) {
 TEST_F(ServerTest, ExpectContinueIsAnswered) {
   start();
   HttpConnection conn("127.0.0.1", port_);
-  conn.sendRaw("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+  conn.sendRaw(
+      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
   const auto interim = conn.readReply(2s);
   ASSERT_TRUE(interim.has_value());
   EXPECT_EQ(interim->status, 100);
@@ -209,7 +209,8 @@ TEST_F(ServerTest, BlockingHandlersDoNotStallTheEventLoop) {
   ServerOptions o;
   o.threads = 1;  // a single event loop: an inline request must still get through
   start(o);
-  auto slow = std::async(std::launch::async, [this] { return test::httpRequest(port_, "GET", "/slow"); });
+  auto slow =
+      std::async(std::launch::async, [this] { return test::httpRequest(port_, "GET", "/slow"); });
   while (slow_started_.load() == 0) std::this_thread::sleep_for(1ms);
   const auto started = std::chrono::steady_clock::now();
   EXPECT_EQ(test::httpRequest(port_, "GET", "/fast").status, 200);
@@ -238,7 +239,8 @@ TEST_F(ServerTest, StopDrainsInFlightRequestsThenRefusesNewOnes) {
   start();
   HttpConnection idle("127.0.0.1", port_);
   EXPECT_EQ(idle.request("GET", "/fast").status, 200);
-  auto slow = std::async(std::launch::async, [this] { return test::httpRequest(port_, "GET", "/slow"); });
+  auto slow =
+      std::async(std::launch::async, [this] { return test::httpRequest(port_, "GET", "/slow"); });
   while (slow_started_.load() == 0) std::this_thread::sleep_for(1ms);
   const auto stopped = std::chrono::steady_clock::now();
   server_->stop();

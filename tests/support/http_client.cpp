@@ -77,7 +77,8 @@ std::optional<HttpReply> HttpConnection::readReply(std::chrono::milliseconds tim
   reply.status = std::stoi(status_line.substr(status_line.find(' ') + 1, 3));
   while (line_end != std::string::npos) {
     const auto next = head.find("\r\n", line_end + 2);
-    const std::string line = head.substr(line_end + 2, next == std::string::npos ? std::string::npos : next - line_end - 2);
+    const std::string line = head.substr(
+        line_end + 2, next == std::string::npos ? std::string::npos : next - line_end - 2);
     line_end = next;
     const auto colon = line.find(':');
     if (colon == std::string::npos) continue;
@@ -113,7 +114,8 @@ HttpReply HttpConnection::request(const std::string& method, const std::string& 
   req += "\r\n" + body;
   sendRaw(req);
   auto reply = readReply(std::chrono::seconds(10), method == "HEAD");
-  while (reply && reply->status == 100) reply = readReply(std::chrono::seconds(10), method == "HEAD");
+  while (reply && reply->status == 100)
+    reply = readReply(std::chrono::seconds(10), method == "HEAD");
   if (!reply) throw std::runtime_error("server closed the connection without a response");
   return *reply;
 }

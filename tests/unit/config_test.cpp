@@ -45,8 +45,8 @@ TEST(Config, FlagsBeatEnvironmentWhichBeatsTheFile) {
   const auto file = (dir / "c.toml").string();
   std::ofstream(file) << "listen = \"127.0.0.1:7000\"\ndata_dir = \"/from/file\"\n"
                          "[http]\nmax_body_bytes = 2048\n[log]\nlevel = \"warn\"\n";
-  const auto c = load(sourcesWith({{"listen", "0.0.0.0:9000"}},
-                                  {{"EMPORIUM_DATA_DIR", "/from/env"}}, file));
+  const auto c =
+      load(sourcesWith({{"listen", "0.0.0.0:9000"}}, {{"EMPORIUM_DATA_DIR", "/from/env"}}, file));
   EXPECT_EQ(c.listen_host, "0.0.0.0");
   EXPECT_EQ(c.listen_port, 9000);
   EXPECT_EQ(c.data_dir, "/from/env");
@@ -68,7 +68,8 @@ TEST(Config, ContractEnvironmentNames) {
 
 TEST(Config, BadValuesNameTheOption) {
   EXPECT_NE(errorOf(sourcesWith({{"listen", "nonsense"}})).find("--listen"), std::string::npos);
-  EXPECT_NE(errorOf(sourcesWith({{"listen", "127.0.0.1:70000"}})).find("--listen"), std::string::npos);
+  EXPECT_NE(errorOf(sourcesWith({{"listen", "127.0.0.1:70000"}})).find("--listen"),
+            std::string::npos);
   EXPECT_NE(errorOf(sourcesWith({}, {{"EMPORIUM_LOG_LEVEL", "loud"}})).find("EMPORIUM_LOG_LEVEL"),
             std::string::npos);
   EXPECT_NE(errorOf(sourcesWith({}, {{"EMPORIUM_REDIS_URL", "localhost:6379"}}))

@@ -93,8 +93,11 @@ int statusFor(Access access, const std::string& authorization) {
   const TwoTokens auth;
   DispatchContext ctx;
   ctx.authenticator = &auth;
-  Route route{Method::kGet, "/x", [](Request& r) { return Response::json(200, r.user().user_id); },
-              {Execution::kInline, access, true}, 0};
+  Route route{Method::kGet,
+              "/x",
+              [](Request& r) { return Response::json(200, r.user().user_id); },
+              {Execution::kInline, access, true},
+              0};
   if (access == Access::kPublic) route.handler = [](Request&) { return Response::json(200, "{}"); };
   Request req;
   if (!authorization.empty()) req.headers.push_back({"Authorization", authorization});
@@ -116,7 +119,11 @@ TEST(Dispatch, AccessLevelsAreEnforcedBeforeTheHandler) {
 }
 
 TEST(Dispatch, UnauthorizedCarriesWwwAuthenticate) {
-  Route route{Method::kGet, "/x", [](Request&) { return Response{}; }, {Execution::kInline, Access::kUser, true}, 0};
+  Route route{Method::kGet,
+              "/x",
+              [](Request&) { return Response{}; },
+              {Execution::kInline, Access::kUser, true},
+              0};
   Request req;
   const auto res = invokeRoute(route, req, {});
   ASSERT_EQ(res.status, 401);
@@ -140,8 +147,11 @@ TEST(Dispatch, LimiterRunsOnlyForRateLimitedRoutes) {
   Route limited{Method::kGet, "/x", [](Request&) { return Response{}; }, {}, 0};
   Request req;
   EXPECT_EQ(invokeRoute(limited, req, ctx).status, 429);
-  Route ops{Method::kGet, "/healthz", [](Request&) { return Response{}; },
-            {Execution::kInline, Access::kPublic, false}, 1};
+  Route ops{Method::kGet,
+            "/healthz",
+            [](Request&) { return Response{}; },
+            {Execution::kBlocking, Access::kPublic, false},
+            1};
   EXPECT_EQ(invokeRoute(ops, req, ctx).status, 200);
 }
 

@@ -17,17 +17,23 @@ TEST(Metrics, CountsPerRouteAndStatusWithCumulativeBuckets) {
   m.record(m.unmatchedSlot(), 404, 0.001);
   std::string out;
   m.render(out);
-  EXPECT_NE(out.find(R"(emporium_http_requests_total{route="/a/{id}",method="GET",status="200"} 2)"),
-            std::string::npos)
+  EXPECT_NE(
+      out.find(R"(emporium_http_requests_total{route="/a/{id}",method="GET",status="200"} 2)"),
+      std::string::npos)
       << out;
   EXPECT_NE(out.find(R"(emporium_http_requests_total{route="unmatched",method="",status="404"} 1)"),
             std::string::npos);
-  EXPECT_NE(out.find(R"(emporium_http_request_duration_seconds_bucket{route="/a/{id}",method="GET",le="0.0005"} 2)"),
-            std::string::npos);
-  EXPECT_NE(out.find(R"(emporium_http_request_duration_seconds_bucket{route="/a/{id}",method="GET",le="+Inf"} 3)"),
-            std::string::npos);
-  EXPECT_NE(out.find(R"(emporium_http_request_duration_seconds_count{route="/a/{id}",method="GET"} 3)"),
-            std::string::npos);
+  EXPECT_NE(
+      out.find(
+          R"(emporium_http_request_duration_seconds_bucket{route="/a/{id}",method="GET",le="0.0005"} 2)"),
+      std::string::npos);
+  EXPECT_NE(
+      out.find(
+          R"(emporium_http_request_duration_seconds_bucket{route="/a/{id}",method="GET",le="+Inf"} 3)"),
+      std::string::npos);
+  EXPECT_NE(
+      out.find(R"(emporium_http_request_duration_seconds_count{route="/a/{id}",method="GET"} 3)"),
+      std::string::npos);
 }
 
 TEST(Metrics, LabelValuesAreEscaped) { EXPECT_EQ(escapeLabel("a\"b\\c\n"), "a\\\"b\\\\c\\n"); }

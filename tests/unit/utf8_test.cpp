@@ -19,7 +19,10 @@ TEST(Utf8, RejectsIllFormedSequences) {
 }
 
 TEST(Utf8, SanitizeReplacesOnlyTheBadBytes) {
-  EXPECT_EQ(sanitizeUtf8("a\xFF" "b"), "a\xEF\xBF\xBD" "b");
+  EXPECT_EQ(sanitizeUtf8("a\xFF"
+                         "b"),
+            "a\xEF\xBF\xBD"
+            "b");
   EXPECT_EQ(sanitizeUtf8("\xE2\x82\xAC"), "\xE2\x82\xAC");
 }
 

@@ -59,28 +59,29 @@ Option urlOption(std::string key, std::vector<std::string> schemes,
   std::string expected = "a URL starting with";
   for (const auto& s : schemes) expected += " " + s + "://";
   expected += " (or empty)";
-  return Option{std::move(key), std::move(expected),
-                [schemes = std::move(schemes), field = std::move(field)](Config& c,
-                                                                         const std::string& v) {
-                  if (v.empty()) {
-                    field(c).reset();
-                    return true;
-                  }
-                  for (const auto& s : schemes) {
-                    if (v.starts_with(s + "://") && v.size() > s.size() + 3) {
-                      field(c) = v;
-                      return true;
-                    }
-                  }
-                  return false;
-                }};
+  return Option{
+      std::move(key), std::move(expected),
+      [schemes = std::move(schemes), field = std::move(field)](Config& c, const std::string& v) {
+        if (v.empty()) {
+          field(c).reset();
+          return true;
+        }
+        for (const auto& s : schemes) {
+          if (v.starts_with(s + "://") && v.size() > s.size() + 3) {
+            field(c) = v;
+            return true;
+          }
+        }
+        return false;
+      }};
 }
 
 bool parseListen(Config& c, const std::string& v) {
   const auto colon = v.rfind(':');
   if (colon == std::string::npos || colon == 0) return false;
   std::string host = v.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   std::uint64_t port = 0;
   if (!parseUnsigned(v.substr(colon + 1), 0, 65535, port)) return false;
   for (const char ch : host) {
@@ -108,12 +109,13 @@ std::vector<Option> options() {
                  c.target = v;
                  return true;
                }});
-  o.push_back({"log.level", "one of: debug, info, warn, error", [](Config& c, const std::string& v) {
-                 const auto level = log::parseLevel(v);
-                 if (!level) return false;
-                 c.log_level = *level;
-                 return true;
-               }});
+  o.push_back(
+      {"log.level", "one of: debug, info, warn, error", [](Config& c, const std::string& v) {
+         const auto level = log::parseLevel(v);
+         if (!level) return false;
+         c.log_level = *level;
+         return true;
+       }});
   o.push_back({"log.access", "true or false", [](Config& c, const std::string& v) {
                  const auto b = parseBool(v);
                  if (!b) return false;
@@ -129,23 +131,40 @@ std::vector<Option> options() {
                          [](Config& c, auto n) { c.http.max_header_bytes = n; }));
   o.push_back(sizeOption("http.max_connections", 1, 1'000'000,
                          [](Config& c, auto n) { c.http.max_connections = n; }));
-  o.push_back(millisOption("http.read_timeout_ms", [](Config& c) -> auto& { return c.http.read_timeout; }));
-  o.push_back(millisOption("http.idle_timeout_ms", [](Config& c) -> auto& { return c.http.idle_timeout; }));
-  o.push_back(millisOption("http.shutdown_grace_ms",
-                           [](Config& c) -> auto& { return c.http.shutdown_grace; }));
+  o.push_back(millisOption(
+      "http.read_timeout_ms", [](Config & c) -> auto& { return c.http.read_timeout; }));
+  o.push_back(millisOption(
+      "http.idle_timeout_ms", [](Config & c) -> auto& { return c.http.idle_timeout; }));
+  o.push_back(millisOption(
+      "http.shutdown_grace_ms", [](Config & c) -> auto& { return c.http.shutdown_grace; }));
   o.push_back({"limits.enabled", "true or false", [](Config& c, const std::string& v) {
                  const auto b = parseBool(v);
                  if (!b) return false;
                  c.rate_limits_enabled = *b;
                  return true;
                }});
-  o.push_back(urlOption("postgres.url", {"postgresql", "postgres"},
-                        [](Config& c) -> auto& { return c.postgres_url; }));
+  o.push_back(sizeOption("limits.requests_per_second", 1, 1'000'000, [](Config& c, auto n) {
+    c.requests_per_second = static_cast<double>(n);
+  }));
+  o.push_back(sizeOption("limits.burst", 1, 1'000'000,
+                         [](Config& c, auto n) { c.request_burst = static_cast<double>(n); }));
+  o.push_back({"http.trust_forwarded_for", "true or false", [](Config& c, const std::string& v) {
+                 const auto b = parseBool(v);
+                 if (!b) return false;
+                 c.http.trust_forwarded_for = *b;
+                 return true;
+               }});
+  o.push_back(urlOption(
+      "postgres.url", {"postgresql", "postgres"},
+      [](Config & c) -> auto& { return c.postgres_url; }));
   o.push_back(sizeOption("postgres.pool_size", 1, 1000,
                          [](Config& c, auto n) { c.postgres_pool_size = n; }));
-  o.push_back(urlOption("redis.url", {"redis", "rediss"}, [](Config& c) -> auto& { return c.redis_url; }));
-  o.push_back(urlOption("amqp.url", {"amqp", "amqps"}, [](Config& c) -> auto& { return c.amqp_url; }));
-  o.push_back(urlOption("smtp.url", {"smtp", "smtps"}, [](Config& c) -> auto& { return c.smtp_url; }));
+  o.push_back(urlOption(
+      "redis.url", {"redis", "rediss"}, [](Config & c) -> auto& { return c.redis_url; }));
+  o.push_back(urlOption(
+      "amqp.url", {"amqp", "amqps"}, [](Config & c) -> auto& { return c.amqp_url; }));
+  o.push_back(urlOption(
+      "smtp.url", {"smtp", "smtps"}, [](Config & c) -> auto& { return c.smtp_url; }));
   return o;
 }
 
@@ -172,9 +191,11 @@ std::optional<std::string> tomlValueAsText(const toml::node& node) {
   return std::nullopt;
 }
 
-void collectKeys(const toml::table& table, const std::string& prefix, std::vector<std::string>& out) {
+void collectKeys(const toml::table& table, const std::string& prefix,
+                 std::vector<std::string>& out) {
   for (const auto& [k, v] : table) {
-    const std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+    const std::string key =
+        prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
     if (const auto* sub = v.as_table()) {
       collectKeys(*sub, key, out);
     } else {
@@ -186,6 +207,7 @@ void collectKeys(const toml::table& table, const std::string& prefix, std::vecto
 }  // namespace
 
 std::optional<std::string> processEnv(const std::string& name) {
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): configuration is read once, at start-up.
   const char* v = std::getenv(name.c_str());
   if (v == nullptr) return std::nullopt;
   return std::string(v);
@@ -230,7 +252,8 @@ Config load(const Sources& sources) {
     std::vector<std::string> keys;
     collectKeys(*table, "", keys);
     for (const auto& key : keys) {
-      const bool known = std::any_of(opts.begin(), opts.end(), [&](const Option& o) { return o.key == key; });
+      const bool known =
+          std::any_of(opts.begin(), opts.end(), [&](const Option& o) { return o.key == key; });
       if (!known) throw ConfigError("unknown option '" + key + "' in config file " + *file);
     }
   }

@@ -25,6 +25,8 @@ struct Config {
   log::Level log_level = log::Level::kInfo;
   net::ServerOptions http;  // host/port are copied from listen_*
   bool rate_limits_enabled = true;
+  double requests_per_second = 100;  // general limit per client address
+  double request_burst = 200;
   std::optional<std::string> postgres_url;
   std::size_t postgres_pool_size = 16;
   std::optional<std::string> redis_url;

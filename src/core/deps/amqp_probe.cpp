@@ -12,10 +12,14 @@ namespace {
 
 std::string replyError(const amqp_rpc_reply_t& reply) {
   switch (reply.reply_type) {
-    case AMQP_RESPONSE_NORMAL: return {};
-    case AMQP_RESPONSE_NONE: return "missing RPC reply";
-    case AMQP_RESPONSE_LIBRARY_EXCEPTION: return amqp_error_string2(reply.library_error);
-    case AMQP_RESPONSE_SERVER_EXCEPTION: return "server refused (check user, password and vhost)";
+    case AMQP_RESPONSE_NORMAL:
+      return {};
+    case AMQP_RESPONSE_NONE:
+      return "missing RPC reply";
+    case AMQP_RESPONSE_LIBRARY_EXCEPTION:
+      return amqp_error_string2(reply.library_error);
+    case AMQP_RESPONSE_SERVER_EXCEPTION:
+      return "server refused (check user, password and vhost)";
   }
   return "unknown error";
 }

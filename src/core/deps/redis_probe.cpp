@@ -11,7 +11,8 @@ namespace emporium::deps {
 void probeRedis(const std::string& url, std::chrono::milliseconds timeout) {
   const auto parsed = parseServerUrl(url, 6379);
   const auto secs = timeout.count() / 1000;
-  const timeval tv{static_cast<time_t>(secs), static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
+  const timeval tv{static_cast<time_t>(secs),
+                   static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
   const std::unique_ptr<redisContext, decltype(&redisFree)> ctx(
       redisConnectWithTimeout(parsed.host.c_str(), parsed.port, tv), &redisFree);
   if (!ctx) throw std::runtime_error("cannot allocate a redis context");
@@ -21,7 +22,8 @@ void probeRedis(const std::string& url, std::chrono::milliseconds timeout) {
     std::unique_ptr<redisReply, decltype(&freeReplyObject)> reply(
         static_cast<redisReply*>(redisCommand(ctx.get(), args...)), &freeReplyObject);
     if (!reply) throw std::runtime_error(std::string("no reply: ") + ctx->errstr);
-    if (reply->type == REDIS_REPLY_ERROR) throw std::runtime_error(std::string(reply->str, reply->len));
+    if (reply->type == REDIS_REPLY_ERROR)
+      throw std::runtime_error(std::string(reply->str, reply->len));
     return std::string(reply->str != nullptr ? reply->str : "", reply->len);
   };
   if (!parsed.password.empty()) {

@@ -8,7 +8,8 @@
 namespace emporium::deps {
 
 void probeSmtp(const std::string& url, std::chrono::milliseconds timeout) {
-  const std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
+  const std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(),
+                                                                 &curl_easy_cleanup);
   if (!curl) throw std::runtime_error("cannot create a curl handle");
   char error[CURL_ERROR_SIZE] = {};
   curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());

@@ -36,8 +36,10 @@ ServerUrl parseServerUrl(const std::string& url, int default_port) {
     if (close == std::string::npos) throw std::invalid_argument("unterminated IPv6 address");
     out.host = host.substr(1, close - 1);
     host = host.substr(close + 1);
-    if (!host.empty() && host.front() == ':') host = host.substr(1);
-    else host.clear();
+    if (!host.empty() && host.front() == ':')
+      host = host.substr(1);
+    else
+      host.clear();
     if (!host.empty()) host = ":" + host;
   } else {
     const auto colon = host.rfind(':');

@@ -39,9 +39,7 @@ ApiError ApiError::forbidden(std::string detail) {
   return ApiError(403, "forbidden", "Forbidden", std::move(detail));
 }
 
-std::string problemType(const std::string& slug) {
-  return "https://emporium.dev/problems/" + slug;
-}
+std::string problemType(const std::string& slug) { return "https://emporium.dev/problems/" + slug; }
 
 Response problemResponse(const ApiError& error, std::string_view instance,
                          std::string_view request_id) {

@@ -19,7 +19,8 @@ void authenticate(const Route& route, Request& req, const DispatchContext& ctx) 
     throw ApiError::unauthorized("use an Authorization: Bearer <access_token> header");
   }
   if (route.options.access == Access::kPublic) return;
-  if (!req.principal) throw ApiError::unauthorized("sign in first: this needs a valid access token");
+  if (!req.principal)
+    throw ApiError::unauthorized("sign in first: this needs a valid access token");
   if (route.options.access == Access::kAdmin && !req.principal->isAdmin()) {
     throw ApiError::forbidden("this needs the admin role");
   }
@@ -31,7 +32,12 @@ Response invokeRoute(const Route& route, Request& req, const DispatchContext& ct
   const auto& translate = ctx.translate;
   try {
     try {
-      if (ctx.limiter != nullptr && route.options.rate_limited) ctx.limiter->check(req, route);
+      // Inline routes answer from memory on the event loop, where a limiter
+      // backed by Redis must not block; only blocking routes are counted.
+      if (ctx.limiter != nullptr && route.options.rate_limited &&
+          route.options.execution == Execution::kBlocking) {
+        ctx.limiter->check(req, route);
+      }
       authenticate(route, req, ctx);
       return route.handler(req);
     } catch (const ApiError& e) {

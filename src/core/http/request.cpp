@@ -1,7 +1,7 @@
 #include "core/http/request.hpp"
 
-#include <algorithm>
 #include <strings.h>
+#include <algorithm>
 
 #include "core/http/api_error.hpp"
 
@@ -36,14 +36,22 @@ void forEachQueryPair(std::string_view query, F&& fn) {
 
 std::string_view methodName(Method method) {
   switch (method) {
-    case Method::kGet: return "GET";
-    case Method::kHead: return "HEAD";
-    case Method::kPost: return "POST";
-    case Method::kPut: return "PUT";
-    case Method::kPatch: return "PATCH";
-    case Method::kDelete: return "DELETE";
-    case Method::kOptions: return "OPTIONS";
-    case Method::kOther: return "OTHER";
+    case Method::kGet:
+      return "GET";
+    case Method::kHead:
+      return "HEAD";
+    case Method::kPost:
+      return "POST";
+    case Method::kPut:
+      return "PUT";
+    case Method::kPatch:
+      return "PATCH";
+    case Method::kDelete:
+      return "DELETE";
+    case Method::kOptions:
+      return "OPTIONS";
+    case Method::kOther:
+      return "OTHER";
   }
   return "OTHER";
 }
@@ -98,7 +106,8 @@ std::optional<std::string> Request::queryParam(std::string_view name) const {
   std::optional<std::string> found;
   forEachQueryPair(query, [&](std::string_view key, std::string_view value) {
     if (found) return;
-    if (percentDecode(key, true) == name) found = percentDecode(value, true).value_or("");
+    if (percentDecode(key, true) == name)
+      found = percentDecode(value, true).value_or(std::string(value));
   });
   return found;
 }
@@ -106,7 +115,9 @@ std::optional<std::string> Request::queryParam(std::string_view name) const {
 std::vector<std::string> Request::queryParams(std::string_view name) const {
   std::vector<std::string> values;
   forEachQueryPair(query, [&](std::string_view key, std::string_view value) {
-    if (percentDecode(key, true) == name) values.push_back(percentDecode(value, true).value_or(""));
+    if (percentDecode(key, true) == name) {
+      values.push_back(percentDecode(value, true).value_or(std::string(value)));
+    }
   });
   return values;
 }
@@ -119,7 +130,8 @@ const Principal& Request::user() const {
 std::string_view Request::bearerToken() const {
   const auto value = header("Authorization");
   constexpr std::string_view kScheme = "Bearer ";
-  if (value.size() <= kScheme.size() || !equalsIgnoreCase(value.substr(0, kScheme.size()), kScheme)) {
+  if (value.size() <= kScheme.size() ||
+      !equalsIgnoreCase(value.substr(0, kScheme.size()), kScheme)) {
     return {};
   }
   auto token = value.substr(kScheme.size());

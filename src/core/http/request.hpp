@@ -27,9 +27,9 @@ struct Header {
 class Request {
  public:
   Method method = Method::kGet;
-  std::string_view target;      // as sent: path plus optional "?query"
-  std::string_view path;        // target up to '?', not decoded
-  std::string_view query;       // after '?', not decoded
+  std::string_view target;  // as sent: path plus optional "?query"
+  std::string_view path;    // target up to '?', not decoded
+  std::string_view query;   // after '?', not decoded
   std::string_view body;
   std::string_view request_id;  // accepted from X-Request-Id or generated
   std::string_view client_ip;
@@ -50,7 +50,8 @@ class Request {
   std::string_view header(std::string_view name) const;
   /// A path parameter's decoded value ("" when the route has no such name).
   std::string_view pathParam(std::string_view name) const;
-  /// The first query parameter of that name, percent-decoded.
+  /// The first query parameter of that name, percent-decoded (a malformed
+  /// escape leaves the value as sent, for the caller's validation to refuse).
   std::optional<std::string> queryParam(std::string_view name) const;
   /// Every value of a repeatable query parameter, percent-decoded.
   std::vector<std::string> queryParams(std::string_view name) const;

@@ -89,7 +89,8 @@ RouteMatch Router::match(Method method, std::string_view path) const {
   if (node == nullptr) return result;
 
   const Route* route = node->by_method[methodIndex(method)];
-  if (route == nullptr && method == Method::kHead) route = node->by_method[methodIndex(Method::kGet)];
+  if (route == nullptr && method == Method::kHead)
+    route = node->by_method[methodIndex(Method::kGet)];
   if (route == nullptr) {
     for (std::size_t i = 0; i < kMethodCount; ++i) {
       if (node->by_method[i] == nullptr) continue;

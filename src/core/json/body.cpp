@@ -10,7 +10,7 @@ namespace emporium::json {
 namespace {
 
 bool isJsonContentType(std::string_view content_type) {
-  if (content_type.empty()) return true;  // curl -d without -H; be forgiving
+  if (content_type.empty()) return true;  // a body without a type is read as JSON
   const auto semi = content_type.find(';');
   std::string media(content_type.substr(0, semi));
   for (auto& c : media) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -27,7 +27,7 @@ http::ApiError typeError(const std::string& path, std::string_view expected) {
 Body Body::parse(const http::Request& req) {
   if (!isJsonContentType(req.header("Content-Type"))) {
     throw http::ApiError(415, "unsupported-media-type", "Unsupported Media Type",
-                         "the request body must be application/json");
+                         "the request body must be JSON, sent with Content-Type: application/json");
   }
   return parseText(req.body);
 }
@@ -37,9 +37,9 @@ Body Body::parseText(std::string_view text) {
   // kParseStopWhenDoneFlag is not set: trailing garbage after the value is an error.
   doc->Parse<rapidjson::kParseValidateEncodingFlag>(text.data(), text.size());
   if (doc->HasParseError()) {
-    throw http::ApiError::badRequest(
-        std::string("malformed JSON at offset ") + std::to_string(doc->GetErrorOffset()) + ": " +
-        rapidjson::GetParseError_En(doc->GetParseError()));
+    throw http::ApiError::badRequest(std::string("malformed JSON at offset ") +
+                                     std::to_string(doc->GetErrorOffset()) + ": " +
+                                     rapidjson::GetParseError_En(doc->GetParseError()));
   }
   if (!doc->IsObject()) throw http::ApiError::badRequest("the request body must be a JSON object");
   const rapidjson::Value* root = doc.get();
@@ -47,8 +47,8 @@ Body Body::parseText(std::string_view text) {
 }
 
 const rapidjson::Value* Body::find(std::string_view field) const {
-  const auto it =
-      value_->FindMember(rapidjson::Value(field.data(), static_cast<rapidjson::SizeType>(field.size())));
+  const auto it = value_->FindMember(
+      rapidjson::Value(field.data(), static_cast<rapidjson::SizeType>(field.size())));
   if (it == value_->MemberEnd() || it->value.IsNull()) return nullptr;
   return &it->value;
 }

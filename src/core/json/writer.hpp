@@ -16,10 +16,22 @@ class Writer {
  public:
   Writer() : writer_(buffer_) {}
 
-  Writer& startObject() { writer_.StartObject(); return *this; }
-  Writer& endObject() { writer_.EndObject(); return *this; }
-  Writer& startArray() { writer_.StartArray(); return *this; }
-  Writer& endArray() { writer_.EndArray(); return *this; }
+  Writer& startObject() {
+    writer_.StartObject();
+    return *this;
+  }
+  Writer& endObject() {
+    writer_.EndObject();
+    return *this;
+  }
+  Writer& startArray() {
+    writer_.StartArray();
+    return *this;
+  }
+  Writer& endArray() {
+    writer_.EndArray();
+    return *this;
+  }
   /// Writes a member name. Names come from code, never from clients.
   Writer& key(std::string_view k) {
     writer_.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
@@ -38,12 +50,30 @@ class Writer {
   Writer& value(std::string_view v) { return string(v); }
   Writer& value(const char* v) { return string(v); }
   Writer& value(const std::string& v) { return string(v); }
-  Writer& value(std::int64_t v) { writer_.Int64(v); return *this; }
-  Writer& value(int v) { writer_.Int(v); return *this; }
-  Writer& value(std::uint64_t v) { writer_.Uint64(v); return *this; }
-  Writer& value(double v) { writer_.Double(v); return *this; }
-  Writer& value(bool v) { writer_.Bool(v); return *this; }
-  Writer& null() { writer_.Null(); return *this; }
+  Writer& value(std::int64_t v) {
+    writer_.Int64(v);
+    return *this;
+  }
+  Writer& value(int v) {
+    writer_.Int(v);
+    return *this;
+  }
+  Writer& value(std::uint64_t v) {
+    writer_.Uint64(v);
+    return *this;
+  }
+  Writer& value(double v) {
+    writer_.Double(v);
+    return *this;
+  }
+  Writer& value(bool v) {
+    writer_.Bool(v);
+    return *this;
+  }
+  Writer& null() {
+    writer_.Null();
+    return *this;
+  }
   /// Inserts an already-serialized JSON value verbatim.
   Writer& raw(std::string_view json) {
     writer_.RawValue(json.data(), json.size(), rapidjson::kObjectType);

@@ -50,10 +50,18 @@ class Logger {
   bool enabled(Level level) const noexcept { return level >= level_; }
   void log(Level level, std::string_view message, std::initializer_list<Field> fields = {},
            std::string_view request_id = {}) const;
-  void debug(std::string_view m, std::initializer_list<Field> f = {}) const { log(Level::kDebug, m, f); }
-  void info(std::string_view m, std::initializer_list<Field> f = {}) const { log(Level::kInfo, m, f); }
-  void warn(std::string_view m, std::initializer_list<Field> f = {}) const { log(Level::kWarn, m, f); }
-  void error(std::string_view m, std::initializer_list<Field> f = {}) const { log(Level::kError, m, f); }
+  void debug(std::string_view m, std::initializer_list<Field> f = {}) const {
+    log(Level::kDebug, m, f);
+  }
+  void info(std::string_view m, std::initializer_list<Field> f = {}) const {
+    log(Level::kInfo, m, f);
+  }
+  void warn(std::string_view m, std::initializer_list<Field> f = {}) const {
+    log(Level::kWarn, m, f);
+  }
+  void error(std::string_view m, std::initializer_list<Field> f = {}) const {
+    log(Level::kError, m, f);
+  }
   void flush() const;
 
  private:
@@ -70,10 +78,18 @@ class RequestLogger {
   void log(Level level, std::string_view m, std::initializer_list<Field> f = {}) const {
     if (logger_ != nullptr) logger_->log(level, m, f, request_id_);
   }
-  void debug(std::string_view m, std::initializer_list<Field> f = {}) const { log(Level::kDebug, m, f); }
-  void info(std::string_view m, std::initializer_list<Field> f = {}) const { log(Level::kInfo, m, f); }
-  void warn(std::string_view m, std::initializer_list<Field> f = {}) const { log(Level::kWarn, m, f); }
-  void error(std::string_view m, std::initializer_list<Field> f = {}) const { log(Level::kError, m, f); }
+  void debug(std::string_view m, std::initializer_list<Field> f = {}) const {
+    log(Level::kDebug, m, f);
+  }
+  void info(std::string_view m, std::initializer_list<Field> f = {}) const {
+    log(Level::kInfo, m, f);
+  }
+  void warn(std::string_view m, std::initializer_list<Field> f = {}) const {
+    log(Level::kWarn, m, f);
+  }
+  void error(std::string_view m, std::initializer_list<Field> f = {}) const {
+    log(Level::kError, m, f);
+  }
 
  private:
   const Logger* logger_;

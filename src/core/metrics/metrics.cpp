@@ -53,7 +53,8 @@ void Histogram::render(std::string& out, std::string_view name, std::string_view
     if (i < kBounds.size()) {
       // Fixed notation ("0.0001", not "1e-04"): what Prometheus clients print and people grep for.
       char buf[32];
-      const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, kBounds[i], std::chars_format::fixed);
+      const auto [end, ec] =
+          std::to_chars(buf, buf + sizeof buf, kBounds[i], std::chars_format::fixed);
       out.append(buf, end);
     } else {
       out.append("+Inf");
@@ -99,7 +100,7 @@ HttpMetrics::HttpMetrics(const http::Router& router) {
     slots_.push_back(std::move(slot));
   }
   auto unmatched = std::make_unique<Slot>();
-  unmatched->labels = "route=\"unmatched\",method=\"\"";
+  unmatched->labels = R"(route="unmatched",method="")";
   slots_.push_back(std::move(unmatched));
 }
 
@@ -110,7 +111,8 @@ void HttpMetrics::record(std::size_t slot, int status, double seconds) noexcept 
   auto& s = *slots_[slot];
   s.latency.observe(seconds);
   if (status < kMinStatus || status > kMaxStatus) status = 500;
-  s.by_status[static_cast<std::size_t>(status - kMinStatus)].fetch_add(1, std::memory_order_relaxed);
+  s.by_status[static_cast<std::size_t>(status - kMinStatus)].fetch_add(1,
+                                                                       std::memory_order_relaxed);
 }
 
 void HttpMetrics::render(std::string& out) const {
@@ -127,7 +129,9 @@ void HttpMetrics::render(std::string& out) const {
       out.push_back('\n');
     }
   }
-  out += "# HELP emporium_http_request_duration_seconds Time from a request's last byte to its response.\n";
+  out +=
+      "# HELP emporium_http_request_duration_seconds Time from a request's last byte to its "
+      "response.\n";
   out += "# TYPE emporium_http_request_duration_seconds histogram\n";
   for (const auto& slot : slots_) {
     slot->latency.render(out, "emporium_http_request_duration_seconds", slot->labels);
@@ -189,6 +193,7 @@ void renderProcessMetrics(std::string& out, double start_time_seconds) {
   }
   std::int64_t fds = 0;
   if (DIR* dir = ::opendir("/proc/self/fd")) {
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): this DIR* is private to the call.
     while (::readdir(dir) != nullptr) ++fds;
     ::closedir(dir);
     fds -= 3;  // ".", ".." and the directory's own descriptor

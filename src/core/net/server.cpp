@@ -1,5 +1,7 @@
 #include "core/net/server.hpp"
 
+#include "core/net/beast_request.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -8,9 +10,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
@@ -55,9 +57,9 @@ class RequestIdGenerator {
   }
   std::string next() {
     char buf[40];
-    const int n = std::snprintf(buf, sizeof buf, "%016llx-%08llx",
-                                static_cast<unsigned long long>(prefix_),
-                                static_cast<unsigned long long>(++counter_));
+    const int n =
+        std::snprintf(buf, sizeof buf, "%016llx-%08llx", static_cast<unsigned long long>(prefix_),
+                      static_cast<unsigned long long>(++counter_));
     return std::string(buf, static_cast<std::size_t>(n));
   }
 
@@ -85,19 +87,6 @@ class DateCache {
   char buf_[40] = {};
   std::size_t len_ = 0;
 };
-
-http::Method toMethod(bhttp::verb verb, std::string_view text) {
-  switch (verb) {
-    case bhttp::verb::get: return http::Method::kGet;
-    case bhttp::verb::head: return http::Method::kHead;
-    case bhttp::verb::post: return http::Method::kPost;
-    case bhttp::verb::put: return http::Method::kPut;
-    case bhttp::verb::patch: return http::Method::kPatch;
-    case bhttp::verb::delete_: return http::Method::kDelete;
-    case bhttp::verb::options: return http::Method::kOptions;
-    default: return http::parseMethod(text);
-  }
-}
 
 struct Session {
   explicit Session(tcp::socket socket) : stream(std::move(socket)) {}
@@ -143,7 +132,8 @@ struct HttpServer::Impl {
 
   asio::awaitable<void> acceptLoop();
   asio::awaitable<void> runSession(Loop* loop, tcp::socket socket);
-  void writeAccessLog(const http::Request& req, int status, std::size_t bytes, double seconds) const;
+  void writeAccessLog(const http::Request& req, int status, std::size_t bytes,
+                      double seconds) const;
 };
 
 namespace {
@@ -156,9 +146,10 @@ asio::awaitable<http::Response> runOnPool(asio::thread_pool& pool, Fn fn) {
     auto resume_on = asio::get_associated_executor(handler);
     asio::post(pool, [handler = std::move(handler), f = std::move(f), resume_on]() mutable {
       http::Response response = f();
-      asio::post(resume_on, [handler = std::move(handler), response = std::move(response)]() mutable {
-        handler(std::move(response));
-      });
+      asio::post(resume_on,
+                 [handler = std::move(handler), response = std::move(response)]() mutable {
+                   handler(std::move(response));
+                 });
     });
   };
   co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(http::Response)>(
@@ -195,7 +186,8 @@ void serializeHead(std::string& head, const http::Response& response, std::strin
   head += date;
   head += "\r\nX-Request-Id: ";
   head += request_id;
-  const bool has_body = !response.body.empty() || (response.status != 204 && response.status != 304);
+  const bool has_body =
+      !response.body.empty() || (response.status != 204 && response.status != 304);
   if (has_body) {
     head += "\r\nContent-Type: ";
     head += response.content_type;
@@ -267,10 +259,8 @@ asio::awaitable<void> HttpServer::Impl::runSession(Loop* loop, tcp::socket socke
       // needs more. The wait for a new request's first byte runs under the
       // idle timeout; from then on the whole request must arrive within
       // read_timeout, so a slow client cannot hold the connection.
-      bhttp::request_parser<bhttp::string_body> parser;
-      parser.eager(true);
-      parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
-      parser.body_limit(options.max_body_bytes);
+      BeastParser parser;
+      configureParser(parser, options.max_header_bytes, options.max_body_bytes);
       beast::error_code ec;
       bool peer_gone = false;
       bool continue_sent = false;
@@ -353,20 +343,7 @@ asio::awaitable<void> HttpServer::Impl::runSession(Loop* loop, tcp::socket socke
         }
       } else {
         const auto& msg = parser.get();
-        const auto target = msg.target();
-        req.target = {target.data(), target.size()};
-        const auto q = req.target.find('?');
-        req.path = req.target.substr(0, q);
-        if (q != std::string_view::npos) req.query = req.target.substr(q + 1);
-        const auto method_text = msg.method_string();
-        req.method = toMethod(msg.method(), {method_text.data(), method_text.size()});
-        req.body = msg.body();
-        req.headers.reserve(16);
-        for (const auto& field : msg) {
-          const auto name = field.name_string();
-          const auto value = field.value();
-          req.headers.push_back({{name.data(), name.size()}, {value.data(), value.size()}});
-        }
+        fillRequest(msg, options.trust_forwarded_for, req);
         close_after = !msg.keep_alive();
         metrics.in_flight.fetch_add(1, std::memory_order_relaxed);
         auto match = router.match(req.method, req.path);
@@ -393,10 +370,13 @@ asio::awaitable<void> HttpServer::Impl::runSession(Loop* loop, tcp::socket socke
                     parser.is_header_done() && parser.get().version() == 10 && !close_after);
       const std::array<asio::const_buffer, 2> out{
           asio::buffer(head), send_body ? asio::buffer(response.body) : asio::const_buffer{}};
-      session.stream.expires_after(options.read_timeout);
-      co_await asio::async_write(session.stream, out, asio::redirect_error(asio::use_awaitable, ec));
+      // Recorded before the write: a client that has its response can rely
+      // on /metrics counting it.
       const double seconds = std::chrono::duration<double>(Clock::now() - started_at).count();
       metrics.record(slot, response.status, seconds);
+      session.stream.expires_after(options.read_timeout);
+      co_await asio::async_write(session.stream, out,
+                                 asio::redirect_error(asio::use_awaitable, ec));
       writeAccessLog(req, response.status, body_bytes, seconds);
       if (ec || close_after) break;
     }
@@ -435,14 +415,12 @@ asio::awaitable<void> HttpServer::Impl::acceptLoop() {
   }
 }
 
-HttpServer::HttpServer(ServerOptions options, const http::Router& router,
-                       const log::Logger& logger, metrics::HttpMetrics& metrics,
-                       http::DispatchContext dispatch) {
+HttpServer::HttpServer(ServerOptions options, const http::Router& router, const log::Logger& logger,
+                       metrics::HttpMetrics& metrics, http::DispatchContext dispatch) {
   const std::size_t cores = std::max<std::size_t>(1, std::thread::hardware_concurrency());
   if (options.threads == 0) options.threads = cores;
   if (options.blocking_threads == 0) options.blocking_threads = 4 * cores;
-  impl_ = std::make_unique<Impl>(std::move(options), router, logger, metrics,
-                                 std::move(dispatch));
+  impl_ = std::make_unique<Impl>(std::move(options), router, logger, metrics, std::move(dispatch));
 }
 
 HttpServer::~HttpServer() { stop(); }
@@ -450,7 +428,8 @@ HttpServer::~HttpServer() { stop(); }
 void HttpServer::start() {
   if (impl_->started.exchange(true)) return;
   auto& impl = *impl_;
-  for (std::size_t i = 0; i < impl.options.threads; ++i) impl.loops.push_back(std::make_unique<Loop>());
+  for (std::size_t i = 0; i < impl.options.threads; ++i)
+    impl.loops.push_back(std::make_unique<Loop>());
 
   beast::error_code ec;
   const auto address = asio::ip::make_address(impl.options.host, ec);
@@ -513,9 +492,9 @@ void HttpServer::stop() {
       asio::post(l->io, [l] {
         for (Session* s : l->sessions) {
           if (s->idle) {
-          beast::error_code ignored;  // the socket may already be closed
-          s->stream.socket().cancel(ignored);
-        }
+            beast::error_code ignored;  // the socket may already be closed
+            s->stream.socket().cancel(ignored);
+          }
         }
       });
     }

@@ -25,5 +25,6 @@ std::string normalizeEmail(std::string_view email);
 /// nullopt when acceptable, else why not ("must be a valid email address").
 std::optional<std::string> checkEmail(std::string_view email);
 std::optional<std::string> checkPassword(std::string_view password);
+std::optional<std::string> checkName(std::string_view name);
 
 }  // namespace emporium::users

@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/sql/database.hpp"
 #include "core/sql/migrations.hpp"
@@ -19,6 +20,12 @@ struct NewUser {
   Role role = Role::kCustomer;
 };
 
+/// A user together with the stored password hash, for sign-in only.
+struct Credentials {
+  User user;
+  std::string password_hash;
+};
+
 class UserStore {
  public:
   explicit UserStore(sql::Database& db) : db_(db) {}
@@ -26,6 +33,13 @@ class UserStore {
   /// Inserts a user; nullopt when the (normalized) email is taken.
   std::optional<User> create(const NewUser& user);
   std::optional<User> findByEmail(const std::string& email);
+  std::optional<User> findById(const std::string& id);
+  std::optional<Credentials> credentialsByEmail(const std::string& email);
+  std::optional<Credentials> credentialsById(const std::string& id);
+  void setPasswordHash(const std::string& user_id, const std::string& hash);
+  void setName(const std::string& user_id, const std::string& name);
+  /// Newest first: up to limit users with ids below `before` (all when nullopt).
+  std::vector<User> listNewestFirst(const std::optional<std::string>& before, std::size_t limit);
 
  private:
   sql::Database& db_;

@@ -1,0 +1,22 @@
+#include "services/users/users_module.hpp"
+
+#include "services/users/domain/password.hpp"
+
+namespace emporium::users {
+namespace {
+constexpr std::chrono::seconds kRefreshTokenLifetime{30 * 24 * 3600};
+}  // namespace
+
+UsersModule::UsersModule(sql::Database& db, ratelimit::RateLimiter& limiter, AuthLimits limits)
+    : users_(db),
+      tokens_(db, kRefreshTokenLifetime),
+      addresses_(db),
+      key_store_(db),
+      keys_(key_store_),
+      auth_(users_, tokens_, keys_),
+      api_{auth_, users_, addresses_, keys_, limiter, limits} {
+  // Made now, not on the first unknown-email login, whose timing would differ.
+  (void)decoyHash();
+}
+
+}  // namespace emporium::users
