@@ -13,6 +13,7 @@
 #include "core/http/dispatch.hpp"
 #include "core/net/server.hpp"
 #include "core/ratelimit/rate_limiter.hpp"
+#include "core/ratelimit/redis_rate_limiter.hpp"
 #include "services/users/users_module.hpp"
 
 namespace emporium::app {
@@ -104,6 +105,22 @@ int runServe(const config::Config& config) {
   registry.add([&http_metrics](std::string& out) { http_metrics.render(out); });
   registry.add([&databases](std::string& out) { renderPoolMetrics(out, databases); });
   registry.add([start_time](std::string& out) { metrics::renderProcessMetrics(out, start_time); });
+  registry.add([&users, redis_limiter = dynamic_cast<const ratelimit::RedisRateLimiter*>(
+                            limiter.get())](std::string& out) {
+    out += "# HELP emporium_auth_key_reload_failures_total Signing-key reloads that failed.\n";
+    out += "# TYPE emporium_auth_key_reload_failures_total counter\n";
+    out += "emporium_auth_key_reload_failures_total " +
+           std::to_string(users.keys().reloadFailures()) + "\n";
+    if (redis_limiter == nullptr) return;
+    out +=
+        "# HELP emporium_ratelimit_redis_fallbacks_total Limit checks answered in-process "
+        "because Redis was down or slow.\n";
+    out += "# TYPE emporium_ratelimit_redis_fallbacks_total counter\n";
+    out += "emporium_ratelimit_redis_fallbacks_total " +
+           std::to_string(redis_limiter->fallbacks()) + "\n";
+    out += "# TYPE emporium_ratelimit_redis_up gauge\nemporium_ratelimit_redis_up " +
+           std::string(redis_limiter->healthy() ? "1" : "0") + "\n";
+  });
 
   net::HttpServer server(
       config.http, router, logger, http_metrics,

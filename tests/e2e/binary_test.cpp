@@ -112,6 +112,8 @@ TEST_P(BinaryTest, ServesOpsEndpointsAndApiRoot) {
   EXPECT_NE(metrics.body.find("emporium_http_request_duration_seconds_bucket{route=\"/readyz\""),
             std::string::npos);
   EXPECT_NE(metrics.body.find("emporium_http_requests_in_flight"), std::string::npos);
+  EXPECT_NE(metrics.body.find("emporium_auth_key_reload_failures_total 0"), std::string::npos);
+  EXPECT_NE(metrics.body.find("process_resident_memory_bytes"), std::string::npos);
   EXPECT_NE(metrics.body.find(R"(emporium_db_pool_connections{service="users",state="open"})"),
             std::string::npos);
 
