@@ -3,6 +3,8 @@
 
 #include <chrono>
 #include <functional>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,11 +19,25 @@ struct ReadinessCheck {
   std::function<void()> check;
 };
 
+/// One run of the readiness probes: per-dependency JSON and who is down.
+struct ReadinessResult {
+  std::string checks_json;
+  std::vector<std::string> failing;
+};
+
+/// The last probe run, reused for a second.
+struct ReadinessCache {
+  std::mutex mutex;
+  std::optional<ReadinessResult> result;
+  std::chrono::steady_clock::time_point at;
+};
+
 struct OpsContext {
   std::string target;
   std::string database_backend;  // "sqlite" or "postgresql"
   std::vector<ReadinessCheck> checks;
   const metrics::Registry* registry = nullptr;
+  ReadinessCache* readiness_cache = nullptr;
 };
 
 /// Registers the ops routes. ctx must outlive the router.

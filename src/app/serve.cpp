@@ -31,6 +31,9 @@ std::optional<http::ApiError> translateError(const std::exception& e) {
       api.headers().emplace_back("Retry-After", "1");
       return api;
     }
+    if (sql_error->kind() == sql::ErrorKind::kInvalidValue) {
+      return http::ApiError::badRequest("a value in the request cannot be stored or compared");
+    }
   }
   return std::nullopt;
 }
@@ -88,8 +91,9 @@ int runServe(const config::Config& config) {
   const Databases databases = openDatabases(config, logger);
 
   metrics::Registry registry;
+  ReadinessCache readiness_cache;
   OpsContext ops{config.target, config.postgres_url ? "postgresql" : "sqlite",
-                 readinessChecks(config, databases), &registry};
+                 readinessChecks(config, databases), &registry, &readiness_cache};
   http::Router router;
   addOpsRoutes(router, ops);
 

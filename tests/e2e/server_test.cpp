@@ -183,6 +183,29 @@ TEST_F(ServerTest, SlowClientIsCutOffAfterReadTimeout) {
   EXPECT_GE(std::chrono::steady_clock::now() - started, 250ms);
 }
 
+TEST_F(ServerTest, TricklingClientCannotStretchTheReadTimeout) {
+  ServerOptions o;
+  o.read_timeout = 400ms;
+  start(o);
+  HttpConnection conn("127.0.0.1", port_);
+  const std::string request = "GET /fast HTTP/1.1\r\nHost: x\r\nX-Filler: " + std::string(200, 'f');
+  const auto started = std::chrono::steady_clock::now();
+  bool cut = false;
+  // One byte every 50 ms would take 10 s; the deadline is fixed at the first byte.
+  for (const char c : request) {
+    try {
+      conn.sendRaw(std::string(1, c));
+    } catch (const std::runtime_error&) {
+      cut = true;
+      break;
+    }
+    std::this_thread::sleep_for(50ms);
+    if (std::chrono::steady_clock::now() - started > 3s) break;
+  }
+  EXPECT_TRUE(cut || conn.closedByPeer(1s));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
+}
+
 TEST_F(ServerTest, IdleKeepAliveConnectionIsClosed) {
   ServerOptions o;
   o.idle_timeout = 200ms;

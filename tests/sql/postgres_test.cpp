@@ -60,6 +60,8 @@ TEST(PostgresConninfo, SqlstateMapping) {
   EXPECT_EQ(errorKindForSqlstate("55P03"), ErrorKind::kBusy);
   EXPECT_EQ(errorKindForSqlstate("57014"), ErrorKind::kBusy);
   EXPECT_EQ(errorKindForSqlstate("42601"), ErrorKind::kOther);
+  EXPECT_EQ(errorKindForSqlstate("22021"), ErrorKind::kInvalidValue);  // bad UTF-8
+  EXPECT_EQ(errorKindForSqlstate("22003"), ErrorKind::kInvalidValue);  // out of range
 }
 
 class PostgresTest : public SqlTest {

@@ -25,6 +25,25 @@ TEST(JsonBody, MalformedIsBadRequest) {
   EXPECT_EQ(statusOf([] { Body::parseText("{\"a\":\"\xff\"}"); }), 400);
 }
 
+TEST(JsonBody, DeepNestingIsRefusedNotRecursedInto) {
+  // A million '[' would overflow the stack of a recursive parser.
+  EXPECT_EQ(statusOf([] { Body::parseText(std::string(1'000'000, '[')); }), 400);
+  EXPECT_EQ(statusOf([] {
+              Body::parseText("{\"a\":" + std::string(40, '[') + std::string(40, ']') + "}");
+            }),
+            400);
+  // Brackets inside strings do not count.
+  EXPECT_EQ(statusOf([] { Body::parseText("{\"a\":\"" + std::string(100, '[') + "\"}"); }), 0);
+  EXPECT_EQ(statusOf([] { Body::parseText(R"({"a":{"b":[1,[2,[3]]]}})"); }), 0);
+}
+
+TEST(JsonBody, NulInsideAStringNamesTheField) {
+  std::string field;
+  const auto body = Body::parseText(R"({"email":"a\u0000@x.io"})");
+  EXPECT_EQ(statusOf([&] { (void)body.requireString("email"); }, &field), 422);
+  EXPECT_EQ(field, "email");
+}
+
 TEST(JsonBody, TypedAccessorsNameTheField) {
   const auto body = Body::parseText(R"({"email": 5, "n": "x", "addr": {"city": 1}, "ok": true})");
   std::string field;

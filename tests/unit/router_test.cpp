@@ -81,6 +81,20 @@ TEST(Router, RejectsDuplicatesAndBadPatterns) {
   EXPECT_THROW(r.add(Method::kGet, "/a/{", named("d")), std::invalid_argument);
 }
 
+TEST(Router, InlineRoutesMustBePublic) {
+  Router r;
+  EXPECT_THROW(r.add(Method::kGet, "/me", named("me"), {Execution::kInline, Access::kUser, true}),
+               std::invalid_argument);
+}
+
+TEST(Router, NulOrBadUtf8InAParameterMatchesNothing) {
+  Router r;
+  r.add(Method::kGet, "/items/{id}", named("x"));
+  EXPECT_EQ(r.match(Method::kGet, "/items/%00").route, nullptr);
+  EXPECT_EQ(r.match(Method::kGet, "/items/%FF").route, nullptr);
+  EXPECT_NE(r.match(Method::kGet, "/items/%C3%AB").route, nullptr);
+}
+
 TEST(Router, RouteIndexesAreDense) {
   Router r;
   r.add(Method::kGet, "/a", named("a"));

@@ -160,9 +160,9 @@ std::vector<Option> options() {
   o.push_back(sizeOption("postgres.pool_size", 1, 1000,
                          [](Config& c, auto n) { c.postgres_pool_size = n; }));
   o.push_back(urlOption(
-      "redis.url", {"redis", "rediss"}, [](Config & c) -> auto& { return c.redis_url; }));
+      "redis.url", {"redis"}, [](Config & c) -> auto& { return c.redis_url; }));
   o.push_back(urlOption(
-      "amqp.url", {"amqp", "amqps"}, [](Config & c) -> auto& { return c.amqp_url; }));
+      "amqp.url", {"amqp"}, [](Config & c) -> auto& { return c.amqp_url; }));
   o.push_back(urlOption(
       "smtp.url", {"smtp", "smtps"}, [](Config & c) -> auto& { return c.smtp_url; }));
   return o;
@@ -285,8 +285,12 @@ Config load(const Sources& sources) {
     }
     if (!value) continue;
     if (!opt.apply(config, *value)) {
-      throw ConfigError("invalid value for " + origin + ": '" + *value + "' (expected " +
-                        opt.expected + ")");
+      // URLs may carry passwords: never echo them whole.
+      const bool secret = opt.key.ends_with(".url") && value->find('@') != std::string::npos;
+      std::string message = "invalid value for " + origin + ": ";
+      message += secret ? "(value not shown: it may hold a password)" : "'" + *value + "'";
+      message += " (expected " + opt.expected + ")";
+      throw ConfigError(message);
     }
   }
   config.http.host = config.listen_host;

@@ -8,17 +8,23 @@ Response errorResponse(const ApiError& error, const Request& req) {
 
 namespace {
 
-// A token that is present but invalid is refused even on public routes: a
-// client holding an expired token should learn so, not be served as a guest.
+// Inline routes run on the event loop and are public by construction (the
+// router refuses anything else), so they never pay for a token check. On
+// other public routes a token is optional and an invalid one is ignored:
+// clients that attach a stale token to every call must still reach
+// /auth/refresh and /auth/login.
 void authenticate(const Route& route, Request& req, const DispatchContext& ctx) {
+  if (route.options.execution == Execution::kInline) return;
   const auto token = req.bearerToken();
-  if (!token.empty()) {
-    if (ctx.authenticator != nullptr) req.principal = ctx.authenticator->verify(token);
-    if (!req.principal) throw ApiError::unauthorized("the access token is invalid or expired");
-  } else if (!req.header("Authorization").empty() && route.options.access != Access::kPublic) {
+  if (!token.empty() && ctx.authenticator != nullptr)
+    req.principal = ctx.authenticator->verify(token);
+  if (route.options.access == Access::kPublic) return;
+  if (!token.empty() && !req.principal) {
+    throw ApiError::unauthorized("the access token is invalid or expired");
+  }
+  if (token.empty() && !req.header("Authorization").empty()) {
     throw ApiError::unauthorized("use an Authorization: Bearer <access_token> header");
   }
-  if (route.options.access == Access::kPublic) return;
   if (!req.principal)
     throw ApiError::unauthorized("sign in first: this needs a valid access token");
   if (route.options.access == Access::kAdmin && !req.principal->isAdmin()) {

@@ -50,7 +50,10 @@ std::optional<std::string> pageCursor(const Request& req) {
     throw invalid();
   }
   const std::string text(reinterpret_cast<const char*>(decoded.data()), length);
-  if (!text.starts_with(kCursorTag) || !json::isValidUtf8(text)) throw invalid();
+  if (!text.starts_with(kCursorTag) || !json::isValidUtf8(text) ||
+      text.find('\0') != std::string::npos) {
+    throw invalid();
+  }
   return text.substr(kCursorTag.size());
 }
 

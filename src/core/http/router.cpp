@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "core/json/utf8.hpp"
+
 namespace emporium::http {
 namespace {
 
@@ -26,6 +28,10 @@ Router::Router() : root_(std::make_unique<Node>()) {}
 Router::~Router() = default;
 
 void Router::add(Method method, std::string_view pattern, Handler handler, RouteOptions options) {
+  if (options.execution == Execution::kInline && options.access != Access::kPublic) {
+    // Token checks may reach the database; inline handlers run on the event loop.
+    throw std::invalid_argument("inline routes must be public: " + std::string(pattern));
+  }
   if (pattern.empty() || pattern.front() != '/') {
     throw std::invalid_argument("route pattern must start with '/': " + std::string(pattern));
   }
@@ -103,7 +109,10 @@ RouteMatch Router::match(Method method, std::string_view path) const {
   result.params.reserve(raw_params.size());
   for (const auto& [name, raw] : raw_params) {
     auto decoded = percentDecode(raw, false);
-    if (!decoded) return RouteMatch{};  // a malformed escape names no resource
+    // A malformed escape, NUL or ill-formed UTF-8 names no resource on any backend.
+    if (!decoded || decoded->find('\0') != std::string::npos || !json::isValidUtf8(*decoded)) {
+      return RouteMatch{};
+    }
     result.params.emplace_back(name, std::move(*decoded));
   }
   result.route = route;

@@ -2,6 +2,7 @@
 
 #include <rapidjson/error/en.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "core/http/api_error.hpp"
@@ -16,6 +17,31 @@ bool isJsonContentType(std::string_view content_type) {
   for (auto& c : media) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   while (!media.empty() && media.back() == ' ') media.pop_back();
   return media == "application/json" || (media.size() > 5 && media.ends_with("+json"));
+}
+
+constexpr std::size_t kMaxNestingDepth = 32;
+
+std::size_t nestingDepth(std::string_view text) {
+  std::size_t depth = 0;
+  std::size_t deepest = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
 }
 
 http::ApiError typeError(const std::string& path, std::string_view expected) {
@@ -33,9 +59,17 @@ Body Body::parse(const http::Request& req) {
 }
 
 Body Body::parseText(std::string_view text) {
+  // RapidJSON's parser and its value destructor both recurse per nesting
+  // level: a body of a million '[' would overflow the stack. No request body
+  // needs more than a few levels, so deeper ones are refused up front.
+  if (nestingDepth(text) > kMaxNestingDepth) {
+    throw http::ApiError::badRequest("JSON nested deeper than " + std::to_string(kMaxNestingDepth) +
+                                     " levels");
+  }
   auto doc = std::make_shared<rapidjson::Document>();
   // kParseStopWhenDoneFlag is not set: trailing garbage after the value is an error.
-  doc->Parse<rapidjson::kParseValidateEncodingFlag>(text.data(), text.size());
+  doc->Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(text.data(),
+                                                                                     text.size());
   if (doc->HasParseError()) {
     throw http::ApiError::badRequest(std::string("malformed JSON at offset ") +
                                      std::to_string(doc->GetErrorOffset()) + ": " +
@@ -63,7 +97,13 @@ std::optional<std::string> Body::optionalString(std::string_view field) const {
   const auto* v = find(field);
   if (v == nullptr) return std::nullopt;
   if (!v->IsString()) throw typeError(path(field), "a string");
-  return std::string(v->GetString(), v->GetStringLength());
+  std::string value(v->GetString(), v->GetStringLength());
+  // \u0000 is valid JSON but no text field has a use for it, and PostgreSQL
+  // cannot store it: refuse it here, the same on every backend.
+  if (value.find('\0') != std::string::npos) {
+    throw http::ApiError::validation(path(field), "must not contain NUL characters");
+  }
+  return value;
 }
 
 std::string Body::requireString(std::string_view field) const {

@@ -21,6 +21,7 @@
 #include <atomic>
 #include <charconv>
 #include <ctime>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <thread>
@@ -114,14 +115,16 @@ struct HttpServer::Impl {
         logger(l),
         metrics(m),
         dispatch(std::move(d)),
-        pool(options.blocking_threads) {}
+        pool(std::in_place, options.blocking_threads) {}
 
   ServerOptions options;
   const http::Router& router;
   const log::Logger& logger;
   metrics::HttpMetrics& metrics;
   http::DispatchContext dispatch;
-  asio::thread_pool pool;
+  // Optional so that stop() can destroy it while the loops still exist:
+  // handlers still queued in it hold coroutine frames bound to the loops.
+  std::optional<asio::thread_pool> pool;
   std::vector<std::unique_ptr<Loop>> loops;
   std::unique_ptr<tcp::acceptor> acceptor;  // lives on loops[0]
   std::atomic<std::size_t> next_loop{0};
@@ -265,6 +268,8 @@ asio::awaitable<void> HttpServer::Impl::runSession(Loop* loop, tcp::socket socke
       bool peer_gone = false;
       bool continue_sent = false;
       bool first_read = true;
+      std::optional<Clock::time_point> request_deadline;
+      if (buffer.size() > 0) request_deadline = Clock::now() + options.read_timeout;
       for (;;) {
         if (buffer.size() > 0) {
           const std::size_t used = parser.put(buffer.data(), ec);
@@ -286,12 +291,18 @@ asio::awaitable<void> HttpServer::Impl::runSession(Loop* loop, tcp::socket socke
         }
         const bool waiting_for_new_request = first_read && buffer.size() == 0 && !parser.got_some();
         session.idle = waiting_for_new_request;
-        session.stream.expires_after(waiting_for_new_request ? options.idle_timeout
-                                                             : options.read_timeout);
-        if (!waiting_for_new_request && first_read) first_read = false;
+        if (waiting_for_new_request) {
+          session.stream.expires_after(options.idle_timeout);
+        } else {
+          // One deadline for the whole request, fixed at its first byte: a
+          // client trickling a byte at a time cannot stretch it.
+          if (!request_deadline) request_deadline = Clock::now() + options.read_timeout;
+          session.stream.expires_at(*request_deadline);
+        }
         const std::size_t n = co_await session.stream.async_read_some(
             buffer.prepare(16384), asio::redirect_error(asio::use_awaitable, ec));
         session.idle = false;
+        if (first_read && !ec) request_deadline = Clock::now() + options.read_timeout;
         first_read = false;
         if (ec) {
           // Closed, timed out (tcp_stream closes the socket), or cancelled by
@@ -357,7 +368,7 @@ asio::awaitable<void> HttpServer::Impl::runSession(Loop* loop, tcp::socket socke
             response = http::invokeRoute(route, req, dispatch);
           } else {
             response = co_await runOnPool(
-                pool, [&route, &req, this] { return http::invokeRoute(route, req, dispatch); });
+                *pool, [&route, &req, this] { return http::invokeRoute(route, req, dispatch); });
           }
         }
         metrics.in_flight.fetch_sub(1, std::memory_order_relaxed);
@@ -507,8 +518,9 @@ void HttpServer::stop() {
   for (auto& loop : impl.loops) {
     if (loop->thread.joinable()) loop->thread.join();
   }
-  impl.pool.stop();
-  impl.pool.join();
+  impl.pool->stop();
+  impl.pool->join();
+  impl.pool.reset();
   // Coroutine frames still suspended in a loop are destroyed with it.
   impl.acceptor.reset();
   impl.loops.clear();

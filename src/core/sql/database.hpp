@@ -47,6 +47,7 @@ enum class ErrorKind {
   kBusy,                  // timed out waiting for a lock or a pooled connection
   kMigration,             // a migration is missing, changed after it was applied, or failed
   kType,                  // a column was read as a type it does not hold (a bug)
+  kInvalidValue,          // a value the database cannot take (bad encoding, NUL, out of range)
   kOther,
 };
 

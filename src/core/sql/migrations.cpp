@@ -25,6 +25,8 @@ constexpr Query kInsert{"schema_migrations.insert",
 // Held until the transaction ends. SQLite needs no such lock: BEGIN
 // IMMEDIATE already admits one writer per file at a time.
 constexpr Query kLock{"schema_migrations.lock", "SELECT pg_advisory_xact_lock($1::bigint)"};
+constexpr Query kNoStatementTimeout{"schema_migrations.no_timeout",
+                                    "SET LOCAL statement_timeout = 0"};
 
 struct Recorded {
   std::string name;
@@ -111,7 +113,11 @@ MigrationReport applyMigrations(Database& db, const MigrationSet& set) {
   checkOrder(set, dialect, list);
   const std::int64_t lock_key = lockKey(set.service);
   const auto lock = [&](Session& session) {
-    if (postgres) session.execute(kLock, {lock_key});
+    if (!postgres) return;
+    session.execute(kLock, {lock_key});
+    // Building an index over a big table may rightly take longer than the
+    // statement timeout request traffic runs under.
+    session.execute(kNoStatementTimeout);
   };
 
   // Under the lock: concurrent CREATE TABLE IF NOT EXISTS can still collide

@@ -56,7 +56,7 @@ class TextParams {
   static void format(std::string_view value, std::string& out, std::string_view label) {
     // The text format ends a value at NUL; PostgreSQL text cannot hold one.
     if (value.find('\0') != std::string_view::npos) {
-      throw Error(ErrorKind::kOther,
+      throw Error(ErrorKind::kInvalidValue,
                   "postgres " + std::string(label) + ": a text parameter contains a NUL byte");
     }
     out.assign(value);
@@ -124,6 +124,9 @@ ErrorKind errorKindForSqlstate(std::string_view sqlstate) {
     return ErrorKind::kConnection;
   }
   if (sqlstate == "55P03" || sqlstate == "57014" || sqlstate == "53300") return ErrorKind::kBusy;
+  // Class 22, data exception: bad encoding, numeric overflow, invalid text
+  // for a type. The input was wrong, not the server.
+  if (startsWith(sqlstate, "22")) return ErrorKind::kInvalidValue;
   return ErrorKind::kOther;
 }
 

@@ -58,6 +58,8 @@ PostgresTarget parsePostgresTarget(std::string_view url, std::string_view servic
   std::string port;
   std::string user;
   bool has_connect_timeout = false;
+  bool has_keepalives = false;
+  bool has_options = false;
   for (const PQconninfoOption* option = options.get(); option->keyword != nullptr; ++option) {
     if (option->val == nullptr) continue;
     const std::string_view keyword = option->keyword;
@@ -71,6 +73,8 @@ PostgresTarget parsePostgresTarget(std::string_view url, std::string_view servic
     if (keyword == "port") port = value;
     if (keyword == "user") user = value;
     if (keyword == "connect_timeout") has_connect_timeout = true;
+    if (keyword == "keepalives_idle") has_keepalives = true;
+    if (keyword == "options") has_options = true;
     target.keywords.emplace_back(keyword);
     target.values.emplace_back(value);
   }
@@ -83,6 +87,23 @@ PostgresTarget parsePostgresTarget(std::string_view url, std::string_view servic
     // Without it a connect to an unreachable host waits for the TCP timeout.
     target.keywords.emplace_back("connect_timeout");
     target.values.emplace_back(kDefaultConnectTimeoutSeconds);
+  }
+
+  if (!has_keepalives) {
+    // A server that vanished (host down, network cut) is noticed in ~45 s
+    // instead of the kernel's two hours, so a blocked call cannot hang forever.
+    for (const auto& [k, v] :
+         {std::pair{"keepalives", "1"}, std::pair{"keepalives_idle", "15"},
+          std::pair{"keepalives_interval", "5"}, std::pair{"keepalives_count", "6"}}) {
+      target.keywords.emplace_back(k);
+      target.values.emplace_back(v);
+    }
+  }
+  if (!has_options) {
+    // No request waits on one statement or lock longer than this; the URL's
+    // own options= takes precedence.
+    target.keywords.emplace_back("options");
+    target.values.emplace_back("-c statement_timeout=30000 -c lock_timeout=10000");
   }
 
   if (target.url_dbname.empty()) target.url_dbname = kDefaultDbname;

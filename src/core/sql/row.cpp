@@ -77,6 +77,8 @@ std::string_view errorKindName(ErrorKind kind) {
       return "migration";
     case ErrorKind::kType:
       return "type";
+    case ErrorKind::kInvalidValue:
+      return "invalid_value";
     case ErrorKind::kOther:
       return "other";
   }

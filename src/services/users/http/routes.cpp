@@ -12,6 +12,7 @@ namespace emporium::users {
 namespace {
 
 constexpr std::size_t kMaxAddressesPerUser = 50;
+constexpr std::size_t kMaxPasswordBytes = 1024;  // as checkPassword enforces at sign-up
 
 void writeUser(json::Writer& w, const User& user) {
   w.startObject()
@@ -86,11 +87,18 @@ void enforce(ratelimit::RateLimiter& limiter, const std::string& key,
   throw e;
 }
 
-void limitAuthAttempt(const UsersApi& api, const http::Request& req, const std::string& email) {
+// Password checks cost ~25 ms of CPU each: every route that runs one is
+// limited per client address and per account (by email or user id). Callers
+// pass only well-formed account keys, so a key's size is bounded.
+void limitAuthAttempt(const UsersApi& api, const http::Request& req, const std::string& account) {
   if (!api.limits.enabled) return;
   enforce(api.limiter, "auth:ip:" + std::string(req.client_ip), api.limits.per_ip);
-  if (!email.empty())
-    enforce(api.limiter, "auth:account:" + normalizeEmail(email), api.limits.per_account);
+  if (!account.empty()) enforce(api.limiter, "auth:account:" + account, api.limits.per_account);
+}
+
+http::ApiError invalidCredentials() {
+  return http::ApiError(401, "invalid-credentials", "Invalid credentials",
+                        "the email or the password is wrong");
 }
 
 http::Response registerUser(const UsersApi& api, http::Request& req) {
@@ -103,7 +111,7 @@ http::Response registerUser(const UsersApi& api, http::Request& req) {
   v.check("password", checkPassword(password));
   v.check("name", name.empty() ? std::optional<std::string>("is required") : checkName(name));
   v.throwIfAny();
-  limitAuthAttempt(api, req, email);
+  limitAuthAttempt(api, req, normalizeEmail(email));
   auto result = api.auth.registerUser(email, password, name);
   if (std::holds_alternative<AuthFailure>(result)) {
     throw http::ApiError(409, "email-taken", "Email already registered",
@@ -119,12 +127,14 @@ http::Response login(const UsersApi& api, http::Request& req) {
   const auto body = json::Body::parse(req);
   const auto email = body.requireString("email");
   const auto password = body.requireString("password");
-  limitAuthAttempt(api, req, email);
-  auto result = api.auth.login(email, password);
-  if (std::holds_alternative<AuthFailure>(result)) {
-    throw http::ApiError(401, "invalid-credentials", "Invalid credentials",
-                         "the email or the password is wrong");
+  if (checkEmail(email) || password.size() > kMaxPasswordBytes) {
+    // No account can match; counted per address only, never stored as a key.
+    limitAuthAttempt(api, req, {});
+    throw invalidCredentials();
   }
+  limitAuthAttempt(api, req, normalizeEmail(email));
+  auto result = api.auth.login(email, password);
+  if (std::holds_alternative<AuthFailure>(result)) throw invalidCredentials();
   return signedInResponse(200, std::get<SignedIn>(result));
 }
 
@@ -164,6 +174,7 @@ http::Response patchMe(const UsersApi& api, http::Request& req) {
   }
   v.throwIfAny();
   const auto& user_id = req.user().user_id;
+  if (password) limitAuthAttempt(api, req, user_id);
   if (password && !api.auth.changePassword(user_id, *current, *password)) {
     throw http::ApiError::validation("current_password", "is wrong");
   }

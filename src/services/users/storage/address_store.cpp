@@ -17,6 +17,11 @@ constexpr sql::Query kFind{
     "SELECT id, name, line1, line2, city, region, postal_code, country, created_at "
     "FROM addresses WHERE user_id = $1 AND id = $2"};
 
+// A no-op update that takes the user's row lock: concurrent adds for one user
+// count and insert one after another, so the cap holds on PostgreSQL too.
+constexpr sql::Query kLockUser{"addresses.lock_user",
+                               "UPDATE users SET updated_at = updated_at WHERE id = $1"};
+
 constexpr sql::Query kCount{"addresses.count", "SELECT COUNT(*) FROM addresses WHERE user_id = $1"};
 
 constexpr sql::Query kInsert{
@@ -63,6 +68,7 @@ std::optional<Address> AddressStore::add(const std::string& user_id, Address add
   address.id = util::newId("adr");
   address.created_at = util::nowRfc3339();
   const bool added = db_.write([&](sql::Session& s) {
+    s.execute(kLockUser, {user_id});
     const auto count = s.execute(kCount, {user_id})[0].getInt64(0);
     if (count >= static_cast<std::int64_t>(max_per_user)) return false;
     const std::array<sql::Param, 10> params{address.id,
