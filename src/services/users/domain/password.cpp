@@ -10,7 +10,7 @@
 namespace emporium::users {
 namespace {
 
-// OWASP's argon2id baseline (m=19 MiB, t=2, p=1): about 25 ms per hash on one
+// OWASP's argon2id baseline (m=19 MiB, t=2, p=1): about 50-60 ms per hash on one
 // core of a small server, so login costs an attacker real work while 8
 // concurrent hashes need under 160 MiB.
 constexpr unsigned long long kOpsLimit = 2;

@@ -87,7 +87,7 @@ void enforce(ratelimit::RateLimiter& limiter, const std::string& key,
   throw e;
 }
 
-// Password checks cost ~25 ms of CPU each: every route that runs one is
+// Password checks cost ~50 ms of CPU each: every route that runs one is
 // limited per client address and per account (by email or user id). Callers
 // pass only well-formed account keys, so a key's size is bounded.
 void limitAuthAttempt(const UsersApi& api, const http::Request& req, const std::string& account) {
