@@ -118,6 +118,16 @@ TEST(Dispatch, AccessLevelsAreEnforcedBeforeTheHandler) {
   EXPECT_EQ(statusFor(Access::kPublic, "Bearer forged"), 200);
 }
 
+TEST(Dispatch, TooManyRequestsRoundsRetryAfterUpToWholeSeconds) {
+  const auto header = [](std::chrono::milliseconds wait) {
+    return ApiError::tooManyRequests(wait, "slow down").headers().at(0).second;
+  };
+  EXPECT_EQ(header(std::chrono::milliseconds(1)), "1");
+  EXPECT_EQ(header(std::chrono::milliseconds(5001)), "6");
+  EXPECT_EQ(header(std::chrono::milliseconds::max()), "86400");
+  EXPECT_EQ(ApiError::tooManyRequests(std::chrono::milliseconds(0), "x").status(), 429);
+}
+
 TEST(Dispatch, UnauthorizedCarriesWwwAuthenticate) {
   Route route{Method::kGet,
               "/x",

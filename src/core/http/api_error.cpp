@@ -1,5 +1,7 @@
 #include "core/http/api_error.hpp"
 
+#include <algorithm>
+
 #include "core/json/writer.hpp"
 
 namespace emporium::http {
@@ -37,6 +39,18 @@ ApiError ApiError::unauthorized(std::string detail) {
 
 ApiError ApiError::forbidden(std::string detail) {
   return ApiError(403, "forbidden", "Forbidden", std::move(detail));
+}
+
+ApiError ApiError::tooManyRequests(std::chrono::milliseconds retry_after, const std::string& what) {
+  constexpr std::int64_t kMaxSeconds = 86400;
+  // Rounded up without adding first: retry_after may be milliseconds::max().
+  const std::int64_t count = retry_after.count();
+  const std::int64_t seconds =
+      std::clamp<std::int64_t>(count / 1000 + (count % 1000 > 0 ? 1 : 0), 1, kMaxSeconds);
+  ApiError e(429, "rate-limited", "Too Many Requests",
+             what + "; retry in " + std::to_string(seconds) + " s");
+  e.headers().emplace_back("Retry-After", std::to_string(seconds));
+  return e;
 }
 
 std::string problemType(const std::string& slug) { return "https://emporium.dev/problems/" + slug; }

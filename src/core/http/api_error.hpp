@@ -3,6 +3,7 @@
 // One top-level catch in the server renders it as application/problem+json
 // (RFC 9457); handlers never format error bodies themselves.
 
+#include <chrono>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -49,6 +50,8 @@ class ApiError : public std::runtime_error {
   static ApiError conflict(std::string detail);
   static ApiError unauthorized(std::string detail);
   static ApiError forbidden(std::string detail);
+  /// 429 with Retry-After in whole seconds (at least 1, at most a day).
+  static ApiError tooManyRequests(std::chrono::milliseconds retry_after, const std::string& what);
 
  private:
   int status_;

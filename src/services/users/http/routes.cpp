@@ -1,7 +1,6 @@
 #include "services/users/http/routes.hpp"
 
 #include <cctype>
-#include <cmath>
 
 #include "core/http/api_error.hpp"
 #include "core/http/pagination.hpp"
@@ -77,14 +76,8 @@ std::optional<std::string> checkText(const std::string& value, std::size_t max, 
 void enforce(ratelimit::RateLimiter& limiter, const std::string& key,
              const ratelimit::Limit& limit) {
   const auto decision = limiter.take(key, limit);
-  if (decision.allowed) return;
-  const auto seconds = std::max<std::int64_t>(
-      1, static_cast<std::int64_t>(
-             std::ceil(static_cast<double>(decision.retry_after.count()) / 1000.0)));
-  http::ApiError e(429, "rate-limited", "Too Many Requests",
-                   "too many attempts; retry in " + std::to_string(seconds) + " s");
-  e.headers().emplace_back("Retry-After", std::to_string(seconds));
-  throw e;
+  if (!decision.allowed)
+    throw http::ApiError::tooManyRequests(decision.retry_after, "too many attempts");
 }
 
 // Password checks cost ~50 ms of CPU each: every route that runs one is
