@@ -1,6 +1,5 @@
 #include "app/request_limits.hpp"
 
-
 #include "core/http/api_error.hpp"
 #include "core/http/request.hpp"
 
