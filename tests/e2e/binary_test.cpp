@@ -20,39 +20,18 @@ namespace {
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-std::optional<std::string> env(const char* name) {
-  const char* v = std::getenv(name);
-  if (v == nullptr || *v == '\0') return std::nullopt;
-  return std::string(v);
-}
-
-bool required(const char* flag) { return env(flag).value_or("") == "1"; }
-
-std::string randomSuffix() {
-  std::random_device rd;
-  std::mt19937_64 gen(rd());
-  return std::to_string(gen() % 1000000000ULL);
-}
-
 enum class Backend { kSqlite, kPostgres };
 
 class BinaryTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    data_dir_ = fs::temp_directory_path() / ("emporium-e2e-" + randomSuffix());
-    fs::create_directories(data_dir_);
-    env_["EMPORIUM_DATA_DIR"] = data_dir_.string();
-    env_["EMPORIUM_LOG_LEVEL"] = "warn";
-    if (GetParam() == Backend::kPostgres) {
-      auto url = env("EMPORIUM_TEST_POSTGRES_URL");
-      if (!url) {
-        if (required("EMPORIUM_REQUIRE_POSTGRES"))
-          FAIL() << "EMPORIUM_TEST_POSTGRES_URL is not set";
-        GTEST_SKIP() << "EMPORIUM_TEST_POSTGRES_URL not set";
-      }
-      // A database name of its own, so every test starts from an empty server.
-      env_["EMPORIUM_POSTGRES_URL"] = url->substr(0, url->rfind('/') + 1) + "e2e_" + randomSuffix();
+    auto setup = prepareBackend(GetParam() == Backend::kPostgres, "e2e");
+    if (!setup) {
+      if (required("EMPORIUM_REQUIRE_POSTGRES")) FAIL() << "EMPORIUM_TEST_POSTGRES_URL is not set";
+      GTEST_SKIP() << "EMPORIUM_TEST_POSTGRES_URL not set";
     }
+    data_dir_ = setup->data_dir;
+    env_ = setup->env;
   }
   void TearDown() override { fs::remove_all(data_dir_); }
 

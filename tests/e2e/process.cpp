@@ -118,6 +118,36 @@ int ChildProcess::wait(std::chrono::milliseconds timeout) {
 
 std::string ChildProcess::output() const { return readFile(log_path_); }
 
+std::optional<std::string> env(const char* name) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return std::nullopt;
+  return std::string(v);
+}
+
+bool required(const char* flag) { return env(flag).value_or("") == "1"; }
+
+std::string randomSuffix() {
+  std::random_device rd;
+  std::mt19937_64 gen(rd());
+  return std::to_string(gen() % 1000000000ULL);
+}
+
+std::optional<BackendSetup> prepareBackend(bool postgres, const std::string& prefix) {
+  BackendSetup setup;
+  if (postgres) {
+    const auto url = env("EMPORIUM_TEST_POSTGRES_URL");
+    if (!url) return std::nullopt;
+    setup.env["EMPORIUM_POSTGRES_URL"] =
+        url->substr(0, url->rfind('/') + 1) + prefix + "_" + randomSuffix();
+  }
+  setup.data_dir =
+      std::filesystem::temp_directory_path() / ("emporium-" + prefix + "-" + randomSuffix());
+  std::filesystem::create_directories(setup.data_dir);
+  setup.env["EMPORIUM_DATA_DIR"] = setup.data_dir.string();
+  setup.env["EMPORIUM_LOG_LEVEL"] = "warn";
+  return setup;
+}
+
 std::uint16_t freePort() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};

@@ -4,7 +4,9 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +41,23 @@ class ChildProcess {
   std::string log_path_;
   bool exited_ = false;
 };
+
+/// An environment variable, nullopt when unset or empty.
+std::optional<std::string> env(const char* name);
+/// True when the flag variable is "1" (EMPORIUM_REQUIRE_POSTGRES, ...).
+bool required(const char* flag);
+/// A random decimal suffix for names that must not collide between tests.
+std::string randomSuffix();
+
+/// What a server under test needs on one backend: a fresh data directory
+/// and, on PostgreSQL, a database name of its own, so every test starts
+/// empty. nullopt when PostgreSQL is asked for but not configured
+/// (EMPORIUM_TEST_POSTGRES_URL); the caller skips or fails.
+struct BackendSetup {
+  std::filesystem::path data_dir;
+  std::map<std::string, std::string> env;
+};
+std::optional<BackendSetup> prepareBackend(bool postgres, const std::string& prefix);
 
 /// A loopback port that was free a moment ago.
 std::uint16_t freePort();

@@ -38,20 +38,6 @@ constexpr int kAuthPerIpRefillSeconds = 6;
 constexpr int kAuthPerAccountBurst = 5;
 constexpr int kAuthPerAccountRefillSeconds = 60;
 
-std::optional<std::string> env(const char* name) {
-  const char* v = std::getenv(name);
-  if (v == nullptr || *v == '\0') return std::nullopt;
-  return std::string(v);
-}
-
-bool required(const char* flag) { return env(flag).value_or("") == "1"; }
-
-std::string randomSuffix() {
-  std::random_device rd;
-  std::mt19937_64 gen(rd());
-  return std::to_string(gen() % 1000000000ULL);
-}
-
 rapidjson::Document parseJson(const std::string& body) {
   rapidjson::Document d;
   d.Parse(body.c_str(), body.size());
@@ -192,21 +178,13 @@ enum class Backend { kSqlite, kPostgres };
 class UsersApiBase : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    data_dir_ = fs::temp_directory_path() / ("emporium-users-e2e-" + randomSuffix());
-    fs::create_directories(data_dir_);
-    env_["EMPORIUM_DATA_DIR"] = data_dir_.string();
-    env_["EMPORIUM_LOG_LEVEL"] = "warn";
-    if (GetParam() == Backend::kPostgres) {
-      auto url = env("EMPORIUM_TEST_POSTGRES_URL");
-      if (!url) {
-        if (required("EMPORIUM_REQUIRE_POSTGRES"))
-          FAIL() << "EMPORIUM_TEST_POSTGRES_URL is not set";
-        GTEST_SKIP() << "EMPORIUM_TEST_POSTGRES_URL not set";
-      }
-      // A database name of its own, so every test starts from an empty server.
-      env_["EMPORIUM_POSTGRES_URL"] =
-          url->substr(0, url->rfind('/') + 1) + "e2e_users_" + randomSuffix();
+    auto setup = prepareBackend(GetParam() == Backend::kPostgres, "e2e_users");
+    if (!setup) {
+      if (required("EMPORIUM_REQUIRE_POSTGRES")) FAIL() << "EMPORIUM_TEST_POSTGRES_URL is not set";
+      GTEST_SKIP() << "EMPORIUM_TEST_POSTGRES_URL not set";
     }
+    data_dir_ = setup->data_dir;
+    env_ = setup->env;
   }
 
   void TearDown() override {
