@@ -3,13 +3,15 @@
 #include <array>
 #include <stdexcept>
 
+#include "services/catalog/storage/schema.hpp"
 #include "services/users/storage/user_store.hpp"
 
 namespace emporium::app {
 
 std::span<const ServiceInfo> services() {
-  static constexpr std::array<ServiceInfo, 1> kServices = {{
+  static constexpr std::array<ServiceInfo, 2> kServices = {{
       {"users", &users::migrations},
+      {"catalog", &catalog::migrations},
   }};
   return kServices;
 }
