@@ -167,3 +167,47 @@ TEST(Dispatch, LimiterRunsOnlyForRateLimitedRoutes) {
 
 }  // namespace
 }  // namespace emporium::http
+
+namespace emporium::http {
+namespace {
+
+TEST(FastPath, AnswersWhenItCanAndDeclinesOtherwise) {
+  Route route = routeWith([](Request&) { return Response::json(200, "{\"from\":\"handler\"}"); });
+  Request req;
+  EXPECT_FALSE(tryFastPath(route, req)) << "a route without a fast path declines";
+  route.options.fast_path = [](Request& r) -> std::optional<Response> {
+    if (r.query == "hit") return Response::json(200, "{\"from\":\"memory\"}");
+    return std::nullopt;
+  };
+  req.query = "hit";
+  const auto hit = tryFastPath(route, req);
+  ASSERT_TRUE(hit);
+  EXPECT_EQ(hit->body, "{\"from\":\"memory\"}");
+  req.query = "miss";
+  EXPECT_FALSE(tryFastPath(route, req));
+}
+
+TEST(FastPath, AnExceptionOnlyDeclines) {
+  Route route = routeWith([](Request&) { return Response::json(200, "{}"); });
+  route.options.fast_path = [](Request&) -> std::optional<Response> {
+    throw ApiError::validation("limit", "must be an integer from 1 to 100");
+  };
+  Request req;
+  EXPECT_FALSE(tryFastPath(route, req));
+}
+
+TEST(FastPath, RouterRefusesItOnRoutesThatNeedSignIn) {
+  Router router;
+  RouteOptions options;
+  options.access = Access::kUser;
+  options.fast_path = [](Request&) -> std::optional<Response> { return std::nullopt; };
+  EXPECT_THROW(router.add(
+                   Method::kGet, "/mine", [](Request&) { return Response::noContent(); }, options),
+               std::invalid_argument);
+  options.access = Access::kPublic;
+  EXPECT_NO_THROW(router.add(
+      Method::kGet, "/public", [](Request&) { return Response::noContent(); }, options));
+}
+
+}  // namespace
+}  // namespace emporium::http

@@ -70,6 +70,15 @@ Response invokeRoute(const Route& route, Request& req, const DispatchContext& ct
   }
 }
 
+std::optional<Response> tryFastPath(const Route& route, Request& req) noexcept {
+  if (!route.options.fast_path) return std::nullopt;
+  try {
+    return route.options.fast_path(req);
+  } catch (...) {
+    return std::nullopt;  // the handler will answer, including with the error
+  }
+}
+
 Response unmatchedResponse(const RouteMatch& match, const Request& req) {
   if (!match.allow.empty()) {
     ApiError e(405, "method-not-allowed", "Method Not Allowed",

@@ -29,6 +29,9 @@ struct DispatchContext {
 /// Authenticates, checks access and limits, runs route.handler(req); never throws.
 Response invokeRoute(const Route& route, Request& req, const DispatchContext& ctx) noexcept;
 
+/// The route's fast path, if it has one and it answers; never throws.
+std::optional<Response> tryFastPath(const Route& route, Request& req) noexcept;
+
 /// The response for a request no route matched (404, or 405 with Allow).
 Response unmatchedResponse(const RouteMatch& match, const Request& req);
 

@@ -28,9 +28,11 @@ Router::Router() : root_(std::make_unique<Node>()) {}
 Router::~Router() = default;
 
 void Router::add(Method method, std::string_view pattern, Handler handler, RouteOptions options) {
-  if (options.execution == Execution::kInline && options.access != Access::kPublic) {
+  if ((options.execution == Execution::kInline || options.fast_path) &&
+      options.access != Access::kPublic) {
     // Token checks may reach the database; inline handlers run on the event loop.
-    throw std::invalid_argument("inline routes must be public: " + std::string(pattern));
+    throw std::invalid_argument("inline routes and fast paths must be public: " +
+                                std::string(pattern));
   }
   if (pattern.empty() || pattern.front() != '/') {
     throw std::invalid_argument("route pattern must start with '/': " + std::string(pattern));
@@ -66,7 +68,7 @@ void Router::add(Method method, std::string_view pattern, Handler handler, Route
                                 std::string(pattern));
   }
   auto route = std::make_unique<Route>(
-      Route{method, std::string(pattern), std::move(handler), options, routes_.size()});
+      Route{method, std::string(pattern), std::move(handler), std::move(options), routes_.size()});
   slot = route.get();
   routes_.push_back(std::move(route));
 }

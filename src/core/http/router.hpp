@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -20,6 +21,8 @@
 namespace emporium::http {
 
 using Handler = std::function<Response(Request&)>;
+/// Answers from memory or declines (nullopt); see RouteOptions::fast_path.
+using FastPath = std::function<std::optional<Response>(Request&)>;
 
 /// Where a handler runs. Blocking handlers (SQL, network calls to other
 /// servers) run on the blocking pool so they never stall an event loop.
@@ -30,6 +33,13 @@ struct RouteOptions {
   Access access = Access::kPublic;
   /// Counted against the general per-client request limit (ops routes are not).
   bool rate_limited = true;
+  /// Tried on the event loop before a blocking handler: a response it
+  /// returns is sent at once, nullopt hands the request to the handler on
+  /// the blocking pool. For cache hits, which cost less than the hop to the
+  /// pool. It must not block, runs unauthenticated and is not counted
+  /// against the request limit (it reaches no database), and whatever it
+  /// throws only means "declined".
+  FastPath fast_path;
 };
 
 struct Route {

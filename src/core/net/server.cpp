@@ -366,6 +366,8 @@ asio::awaitable<void> HttpServer::Impl::runSession(Loop* loop, tcp::socket socke
           req.path_params = std::move(match.params);
           if (route.options.execution == http::Execution::kInline) {
             response = http::invokeRoute(route, req, dispatch);
+          } else if (auto fast = http::tryFastPath(route, req)) {
+            response = std::move(*fast);
           } else {
             response = co_await runOnPool(
                 *pool, [&route, &req, this] { return http::invokeRoute(route, req, dispatch); });
