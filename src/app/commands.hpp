@@ -1,6 +1,7 @@
 #pragma once
 // The emporium subcommands. Each returns the process exit code.
 
+#include <cstdint>
 #include <string>
 
 #include "core/config/config.hpp"
@@ -20,6 +21,15 @@ struct UserCreateArgs {
   bool admin = false;
 };
 int runUserCreate(const config::Config& config, const UserCreateArgs& args);
+
+struct SeedArgs {
+  std::int64_t products = 0;
+  std::uint64_t seed = 1;
+  bool if_empty = false;
+};
+/// Loads a generated demo catalog (categories, products, variants, reviews)
+/// into the catalog database; progress on stderr, a summary on stdout.
+int runSeed(const config::Config& config, const SeedArgs& args);
 
 /// Starts signing access tokens with a new key. Tokens signed with the old
 /// one stay valid until they expire, so nobody is signed out.

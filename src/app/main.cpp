@@ -89,6 +89,19 @@ int main(int argc, char** argv) {
   user_create->add_flag("--admin", create_args.admin, "Give the user the admin role");
   addDataFlags(*user_create, flags, config_file);
 
+  auto* seed = cli.add_subcommand(
+      "seed",
+      "Load a generated demo catalog (categories, products, variants, reviews); the same\n"
+      "--products and --seed give the same catalog. Appends to a catalog that has products.");
+  emporium::app::SeedArgs seed_args;
+  seed->add_option("--products", seed_args.products, "How many products to add (1-10000000)")
+      ->required()
+      ->type_name("N");
+  seed->add_option("--seed", seed_args.seed, "Random seed (default 1)")->type_name("S");
+  seed->add_flag("--if-empty", seed_args.if_empty,
+                 "Do nothing when the catalog already has products");
+  addDataFlags(*seed, flags, config_file);
+
   auto* keys = cli.add_subcommand("keys", "Manage the keys that sign access tokens.");
   keys->require_subcommand(1);
   auto* keys_rotate = keys->add_subcommand(
@@ -114,6 +127,7 @@ int main(int argc, char** argv) {
     if (serve->parsed()) return emporium::app::runServe(config);
     if (migrate->parsed()) return emporium::app::runMigrate(config);
     if (user_create->parsed()) return emporium::app::runUserCreate(config, create_args);
+    if (seed->parsed()) return emporium::app::runSeed(config, seed_args);
     if (keys_rotate->parsed()) return emporium::app::runKeysRotate(config);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "emporium: error: %s\n", e.what());

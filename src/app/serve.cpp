@@ -9,11 +9,13 @@
 #include "app/ops_routes.hpp"
 #include "app/request_limits.hpp"
 #include "app/services.hpp"
+#include "core/cache/tiered_cache.hpp"
 #include "core/deps/probes.hpp"
 #include "core/http/dispatch.hpp"
 #include "core/net/server.hpp"
 #include "core/ratelimit/rate_limiter.hpp"
 #include "core/ratelimit/redis_rate_limiter.hpp"
+#include "services/catalog/catalog_module.hpp"
 #include "services/users/users_module.hpp"
 
 namespace emporium::app {
@@ -102,6 +104,24 @@ int runServe(const config::Config& config) {
   users::UsersModule users(*databases.at("users"), *limiter,
                            users::AuthLimits{.enabled = config.rate_limits_enabled});
   users.addRoutes(router);
+
+  cache::Options cache_options;
+  cache_options.redis_url = config.redis_url;
+  cache_options.l4_max_bytes = config.cache_max_bytes;
+  // Keys are scoped to the catalog database they were read from, so shops
+  // (or test runs) sharing one Redis never see each other's entries, while
+  // every process of one shop shares them.
+  cache_options.redis.prefix =
+      "emporium:" + sql::sha256Hex(databases.at("catalog")->describe()).substr(0, 12) + ":cache:";
+  cache::TieredCache cache(std::move(cache_options));
+  catalog::CatalogModule catalog(
+      *databases.at("catalog"), cache, logger,
+      [&users](const std::string& user_id) -> std::optional<std::string> {
+        const auto user = users.users().findById(user_id);
+        if (!user) return std::nullopt;
+        return catalog::reviewerDisplayName(user->name);
+      });
+  catalog.addRoutes(router);
   const ClientRequestLimit client_limit(*limiter,
                                         {config.request_burst, config.requests_per_second});
 
@@ -109,6 +129,7 @@ int runServe(const config::Config& config) {
   registry.add([&http_metrics](std::string& out) { http_metrics.render(out); });
   registry.add([&databases](std::string& out) { renderPoolMetrics(out, databases); });
   registry.add([start_time](std::string& out) { metrics::renderProcessMetrics(out, start_time); });
+  registry.add([&cache](std::string& out) { cache.renderMetrics(out); });
   registry.add([&users, redis_limiter = dynamic_cast<const ratelimit::RedisRateLimiter*>(
                             limiter.get())](std::string& out) {
     out += "# HELP emporium_auth_key_reload_failures_total Signing-key reloads that failed.\n";

@@ -161,6 +161,8 @@ std::vector<Option> options() {
                          [](Config& c, auto n) { c.postgres_pool_size = n; }));
   o.push_back(urlOption(
       "redis.url", {"redis"}, [](Config & c) -> auto& { return c.redis_url; }));
+  o.push_back(sizeOption("cache.max_bytes", 0, std::size_t{1} << 40U,
+                         [](Config& c, auto n) { c.cache_max_bytes = n; }));
   o.push_back(urlOption(
       "amqp.url", {"amqp"}, [](Config & c) -> auto& { return c.amqp_url; }));
   o.push_back(urlOption(

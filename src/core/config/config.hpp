@@ -30,6 +30,8 @@ struct Config {
   std::optional<std::string> postgres_url;
   std::size_t postgres_pool_size = 16;
   std::optional<std::string> redis_url;
+  /// The in-process cache's memory budget (L4); 0 turns it off.
+  std::size_t cache_max_bytes = std::size_t{256} << 20U;
   std::optional<std::string> amqp_url;
   std::optional<std::string> smtp_url;
 };

@@ -121,6 +121,17 @@ class Session {
   /// transaction; the script must not BEGIN or COMMIT itself.
   virtual void executeScript(std::string_view sql);
 
+  /// Inserts rows into `table`, as fast as the backend allows: PostgreSQL
+  /// streams them with COPY ... FROM STDIN, SQLite steps one cached prepared
+  /// INSERT per row. `values` is row-major: row r's value for columns[c] is
+  /// values[r * columns.size() + c], so values.size() must be a multiple of
+  /// columns.size(). Table and column names must be plain identifiers
+  /// ([A-Za-z_][A-Za-z0-9_]*); they are written into the statement. Joins the
+  /// current transaction. Constraint violations throw the same Error kinds as
+  /// execute(); on PostgreSQL one bad row fails the whole call.
+  virtual void insertRows(std::string_view table, std::span<const std::string_view> columns,
+                          std::span<const Param> values);
+
   Result execute(const Query& query) { return execute(query, std::span<const Param>{}); }
   Result execute(const Query& query, std::initializer_list<Param> params) {
     return execute(query, std::span<const Param>(params.begin(), params.size()));

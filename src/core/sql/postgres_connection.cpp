@@ -3,8 +3,11 @@
 #include <libpq-fe.h>
 
 #include <charconv>
+#include <cmath>
 #include <system_error>
 #include <vector>
+
+#include "core/sql/insert_rows.hpp"
 
 namespace emporium::sql {
 namespace {
@@ -64,6 +67,64 @@ class TextParams {
 
   std::vector<std::string> storage_;
   std::vector<const char*> values_;
+};
+
+// Appends one value in COPY's text format: \N for NULL, backslash escapes
+// for the characters that delimit fields and rows.
+class CopyTextWriter {
+ public:
+  explicit CopyTextWriter(std::string& out) : out_(out) {}
+
+  void operator()(std::nullptr_t /*value*/) const { out_ += "\\N"; }
+  void operator()(bool value) const { out_ += value ? 't' : 'f'; }
+  void operator()(std::int64_t value) const {
+    char buffer[24];
+    const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+    out_.append(buffer, result.ptr);
+  }
+  void operator()(double value) const {
+    if (std::isnan(value)) {
+      out_ += "NaN";
+    } else if (std::isinf(value)) {
+      out_ += value > 0 ? "Infinity" : "-Infinity";
+    } else {
+      // Shortest text that reads back as the same double, as TextParams sends.
+      char buffer[32];
+      const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+      out_.append(buffer, result.ptr);
+    }
+  }
+  void operator()(std::string_view value) const {
+    std::size_t plain_from = 0;
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      const char* escape = nullptr;
+      switch (value[i]) {
+        case '\\':
+          escape = "\\\\";
+          break;
+        case '\t':
+          escape = "\\t";
+          break;
+        case '\n':
+          escape = "\\n";
+          break;
+        case '\r':
+          escape = "\\r";
+          break;
+        case '\0':
+          throw Error(ErrorKind::kInvalidValue, "a text value contains a NUL byte");
+        default:
+          continue;
+      }
+      out_.append(value.substr(plain_from, i - plain_from));
+      out_ += escape;
+      plain_from = i + 1;
+    }
+    out_.append(value.substr(plain_from));
+  }
+
+ private:
+  std::string& out_;
 };
 
 bool startsWith(std::string_view text, std::string_view prefix) {
@@ -220,6 +281,64 @@ Result PostgresConnection::execute(const Query& query, std::span<const Param> pa
   }
   result = check(std::move(result), label);
   return toResult(result.get());
+}
+
+void PostgresConnection::copyRows(std::string_view table, std::span<const std::string_view> columns,
+                                  std::span<const Param> values) {
+  checkInsertRowsShape(table, columns, values);
+  if (values.empty()) return;
+  const std::string statement = "COPY " + insertTarget(table, columns) + " FROM STDIN";
+  const std::string label = "copy into '" + std::string(table) + "'";
+  {
+    ResultPtr started(PQexec(conn_.get(), statement.c_str()));
+    if (!started || PQresultStatus(started.get()) != PGRES_COPY_IN) {
+      check(std::move(started), label);  // throws the server's error
+      throw Error(ErrorKind::kOther, "postgres " + label + ": the server did not start the COPY");
+    }
+  }
+
+  // Sent in chunks of about 1 MiB: few calls, bounded memory for any batch.
+  constexpr std::size_t kChunkBytes = std::size_t{1} << 20;
+  std::string chunk;
+  chunk.reserve(kChunkBytes + 4096);
+  const auto send = [&] {
+    if (PQputCopyData(conn_.get(), chunk.data(), static_cast<int>(chunk.size())) != 1) {
+      throw Error(ErrorKind::kConnection,
+                  "postgres " + label + ": " + oneLine(PQerrorMessage(conn_.get())));
+    }
+    chunk.clear();
+  };
+  try {
+    const CopyTextWriter writer(chunk);
+    const std::size_t width = columns.size();
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      std::visit(writer, values[i]);
+      chunk += (i + 1) % width == 0 ? '\n' : '\t';
+      if (chunk.size() >= kChunkBytes && (i + 1) % width == 0) send();
+    }
+    if (!chunk.empty()) send();
+  } catch (const Error& error) {
+    // Never leave the connection in COPY mode: abort it (the transaction is
+    // then aborted too) and report what stopped us rather than the server's
+    // echo of the abort.
+    endCopy("aborted by the client");
+    if (error.kind() == ErrorKind::kInvalidValue) {
+      throw Error(ErrorKind::kInvalidValue, "postgres " + label + ": " + error.what());
+    }
+    throw;
+  } catch (...) {
+    endCopy("aborted by the client");
+    throw;
+  }
+  check(endCopy(nullptr), label);
+}
+
+PostgresConnection::ResultPtr PostgresConnection::endCopy(const char* abort_reason) {
+  // A failure to send the end shows up as the error result below.
+  PQputCopyEnd(conn_.get(), abort_reason);
+  ResultPtr outcome(PQgetResult(conn_.get()));
+  while (pg_result* extra = PQgetResult(conn_.get())) PQclear(extra);
+  return outcome;
 }
 
 std::string PostgresConnection::exec(std::string_view sql, std::string_view what) {

@@ -46,6 +46,11 @@ class PostgresConnection {
   PostgresConnection& operator=(const PostgresConnection&) = delete;
 
   Result execute(const Query& query, std::span<const Param> params);
+  /// Session::insertRows(): one COPY table (columns) FROM STDIN in text
+  /// format, streamed in chunks. A value that cannot be sent (text with a NUL
+  /// byte) aborts the COPY and throws Error{kInvalidValue}.
+  void copyRows(std::string_view table, std::span<const std::string_view> columns,
+                std::span<const Param> values);
   /// Runs ';'-separated statements without parameters (PQexec) and returns
   /// the command tag of the last one ("COMMIT", "ROLLBACK", ...). `what`
   /// names them in an error message.
@@ -76,6 +81,9 @@ class PostgresConnection {
   };
 
   const std::string& prepare(const Query& query);
+  // Ends the COPY in progress (with `abort_reason` when not null: the server
+  // then fails it) and returns its outcome, leaving no result pending.
+  ResultPtr endCopy(const char* abort_reason);
   // Throws unless `result` succeeded; returns it for reading.
   ResultPtr check(ResultPtr result, std::string_view what) const;
 

@@ -30,6 +30,10 @@ class PostgresSession final : public Session {
   void executeScript(std::string_view sql) override {
     guarded([&] { return connection_.exec(sql, "script"); });
   }
+  void insertRows(std::string_view table, std::span<const std::string_view> columns,
+                  std::span<const Param> values) override {
+    guarded([&] { connection_.copyRows(table, columns, values); });
+  }
 
   /// Rethrows the error that aborted the transaction, if fn swallowed one.
   void throwIfAborted() const {

@@ -6,6 +6,8 @@
 #include <climits>
 #include <utility>
 
+#include "core/sql/insert_rows.hpp"
+
 namespace emporium::sql {
 namespace {
 
@@ -197,26 +199,23 @@ SqliteConnection::StatementPtr SqliteConnection::prepare(const Query& query, boo
   return statement;
 }
 
-Result SqliteConnection::execute(const Query& query, std::span<const Param> params) {
-  sqlite3_stmt* cached = nullptr;
-  StatementPtr one_off;
-  if (query.name.empty()) {
-    one_off = prepare(query, /*persistent=*/false);
-  } else if (auto it = cache_.find(query.name); it != cache_.end()) {
+sqlite3_stmt* SqliteConnection::cachedStatement(const Query& query) {
+  if (auto it = cache_.find(query.name); it != cache_.end()) {
     if (it->second.text != query.text) {
       throw Error(ErrorKind::kOther, "sqlite " + queryLabel(query) +
                                          ": the name is already used for a different text");
     }
-    cached = it->second.statement.get();
-  } else {
-    StatementPtr prepared = prepare(query, /*persistent=*/true);
-    cached = prepared.get();
-    cache_.emplace(std::string(query.name),
-                   CachedStatement{std::string(query.text), std::move(prepared)});
+    return it->second.statement.get();
   }
-  const StatementUse use(cached, std::move(one_off));
-  sqlite3_stmt* const stmt = use.get();
+  StatementPtr prepared = prepare(query, /*persistent=*/true);
+  sqlite3_stmt* const stmt = prepared.get();
+  cache_.emplace(std::string(query.name),
+                 CachedStatement{std::string(query.text), std::move(prepared)});
+  return stmt;
+}
 
+void SqliteConnection::bind(sqlite3_stmt* stmt, std::span<const Param> params,
+                            const Query& query) const {
   const int expected = sqlite3_bind_parameter_count(stmt);
   if (static_cast<std::size_t>(expected) != params.size()) {
     throw Error(ErrorKind::kOther, "sqlite " + queryLabel(query) + " takes " +
@@ -239,7 +238,7 @@ Result SqliteConnection::execute(const Query& query, std::span<const Param> para
           } else {
             // A null data() would bind NULL; an empty string_view means ''.
             // SQLITE_STATIC: the caller keeps the text alive for the call,
-            // and StatementUse clears the bindings before it returns.
+            // and the statement's bindings are cleared before it returns.
             const char* data = value.data() != nullptr ? value.data() : "";
             return sqlite3_bind_text64(stmt, index, data, value.size(), SQLITE_STATIC, SQLITE_UTF8);
           }
@@ -247,6 +246,19 @@ Result SqliteConnection::execute(const Query& query, std::span<const Param> para
         params[i]);
     if (rc != SQLITE_OK) fail(queryLabel(query));
   }
+}
+
+Result SqliteConnection::execute(const Query& query, std::span<const Param> params) {
+  sqlite3_stmt* cached = nullptr;
+  StatementPtr one_off;
+  if (query.name.empty()) {
+    one_off = prepare(query, /*persistent=*/false);
+  } else {
+    cached = cachedStatement(query);
+  }
+  const StatementUse use(cached, std::move(one_off));
+  sqlite3_stmt* const stmt = use.get();
+  bind(stmt, params, query);
 
   const sqlite3_int64 changes_before = sqlite3_total_changes64(db_.get());
   const int column_count = sqlite3_column_count(stmt);
@@ -271,6 +283,24 @@ Result SqliteConnection::execute(const Query& query, std::span<const Param> para
   const bool changed = sqlite3_total_changes64(db_.get()) != changes_before;
   const std::int64_t affected = changed ? sqlite3_changes64(db_.get()) : 0;
   return {std::move(columns), std::move(rows), affected};
+}
+
+void SqliteConnection::insertRows(std::string_view table, std::span<const std::string_view> columns,
+                                  std::span<const Param> values) {
+  checkInsertRowsShape(table, columns, values);
+  if (values.empty()) return;
+  // One statement per (table, columns), prepared once and kept in the cache,
+  // so a loader calling this per batch parses the INSERT only once.
+  const std::string text = insertRowStatement(table, columns);
+  const std::string name = "insertRows " + insertTarget(table, columns);
+  const Query query{name, text};
+  const StatementUse use(cachedStatement(query), nullptr);
+  sqlite3_stmt* const stmt = use.get();
+  for (std::size_t offset = 0; offset < values.size(); offset += columns.size()) {
+    bind(stmt, values.subspan(offset, columns.size()), query);
+    if (sqlite3_step(stmt) != SQLITE_DONE) fail(queryLabel(query));
+    sqlite3_reset(stmt);
+  }
 }
 
 void SqliteConnection::exec(std::string_view sql, std::string_view what) {

@@ -42,6 +42,9 @@ class SqliteConnection {
   SqliteConnection& operator=(const SqliteConnection&) = delete;
 
   Result execute(const Query& query, std::span<const Param> params);
+  /// Session::insertRows(): one cached INSERT, stepped once per row.
+  void insertRows(std::string_view table, std::span<const std::string_view> columns,
+                  std::span<const Param> values);
   /// Runs one or more statements without parameters (sqlite3_exec); `what`
   /// names them in an error message.
   void exec(std::string_view sql, std::string_view what);
@@ -70,6 +73,9 @@ class SqliteConnection {
   class StatementUse;
 
   StatementPtr prepare(const Query& query, bool persistent);
+  // The cached statement for a named query, prepared on first use.
+  sqlite3_stmt* cachedStatement(const Query& query);
+  void bind(sqlite3_stmt* stmt, std::span<const Param> params, const Query& query) const;
   [[noreturn]] void fail(std::string_view what) const;
 
   // Declared before cache_ so that the statements are finalized first.

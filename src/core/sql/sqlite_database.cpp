@@ -19,6 +19,10 @@ class SqliteSession final : public Session {
     return connection_.execute(query, params);
   }
   void executeScript(std::string_view sql) override { connection_.exec(sql, "script"); }
+  void insertRows(std::string_view table, std::span<const std::string_view> columns,
+                  std::span<const Param> values) override {
+    connection_.insertRows(table, columns, values);
+  }
 
  private:
   SqliteConnection& connection_;

@@ -24,6 +24,8 @@ class UsersModule {
   /// Verifies access tokens for every service's routes.
   const http::Authenticator& authenticator() const { return keys_; }
   KeyRing& keys() { return keys_; }
+  /// For other services in this process that show a user (e.g. a reviewer's name).
+  UserStore& users() { return users_; }
 
  private:
   UserStore users_;
