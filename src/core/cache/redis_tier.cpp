@@ -26,98 +26,17 @@ return value
 
 }  // namespace
 
-// One connection borrowed from the pool, given back (or closed, if it broke or
-// predates a failure) when the lease ends.
-class RedisTier::Lease {
- public:
-  enum class Status : std::uint8_t { kReady, kBusy, kFailed };
-
-  explicit Lease(RedisTier& owner) : owner_(owner) {}
-  ~Lease() {
-    if (!holds_slot_) return;
-    std::unique_ptr<Connection> closing;
-    {
-      const std::lock_guard lock(owner_.pool_mutex_);
-      if (connection_ && connection_->context->err == 0 &&
-          connection_->generation == owner_.pool_generation_) {
-        owner_.idle_.push_back(std::move(connection_));
-      } else {
-        --owner_.open_;
-        closing = std::move(connection_);
-      }
-    }
-    owner_.pool_ready_.notify_one();
-  }
-  Lease(const Lease&) = delete;
-  Lease& operator=(const Lease&) = delete;
-
-  /// Waits up to the command timeout for an idle connection or a free slot to open one in.
-  Status acquire() {
-    std::uint64_t generation = 0;
-    {
-      std::unique_lock lock(owner_.pool_mutex_);
-      const bool ready = owner_.pool_ready_.wait_for(lock, owner_.options_.command_timeout, [&] {
-        return !owner_.idle_.empty() || owner_.open_ < owner_.options_.pool_size;
-      });
-      if (!ready) return Status::kBusy;
-      holds_slot_ = true;
-      if (!owner_.idle_.empty()) {
-        connection_ = std::move(owner_.idle_.back());
-        owner_.idle_.pop_back();
-        reused_ = true;
-        return Status::kReady;
-      }
-      ++owner_.open_;
-      generation = owner_.pool_generation_;
-    }
-    return reconnectAt(generation) ? Status::kReady : Status::kFailed;
-  }
-
-  /// Replaces the connection with a new one, in the same slot of the pool.
-  bool reconnect() {
-    std::uint64_t generation = 0;
-    {
-      const std::lock_guard lock(owner_.pool_mutex_);
-      generation = owner_.pool_generation_;
-    }
-    return reconnectAt(generation);
-  }
-
-  Connection& connection() { return *connection_; }
-  /// Whether the connection sat in the pool before this lease (and may have gone stale).
-  bool reused() const { return reused_; }
-  void discard() { connection_.reset(); }
-
- private:
-  bool reconnectAt(std::uint64_t generation) {
-    reused_ = false;
-    // Connecting takes a round trip or several: never under the pool lock.
-    connection_ = owner_.connect();
-    if (!connection_) return false;
-    connection_->generation = generation;
-    return true;
-  }
-
-  RedisTier& owner_;
-  std::unique_ptr<Connection> connection_;
-  bool holds_slot_ = false;  // counted in owner_.open_
-  bool reused_ = false;
-};
-
 RedisTier::RedisTier(const std::string& url, const RedisOptions& options)
     : endpoint_(parseRedisUrl(url)),
       options_(options),
       channel_(options.prefix + "invalidate"),
-      generation_key_(options.prefix + "generation") {
-  options_.pool_size = std::max<std::size_t>(1, options_.pool_size);
+      generation_key_(options.prefix + "generation"),
+      pool_({options_.pool_size, options_.command_timeout, options_.initial_backoff,
+             options_.max_backoff},
+            [this] { return connect(); }) {
   // One attempt now, so that up() is true to fact from the start and a dead server
   // is skipped from the first request on.
-  Lease lease(*this);
-  if (lease.acquire() == Lease::Status::kReady) {
-    onSuccess(Admission::kProbe);
-  } else {
-    onFailure(Admission::kProbe);
-  }
+  pool_.probe();
 }
 
 RedisTier::~RedisTier() = default;
@@ -139,51 +58,14 @@ std::unique_ptr<RedisTier::Connection> RedisTier::connect() const {
 
 RedisTier::Outcome RedisTier::ioError(Connection& connection) {
   connection.closed_by_peer = closedByPeer(*connection.context, errno);
-  return Outcome::kIoError;
+  return Outcome::kFailed;
 }
 
 // op(Connection&) -> Outcome, through the breaker and the pool. False (counted in
 // errors_) unless op returned kOk.
 template <typename Op>
 bool RedisTier::run(Op&& op) {
-  const Admission admission = admit();
-  if (admission == Admission::kSkip) {
-    errors_.fetch_add(1, std::memory_order_relaxed);
-    return false;
-  }
-  Lease lease(*this);
-  switch (lease.acquire()) {
-    case Lease::Status::kReady:
-      break;
-    case Lease::Status::kBusy:
-      onBusy(admission);
-      errors_.fetch_add(1, std::memory_order_relaxed);
-      return false;
-    case Lease::Status::kFailed:
-      onFailure(admission);
-      errors_.fetch_add(1, std::memory_order_relaxed);
-      return false;
-  }
-  Outcome outcome = op(lease.connection());
-  if (outcome == Outcome::kIoError && lease.reused() && lease.connection().closed_by_peer) {
-    // A pooled connection that the server (since restarted) or a proxy's idle timeout
-    // closed says nothing about Redis now: one fresh connection before blaming it. Not
-    // after a timeout, which a retry would only double.
-    if (lease.reconnect()) outcome = op(lease.connection());
-  }
-  switch (outcome) {
-    case Outcome::kOk:
-      onSuccess(admission);
-      return true;
-    case Outcome::kReplyError:
-      // Redis answered, so it is up; the operation still did not happen.
-      onSuccess(admission);
-      break;
-    case Outcome::kIoError:
-      lease.discard();
-      onFailure(admission);
-      break;
-  }
+  if (pool_.run(std::forward<Op>(op))) return true;
   errors_.fetch_add(1, std::memory_order_relaxed);
   return false;
 }
@@ -277,64 +159,6 @@ std::optional<std::uint64_t> RedisTier::readGeneration() {
   return value;
 }
 
-void RedisTier::markUp() {
-  const std::lock_guard lock(breaker_mutex_);
-  backoff_ = std::chrono::milliseconds(0);
-  retry_at_ = {};
-  healthy_.store(true, std::memory_order_release);
-}
-
-RedisTier::Admission RedisTier::admit() {
-  if (healthy_.load(std::memory_order_acquire)) return Admission::kClosed;
-  const std::lock_guard lock(breaker_mutex_);
-  if (healthy_.load(std::memory_order_acquire)) return Admission::kClosed;
-  if (probing_ || std::chrono::steady_clock::now() < retry_at_) return Admission::kSkip;
-  probing_ = true;
-  return Admission::kProbe;
-}
-
-void RedisTier::onSuccess(Admission admission) {
-  if (admission != Admission::kProbe) return;
-  const std::lock_guard lock(breaker_mutex_);
-  probing_ = false;
-  backoff_ = std::chrono::milliseconds(0);
-  healthy_.store(true, std::memory_order_release);
-}
-
-void RedisTier::onFailure(Admission admission) {
-  {
-    const std::lock_guard lock(breaker_mutex_);
-    if (admission == Admission::kProbe) {
-      probing_ = false;
-      backoff_ = backoff_.count() == 0 ? options_.initial_backoff
-                                       : std::min(backoff_ * 2, options_.max_backoff);
-    } else if (healthy_.load(std::memory_order_acquire)) {
-      backoff_ = options_.initial_backoff;
-    } else {
-      return;  // a concurrent caller has already opened the breaker
-    }
-    healthy_.store(false, std::memory_order_release);
-    retry_at_ = std::chrono::steady_clock::now() + backoff_;
-  }
-  dropIdleConnections();
-}
-
-void RedisTier::onBusy(Admission admission) {
-  if (admission != Admission::kProbe) return;
-  // Not Redis's fault: let the next caller probe without waiting out another backoff.
-  const std::lock_guard lock(breaker_mutex_);
-  probing_ = false;
-}
-
-void RedisTier::dropIdleConnections() {
-  std::vector<std::unique_ptr<Connection>> closing;
-  {
-    const std::lock_guard lock(pool_mutex_);
-    ++pool_generation_;
-    open_ -= idle_.size();
-    closing.swap(idle_);
-  }
-  pool_ready_.notify_all();
-}
+void RedisTier::markUp() { pool_.markUp(); }
 
 }  // namespace emporium::cache::detail

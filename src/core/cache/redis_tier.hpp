@@ -9,11 +9,9 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -22,6 +20,7 @@
 
 #include "core/cache/redis_connection.hpp"
 #include "core/cache/tiered_cache.hpp"
+#include "core/redis/connection_pool.hpp"
 
 namespace emporium::cache::detail {
 
@@ -54,7 +53,7 @@ class RedisTier {
 
   /// Ends the backoff: the subscriber has just reached Redis again.
   void markUp();
-  bool up() const { return healthy_.load(std::memory_order_acquire); }
+  bool up() const { return pool_.healthy(); }
   std::uint64_t errors() const { return errors_.load(std::memory_order_relaxed); }
 
   const RedisEndpoint& endpoint() const { return endpoint_; }
@@ -63,12 +62,9 @@ class RedisTier {
  private:
   struct Connection {
     ContextPtr context;
-    std::uint64_t generation = 0;
     bool closed_by_peer = false;  // the last failure was the server closing the socket
   };
-  class Lease;
-  enum class Admission : std::uint8_t { kClosed, kProbe, kSkip };
-  enum class Outcome : std::uint8_t { kOk, kReplyError, kIoError };
+  using Outcome = redis::Outcome;
 
   template <typename Op>
   bool run(Op&& op);
@@ -76,32 +72,12 @@ class RedisTier {
   std::string redisKey(std::string_view key) const;
   std::unique_ptr<Connection> connect() const;
 
-  Admission admit();
-  void onSuccess(Admission admission);
-  void onFailure(Admission admission);
-  void onBusy(Admission admission);
-  void dropIdleConnections();
-
   RedisEndpoint endpoint_;
   RedisOptions options_;
   std::string channel_;
   std::string generation_key_;
   std::atomic<std::uint64_t> errors_{0};
-
-  // The pool: idle connections, and how many exist (idle or leased).
-  std::mutex pool_mutex_;
-  std::condition_variable pool_ready_;
-  std::vector<std::unique_ptr<Connection>> idle_;
-  std::size_t open_ = 0;
-  // Bumped on a failure so that connections leased before it are not reused.
-  std::uint64_t pool_generation_ = 0;
-
-  // The breaker: while !healthy_, Redis is skipped until retry_at_, then one caller probes.
-  std::atomic<bool> healthy_{false};
-  std::mutex breaker_mutex_;
-  bool probing_ = false;
-  std::chrono::milliseconds backoff_{0};
-  std::chrono::steady_clock::time_point retry_at_{};
+  redis::ConnectionPool<Connection> pool_;
 };
 
 }  // namespace emporium::cache::detail

@@ -135,97 +135,16 @@ std::optional<Decision> parseDecision(const redisReply& reply) {
 struct RedisRateLimiter::Connection {
   ContextPtr context;
   std::string script_sha;
-  std::uint64_t generation = 0;
   // The last command failed because the server had closed the connection (not a timeout).
   bool closed_by_peer = false;
 };
 
-enum class RedisRateLimiter::Admission : std::uint8_t {
-  kClosed,  // Redis is healthy: use it
-  kProbe,   // Redis failed and the backoff is over: this caller tries it again
-  kSkip,    // Redis failed recently or another caller is probing: answer locally
-};
-
-// One connection borrowed from the pool, given back (or closed, if it broke or
-// predates a failure) when the lease ends.
-class RedisRateLimiter::Lease {
- public:
-  enum class Status : std::uint8_t { kReady, kBusy, kFailed };
-
-  explicit Lease(RedisRateLimiter& owner) : owner_(owner) {}
-  ~Lease() {
-    if (!holds_slot_) return;
-    std::unique_ptr<Connection> closing;
-    {
-      const std::lock_guard lock(owner_.pool_mutex_);
-      if (connection_ && connection_->context->err == 0 &&
-          connection_->generation == owner_.generation_) {
-        owner_.idle_.push_back(std::move(connection_));
-      } else {
-        --owner_.open_;
-        closing = std::move(connection_);
-      }
-    }
-    owner_.pool_ready_.notify_one();
-  }
-  Lease(const Lease&) = delete;
-  Lease& operator=(const Lease&) = delete;
-
-  /// Waits up to the command timeout for an idle connection or a free slot to open one in.
-  Status acquire() {
-    std::uint64_t generation = 0;
-    {
-      std::unique_lock lock(owner_.pool_mutex_);
-      const bool ready = owner_.pool_ready_.wait_for(lock, owner_.options_.command_timeout, [&] {
-        return !owner_.idle_.empty() || owner_.open_ < owner_.options_.pool_size;
-      });
-      if (!ready) return Status::kBusy;
-      holds_slot_ = true;
-      if (!owner_.idle_.empty()) {
-        connection_ = std::move(owner_.idle_.back());
-        owner_.idle_.pop_back();
-        reused_ = true;
-        return Status::kReady;
-      }
-      ++owner_.open_;
-      generation = owner_.generation_;
-    }
-    return reconnectAt(generation) ? Status::kReady : Status::kFailed;
-  }
-
-  /// Replaces the connection with a new one, in the same slot of the pool.
-  bool reconnect() {
-    std::uint64_t generation = 0;
-    {
-      const std::lock_guard lock(owner_.pool_mutex_);
-      generation = owner_.generation_;
-    }
-    return reconnectAt(generation);
-  }
-
-  Connection& connection() { return *connection_; }
-  /// Whether the connection sat in the pool before this lease (and may have gone stale).
-  bool reused() const { return reused_; }
-  void discard() { connection_.reset(); }
-
- private:
-  bool reconnectAt(std::uint64_t generation) {
-    reused_ = false;
-    // Connecting takes a round trip or several: never under the pool lock.
-    connection_ = owner_.connect();
-    if (!connection_) return false;
-    connection_->generation = generation;
-    return true;
-  }
-
-  RedisRateLimiter& owner_;
-  std::unique_ptr<Connection> connection_;
-  bool holds_slot_ = false;  // counted in owner_.open_
-  bool reused_ = false;
-};
-
 RedisRateLimiter::RedisRateLimiter(const std::string& url, RedisRateLimiterOptions options)
-    : server_(deps::parseServerUrl(url, kDefaultPort)), options_(std::move(options)) {
+    : server_(deps::parseServerUrl(url, kDefaultPort)),
+      options_(std::move(options)),
+      pool_({options_.pool_size, options_.command_timeout, options_.initial_backoff,
+             options_.max_backoff},
+            [this] { return connect(); }) {
   if (server_.scheme != "redis") {
     throw std::invalid_argument("redis URL must start with redis:// (not " + server_.scheme + ")");
   }
@@ -237,15 +156,9 @@ RedisRateLimiter::RedisRateLimiter(const std::string& url, RedisRateLimiterOptio
                                   "'");
     }
   }
-  options_.pool_size = std::max<std::size_t>(1, options_.pool_size);
   // One attempt now, so that healthy() is true to fact from the start and a dead server
   // is skipped from the first take on.
-  Lease lease(*this);
-  if (lease.acquire() == Lease::Status::kReady) {
-    onSuccess(Admission::kProbe);
-  } else {
-    onFailure(Admission::kProbe);
-  }
+  pool_.probe();
 }
 
 RedisRateLimiter::~RedisRateLimiter() = default;
@@ -255,36 +168,17 @@ Decision RedisRateLimiter::take(std::string_view key, const Limit& limit) {
   if (!std::isfinite(limit.capacity) || !std::isfinite(limit.refill_per_second)) {
     return fallback(key, limit);
   }
-  const Admission admission = admit();
-  if (admission == Admission::kSkip) return fallback(key, limit);
-  Lease lease(*this);
-  switch (lease.acquire()) {
-    case Lease::Status::kReady:
-      break;
-    case Lease::Status::kBusy:
-      onBusy(admission);
-      return fallback(key, limit);
-    case Lease::Status::kFailed:
-      onFailure(admission);
-      return fallback(key, limit);
-  }
-  std::optional<Decision> decision = evaluate(lease.connection(), key, limit);
-  if (!decision && lease.reused() && lease.connection().closed_by_peer) {
-    // A pooled connection that the server (since restarted) or a proxy's idle timeout
-    // closed says nothing about Redis now: one fresh connection before blaming it. Not
-    // after a timeout, which a retry would only double.
-    if (lease.reconnect()) decision = evaluate(lease.connection(), key, limit);
-  }
-  if (decision) {
-    onSuccess(admission);
-    return *decision;
-  }
-  lease.discard();
-  onFailure(admission);
+  std::optional<Decision> decision;
+  // An answer Redis gave but that does not parse counts as a failure of Redis.
+  const bool answered = pool_.run([&](Connection& connection) {
+    decision = evaluate(connection, key, limit);
+    return decision ? redis::Outcome::kOk : redis::Outcome::kFailed;
+  });
+  if (answered && decision) return *decision;
   return fallback(key, limit);
 }
 
-bool RedisRateLimiter::healthy() const { return healthy_.load(std::memory_order_acquire); }
+bool RedisRateLimiter::healthy() const { return pool_.healthy(); }
 
 std::uint64_t RedisRateLimiter::fallbacks() const {
   return fallbacks_.load(std::memory_order_relaxed);
@@ -352,59 +246,6 @@ std::optional<Decision> RedisRateLimiter::evaluate(Connection& connection, std::
 Decision RedisRateLimiter::fallback(std::string_view key, const Limit& limit) {
   fallbacks_.fetch_add(1, std::memory_order_relaxed);
   return fallback_.take(key, limit);
-}
-
-RedisRateLimiter::Admission RedisRateLimiter::admit() {
-  if (healthy_.load(std::memory_order_acquire)) return Admission::kClosed;
-  const std::lock_guard lock(breaker_mutex_);
-  if (healthy_.load(std::memory_order_acquire)) return Admission::kClosed;
-  if (probing_ || std::chrono::steady_clock::now() < retry_at_) return Admission::kSkip;
-  probing_ = true;
-  return Admission::kProbe;
-}
-
-void RedisRateLimiter::onSuccess(Admission admission) {
-  if (admission != Admission::kProbe) return;
-  const std::lock_guard lock(breaker_mutex_);
-  probing_ = false;
-  backoff_ = std::chrono::milliseconds(0);
-  healthy_.store(true, std::memory_order_release);
-}
-
-void RedisRateLimiter::onFailure(Admission admission) {
-  {
-    const std::lock_guard lock(breaker_mutex_);
-    if (admission == Admission::kProbe) {
-      probing_ = false;
-      backoff_ = backoff_.count() == 0 ? options_.initial_backoff
-                                       : std::min(backoff_ * 2, options_.max_backoff);
-    } else if (healthy_.load(std::memory_order_acquire)) {
-      backoff_ = options_.initial_backoff;
-    } else {
-      return;  // a concurrent caller has already opened the breaker
-    }
-    healthy_.store(false, std::memory_order_release);
-    retry_at_ = std::chrono::steady_clock::now() + backoff_;
-  }
-  dropIdleConnections();
-}
-
-void RedisRateLimiter::onBusy(Admission admission) {
-  if (admission != Admission::kProbe) return;
-  // Not Redis's fault: let the next caller probe without waiting out another backoff.
-  const std::lock_guard lock(breaker_mutex_);
-  probing_ = false;
-}
-
-void RedisRateLimiter::dropIdleConnections() {
-  std::vector<std::unique_ptr<Connection>> closing;
-  {
-    const std::lock_guard lock(pool_mutex_);
-    ++generation_;
-    open_ -= idle_.size();
-    closing.swap(idle_);
-  }
-  pool_ready_.notify_all();
 }
 
 }  // namespace emporium::ratelimit

@@ -12,19 +12,17 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "core/deps/url.hpp"
 #include "core/ratelimit/local_rate_limiter.hpp"
 #include "core/ratelimit/rate_limiter.hpp"
+#include "core/redis/connection_pool.hpp"
 
 namespace emporium::ratelimit {
 
@@ -65,8 +63,6 @@ class RedisRateLimiter final : public RateLimiter {
 
  private:
   struct Connection;
-  class Lease;
-  enum class Admission : std::uint8_t;
 
   std::unique_ptr<Connection> connect() const;
   bool loadScript(Connection& connection) const;
@@ -74,32 +70,12 @@ class RedisRateLimiter final : public RateLimiter {
                                    const Limit& limit) const;
   Decision fallback(std::string_view key, const Limit& limit);
 
-  Admission admit();
-  void onSuccess(Admission admission);
-  void onFailure(Admission admission);
-  void onBusy(Admission admission);
-  void dropIdleConnections();
-
   deps::ServerUrl server_;
   int database_ = 0;
   RedisRateLimiterOptions options_;
   LocalRateLimiter fallback_;
   std::atomic<std::uint64_t> fallbacks_{0};
-
-  // The pool: idle connections, and how many exist (idle or leased).
-  std::mutex pool_mutex_;
-  std::condition_variable pool_ready_;
-  std::vector<std::unique_ptr<Connection>> idle_;
-  std::size_t open_ = 0;
-  // Bumped on a failure so that connections leased before it are not reused.
-  std::uint64_t generation_ = 0;
-
-  // The breaker: while !healthy_, Redis is skipped until retry_at_, then one caller probes.
-  std::atomic<bool> healthy_{false};
-  std::mutex breaker_mutex_;
-  bool probing_ = false;
-  std::chrono::milliseconds backoff_{0};
-  std::chrono::steady_clock::time_point retry_at_{};
+  redis::ConnectionPool<Connection> pool_;
 };
 
 }  // namespace emporium::ratelimit
