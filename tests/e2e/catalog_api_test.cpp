@@ -1156,8 +1156,8 @@ TEST_P(CatalogApiTest, SortsFiltersAndArchivingCombine) {
   {
     const auto r = get(listingPath("limit=1"));
     std::int64_t total = 0;
-    for (const auto& v : parseJson(r.body)["facets"]["brand"].GetArray())
-      total += integer(v, "count");
+    const auto d = parseJson(r.body);  // outlives the loop (a temporary would not)
+    for (const auto& v : d["facets"]["brand"].GetArray()) total += integer(v, "count");
     EXPECT_EQ(total, 15) << r.body;
   }
   const auto admin_view = get("/api/v1/admin/products/" + std::to_string(archived), admin_);
@@ -1848,7 +1848,8 @@ TEST_P(CatalogApiCacheTest, AWriteThroughOneProcessReachesTheOtherWithinTwoSecon
     std::set<std::string> slugs;
     const auto r = get("/api/v1/categories", {}, port);
     if (r.status != 200) return slugs;
-    for (const auto& c : parseJson(r.body).GetArray()) slugs.insert(text(c, "slug"));
+    const auto d = parseJson(r.body);  // outlives the loop (a temporary would not)
+    for (const auto& c : d.GetArray()) slugs.insert(text(c, "slug"));
     return slugs;
   };
   EXPECT_EQ(categorySlugs(b), std::set<std::string>{"watches"});
