@@ -88,6 +88,7 @@ TEST(ListingQuery, CacheKeyTellsApartEveryField) {
   EXPECT_TRUE(differs([](ListingQuery& q) { q.sort = Sort::kRating; }));
   EXPECT_TRUE(differs([](ListingQuery& q) { q.limit = 21; }));
   EXPECT_TRUE(differs([](ListingQuery& q) { q.after = KeysetPosition{}; }));
+  EXPECT_TRUE(differs([](ListingQuery& q) { q.with_facets = false; }));
   // Brand names cannot run into each other: {"a&b"} is not {"a", "b"}.
   ListingQuery one;
   one.brands = {"a,b"};

@@ -112,6 +112,7 @@ std::string ListingQuery::cacheKey() const {
   key.append("&o=").append(sortName(sort));
   key.append("&l=").append(std::to_string(limit));
   key.append("&a=").append(after ? encodePosition(sort, *after) : "");
+  key.append(with_facets ? "&f=1" : "&f=0");
   return key;
 }
 

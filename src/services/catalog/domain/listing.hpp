@@ -46,6 +46,8 @@ struct ListingQuery {
   Sort sort = Sort::kNewest;
   std::size_t limit = 20;
   std::optional<KeysetPosition> after;
+  /// Recommendations want only the page; facets cost a pass over the base set.
+  bool with_facets = true;
 
   /// A canonical text of everything that decides the result, for cache keys.
   std::string cacheKey() const;

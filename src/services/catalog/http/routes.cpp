@@ -683,6 +683,7 @@ void addRoutes(http::Router& router, CatalogApi& api) {
       similar.sort = Sort::kRating;
       similar.in_stock_only = true;
       similar.limit = 9;
+      similar.with_facets = false;
       auto page = api.store.list(similar);
       std::erase_if(page.items,
                     [&](const ProductSummary& p) { return p.id == product->summary.id; });

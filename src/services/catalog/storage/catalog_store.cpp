@@ -136,7 +136,9 @@ class Statement {
   std::vector<sql::Param> params_;
 };
 
-enum class Filter : std::uint8_t { kNone, kCategory, kBrand, kPrice, kAll };
+/// Whether a statement applies the three filters facets count across
+/// (category, brand, price) or leaves them to the facet pass.
+enum class FacetFilters : std::uint8_t { kApply, kOmit };
 
 /// At most this many rows feed the facet counts of one listing.
 constexpr std::size_t kFacetRowLimit = 10000;
@@ -212,15 +214,14 @@ std::string tsqueryText(const std::vector<std::string>& terms) {
   return out;
 }
 
-/// The FROM clause and the WHERE conditions every listing statement shares,
-/// minus the filter a facet leaves out.
+/// The FROM clause and the WHERE conditions every listing statement shares.
 struct Scope {
   std::string from;
   std::string where;
 };
 
 Scope listingScope(Dialect dialect, const ListingQuery& query, const SearchPlan& search,
-                   const std::optional<std::string>& category_path, Filter excluded,
+                   const std::optional<std::string>& category_path, FacetFilters facet_filters,
                    Statement& st) {
   const bool pg = dialect == Dialect::kPostgres;
   Scope scope;
@@ -249,18 +250,18 @@ Scope listingScope(Dialect dialect, const ListingQuery& query, const SearchPlan&
     }
   }
   scope.where = std::string(pg ? " WHERE NOT p.archived" : " WHERE p.archived = 0") + scope.where;
-  const bool facet_filters = excluded != Filter::kAll;
-  if (category_path && excluded != Filter::kCategory && facet_filters) {
+  const bool apply = facet_filters == FacetFilters::kApply;
+  if (category_path && apply) {
     scope.where += " AND p.category_id IN (SELECT id FROM categories WHERE path LIKE " +
                    st.bind(*category_path + "%") + ")";
   }
-  if (!query.brands.empty() && excluded != Filter::kBrand && facet_filters) {
+  if (!query.brands.empty() && apply) {
     scope.where +=
         pg ? " AND p.brand = ANY(" + st.bind(postgresTextArray(query.brands)) + "::text[])"
            : " AND p.brand IN (SELECT value FROM json_each(" +
                  st.bind(jsonTextArray(query.brands)) + "))";
   }
-  if (excluded != Filter::kPrice && facet_filters) {
+  if (apply) {
     if (query.price_min) scope.where += " AND p.price >= " + st.bind(*query.price_min);
     if (query.price_max) scope.where += " AND p.price <= " + st.bind(*query.price_max);
   }
@@ -353,7 +354,8 @@ std::vector<ProductSummary> pageItems(sql::Session& s, const ListingQuery& query
                                       const std::optional<std::string>& category_path,
                                       std::optional<KeysetPosition>& next) {
   Statement st;
-  const Scope scope = listingScope(s.dialect(), query, search, category_path, Filter::kNone, st);
+  const Scope scope =
+      listingScope(s.dialect(), query, search, category_path, FacetFilters::kApply, st);
   // The trigram score reuses the words' placeholder ($1: bound first).
   const std::string score = scoreExpression(s.dialect(), search, "$1");
   std::string text = "SELECT id, score, price, rating FROM (SELECT p.id AS id, " + score +
@@ -397,7 +399,8 @@ Facets facets(sql::Session& s, const ListingQuery& query, const SearchPlan& sear
               const std::vector<Category>& categories, const Category* selected) {
   Facets out;
   Statement st;
-  const Scope scope = listingScope(s.dialect(), query, search, std::nullopt, Filter::kAll, st);
+  const Scope scope =
+      listingScope(s.dialect(), query, search, std::nullopt, FacetFilters::kOmit, st);
   const auto rows = run(s,
                         "SELECT p.category_id, p.brand, p.price FROM " + scope.from + scope.where +
                             " LIMIT " + st.bind(static_cast<std::int64_t>(kFacetRowLimit + 1)),
@@ -606,7 +609,7 @@ ListingPage CatalogStore::list(const ListingQuery& query) {
         if (page.next) page.next->fuzzy = true;
       }
     }
-    page.facets = facets(s, query, search, categories, selected);
+    if (query.with_facets) page.facets = facets(s, query, search, categories, selected);
     return page;
   });
 }
