@@ -753,6 +753,30 @@ WriteOutcome CatalogStore::archiveProduct(std::int64_t id, std::string& slug) {
   });
 }
 
+namespace {
+constexpr sql::Query kSkuInfo{
+    "catalog.sku_info",
+    "SELECT v.sku, v.product_id, p.title, v.price, p.currency, p.archived FROM variants v "
+    "JOIN products p ON p.id = v.product_id WHERE v.sku = $1"};
+}  // namespace
+
+std::vector<SkuInfo> CatalogStore::lookup(std::span<const std::string> skus) {
+  // One prepared point lookup per SKU in one snapshot: carts hold few lines,
+  // and a fixed text is prepared once per connection (an IN list is not).
+  return db_.read([&](sql::Session& s) {
+    std::vector<SkuInfo> found;
+    found.reserve(skus.size());
+    for (const auto& sku : skus) {
+      const auto rows = s.execute(kSkuInfo, {sku});
+      if (rows.empty()) continue;
+      const auto& row = rows[0];
+      found.push_back(SkuInfo{row.getText(0), row.getInt64(1), row.getText(2), row.getInt64(3),
+                              row.getText(4), !row.getBool(5)});
+    }
+    return found;
+  });
+}
+
 std::optional<StockLevel> CatalogStore::stock(const std::string& sku) {
   return db_.read([&](sql::Session& s) -> std::optional<StockLevel> {
     const auto rows = s.execute(kStock, {sku});

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "core/sql/database.hpp"
 #include "services/catalog/domain/listing.hpp"
 #include "services/catalog/domain/model.hpp"
+#include "services/catalog/sku_lookup.hpp"
 
 namespace emporium::catalog {
 
@@ -73,9 +75,11 @@ struct StockLevel {
   std::int64_t on_hand = 0;
 };
 
-class CatalogStore {
+class CatalogStore final : public SkuLookup {
  public:
   explicit CatalogStore(sql::Database& db) : db_(db) {}
+
+  std::vector<SkuInfo> lookup(std::span<const std::string> skus) override;
 
   std::vector<Category> categories();
   /// Inserts a category under parent (none: a root). kConflict: slug taken.

@@ -1,0 +1,63 @@
+#pragma once
+// What other services may ask of inventory. The orders saga and the cart use
+// this interface only, never inventory's tables: in the all-in-one process the
+// implementation is InventoryService itself, in microservices mode an HTTP
+// client (later).
+
+#include <chrono>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace emporium::inventory {
+
+struct StockLevel {
+  std::string sku;
+  std::int64_t on_hand = 0;
+  std::int64_t reserved = 0;  // held for orders not yet shipped
+  std::int64_t available() const { return on_hand - reserved; }
+};
+
+struct ReservationLine {
+  std::string sku;
+  std::int64_t quantity = 0;
+};
+
+struct ReserveResult {
+  bool reserved = false;
+  /// When not reserved: the SKUs that lacked stock (or are unknown), sorted.
+  std::vector<std::string> short_skus;
+};
+
+/// A reservation's life: held (expires unless confirmed) -> confirmed (kept
+/// until the order ships) -> fulfilled (the units left on_hand); or released
+/// from held/confirmed (decline, cancel, expiry). Every call is idempotent per
+/// order, so a saga step or the recovery sweeper may repeat it safely.
+class Client {
+ public:
+  virtual ~Client() = default;
+
+  /// Current levels of the SKUs that exist; unknown SKUs are left out.
+  virtual std::vector<StockLevel> levels(std::span<const std::string> skus) = 0;
+
+  /// Holds every line for the order, or none of them. Each line is one atomic
+  /// conditional UPDATE (reserved + q <= on_hand), never a read-then-write.
+  /// Repeating it for an order that already holds (or confirmed) its
+  /// reservation returns reserved = true without holding more.
+  virtual ReserveResult reserve(const std::string& order_id, std::span<const ReservationLine> lines,
+                                std::chrono::seconds hold_for) = 0;
+
+  /// The order was paid: its held reservation no longer expires. False when
+  /// the order holds nothing (never reserved, released or expired).
+  virtual bool confirm(const std::string& order_id) = 0;
+
+  /// The order shipped: its units leave on_hand and reserved together.
+  virtual void fulfil(const std::string& order_id) = 0;
+
+  /// Gives a held or confirmed reservation back to available stock. A no-op
+  /// when there is nothing to release (already released, fulfilled, or none).
+  virtual void release(const std::string& order_id) = 0;
+};
+
+}  // namespace emporium::inventory

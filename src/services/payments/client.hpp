@@ -1,0 +1,83 @@
+#pragma once
+// What the orders saga may ask of payments. Orders use this interface only,
+// never the payments tables: in the all-in-one process the implementation is
+// PaymentsService itself, in microservices mode an HTTP client (later).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace emporium::payments {
+
+enum class Method { kCard, kGiftCard, kCashOnDelivery };
+
+/// "card", "gift_card", "cod": the contract's spelling.
+std::string_view methodName(Method method);
+std::optional<Method> parseMethod(std::string_view name);
+
+struct ChargeRequest {
+  std::string order_id;
+  /// One key per payment attempt of an order (the saga uses the order id):
+  /// a repeated charge() with the same key returns the first outcome and
+  /// never charges twice, here or at the provider.
+  std::string idempotency_key;
+  Method method = Method::kCard;
+  std::string card_token;      // kCard: the provider's token
+  std::string gift_card_code;  // kGiftCard
+  std::int64_t amount = 0;     // minor units, > 0
+  std::string currency = "USD";
+};
+
+/// A payment as stored. Card details are the token, brand and last four only.
+struct Payment {
+  std::string id;
+  std::string order_id;
+  Method method = Method::kCard;
+  /// "pending" (in flight, or cash to collect on delivery), "captured",
+  /// "declined", "failed", "refunded".
+  std::string status;
+  std::int64_t amount = 0;
+  std::string currency;
+  std::optional<std::string> card_brand;
+  std::optional<std::string> card_last4;
+  std::string created_at;
+  std::string updated_at;
+};
+
+enum class ChargeOutcome {
+  kCaptured,           // money taken (card, gift card)
+  kPending,            // cash on delivery: nothing to take now
+  kDeclined,           // the provider refused the card -> 402
+  kInsufficientFunds,  // card or gift card lacks funds -> 402
+  kInvalid,            // unknown gift card code, unusable token -> 422
+  kUnavailable,        // provider down, breaker open, retries exhausted -> 503
+};
+
+struct ChargeResult {
+  ChargeOutcome outcome = ChargeOutcome::kUnavailable;
+  std::optional<Payment> payment;
+  std::string detail;  // for the problem document shown to the buyer
+};
+
+enum class RefundOutcome {
+  kRefunded,     // money back (or a pending COD payment voided)
+  kNothingToDo,  // no payment, or it was declined/failed/already refunded
+  kUnavailable,  // the provider could not be reached; safe to retry later
+};
+
+class Client {
+ public:
+  virtual ~Client() = default;
+  /// Idempotent per request.idempotency_key (see ChargeRequest).
+  virtual ChargeResult charge(const ChargeRequest& request) = 0;
+  /// Refunds the order's captured payment in full, or voids a pending COD
+  /// one. Idempotent.
+  virtual RefundOutcome refund(const std::string& order_id) = 0;
+  /// Cash on delivery was collected: pending -> captured. No-op otherwise.
+  virtual void markCollected(const std::string& order_id) = 0;
+  /// The order's latest payment, if any.
+  virtual std::optional<Payment> forOrder(const std::string& order_id) = 0;
+};
+
+}  // namespace emporium::payments
