@@ -73,7 +73,14 @@ Response problemResponse(const ApiError& error, std::string_view instance,
     w.endArray();
   }
   w.endObject();
-  Response res{error.status(), kProblemJson, w.str(), error.headers()};
+  std::string body = w.str();
+  if (!error.extensionMembers().empty()) {
+    body.pop_back();  // the closing brace: the members go inside the object
+    body += ',';
+    body += error.extensionMembers();
+    body += '}';
+  }
+  Response res{error.status(), kProblemJson, std::move(body), error.headers()};
   return res;
 }
 

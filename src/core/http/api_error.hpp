@@ -42,6 +42,10 @@ class ApiError : public std::runtime_error {
   const std::vector<std::pair<std::string, std::string>>& headers() const noexcept {
     return headers_;
   }
+  /// Extension members (RFC 9457 section 3.2) as raw JSON members, e.g.
+  /// `"skus":["A-1","B-2"]`, written after the standard ones.
+  std::string& extensionMembers() noexcept { return extension_members_; }
+  const std::string& extensionMembers() const noexcept { return extension_members_; }
 
   static ApiError badRequest(std::string detail, std::vector<FieldError> errors = {});
   static ApiError validation(std::vector<FieldError> errors);
@@ -60,6 +64,7 @@ class ApiError : public std::runtime_error {
   std::string detail_;
   std::vector<FieldError> errors_;
   std::vector<std::pair<std::string, std::string>> headers_;
+  std::string extension_members_;
 };
 
 /// The problem type URI for a slug.

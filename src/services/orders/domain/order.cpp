@@ -1,0 +1,128 @@
+#include "services/orders/domain/order.hpp"
+
+#include <sodium.h>
+
+#include <array>
+#include <ctime>
+#include <limits>
+#include <stdexcept>
+
+namespace emporium::orders {
+namespace {
+
+constexpr std::array<std::string_view, 6> kStatusNames = {"pending",   "confirmed", "shipped",
+                                                          "delivered", "cancelled", "refunded"};
+
+std::int64_t checkedAdd(std::int64_t a, std::int64_t b) {
+  std::int64_t out = 0;
+  if (__builtin_add_overflow(a, b, &out)) throw std::overflow_error("order amount overflows");
+  return out;
+}
+
+std::int64_t checkedMul(std::int64_t a, std::int64_t b) {
+  std::int64_t out = 0;
+  if (__builtin_mul_overflow(a, b, &out)) throw std::overflow_error("order amount overflows");
+  return out;
+}
+
+}  // namespace
+
+std::string_view statusName(OrderStatus status) {
+  return kStatusNames.at(static_cast<std::size_t>(status));
+}
+
+std::optional<OrderStatus> parseStatus(std::string_view name) {
+  for (std::size_t i = 0; i < kStatusNames.size(); ++i) {
+    if (kStatusNames[i] == name) return static_cast<OrderStatus>(i);
+  }
+  return std::nullopt;
+}
+
+bool canTransition(OrderStatus from, OrderStatus to) {
+  using S = OrderStatus;
+  switch (from) {
+    case S::kPending:
+      return to == S::kConfirmed || to == S::kCancelled;
+    case S::kConfirmed:
+      return to == S::kShipped || to == S::kCancelled || to == S::kRefunded;
+    case S::kShipped:
+      return to == S::kDelivered || to == S::kRefunded;
+    case S::kDelivered:
+      return to == S::kRefunded;
+    case S::kCancelled:
+    case S::kRefunded:
+      return false;
+  }
+  return false;
+}
+
+std::string_view stockEffectName(StockEffect effect) {
+  switch (effect) {
+    case StockEffect::kRelease:
+      return "release";
+    case StockEffect::kFulfil:
+      return "fulfil";
+    case StockEffect::kNone:
+      break;
+  }
+  return "";
+}
+
+StockEffect parseStockEffect(std::string_view name) {
+  if (name == "release") return StockEffect::kRelease;
+  if (name == "fulfil") return StockEffect::kFulfil;
+  return StockEffect::kNone;
+}
+
+std::string_view paymentEffectName(PaymentEffect effect) {
+  switch (effect) {
+    case PaymentEffect::kRefund:
+      return "refund";
+    case PaymentEffect::kCollect:
+      return "collect";
+    case PaymentEffect::kNone:
+      break;
+  }
+  return "";
+}
+
+PaymentEffect parsePaymentEffect(std::string_view name) {
+  if (name == "refund") return PaymentEffect::kRefund;
+  if (name == "collect") return PaymentEffect::kCollect;
+  return PaymentEffect::kNone;
+}
+
+Totals priceOrder(std::span<OrderLine> lines, const PricingRules& rules) {
+  Totals totals;
+  for (auto& line : lines) {
+    line.line_total = checkedMul(line.unit_price, line.quantity);
+    totals.subtotal = checkedAdd(totals.subtotal, line.line_total);
+  }
+  const bool free_shipping =
+      rules.free_shipping_from > 0 && totals.subtotal >= rules.free_shipping_from;
+  totals.shipping = (lines.empty() || free_shipping) ? 0 : rules.flat_shipping;
+  // Half up: (subtotal * bp + 5000) / 10000, in integers (money is never a float).
+  totals.tax = checkedAdd(checkedMul(totals.subtotal, rules.tax_basis_points), 5000) / 10000;
+  totals.total = checkedAdd(checkedAdd(totals.subtotal, totals.shipping), totals.tax);
+  return totals;
+}
+
+std::string newOrderNumber() {
+  static constexpr std::string_view kCrockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  std::array<char, 16> date{};
+  std::strftime(date.data(), date.size(), "%y%m%d", &utc);
+  std::string number = "EM-";
+  number += date.data();
+  number += '-';
+  std::uint32_t bits = randombytes_random();
+  for (int i = 0; i < 6; ++i) {
+    number += kCrockford[bits & 31U];
+    bits >>= 5U;
+  }
+  return number;
+}
+
+}  // namespace emporium::orders

@@ -1,0 +1,115 @@
+#pragma once
+// An order as the domain sees it, its state machine and its pricing rules:
+// plain values and pure functions, no storage or transport types.
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace emporium::orders {
+
+enum class OrderStatus : std::uint8_t {
+  kPending,    // placed; the checkout saga has not finished
+  kConfirmed,  // paid (or cash on delivery); stock held for it
+  kShipped,
+  kDelivered,
+  kCancelled,
+  kRefunded,
+};
+
+std::string_view statusName(OrderStatus status);
+std::optional<OrderStatus> parseStatus(std::string_view name);
+
+/// The transitions the contract allows:
+///   pending -> confirmed | cancelled          (the saga's outcome)
+///   confirmed -> shipped | cancelled | refunded
+///   shipped -> delivered | refunded
+///   delivered -> refunded
+/// Everything else (e.g. cancelling a shipped order) is refused with 409.
+bool canTransition(OrderStatus from, OrderStatus to);
+
+/// What a status change still owes other services. Written in the same
+/// transaction as the change, done right after it, cleared when done; the
+/// recovery sweeper finishes whatever a crash left owing.
+enum class StockEffect : std::uint8_t { kNone, kRelease, kFulfil };
+enum class PaymentEffect : std::uint8_t { kNone, kRefund, kCollect };
+
+std::string_view stockEffectName(StockEffect effect);
+StockEffect parseStockEffect(std::string_view name);
+std::string_view paymentEffectName(PaymentEffect effect);
+PaymentEffect parsePaymentEffect(std::string_view name);
+
+struct ShippingAddress {
+  std::string name;
+  std::string line1;
+  std::optional<std::string> line2;
+  std::string city;
+  std::optional<std::string> region;
+  std::string postal_code;
+  std::string country;  // ISO 3166-1 alpha-2
+};
+
+struct OrderLine {
+  std::string sku;
+  std::int64_t product_id = 0;
+  std::string title;
+  std::int64_t quantity = 0;
+  std::int64_t unit_price = 0;  // minor units, as priced at checkout
+  std::int64_t line_total = 0;
+};
+
+struct Totals {
+  std::int64_t subtotal = 0;
+  std::int64_t shipping = 0;
+  std::int64_t tax = 0;
+  std::int64_t total = 0;
+};
+
+struct TimelineEntry {
+  OrderStatus status = OrderStatus::kPending;
+  std::string at;
+  std::string note;
+};
+
+struct Order {
+  std::string id;
+  std::string number;
+  std::string user_id;
+  OrderStatus status = OrderStatus::kPending;
+  std::string currency;
+  Totals totals;
+  std::string payment_method;  // "card" | "gift_card" | "cod"
+  std::string payment_status;  // "pending" | "captured" | "declined" | "refunded" | ...
+  std::string cart_id;
+  ShippingAddress shipping_address;
+  std::optional<std::string> carrier;
+  std::optional<std::string> tracking_number;
+  StockEffect stock_effect = StockEffect::kNone;
+  PaymentEffect payment_effect = PaymentEffect::kNone;
+  std::string created_at;
+  std::string updated_at;
+  std::int64_t item_count = 0;  // units over all lines (set on lists as well)
+  std::vector<OrderLine> lines;
+  std::vector<TimelineEntry> timeline;
+};
+
+/// Shipping and tax rules, from configuration ([orders] in the config file).
+struct PricingRules {
+  std::int64_t flat_shipping = 499;        // minor units per order
+  std::int64_t free_shipping_from = 5000;  // subtotal at which shipping is free; 0: never free
+  std::int64_t tax_basis_points = 0;       // on the subtotal, 1 bp = 0.01 %
+};
+
+/// Line totals and order totals. Tax rounds half up to the minor unit.
+/// Throws std::overflow_error when an amount would not fit in 64 bits.
+Totals priceOrder(std::span<OrderLine> lines, const PricingRules& rules);
+
+/// "EM-261126-7KQ4X9": the date a buyer recognises plus six random Crockford
+/// base32 characters (30 bits); uniqueness is enforced by the store, which
+/// draws again on a clash.
+std::string newOrderNumber();
+
+}  // namespace emporium::orders

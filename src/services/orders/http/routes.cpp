@@ -1,0 +1,239 @@
+#include "services/orders/http/routes.hpp"
+
+#include <cctype>
+
+#include "core/http/api_error.hpp"
+#include "core/http/pagination.hpp"
+#include "core/json/body.hpp"
+#include "core/json/utf8.hpp"
+#include "services/orders/http/render.hpp"
+
+namespace emporium::orders {
+namespace {
+
+constexpr std::size_t kMaxIdempotencyKey = 255;
+
+class Validation {
+ public:
+  void fail(std::string field, std::string message) {
+    errors_.push_back({std::move(field), std::move(message)});
+  }
+  // Free text: required or not, bounded, valid UTF-8 without control characters.
+  void text(const std::string& field, const std::optional<std::string>& value, std::size_t max,
+            bool required) {
+    if (!value || value->empty()) {
+      if (required) fail(field, "is required");
+      return;
+    }
+    if (value->size() > max)
+      return fail(field, "must be at most " + std::to_string(max) + " bytes");
+    for (const unsigned char c : *value) {
+      if (c < 0x20 || c == 0x7f) return fail(field, "must not contain control characters");
+    }
+  }
+  void throwIfAny() const {
+    if (!errors_.empty()) throw http::ApiError::validation(errors_);
+  }
+
+ private:
+  std::vector<http::FieldError> errors_;
+};
+
+ShippingAddress parseAddress(const json::Body& a, Validation& v) {
+  ShippingAddress out;
+  const auto get = [&](std::string_view name, std::size_t max, bool required) {
+    auto value = a.optionalString(name);
+    v.text("shipping_address." + std::string(name), value, max, required);
+    return value;
+  };
+  out.name = get("name", 200, true).value_or("");
+  out.line1 = get("line1", 200, true).value_or("");
+  out.line2 = get("line2", 200, false);
+  out.city = get("city", 100, true).value_or("");
+  out.region = get("region", 100, false);
+  out.postal_code = get("postal_code", 20, true).value_or("");
+  out.country = get("country", 2, true).value_or("");
+  for (auto& c : out.country) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (!out.country.empty() &&
+      (out.country.size() != 2 || !std::isalpha(static_cast<unsigned char>(out.country[0])) ||
+       !std::isalpha(static_cast<unsigned char>(out.country[1])))) {
+    v.fail("shipping_address.country", "must be an ISO 3166-1 alpha-2 code such as \"DE\"");
+  }
+  return out;
+}
+
+std::string idempotencyKey(const http::Request& req) {
+  const std::string_view key = req.header("Idempotency-Key");
+  if (key.empty()) {
+    throw http::ApiError::badRequest(
+        "an Idempotency-Key header is required: a unique value per checkout, repeated on retries",
+        {{"Idempotency-Key", "is required"}});
+  }
+  if (key.size() > kMaxIdempotencyKey) {
+    throw http::ApiError::badRequest("the Idempotency-Key header is too long",
+                                     {{"Idempotency-Key", "must be at most 255 characters"}});
+  }
+  for (const unsigned char c : key) {
+    if (c < 0x21 || c > 0x7e) {
+      throw http::ApiError::badRequest("the Idempotency-Key header has invalid characters",
+                                       {{"Idempotency-Key", "must be visible ASCII"}});
+    }
+  }
+  return std::string(key);
+}
+
+http::Response placeOrder(OrderService& service, http::Request& req) {
+  const std::string key = idempotencyKey(req);
+  const auto body = json::Body::parse(req);
+  Validation v;
+  CheckoutRequest checkout;
+  checkout.user_id = req.user().user_id;
+  checkout.idempotency_key = key;
+  const auto cart_id = body.optionalString("cart_id");
+  v.text("cart_id", cart_id, 100, true);
+  checkout.cart_id = cart_id.value_or("");
+  const bool has_address = body.has("shipping_address");
+  const bool has_address_id = body.has("address_id");
+  if (has_address && has_address_id) {
+    v.fail("address_id", "send either shipping_address or address_id, not both");
+  } else if (has_address) {
+    checkout.shipping_address = parseAddress(body.requireObject("shipping_address"), v);
+  } else if (has_address_id) {
+    checkout.address_id = body.optionalString("address_id");
+    v.text("address_id", checkout.address_id, 100, true);
+  } else {
+    v.fail("shipping_address", "is required (or address_id, a saved address)");
+  }
+  if (!body.has("payment")) {
+    v.fail("payment",
+           "is required: {\"method\": \"card\", \"token\": ...}, "
+           "{\"method\": \"gift_card\", \"code\": ...} or {\"method\": \"cod\"}");
+  } else {
+    const auto payment = body.requireObject("payment");
+    const auto method_name = payment.optionalString("method").value_or("");
+    const auto method = payments::parseMethod(method_name);
+    if (!method) {
+      v.fail("payment.method", R"(must be "card", "gift_card" or "cod")");
+    } else {
+      checkout.method = *method;
+      if (*method == payments::Method::kCard) {
+        const auto token = payment.optionalString("token");
+        v.text("payment.token", token, 200, true);
+        checkout.card_token = token.value_or("");
+      } else if (*method == payments::Method::kGiftCard) {
+        const auto code = payment.optionalString("code");
+        v.text("payment.code", code, 64, true);
+        checkout.gift_card_code = code.value_or("");
+      }
+    }
+  }
+  v.throwIfAny();
+  return service.place(checkout, req.path, req.request_id);
+}
+
+http::Response orderJson(const Order& order) {
+  return http::Response::json(200, renderOrder(order));
+}
+
+http::Response listPage(std::vector<Order> orders, std::size_t limit) {
+  std::optional<std::string> next;
+  if (orders.size() > limit) {
+    orders.resize(limit);
+    next = http::encodeCursor(orders.back().id);
+  }
+  return http::Response::json(200, renderOrderList(orders, next ? &*next : nullptr));
+}
+
+http::Response myOrders(OrderService& service, http::Request& req) {
+  const std::size_t limit = http::pageLimit(req);
+  const auto cursor = http::pageCursor(req);
+  return listPage(service.store().listForUser(req.user().user_id, cursor, limit + 1), limit);
+}
+
+http::Response myOrder(OrderService& service, http::Request& req) {
+  const std::string id(req.pathParam("id"));
+  const auto order = service.orderFor(req.user().user_id, id);
+  if (!order) throw http::ApiError::notFound("no order " + id);
+  return orderJson(*order);
+}
+
+http::Response cancelOrder(OrderService& service, http::Request& req) {
+  return orderJson(service.cancel(std::string(req.pathParam("id")), req.user().user_id));
+}
+
+http::Response adminOrders(OrderService& service, http::Request& req) {
+  std::optional<OrderStatus> status;
+  if (const auto raw = req.queryParam("status"); raw && !raw->empty()) {
+    status = parseStatus(*raw);
+    if (!status) {
+      throw http::ApiError::validation(
+          "status", "must be one of pending, confirmed, shipped, delivered, cancelled, refunded");
+    }
+  }
+  const std::size_t limit = http::pageLimit(req);
+  const auto cursor = http::pageCursor(req);
+  return listPage(service.store().listAll(status, cursor, limit + 1), limit);
+}
+
+http::Response adminOrder(OrderService& service, http::Request& req) {
+  const std::string id(req.pathParam("id"));
+  const auto order = service.order(id);
+  if (!order) throw http::ApiError::notFound("no order " + id);
+  return orderJson(*order);
+}
+
+http::Response shipOrder(OrderService& service, http::Request& req) {
+  const auto body = json::Body::parse(req);
+  Validation v;
+  const auto carrier = body.optionalString("carrier");
+  const auto tracking = body.optionalString("tracking_number");
+  v.text("carrier", carrier, 100, true);
+  v.text("tracking_number", tracking, 100, true);
+  v.throwIfAny();
+  return orderJson(service.ship(std::string(req.pathParam("id")), *carrier, *tracking));
+}
+
+}  // namespace
+
+void addRoutes(http::Router& router, OrderService& service) {
+  using http::Access;
+  using http::Execution;
+  using http::Method;
+  const http::RouteOptions user{Execution::kBlocking, Access::kUser, true};
+  const http::RouteOptions admin{Execution::kBlocking, Access::kAdmin, true};
+  auto* s = &service;
+  router.add(
+      Method::kPost, "/api/v1/orders", [s](http::Request& r) { return placeOrder(*s, r); }, user);
+  router.add(
+      Method::kGet, "/api/v1/orders", [s](http::Request& r) { return myOrders(*s, r); }, user);
+  router.add(
+      Method::kGet, "/api/v1/orders/{id}", [s](http::Request& r) { return myOrder(*s, r); }, user);
+  router.add(
+      Method::kPost, "/api/v1/orders/{id}/cancel",
+      [s](http::Request& r) { return cancelOrder(*s, r); }, user);
+  router.add(
+      Method::kGet, "/api/v1/admin/orders", [s](http::Request& r) { return adminOrders(*s, r); },
+      admin);
+  router.add(
+      Method::kGet, "/api/v1/admin/orders/{id}",
+      [s](http::Request& r) { return adminOrder(*s, r); }, admin);
+  router.add(
+      Method::kPost, "/api/v1/admin/orders/{id}/ship",
+      [s](http::Request& r) { return shipOrder(*s, r); }, admin);
+  router.add(
+      Method::kPost, "/api/v1/admin/orders/{id}/deliver",
+      [s](http::Request& r) { return orderJson(s->deliver(std::string(r.pathParam("id")))); },
+      admin);
+  router.add(
+      Method::kPost, "/api/v1/admin/orders/{id}/refund",
+      [s](http::Request& r) { return orderJson(s->refund(std::string(r.pathParam("id")))); },
+      admin);
+  router.add(
+      Method::kPost, "/api/v1/admin/orders/{id}/cancel",
+      [s](http::Request& r) {
+        return orderJson(s->cancel(std::string(r.pathParam("id")), std::nullopt));
+      },
+      admin);
+}
+
+}  // namespace emporium::orders

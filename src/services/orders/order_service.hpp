@@ -1,0 +1,133 @@
+#pragma once
+// The orders service's behaviour: checkout as a saga over inventory and
+// payments, the state machine for everything after it, and the recovery
+// sweeper. It speaks to other services only through their client interfaces.
+//
+// Checkout:  claim the Idempotency-Key -> price the cart -> order `pending`
+//   -> reserve stock -> take payment -> confirm the reservation -> `confirmed`.
+// A failure after a step compensates through "effects" stored on the order
+// (release stock, refund) in the same transaction as the status change, done
+// right after it and cleared when done. A crash at any point leaves either a
+// `pending` order or owed effects, and the sweeper finishes both.
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "core/http/response.hpp"
+#include "core/log/logger.hpp"
+#include "services/cart/client.hpp"
+#include "services/catalog/sku_lookup.hpp"
+#include "services/inventory/client.hpp"
+#include "services/orders/domain/order.hpp"
+#include "services/orders/storage/order_store.hpp"
+#include "services/payments/client.hpp"
+
+namespace emporium::orders {
+
+struct CheckoutRequest {
+  std::string user_id;
+  std::string idempotency_key;
+  std::string cart_id;
+  std::optional<ShippingAddress> shipping_address;
+  std::optional<std::string> address_id;
+  payments::Method method = payments::Method::kCard;
+  std::string card_token;
+  std::string gift_card_code;
+};
+
+/// Where the saga may stop the process, for crash tests: "order_created",
+/// "stock_reserved", "payment_taken", "stock_confirmed". Empty in production.
+struct CrashHook {
+  std::string at;
+  void operator()(std::string_view step) const;
+};
+
+struct OrderOptions {
+  PricingRules pricing;
+  /// How long a checkout's stock hold lasts before the inventory sweeper frees it.
+  std::chrono::seconds hold_for{900};
+  /// A `pending` order or owed effect untouched this long is the sweeper's.
+  std::chrono::milliseconds recover_after{60000};
+  /// How often the sweeper looks (it also runs once at start-up).
+  std::chrono::milliseconds sweep_every{15000};
+  /// How long a request waits for another one with the same key to finish.
+  std::chrono::milliseconds replay_wait{10000};
+  CrashHook crash;
+};
+
+/// A user's saved address by id (the users service, through the app's wiring).
+using AddressBook = std::function<std::optional<ShippingAddress>(const std::string& user_id,
+                                                                 const std::string& address_id)>;
+
+struct RecoveryReport {
+  std::size_t confirmed = 0;
+  std::size_t cancelled = 0;
+  std::size_t effects_done = 0;
+  std::size_t deferred = 0;  // a dependency was unavailable: next round
+};
+
+class OrderService {
+ public:
+  OrderService(OrderStore& store, cart::Client& carts, catalog::SkuLookup& skus,
+               inventory::Client& inventory, payments::Client& payments, AddressBook addresses,
+               OrderOptions options, const log::Logger& logger);
+  ~OrderService();
+  OrderService(const OrderService&) = delete;
+  OrderService& operator=(const OrderService&) = delete;
+
+  /// POST /orders. Returns the response to send (201, 402, 409, 422, 503),
+  /// the same bytes for every replay of the key. Throws http::ApiError for
+  /// problems found before anything was stored (those are not replayed).
+  http::Response place(const CheckoutRequest& request, std::string_view request_path,
+                       std::string_view request_id);
+
+  /// The caller's order (another user's is nullopt, i.e. 404).
+  std::optional<Order> orderFor(const std::string& user_id, const std::string& order_id);
+  std::optional<Order> order(const std::string& order_id) { return store_.find(order_id); }
+
+  /// The state machine's transitions. Throw http::ApiError 404 (no such order)
+  /// or 409 (the order's status forbids it).
+  Order cancel(const std::string& order_id, const std::optional<std::string>& user_id);
+  Order ship(const std::string& order_id, const std::string& carrier,
+             const std::string& tracking_number);
+  Order deliver(const std::string& order_id);
+  Order refund(const std::string& order_id);
+
+  /// One sweeper pass: finishes or compensates stale pending orders and
+  /// performs owed effects. Runs on the background thread; public for tests.
+  RecoveryReport recover();
+
+  OrderStore& store() { return store_; }
+  void renderMetrics(std::string& out) const;
+
+ private:
+  struct Counters;
+  Order transitionOrThrow(const std::string& order_id, std::span<const OrderStatus> from,
+                          const Transition& change);
+  /// Performs the effects the order owes; true when none is left owing.
+  bool runEffects(const Order& order);
+  void resumePending(const std::string& order_id, RecoveryReport& report);
+  void sweepLoop();
+
+  OrderStore& store_;
+  cart::Client& carts_;
+  catalog::SkuLookup& skus_;
+  inventory::Client& inventory_;
+  payments::Client& payments_;
+  AddressBook addresses_;
+  OrderOptions options_;
+  const log::Logger& logger_;
+  std::unique_ptr<Counters> counters_;
+
+  std::mutex sweep_mutex_;
+  std::condition_variable sweep_wake_;
+  bool stopping_ = false;
+  std::thread sweeper_;
+};
+
+}  // namespace emporium::orders

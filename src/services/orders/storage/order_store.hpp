@@ -1,0 +1,100 @@
+#pragma once
+// The orders service's tables: orders, lines, timeline and idempotency keys.
+// Every SQL statement of the service lives behind this class.
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/sql/database.hpp"
+#include "services/orders/domain/order.hpp"
+
+namespace emporium::orders {
+
+/// A finished response kept for replays of one Idempotency-Key.
+struct StoredResponse {
+  int status = 0;
+  std::string body;
+};
+
+struct IdempotencyRef {
+  std::string user_id;
+  std::string key;
+};
+
+enum class ClaimState : std::uint8_t {
+  kClaimed,     // this request owns the key: go on
+  kReplay,      // finished before: answer with the stored response
+  kInProgress,  // another request with this key is still running
+  kMismatch,    // the key was used with another request body
+};
+
+struct Claim {
+  ClaimState state = ClaimState::kClaimed;
+  std::optional<StoredResponse> response;
+};
+
+/// A status change, applied only when the order is in one of `from`.
+struct Transition {
+  OrderStatus to = OrderStatus::kConfirmed;
+  std::string note;
+  StockEffect stock_effect = StockEffect::kNone;
+  PaymentEffect payment_effect = PaymentEffect::kNone;
+  std::optional<std::string> payment_status;
+  std::optional<std::string> carrier;
+  std::optional<std::string> tracking_number;
+  /// Saved in the same transaction, so a replay of the key sees the outcome
+  /// exactly when the order has it.
+  std::optional<IdempotencyRef> idempotency;
+  std::optional<StoredResponse> response;
+};
+
+class OrderStore {
+ public:
+  explicit OrderStore(sql::Database& db) : db_(db) {}
+
+  Claim claimKey(const IdempotencyRef& ref, const std::string& request_hash);
+  /// Reads the key's state again (for a request waiting on another one).
+  Claim peekKey(const IdempotencyRef& ref, const std::string& request_hash);
+  /// Forgets a claim that produced no order worth replaying (bad cart, provider down).
+  void releaseKey(const IdempotencyRef& ref);
+  void saveResponse(const IdempotencyRef& ref, const StoredResponse& response);
+
+  /// Inserts order (status pending) with its lines and first timeline entry and
+  /// links the idempotency key to it, in one transaction. Sets id, number,
+  /// created_at and updated_at; draws a new number on the rare clash.
+  void createPending(Order& order, const IdempotencyRef& ref);
+
+  /// Applies the transition when the order's status is one of from. Returns
+  /// the order as it is afterwards, or as it is when refused (check status).
+  /// nullopt: no such order.
+  std::optional<Order> transition(const std::string& order_id, std::span<const OrderStatus> from,
+                                  const Transition& change);
+
+  /// Clears effects that are done. Only clears the named ones, and only when
+  /// they are still the ones owed (a later change may have set others).
+  void clearEffects(const std::string& order_id, StockEffect stock, PaymentEffect payment,
+                    const std::optional<std::string>& payment_status);
+
+  std::optional<Order> find(const std::string& order_id);
+  /// Newest first; before_id is the keyset cursor (exclusive).
+  std::vector<Order> listForUser(const std::string& user_id,
+                                 const std::optional<std::string>& before_id, std::size_t limit);
+  std::vector<Order> listAll(std::optional<OrderStatus> status,
+                             const std::optional<std::string>& before_id, std::size_t limit);
+
+  /// Orders the recovery sweeper should look at: pending and not touched since
+  /// `before` (RFC 3339), or owing effects since then.
+  std::vector<std::string> stalePending(const std::string& before, std::size_t limit);
+  std::vector<std::string> owingEffects(const std::string& before, std::size_t limit);
+
+  /// The idempotency key linked to an order, if any.
+  std::optional<IdempotencyRef> keyForOrder(const std::string& order_id);
+
+ private:
+  sql::Database& db_;
+};
+
+}  // namespace emporium::orders

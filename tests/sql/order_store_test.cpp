@@ -1,0 +1,212 @@
+// The orders store on both backends: Idempotency-Key claims, the guarded
+// status transitions (one winner under races), effects, and keyset history.
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/sql/migrations.hpp"
+#include "core/util/ids.hpp"
+#include "services/orders/storage/order_store.hpp"
+#include "services/orders/storage/schema.hpp"
+#include "sql_test_support.hpp"
+
+namespace emporium::sql::test {
+namespace {
+
+using orders::ClaimState;
+using orders::IdempotencyRef;
+using orders::Order;
+using orders::OrderStatus;
+using orders::OrderStore;
+using orders::Transition;
+
+class OrderStoreTest : public SqlTest {
+ protected:
+  void SetUp() override {
+    SqlTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    orders_db_ = open(service_ + "_orders");
+    applyMigrations(*orders_db_, orders::migrations());
+    store_ = std::make_unique<OrderStore>(*orders_db_);
+  }
+
+  Order place(const std::string& user, const std::string& key) {
+    const IdempotencyRef ref{user, key};
+    EXPECT_EQ(store_->claimKey(ref, "hash-" + key).state, ClaimState::kClaimed);
+    Order order;
+    order.user_id = user;
+    order.currency = "USD";
+    order.totals = {2000, 499, 0, 2499};
+    order.payment_method = "card";
+    order.payment_status = "pending";
+    order.cart_id = "cart_x";
+    order.shipping_address = {"Ada L",      "1 Main St", std::nullopt, "Berlin",
+                              std::nullopt, "10115",     "DE"};
+    order.lines = {{"SKU-1", 7, "Lamp", 2, 1000, 2000}};
+    store_->createPending(order, ref);
+    return order;
+  }
+
+  std::unique_ptr<Database> orders_db_;
+  std::unique_ptr<OrderStore> store_;
+};
+
+TEST_P(OrderStoreTest, AKeyIsClaimedOnceThenReplayedOrRefused) {
+  const IdempotencyRef ref{"usr_1", "key-1"};
+  EXPECT_EQ(store_->claimKey(ref, "h1").state, ClaimState::kClaimed);
+  EXPECT_EQ(store_->claimKey(ref, "h1").state, ClaimState::kInProgress);
+  EXPECT_EQ(store_->claimKey(ref, "h2").state, ClaimState::kMismatch);
+  store_->saveResponse(ref, {201, R"({"id":"ord_1"})"});
+  const auto replay = store_->claimKey(ref, "h1");
+  ASSERT_EQ(replay.state, ClaimState::kReplay);
+  EXPECT_EQ(replay.response->status, 201);
+  EXPECT_EQ(replay.response->body, R"({"id":"ord_1"})");
+  // Keys are per user: another user's identical key is a new claim.
+  EXPECT_EQ(store_->claimKey({"usr_2", "key-1"}, "h1").state, ClaimState::kClaimed);
+  // A released claim can be taken again.
+  store_->releaseKey({"usr_2", "key-1"});
+  EXPECT_EQ(store_->claimKey({"usr_2", "key-1"}, "h9").state, ClaimState::kClaimed);
+}
+
+TEST_P(OrderStoreTest, ConcurrentClaimsHaveExactlyOneWinner) {
+  std::atomic<int> claimed{0};
+  std::vector<std::thread> threads;
+  threads.reserve(16);
+  for (int i = 0; i < 16; ++i) {
+    threads.emplace_back([&] {
+      if (store_->claimKey({"usr_1", "same"}, "h").state == ClaimState::kClaimed) ++claimed;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(claimed.load(), 1);
+}
+
+TEST_P(OrderStoreTest, CreatePendingStoresLinesTimelineAndLinksTheKey) {
+  const auto order = place("usr_1", "k");
+  EXPECT_TRUE(order.id.starts_with("ord_"));
+  EXPECT_TRUE(order.number.starts_with("EM-"));
+  const auto found = store_->find(order.id);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->status, OrderStatus::kPending);
+  EXPECT_EQ(found->number, order.number);
+  ASSERT_EQ(found->lines.size(), 1U);
+  EXPECT_EQ(found->lines[0].sku, "SKU-1");
+  EXPECT_EQ(found->lines[0].line_total, 2000);
+  EXPECT_EQ(found->item_count, 2);
+  EXPECT_EQ(found->totals.total, 2499);
+  EXPECT_EQ(found->shipping_address.city, "Berlin");
+  EXPECT_FALSE(found->shipping_address.line2);
+  ASSERT_EQ(found->timeline.size(), 1U);
+  const auto key = store_->keyForOrder(order.id);
+  ASSERT_TRUE(key);
+  EXPECT_EQ(key->key, "k");
+}
+
+TEST_P(OrderStoreTest, TransitionsAreGuardedAndSaveTheResponseWithTheChange) {
+  const auto order = place("usr_1", "k");
+  Transition confirm;
+  confirm.to = OrderStatus::kConfirmed;
+  confirm.note = "paid";
+  confirm.payment_status = "captured";
+  confirm.idempotency = IdempotencyRef{"usr_1", "k"};
+  confirm.response = orders::StoredResponse{201, "{}"};
+  const auto after = store_->transition(order.id, std::array{OrderStatus::kPending}, confirm);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, OrderStatus::kConfirmed);
+  EXPECT_EQ(after->payment_status, "captured");
+  EXPECT_EQ(after->timeline.size(), 2U);
+  EXPECT_EQ(store_->claimKey({"usr_1", "k"}, "hash-k").state, ClaimState::kReplay);
+
+  // Confirming again is refused: the order is returned as it is.
+  const auto again = store_->transition(order.id, std::array{OrderStatus::kPending}, confirm);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->timeline.size(), 2U);
+  EXPECT_FALSE(store_->transition("ord_missing", std::array{OrderStatus::kPending}, confirm));
+}
+
+TEST_P(OrderStoreTest, ACancelAndAShipRacingHaveOneWinner) {
+  for (int round = 0; round < 5; ++round) {
+    const auto order = place("usr_1", "k" + std::to_string(round));
+    Transition confirm;
+    confirm.to = OrderStatus::kConfirmed;
+    store_->transition(order.id, std::array{OrderStatus::kPending}, confirm);
+    Transition cancel;
+    cancel.to = OrderStatus::kCancelled;
+    cancel.stock_effect = orders::StockEffect::kRelease;
+    Transition ship;
+    ship.to = OrderStatus::kShipped;
+    ship.stock_effect = orders::StockEffect::kFulfil;
+    ship.carrier = "DHL";
+    ship.tracking_number = "1Z";
+    std::atomic<int> applied{0};
+    std::thread a([&] {
+      const auto r = store_->transition(order.id, std::array{OrderStatus::kConfirmed}, cancel);
+      if (r && r->status == OrderStatus::kCancelled && r->timeline.size() == 3) ++applied;
+    });
+    std::thread b([&] {
+      const auto r = store_->transition(order.id, std::array{OrderStatus::kConfirmed}, ship);
+      if (r && r->status == OrderStatus::kShipped && r->timeline.size() == 3) ++applied;
+    });
+    a.join();
+    b.join();
+    EXPECT_EQ(applied.load(), 1);
+    const auto final_state = store_->find(order.id);
+    ASSERT_TRUE(final_state);
+    EXPECT_EQ(final_state->timeline.size(), 3U);
+    // The effect owed matches the change that won.
+    EXPECT_EQ(final_state->stock_effect, final_state->status == OrderStatus::kCancelled
+                                             ? orders::StockEffect::kRelease
+                                             : orders::StockEffect::kFulfil);
+  }
+}
+
+TEST_P(OrderStoreTest, EffectsAreClearedOnlyWhenStillOwed) {
+  const auto order = place("usr_1", "k");
+  Transition cancel;
+  cancel.to = OrderStatus::kCancelled;
+  cancel.stock_effect = orders::StockEffect::kRelease;
+  cancel.payment_effect = orders::PaymentEffect::kRefund;
+  store_->transition(order.id, std::array{OrderStatus::kPending}, cancel);
+  const auto far_future = "9999-01-01T00:00:00.000000Z";
+  EXPECT_EQ(store_->owingEffects(far_future, 10).size(), 1U);
+  EXPECT_TRUE(store_->owingEffects("2000-01-01T00:00:00.000000Z", 10).empty());
+  // Clearing a different effect than the one owed changes nothing.
+  store_->clearEffects(order.id, orders::StockEffect::kFulfil, orders::PaymentEffect::kCollect,
+                       std::nullopt);
+  EXPECT_EQ(store_->find(order.id)->stock_effect, orders::StockEffect::kRelease);
+  store_->clearEffects(order.id, orders::StockEffect::kRelease, orders::PaymentEffect::kRefund,
+                       std::string("refunded"));
+  const auto after = store_->find(order.id);
+  EXPECT_EQ(after->stock_effect, orders::StockEffect::kNone);
+  EXPECT_EQ(after->payment_effect, orders::PaymentEffect::kNone);
+  EXPECT_EQ(after->payment_status, "refunded");
+  EXPECT_TRUE(store_->owingEffects(far_future, 10).empty());
+}
+
+TEST_P(OrderStoreTest, HistoryIsNewestFirstWithAKeysetCursorAndPerUser) {
+  std::vector<std::string> ids;
+  ids.reserve(5);
+  for (int i = 0; i < 5; ++i) ids.push_back(place("usr_1", "k" + std::to_string(i)).id);
+  place("usr_2", "other");
+  const auto first = store_->listForUser("usr_1", std::nullopt, 3);
+  ASSERT_EQ(first.size(), 3U);
+  EXPECT_EQ(first[0].id, ids[4]);
+  EXPECT_EQ(first[2].id, ids[2]);
+  EXPECT_EQ(first[0].item_count, 2);
+  const auto second = store_->listForUser("usr_1", first.back().id, 3);
+  ASSERT_EQ(second.size(), 2U);
+  EXPECT_EQ(second[1].id, ids[0]);
+  EXPECT_EQ(store_->listAll(std::nullopt, std::nullopt, 100).size(), 6U);
+  EXPECT_EQ(store_->listAll(OrderStatus::kPending, std::nullopt, 100).size(), 6U);
+  EXPECT_TRUE(store_->listAll(OrderStatus::kShipped, std::nullopt, 100).empty());
+  EXPECT_EQ(store_->stalePending("9999-01-01T00:00:00.000000Z", 100).size(), 6U);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, OrderStoreTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres), backendName);
+
+}  // namespace
+}  // namespace emporium::sql::test
