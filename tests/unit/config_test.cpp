@@ -39,6 +39,24 @@ TEST(Config, DefaultsAreTheEmbeddedShop) {
   EXPECT_TRUE(c.rate_limits_enabled);
 }
 
+TEST(Config, OrderRulesAndTheCrashHook) {
+  const auto defaults = load(sourcesWith({}));
+  EXPECT_EQ(defaults.orders_flat_shipping, 499);
+  EXPECT_EQ(defaults.orders_tax_basis_points, 0);
+  EXPECT_TRUE(defaults.test_crash_at.empty());
+  const auto c = load(sourcesWith({}, {{"EMPORIUM_ORDERS_TAX_BASIS_POINTS", "1900"},
+                                       {"EMPORIUM_ORDERS_FREE_SHIPPING_FROM", "0"},
+                                       {"EMPORIUM_ORDERS_RECOVER_AFTER_MS", "500"},
+                                       {"EMPORIUM_TEST_CRASH_AT", "payment_taken"}}));
+  EXPECT_EQ(c.orders_tax_basis_points, 1900);
+  EXPECT_EQ(c.orders_free_shipping_from, 0);
+  EXPECT_EQ(c.orders_recover_after, std::chrono::milliseconds(500));
+  EXPECT_EQ(c.test_crash_at, "payment_taken");
+  EXPECT_NE(errorOf(sourcesWith({}, {{"EMPORIUM_ORDERS_TAX_BASIS_POINTS", "10001"}})), "");
+  EXPECT_NE(errorOf(sourcesWith({}, {{"EMPORIUM_TEST_CRASH_AT", "somewhere"}})), "");
+  EXPECT_EQ(load(sourcesWith({{"target", "payment-sandbox"}})).target, "payment-sandbox");
+}
+
 TEST(Config, FlagsBeatEnvironmentWhichBeatsTheFile) {
   const auto dir = std::filesystem::temp_directory_path() / "emporium-config-test";
   std::filesystem::create_directories(dir);

@@ -103,9 +103,9 @@ std::vector<Option> options() {
                  c.data_dir = v;
                  return true;
                }});
-  o.push_back({"target", "one of: all", [](Config& c, const std::string& v) {
+  o.push_back({"target", "one of: all, payment-sandbox", [](Config& c, const std::string& v) {
                  // More targets (gateway, single services, worker) arrive with those services.
-                 if (v != "all") return false;
+                 if (v != "all" && v != "payment-sandbox") return false;
                  c.target = v;
                  return true;
                }});
@@ -167,6 +167,29 @@ std::vector<Option> options() {
       "amqp.url", {"amqp"}, [](Config & c) -> auto& { return c.amqp_url; }));
   o.push_back(urlOption(
       "smtp.url", {"smtp", "smtps"}, [](Config & c) -> auto& { return c.smtp_url; }));
+  o.push_back(sizeOption("orders.flat_shipping", 0, 100'000'000, [](Config& c, auto n) {
+    c.orders_flat_shipping = static_cast<std::int64_t>(n);
+  }));
+  o.push_back(sizeOption("orders.free_shipping_from", 0, 1'000'000'000'000, [](Config& c, auto n) {
+    c.orders_free_shipping_from = static_cast<std::int64_t>(n);
+  }));
+  o.push_back(sizeOption("orders.tax_basis_points", 0, 10'000, [](Config& c, auto n) {
+    c.orders_tax_basis_points = static_cast<std::int64_t>(n);
+  }));
+  o.push_back(millisOption(
+      "orders.recover_after_ms", [](Config & c) -> auto& { return c.orders_recover_after; }));
+  o.push_back(sizeOption("orders.stock_hold_seconds", 10, 86'400,
+                         [](Config& c, auto n) { c.orders_stock_hold = std::chrono::seconds(n); }));
+  o.push_back({"test.crash_at",
+               "one of: order_created, stock_reserved, payment_taken, stock_confirmed (or empty)",
+               [](Config& c, const std::string& v) {
+                 if (!v.empty() && v != "order_created" && v != "stock_reserved" &&
+                     v != "payment_taken" && v != "stock_confirmed") {
+                   return false;
+                 }
+                 c.test_crash_at = v;
+                 return true;
+               }});
   return o;
 }
 

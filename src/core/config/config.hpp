@@ -34,6 +34,15 @@ struct Config {
   std::size_t cache_max_bytes = std::size_t{256} << 20U;
   std::optional<std::string> amqp_url;
   std::optional<std::string> smtp_url;
+  /// [orders]: shipping and tax rules (minor units, basis points) and recovery.
+  std::int64_t orders_flat_shipping = 499;
+  std::int64_t orders_free_shipping_from = 5000;  // 0: shipping is never free
+  std::int64_t orders_tax_basis_points = 0;
+  std::chrono::milliseconds orders_recover_after{60000};
+  std::chrono::seconds orders_stock_hold{900};
+  /// Test hook (EMPORIUM_TEST_CRASH_AT): the checkout step after which the
+  /// process dies, for crash-recovery tests. Unset in production.
+  std::string test_crash_at;
 };
 
 /// A bad option: the message names it (flag, environment variable, file key).
