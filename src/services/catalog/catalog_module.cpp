@@ -3,7 +3,8 @@
 namespace emporium::catalog {
 
 CatalogModule::CatalogModule(sql::Database& db, cache::TieredCache& cache,
-                             const log::Logger& logger, ReviewerName reviewer_name)
+                             const log::Logger& logger, ReviewerName reviewer_name,
+                             StockWritten stock_written)
     : store_(db),
       ratings_(
           [this, &cache](std::int64_t product_id) {
@@ -15,7 +16,20 @@ CatalogModule::CatalogModule(sql::Database& db, cache::TieredCache& cache,
           [&logger](std::int64_t product_id, const std::exception& e) {
             logger.warn("rating refresh failed", {{"product_id", product_id}, {"error", e.what()}});
           }),
-      api_{store_, cache, ratings_, std::move(reviewer_name)} {}
+      api_{store_, cache, ratings_, std::move(reviewer_name), std::move(stock_written)},
+      cache_(cache),
+      logger_(logger) {}
+
+void CatalogModule::mirrorStock(const std::string& sku, std::int64_t available) noexcept {
+  try {
+    const auto mirror = store_.mirrorStock(sku, available);
+    if (mirror && mirror->in_stock_changed) {
+      invalidateProduct(cache_, mirror->product_id, {mirror->slug});
+    }
+  } catch (const std::exception& e) {
+    logger_.warn("could not mirror stock into the catalog", {{"sku", sku}, {"error", e.what()}});
+  }
+}
 
 std::string reviewerDisplayName(std::string_view full_name) {
   const auto is_space = [](char c) { return c == ' ' || c == '\t'; };

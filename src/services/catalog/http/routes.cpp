@@ -458,6 +458,9 @@ http::Response createProduct(CatalogApi& api, const http::Request& req) {
   if (outcome == WriteOutcome::kConflict) {
     throw http::ApiError::conflict("the slug or one of the SKUs is already in use");
   }
+  if (api.stock_written) {
+    for (const auto& variant : product.variants) api.stock_written(variant.sku, variant.stock);
+  }
   invalidateProduct(api.cache, created.summary.id, {created.summary.slug});
   return http::Response::json(201, renderProduct(created, /*admin_view=*/true))
       .withHeader("Location", "/api/v1/products/" + std::to_string(created.summary.id));
@@ -501,6 +504,11 @@ http::Response updateProduct(CatalogApi& api, const http::Request& req) {
   if (outcome == WriteOutcome::kNotFound) throw productNotFound(req);
   if (outcome == WriteOutcome::kConflict) {
     throw http::ApiError::conflict("the slug or one of the SKUs belongs to another product");
+  }
+  if (api.stock_written) {
+    for (const auto& variant : patch.variants) {
+      if (variant.stock) api.stock_written(variant.sku, *variant.stock);
+    }
   }
   invalidateProduct(api.cache, id, {previous_slug, updated.summary.slug});
   return http::Response::json(200, renderProduct(updated, /*admin_view=*/true));

@@ -21,6 +21,9 @@ struct CatalogApi {
   /// The name a review is shown under, for a user id ("Alex P."); nullopt for
   /// an unknown user. Supplied by the users service.
   std::function<std::optional<std::string>(const std::string& user_id)> reviewer_name;
+  /// Told the stock an admin gave a variant (create, or a patch with stock):
+  /// the inventory service owns stock, the catalog only mirrors it.
+  std::function<void(const std::string& sku, std::int64_t on_hand)> stock_written;
 };
 
 void addRoutes(http::Router& router, CatalogApi& api);

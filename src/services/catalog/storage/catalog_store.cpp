@@ -785,6 +785,51 @@ std::optional<StockLevel> CatalogStore::stock(const std::string& sku) {
   });
 }
 
+namespace {
+constexpr sql::Query kMirrorRead{
+    "catalog.mirror_read",
+    "SELECT v.stock, v.product_id, p.slug FROM variants v JOIN products p ON p.id = v.product_id "
+    "WHERE v.sku = $1"};
+constexpr sql::Query kMirrorWrite{"catalog.mirror_write",
+                                  "UPDATE variants SET stock = $2 WHERE sku = $1"};
+constexpr sql::Query kStockPage{
+    "catalog.stock_page",
+    "SELECT sku, product_id, stock FROM variants WHERE sku > $1 ORDER BY sku LIMIT $2"};
+constexpr sql::Query kVariantCount{"catalog.variant_count", "SELECT COUNT(*) FROM variants"};
+}  // namespace
+
+std::optional<StockMirror> CatalogStore::mirrorStock(const std::string& sku,
+                                                     std::int64_t available) {
+  const std::int64_t shown = std::max<std::int64_t>(available, 0);
+  return db_.write([&](sql::Session& s) -> std::optional<StockMirror> {
+    const auto rows = s.execute(kMirrorRead, {sku});
+    if (rows.empty()) return std::nullopt;
+    const std::int64_t before = rows[0].getInt64(0);
+    StockMirror mirror{rows[0].getInt64(1), rows[0].getText(2), (before > 0) != (shown > 0)};
+    if (before == shown) return mirror;
+    s.execute(kMirrorWrite, {sku, shown});
+    // The product's in_stock flag only moves when a variant crosses zero.
+    if (mirror.in_stock_changed) {
+      s.execute(kRefreshDerived, {mirror.product_id, util::nowRfc3339()});
+    }
+    return mirror;
+  });
+}
+
+std::vector<StockLevel> CatalogStore::stockPage(const std::string& after_sku, std::size_t limit) {
+  return db_.read([&](sql::Session& s) {
+    std::vector<StockLevel> page;
+    for (const auto& row : s.execute(kStockPage, {after_sku, static_cast<std::int64_t>(limit)})) {
+      page.push_back(StockLevel{row.getText(0), row.getInt64(1), row.getInt64(2)});
+    }
+    return page;
+  });
+}
+
+std::int64_t CatalogStore::variantCount() {
+  return db_.read([&](sql::Session& s) { return s.execute(kVariantCount)[0].getInt64(0); });
+}
+
 std::optional<StockLevel> CatalogStore::setStock(const std::string& sku, std::int64_t on_hand) {
   return db_.write([&](sql::Session& s) -> std::optional<StockLevel> {
     const auto rows = s.execute(kSetStock, {sku, on_hand});

@@ -75,6 +75,13 @@ struct StockLevel {
   std::int64_t on_hand = 0;
 };
 
+/// What mirroring inventory's figure into a variant changed.
+struct StockMirror {
+  std::int64_t product_id = 0;
+  std::string slug;
+  bool in_stock_changed = false;  // shoppers see a difference: drop cached pages
+};
+
 class CatalogStore final : public SkuLookup {
  public:
   explicit CatalogStore(sql::Database& db) : db_(db) {}
@@ -106,6 +113,13 @@ class CatalogStore final : public SkuLookup {
   WriteOutcome archiveProduct(std::int64_t id, std::string& slug);
 
   std::optional<StockLevel> stock(const std::string& sku);
+  /// Copies inventory's available units into the variant (the catalog's read
+  /// model for "in stock" filters and badges). nullopt: unknown SKU.
+  std::optional<StockMirror> mirrorStock(const std::string& sku, std::int64_t available);
+  /// Variants' stock in SKU order after `after_sku`, for carrying stock over
+  /// to the inventory service.
+  std::vector<StockLevel> stockPage(const std::string& after_sku, std::size_t limit);
+  std::int64_t variantCount();
   /// Sets a SKU's stock and its product's in_stock flag; nullopt: unknown SKU.
   std::optional<StockLevel> setStock(const std::string& sku, std::int64_t on_hand);
 

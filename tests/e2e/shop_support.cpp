@@ -1,0 +1,214 @@
+#include "e2e/shop_support.hpp"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <signal.h>
+
+#include <thread>
+
+namespace emporium::test {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+constexpr char kAdminEmail[] = "admin@example.com";
+constexpr char kAdminPassword[] = "admin-secret-1";
+}  // namespace
+
+rapidjson::Document parseJson(const std::string& body) {
+  rapidjson::Document d;
+  d.Parse(body.c_str(), body.size());
+  EXPECT_FALSE(d.HasParseError()) << body;
+  return d;
+}
+
+std::string text(const rapidjson::Value& object, const char* member) {
+  if (!object.IsObject() || !object.HasMember(member) || !object[member].IsString()) {
+    ADD_FAILURE() << "no string member " << member;
+    return {};
+  }
+  return {object[member].GetString(), object[member].GetStringLength()};
+}
+
+std::int64_t integer(const rapidjson::Value& object, const char* member) {
+  if (!object.IsObject() || !object.HasMember(member) || !object[member].IsInt64()) {
+    ADD_FAILURE() << "no integer member " << member;
+    return -1;
+  }
+  return object[member].GetInt64();
+}
+
+std::int64_t amount(const rapidjson::Value& object, const char* member) {
+  if (!object.IsObject() || !object.HasMember(member) || !object[member].IsObject()) {
+    ADD_FAILURE() << "no money member " << member;
+    return -1;
+  }
+  return integer(object[member], "amount");
+}
+
+std::string jsonQuote(const std::string& value) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+  return {buffer.GetString(), buffer.GetSize()};
+}
+
+::testing::AssertionResult isProblem(const HttpReply& r, int status) {
+  if (r.status != status) {
+    return ::testing::AssertionFailure()
+           << "status " << r.status << ", expected " << status << ": " << r.body;
+  }
+  if (r.header("content-type") != kProblemJson) {
+    return ::testing::AssertionFailure() << "content-type '" << r.header("content-type") << "'";
+  }
+  rapidjson::Document d;
+  d.Parse(r.body.c_str(), r.body.size());
+  if (d.HasParseError() || !d.IsObject()) {
+    return ::testing::AssertionFailure() << "not a JSON object: " << r.body;
+  }
+  for (const char* member : {"type", "title", "detail"}) {
+    if (!d.HasMember(member) || !d[member].IsString()) {
+      return ::testing::AssertionFailure() << "no string '" << member << "': " << r.body;
+    }
+  }
+  if (!d.HasMember("status") || !d["status"].IsInt() || d["status"].GetInt() != status) {
+    return ::testing::AssertionFailure() << "body status does not match: " << r.body;
+  }
+  return ::testing::AssertionSuccess();
+}
+
+Fields errorFields(const HttpReply& r) {
+  Fields fields;
+  rapidjson::Document d;
+  d.Parse(r.body.c_str(), r.body.size());
+  if (d.HasParseError() || !d.IsObject() || !d.HasMember("errors") || !d["errors"].IsArray()) {
+    return fields;
+  }
+  for (const auto& e : d["errors"].GetArray()) {
+    if (e.IsObject() && e.HasMember("field") && e["field"].IsString()) {
+      fields.insert(e["field"].GetString());
+    }
+  }
+  return fields;
+}
+
+bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (cond()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(50ms);
+  }
+}
+
+std::string backendTestName(const ::testing::TestParamInfo<Backend>& info) {
+  return info.param == Backend::kPostgres ? "Postgres" : "Sqlite";
+}
+
+void ShopTest::SetUp() {
+  auto setup = prepareBackend(GetParam() == Backend::kPostgres, "e2e_shop");
+  if (!setup) {
+    if (required("EMPORIUM_REQUIRE_POSTGRES")) FAIL() << "EMPORIUM_TEST_POSTGRES_URL is not set";
+    GTEST_SKIP() << "EMPORIUM_TEST_POSTGRES_URL not set";
+  }
+  data_dir_ = setup->data_dir;
+  env_ = setup->env;
+  env_["EMPORIUM_RATE_LIMITS"] = "off";
+}
+
+void ShopTest::TearDown() {
+  stopServers(false);
+  if (!data_dir_.empty()) fs::remove_all(data_dir_);
+}
+
+std::vector<std::string> ShopTest::cmd(std::initializer_list<std::string> args) const {
+  std::vector<std::string> v{EMPORIUM_BINARY};
+  v.insert(v.end(), args);
+  return v;
+}
+
+std::uint16_t ShopTest::startServer(const Headers& extra) {
+  const auto port = freePort();
+  auto e = env_;
+  for (const auto& [k, v] : extra) e[k] = v;
+  servers_.push_back(std::make_unique<ChildProcess>(
+      cmd({"serve", "--listen", "127.0.0.1:" + std::to_string(port)}), e));
+  if (!waitForHealthy(port, 30s)) {
+    ADD_FAILURE() << "emporium did not become healthy:\n" << servers_.back()->output();
+    return 0;
+  }
+  if (port_ == 0) port_ = port;
+  return port;
+}
+
+void ShopTest::stopServers(bool kill) {
+  for (auto& server : servers_) {
+    server->signal(kill ? SIGKILL : SIGTERM);
+    server->wait(20s);
+  }
+  servers_.clear();
+  port_ = 0;
+}
+
+void ShopTest::signInAdmin() {
+  const auto created = runProcess(
+      cmd({"user", "create", "--admin", "--email", kAdminEmail, "--password", kAdminPassword}),
+      env_);
+  ASSERT_EQ(created.exit_code, 0) << created.output;
+  const auto r = send(
+      "POST", "/api/v1/auth/login",
+      std::string("{\"email\":\"") + kAdminEmail + "\",\"password\":\"" + kAdminPassword + "\"}");
+  ASSERT_EQ(r.status, 200) << r.body;
+  admin_ = text(parseJson(r.body), "access_token");
+  ASSERT_FALSE(admin_.empty());
+}
+
+HttpReply ShopTest::call(const std::string& method, const std::string& path,
+                         const std::string& body, const Headers& headers, std::uint16_t port) {
+  return httpRequest(port == 0 ? port_ : port, method, path, body, headers);
+}
+
+HttpReply ShopTest::send(const std::string& method, const std::string& path,
+                         const std::string& body, const std::string& token, const Headers& extra) {
+  Headers h{{"Content-Type", "application/json"}};
+  if (!token.empty()) h["Authorization"] = "Bearer " + token;
+  for (const auto& [k, v] : extra) h[k] = v;
+  return call(method, path, body, h);
+}
+
+HttpReply ShopTest::get(const std::string& path, const std::string& token) {
+  Headers h;
+  if (!token.empty()) h["Authorization"] = "Bearer " + token;
+  return call("GET", path, {}, h);
+}
+
+std::string ShopTest::registerCustomer(const std::string& email, const std::string& name) {
+  const auto r = send("POST", "/api/v1/auth/register",
+                      "{\"email\":" + jsonQuote(email) + ",\"password\":\"" + kCustomerPassword +
+                          "\",\"name\":" + jsonQuote(name) + "}");
+  EXPECT_EQ(r.status, 201) << r.body;
+  if (r.status != 201) return {};
+  return text(parseJson(r.body), "access_token");
+}
+
+std::string ShopTest::createProduct(const std::string& title, std::int64_t price,
+                                    std::int64_t stock) {
+  if (!category_made_) {
+    const auto r = send("POST", "/api/v1/admin/categories",
+                        R"({"name":"Everything","slug":"everything"})", admin_);
+    EXPECT_EQ(r.status, 201) << r.body;
+    category_made_ = true;
+  }
+  const std::string sku = "SKU-" + std::to_string(++sku_counter_);
+  const auto r = send("POST", "/api/v1/admin/products",
+                      "{\"title\":" + jsonQuote(title) +
+                          R"(,"brand":"Acme","category":"everything","variants":[{"sku":")" + sku +
+                          "\",\"price\":" + std::to_string(price) +
+                          ",\"stock\":" + std::to_string(stock) + "}]}",
+                      admin_);
+  EXPECT_EQ(r.status, 201) << r.body;
+  return sku;
+}
+
+}  // namespace emporium::test

@@ -1,0 +1,88 @@
+#pragma once
+// What end-to-end tests of the shop's HTTP API share: JSON and problem checks,
+// and a fixture that runs the real `emporium serve` on SQLite or PostgreSQL,
+// signs in an admin and makes customers and products through the API.
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "e2e/process.hpp"
+#include "support/http_client.hpp"
+
+namespace emporium::test {
+
+using Headers = std::map<std::string, std::string>;
+using Fields = std::set<std::string>;
+
+inline constexpr char kProblemJson[] = "application/problem+json";
+inline constexpr char kCustomerPassword[] = "correct-horse-42";
+
+rapidjson::Document parseJson(const std::string& body);
+/// A string member ("" and a test failure when absent or not a string).
+std::string text(const rapidjson::Value& object, const char* member);
+/// An integer member (-1 and a test failure when absent or not an integer).
+std::int64_t integer(const rapidjson::Value& object, const char* member);
+/// `{"amount": N, ...}` under member: N (-1 and a failure when absent).
+std::int64_t amount(const rapidjson::Value& object, const char* member);
+/// A JSON string literal, escaped.
+std::string jsonQuote(const std::string& value);
+/// An RFC 9457 problem with this status: media type and the contract's members.
+::testing::AssertionResult isProblem(const HttpReply& r, int status);
+/// The fields named by errors[] of a problem body.
+Fields errorFields(const HttpReply& r);
+/// Polls cond every 50 ms until it holds (true) or the timeout passes (false).
+bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds timeout);
+
+enum class Backend { kSqlite, kPostgres };
+std::string backendTestName(const ::testing::TestParamInfo<Backend>& info);
+
+/// A shop under test: a fresh data directory (and PostgreSQL database), the
+/// binary started with rate limits off, an admin signed in.
+class ShopTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  std::vector<std::string> cmd(std::initializer_list<std::string> args) const;
+  /// Starts `emporium serve` with extra environment; its port (0 and a failure
+  /// when it did not become healthy). The first one is the default target.
+  std::uint16_t startServer(const Headers& extra = {});
+  /// Stops every server started (SIGKILL when kill, else SIGTERM).
+  void stopServers(bool kill = false);
+  /// The environment servers get (backend, data dir), plus what a test adds.
+  Headers& env() { return env_; }
+
+  void signInAdmin();
+  HttpReply call(const std::string& method, const std::string& path, const std::string& body = {},
+                 const Headers& headers = {}, std::uint16_t port = 0);
+  HttpReply send(const std::string& method, const std::string& path, const std::string& body,
+                 const std::string& token = {}, const Headers& extra = {});
+  HttpReply get(const std::string& path, const std::string& token = {});
+  /// A customer registered through the API; its access token.
+  std::string registerCustomer(const std::string& email, const std::string& name = "Test Buyer");
+
+  /// A category (created once) and a product with one variant; the SKU.
+  std::string createProduct(const std::string& title, std::int64_t price, std::int64_t stock);
+
+  std::uint16_t port_ = 0;
+  std::string admin_;
+  std::filesystem::path data_dir_;
+
+ private:
+  Headers env_;
+  std::vector<std::unique_ptr<ChildProcess>> servers_;
+  bool category_made_ = false;
+  int sku_counter_ = 0;
+};
+
+}  // namespace emporium::test
