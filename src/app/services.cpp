@@ -4,14 +4,18 @@
 #include <stdexcept>
 
 #include "services/catalog/storage/schema.hpp"
+#include "services/payments/sandbox/schema.hpp"
+#include "services/payments/storage/schema.hpp"
 #include "services/users/storage/user_store.hpp"
 
 namespace emporium::app {
 
 std::span<const ServiceInfo> services() {
-  static constexpr std::array<ServiceInfo, 2> kServices = {{
+  static constexpr std::array<ServiceInfo, 4> kServices = {{
       {"users", &users::migrations},
       {"catalog", &catalog::migrations},
+      {"payments", &payments::migrations},
+      {"sandbox", &payments::sandbox::migrations},
   }};
   return kServices;
 }
