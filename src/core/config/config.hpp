@@ -34,6 +34,10 @@ struct Config {
   std::size_t cache_max_bytes = std::size_t{256} << 20U;
   std::optional<std::string> amqp_url;
   std::optional<std::string> smtp_url;
+  /// The card provider's base URL; unset: this process's own /sandbox mount.
+  std::optional<std::string> payment_provider_url;
+  /// Per attempt, the whole exchange with the card provider.
+  std::chrono::milliseconds payment_provider_timeout{3000};
 };
 
 /// A bad option: the message names it (flag, environment variable, file key).
