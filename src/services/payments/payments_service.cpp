@@ -34,6 +34,7 @@ std::string detailFor(const StoredPayment& p) {
   if (r == reason::kInvalidToken) return "the card token is unknown or unusable";
   if (r == reason::kUnknownGiftCard) return "no gift card with this code";
   if (r == reason::kCurrencyMismatch) return "the gift card is in another currency";
+  if (r == reason::kAbandoned) return "the payment was given up after the order was cancelled";
   if (p.payment.status == status::kPending && p.payment.method == Method::kCard) {
     return "the card provider did not answer; the payment is being checked";
   }
@@ -47,12 +48,15 @@ ChargeResult resultOf(const StoredPayment& p) { return {outcomeOf(p), p.payment,
 ChargeOutcome outcomeOf(const StoredPayment& p) {
   const std::string& s = p.payment.status;
   const bool cod = p.payment.method == Method::kCashOnDelivery;
+  const std::string_view r = p.decline_reason ? std::string_view(*p.decline_reason) : "";
+  // Given up while its charge was unanswered (any late charge was returned):
+  // from the buyer's side, the payment never went through.
+  if (r == reason::kAbandoned) return ChargeOutcome::kUnavailable;
   if (s == status::kCaptured || s == status::kRefunded) return ChargeOutcome::kCaptured;
   if (s == status::kPending || s == status::kVoided) {
     // A card payment still pending is one whose provider call did not answer.
     return cod ? ChargeOutcome::kPending : ChargeOutcome::kUnavailable;
   }
-  const std::string_view r = p.decline_reason ? std::string_view(*p.decline_reason) : "";
   if (s == status::kDeclined) {
     return r == reason::kInsufficientFunds ? ChargeOutcome::kInsufficientFunds
                                            : ChargeOutcome::kDeclined;
@@ -61,7 +65,7 @@ ChargeOutcome outcomeOf(const StoredPayment& p) {
       r == reason::kCurrencyMismatch) {
     return ChargeOutcome::kInvalid;
   }
-  return ChargeOutcome::kUnavailable;  // failed: abandoned after an unanswered charge
+  return ChargeOutcome::kUnavailable;
 }
 
 std::string providerChargeKey(const StoredPayment& payment) { return payment.payment.id; }

@@ -16,8 +16,8 @@ int prefixValue(std::string_view digits, std::size_t count) {
 
 constexpr std::size_t kMinDigits = 12;
 constexpr std::size_t kMaxDigits = 19;
-// Cards are issued for a few years at most: a far-future year is a typo.
-constexpr std::int64_t kMaxYearsAhead = 20;
+// Test suites like far-future expiries (2099); a century ahead is only a typo.
+constexpr std::int64_t kMaxYearsAhead = 100;
 
 }  // namespace
 
