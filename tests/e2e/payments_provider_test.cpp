@@ -18,6 +18,7 @@
 
 #include "core/net/server.hpp"
 #include "core/sql/migrations.hpp"
+#include "services/payments/payments_module.hpp"
 #include "services/payments/payments_service.hpp"
 #include "services/payments/provider/http_card_provider.hpp"
 #include "services/payments/sandbox/sandbox_module.hpp"
@@ -131,8 +132,8 @@ class PaymentsProviderTest : public ::testing::Test {
     return hooks;
   }
   std::unique_ptr<HttpCardProvider> provider(HttpCardProviderOptions options = {}) {
-    const std::string url = sandbox_->baseUrl();
-    return std::make_unique<HttpCardProvider>([url] { return url; }, options, recordingHooks());
+    return std::make_unique<HttpCardProvider>([url = sandbox_->baseUrl()] { return url; }, options,
+                                              recordingHooks());
   }
   std::size_t waits() {
     const std::lock_guard lock(mutex_);
@@ -221,8 +222,8 @@ TEST_F(PaymentsProviderTest, RefundsAreIdempotent) {
 TEST_F(PaymentsProviderTest, BreakerOpensOnAClosedPortThenFailsFast) {
   HttpCardProviderOptions options;
   options.breaker = {5, 5000ms};
-  const std::string url = "http://127.0.0.1:" + std::to_string(closedPort()) + "/sandbox";
-  HttpCardProvider p([url] { return url; }, options, recordingHooks());
+  std::string url = "http://127.0.0.1:" + std::to_string(closedPort()) + "/sandbox";
+  HttpCardProvider p([url = std::move(url)] { return url; }, options, recordingHooks());
   // 4 attempts, then 1 more: the fifth consecutive failure opens the breaker.
   EXPECT_EQ(p.charge("tok_x", 100, "USD", "k1").status, ProviderStatus::kUnavailable);
   EXPECT_EQ(p.breaker().state, CircuitBreaker::State::kClosed);
@@ -368,6 +369,130 @@ TEST_F(PaymentsProviderTest, ChargeEndpointValidatesItsInput) {
                                      {{"Idempotency-Key", "r-1"}});
   EXPECT_EQ(refund.status, 404);
   EXPECT_STREQ(parse(refund.body)["code"].GetString(), "no_such_charge");
+}
+
+// Bearer "admin" is an admin, "shopper" a customer; anything else is nobody.
+class FakeAuthenticator final : public http::Authenticator {
+ public:
+  std::optional<http::Principal> verify(std::string_view token) const override {
+    if (token == "admin") return http::Principal{"usr_admin", "admin", "jti_1"};
+    if (token == "shopper") return http::Principal{"usr_shopper", "customer", "jti_2"};
+    return std::nullopt;
+  }
+};
+
+// A provider the admin routes never reach.
+class UnusedProvider final : public CardProvider {
+ public:
+  ProviderCharge charge(const std::string&, std::int64_t, const std::string&,
+                        const std::string&) override {
+    return {};
+  }
+  ProviderRefund refund(const std::string&, const std::string&) override { return {}; }
+};
+
+class PaymentsAdminTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::random_device random;
+    data_dir_ = std::filesystem::temp_directory_path() /
+                ("emporium_payments_" + std::to_string(random()) + std::to_string(random()));
+    std::filesystem::create_directories(data_dir_);
+    sql::DatabaseOptions options;
+    options.service = "payments";
+    options.data_dir = data_dir_.string();
+    db_ = sql::openDatabase(options);
+    sql::applyMigrations(*db_, migrations());
+    module_ = std::make_unique<PaymentsModule>(*db_, provider_, logger_);
+    module_->addRoutes(router_);
+    metrics_ = std::make_unique<metrics::HttpMetrics>(router_);
+    net::ServerOptions server_options;
+    server_options.port = 0;
+    server_options.threads = 1;
+    server_options.access_log = false;
+    server_ = std::make_unique<net::HttpServer>(server_options, router_, logger_, *metrics_,
+                                                http::DispatchContext{{}, &auth_, nullptr});
+    server_->start();
+  }
+  void TearDown() override {
+    server_->stop();
+    server_.reset();
+    module_.reset();
+    db_.reset();
+    std::filesystem::remove_all(data_dir_);
+  }
+
+  test::HttpReply post(const std::string& body, const std::string& token = "admin") {
+    return test::httpRequest(server_->port(), "POST", "/api/v1/admin/gift-cards", body,
+                             {{"Authorization", "Bearer " + token}});
+  }
+  test::HttpReply get(const std::string& code, const std::string& token = "admin") {
+    return test::httpRequest(server_->port(), "GET", "/api/v1/admin/gift-cards/" + code, "",
+                             {{"Authorization", "Bearer " + token}});
+  }
+  void expect422(const std::string& body, const std::string& field) {
+    const auto r = post(body);
+    EXPECT_EQ(r.status, 422) << body << " -> " << r.body;
+    EXPECT_EQ(r.header("content-type"), "application/problem+json");
+    EXPECT_NE(r.body.find("\"field\":\"" + field + "\""), std::string::npos) << r.body;
+  }
+
+  std::filesystem::path data_dir_;
+  log::Logger logger_{log::Level::kError};
+  FakeAuthenticator auth_;
+  UnusedProvider provider_;
+  std::unique_ptr<sql::Database> db_;
+  std::unique_ptr<PaymentsModule> module_;
+  http::Router router_;
+  std::unique_ptr<metrics::HttpMetrics> metrics_;
+  std::unique_ptr<net::HttpServer> server_;
+};
+
+TEST_F(PaymentsAdminTest, IssuesAndShowsAGiftCard) {
+  const auto created = post(R"({"code":"Gift-2026","balance":5000})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const auto card = parse(created.body);
+  EXPECT_STREQ(card["code"].GetString(), "GIFT-2026");
+  EXPECT_EQ(card["balance"]["amount"].GetInt64(), 5000);
+  EXPECT_STREQ(card["balance"]["currency"].GetString(), "USD");
+  EXPECT_TRUE(card["created_at"].IsString());
+  const auto shown = get("gift-2026");
+  ASSERT_EQ(shown.status, 200);
+  EXPECT_EQ(parse(shown.body)["balance"]["amount"].GetInt64(), 5000);
+
+  const auto money = post(R"({"code":"EURO-0001","balance":{"amount":2500,"currency":"EUR"}})");
+  ASSERT_EQ(money.status, 201) << money.body;
+  EXPECT_STREQ(parse(money.body)["balance"]["currency"].GetString(), "EUR");
+}
+
+TEST_F(PaymentsAdminTest, DuplicateCodeIsAConflict) {
+  ASSERT_EQ(post(R"({"code":"DUPE-0001","balance":100})").status, 201);
+  const auto again = post(R"({"code":"dupe-0001","balance":100})");
+  EXPECT_EQ(again.status, 409);
+  EXPECT_EQ(again.header("content-type"), "application/problem+json");
+}
+
+TEST_F(PaymentsAdminTest, BadInputNamesTheField) {
+  expect422(R"({"balance":100})", "code");
+  expect422(R"({"code":"abc","balance":100})", "code");
+  expect422(R"({"code":"has space","balance":100})", "code");
+  expect422(R"({"code":"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456","balance":100})", "code");
+  expect422(R"({"code":"GOOD-0001"})", "balance");
+  expect422(R"({"code":"GOOD-0001","balance":-1})", "balance");
+  expect422(R"({"code":"GOOD-0001","balance":"100"})", "balance");
+  expect422(R"({"code":"GOOD-0001","balance":1.5})", "balance");
+  expect422(R"({"code":"GOOD-0001","balance":{"amount":100,"currency":"euro"}})",
+            "balance.currency");
+  expect422(R"({"code":"GOOD-0001","balance":{"currency":"EUR"}})", "balance.amount");
+  EXPECT_EQ(post("{oops").status, 400);
+  EXPECT_EQ(get("GOOD-0001").status, 404);
+  EXPECT_EQ(get("bad%20code").status, 404);
+}
+
+TEST_F(PaymentsAdminTest, AdminsOnly) {
+  EXPECT_EQ(post(R"({"code":"GOOD-0002","balance":100})", "shopper").status, 403);
+  EXPECT_EQ(post(R"({"code":"GOOD-0002","balance":100})", "nobody").status, 401);
+  EXPECT_EQ(get("GOOD-0002", "shopper").status, 403);
 }
 
 }  // namespace

@@ -123,6 +123,7 @@ TEST_P(PaymentsTest, GiftCardDebitsAreAtomicUnderConcurrency) {
   std::atomic<int> captured{0};
   std::atomic<int> refused{0};
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int i = 0; i < kThreads; ++i) {
     threads.emplace_back([&, i] {
       const auto r = service_->charge(gift("ord_" + std::to_string(i), "GIFT-0001", 10));
@@ -144,6 +145,7 @@ TEST_P(PaymentsTest, GiftCardDebitsAreAtomicUnderConcurrency) {
 TEST_P(PaymentsTest, GiftCardChargeWithOneKeyDebitsOnceEvenConcurrently) {
   ASSERT_TRUE(service_->createGiftCard("GIFT-0002", 100, "USD").has_value());
   std::vector<std::thread> threads;
+  threads.reserve(8);
   std::atomic<int> captured{0};
   for (int i = 0; i < 8; ++i) {
     threads.emplace_back([&] {
@@ -311,6 +313,7 @@ TEST_P(PaymentsTest, ConcurrentRefundsRefundOnce) {
   ASSERT_TRUE(service_->createGiftCard("GIFT-0005", 100, "USD").has_value());
   ASSERT_EQ(service_->charge(gift("ord_1", "GIFT-0005", 60)).outcome, ChargeOutcome::kCaptured);
   std::vector<std::thread> threads;
+  threads.reserve(8);
   std::atomic<int> refunded{0};
   for (int i = 0; i < 8; ++i) {
     threads.emplace_back([&] {
