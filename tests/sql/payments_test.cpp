@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "services/payments/payments_service.hpp"
+#include "services/payments/sandbox/sandbox_store.hpp"
+#include "services/payments/sandbox/schema.hpp"
 #include "services/payments/storage/schema.hpp"
 #include "sql_test_support.hpp"
 
@@ -374,6 +376,69 @@ TEST_P(PaymentsTest, ForOrderIsTheLatestPayment) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, PaymentsTest,
+                         ::testing::Values(sql::test::Backend::kSqlite,
+                                           sql::test::Backend::kPostgres),
+                         sql::test::backendName);
+
+// The sandbox provider's records, on both backends: they must survive a
+// restart and hold one charge per key and one refund per charge.
+class SandboxStoreTest : public SqlTest {
+ protected:
+  void SetUp() override {
+    SqlTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    sql::applyMigrations(*db_, sandbox::migrations());
+    store_ = std::make_unique<sandbox::SandboxStore>(*db_);
+  }
+  static sandbox::Charge charge(const std::string& id, const std::string& key) {
+    return {id,    key,         "tok_1",      100,
+            "USD", "succeeded", std::nullopt, "2026-11-26T00:00:0" + id.substr(3) + ".000000Z",
+            false};
+  }
+  std::unique_ptr<sandbox::SandboxStore> store_;
+};
+
+TEST_P(SandboxStoreTest, TokensKeepTheirBehaviour) {
+  store_->insertToken({"tok_1", "visa", "0119", sandbox::Behaviour::kFailTwice});
+  const auto token = store_->token("tok_1");
+  ASSERT_TRUE(token.has_value());
+  EXPECT_EQ(token->behaviour, sandbox::Behaviour::kFailTwice);
+  EXPECT_EQ(token->last4, "0119");
+  EXPECT_FALSE(store_->token("tok_2").has_value());
+  EXPECT_EQ(sandbox::behaviourOf("4000000000000119"), sandbox::Behaviour::kFailTwice);
+  EXPECT_EQ(sandbox::behaviourOf("4242424242424242"), sandbox::Behaviour::kApprove);
+}
+
+TEST_P(SandboxStoreTest, AttemptsCountPerKey) {
+  EXPECT_EQ(store_->countAttempt("k1"), 1);
+  EXPECT_EQ(store_->countAttempt("k1"), 2);
+  EXPECT_EQ(store_->countAttempt("k2"), 1);
+  EXPECT_EQ(store_->countAttempt("k1"), 3);
+}
+
+TEST_P(SandboxStoreTest, OneChargePerKeyAndOneRefundPerCharge) {
+  const auto [first, created] = store_->insertChargeOrGet(charge("ch_1", "k1"));
+  EXPECT_TRUE(created);
+  const auto [again, created_again] = store_->insertChargeOrGet(charge("ch_2", "k1"));
+  EXPECT_FALSE(created_again);
+  EXPECT_EQ(again.id, "ch_1");
+  store_->insertChargeOrGet(charge("ch_3", "k3"));
+  const auto all = store_->listCharges(std::nullopt, 100);
+  ASSERT_EQ(all.size(), 2U);
+  EXPECT_EQ(all[0].id, "ch_3");  // newest first
+  EXPECT_EQ(store_->listCharges(std::nullopt, 1).size(), 1U);
+  ASSERT_EQ(store_->listCharges(std::string("k1"), 100).size(), 1U);
+
+  const auto refund = store_->insertRefundOrGet({"re_1", "r1", "ch_1", "2026-11-26T00:00:09Z"});
+  EXPECT_EQ(refund.id, "re_1");
+  EXPECT_EQ(store_->insertRefundOrGet({"re_2", "r2", "ch_1", "2026-11-26T00:00:10Z"}).id, "re_1");
+  EXPECT_EQ(store_->refundByKey("r1")->charge_id, "ch_1");
+  EXPECT_FALSE(store_->refundByKey("r2").has_value());
+  EXPECT_TRUE(store_->chargeByKey("k1")->refunded);
+  EXPECT_FALSE(store_->chargeByKey("k3")->refunded);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, SandboxStoreTest,
                          ::testing::Values(sql::test::Backend::kSqlite,
                                            sql::test::Backend::kPostgres),
                          sql::test::backendName);
