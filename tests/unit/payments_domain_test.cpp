@@ -8,6 +8,7 @@
 #include "services/payments/domain/card.hpp"
 #include "services/payments/domain/circuit_breaker.hpp"
 #include "services/payments/domain/retry_policy.hpp"
+#include "services/payments/payments_module.hpp"
 #include "services/payments/payments_service.hpp"
 
 namespace emporium::payments {
@@ -278,6 +279,32 @@ TEST(PaymentMethod, ContractSpelling) {
   EXPECT_EQ(methodName(Method::kGiftCard), "gift_card");
   EXPECT_EQ(parseMethod("cod"), Method::kCashOnDelivery);
   EXPECT_FALSE(parseMethod("cash").has_value());
+}
+
+TEST(ProviderWiring, ConfiguredUrlWinsElseTheOwnSandboxMount) {
+  int asked = 0;
+  const auto own = [&asked] {
+    ++asked;
+    return std::string("http://127.0.0.1:") + std::to_string(8000 + asked);
+  };
+  EXPECT_EQ(providerBaseUrl(std::string("https://pay.example/v2/"), own)(),
+            "https://pay.example/v2");
+  EXPECT_EQ(asked, 0);
+  const auto self = providerBaseUrl(std::nullopt, own);
+  EXPECT_EQ(self(), "http://127.0.0.1:8001/sandbox");
+  EXPECT_EQ(self(), "http://127.0.0.1:8002/sandbox");  // asked per call: the port comes late
+  EXPECT_EQ(providerBaseUrl(std::string(), own)(), "http://127.0.0.1:8003/sandbox");
+}
+
+TEST(ProviderWiring, OptionsFollowTheConfiguredTimeout) {
+  config::Config c;
+  EXPECT_EQ(providerOptions(c).total_timeout, 3000ms);
+  EXPECT_EQ(providerOptions(c).connect_timeout, 1000ms);
+  c.payment_provider_timeout = 400ms;
+  EXPECT_EQ(providerOptions(c).total_timeout, 400ms);
+  EXPECT_EQ(providerOptions(c).connect_timeout, 400ms);
+  EXPECT_EQ(providerOptions(c).retry.max_attempts, 4);
+  EXPECT_EQ(providerOptions(c).breaker.failure_threshold, 5);
 }
 
 }  // namespace

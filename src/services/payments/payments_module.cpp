@@ -1,5 +1,6 @@
 #include "services/payments/payments_module.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace emporium::payments {
@@ -46,6 +47,13 @@ HttpCardProvider::BaseUrl providerBaseUrl(const std::optional<std::string>& conf
     return [url] { return url; };
   }
   return [own_origin = std::move(own_origin)] { return own_origin() + "/sandbox"; };
+}
+
+HttpCardProviderOptions providerOptions(const config::Config& config) {
+  HttpCardProviderOptions options;
+  options.total_timeout = config.payment_provider_timeout;
+  options.connect_timeout = std::min(options.connect_timeout, options.total_timeout);
+  return options;
 }
 
 }  // namespace emporium::payments

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "core/config/config.hpp"
 #include "core/http/router.hpp"
 #include "core/log/logger.hpp"
 #include "core/sql/database.hpp"
@@ -52,5 +53,9 @@ class PaymentsModule {
 /// because the process learns its port only after it starts listening.
 HttpCardProvider::BaseUrl providerBaseUrl(const std::optional<std::string>& configured,
                                           std::function<std::string()> own_origin);
+
+/// The adapter's options from the configuration (payments.provider_timeout_ms
+/// bounds each attempt; the connect timeout never exceeds it).
+HttpCardProviderOptions providerOptions(const config::Config& config);
 
 }  // namespace emporium::payments

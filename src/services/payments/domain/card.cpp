@@ -37,9 +37,11 @@ bool luhnValid(std::string_view digits) {
   if (digits.empty()) return false;
   int sum = 0;
   bool doubled = false;
-  for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
-    if (!isDigit(*it)) return false;
-    int d = *it - '0';
+  // From the check digit leftwards, every second digit is doubled.
+  for (std::size_t i = digits.size(); i-- > 0;) {
+    const char c = digits[i];
+    if (!isDigit(c)) return false;
+    int d = c - '0';
     if (doubled) {
       d *= 2;
       if (d > 9) d -= 9;

@@ -58,13 +58,13 @@ Money readBalance(const json::Body& body, const std::string& default_currency) {
     if (auto currency = balance.optionalString("currency")) money.currency = std::move(*currency);
     if (!validCurrency(money.currency)) {
       throw http::ApiError::validation("balance.currency",
-                                       "must be an ISO 4217 code such as \"USD\"");
+                                       R"(must be an ISO 4217 code such as "USD")");
     }
   } else if (v.IsInt64()) {
     money.amount = v.GetInt64();
   } else {
     throw http::ApiError::validation(
-        "balance", "must be an integer (minor units) or {\"amount\", \"currency\"}");
+        "balance", R"(must be an integer (minor units) or {"amount", "currency"})");
   }
   if (money.amount < 0 || money.amount > kMaxBalance) {
     throw http::ApiError::validation(v.IsObject() ? "balance.amount" : "balance",

@@ -355,7 +355,7 @@ http::Response setControl(const SandboxApi& api, const http::Request& req) {
     } else if (*mode == "after") {
       s.fail_mode = FailMode::kAfter;
     } else {
-      problems.fail("fail_mode", "must be \"before\" or \"after\"");
+      problems.fail("fail_mode", R"(must be "before" or "after")");
     }
   }
   if (const auto next = problems.read([&] { return body.optionalInt("fail_next"); })) {

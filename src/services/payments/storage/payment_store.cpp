@@ -158,7 +158,7 @@ std::optional<StoredPayment> PaymentStore::latestForOrder(const std::string& ord
 
 StoredPayment PaymentStore::insertOrGet(const NewPayment& payment, std::string_view status_value,
                                         std::optional<std::string_view> decline_reason) {
-  const StoredPayment row = newRow(payment, status_value, decline_reason);
+  StoredPayment row = newRow(payment, status_value, decline_reason);
   try {
     db_.write([&](sql::Session& s) { insertPayment(s, row); });
     return row;
