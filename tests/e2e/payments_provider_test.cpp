@@ -313,6 +313,29 @@ TEST_F(PaymentsProviderTest, PaymentsServiceThroughTheSandbox) {
   EXPECT_EQ(declined.outcome, ChargeOutcome::kDeclined);
 }
 
+TEST_F(PaymentsProviderTest, ModuleExposesTheBreakerAsMetrics) {
+  sql::DatabaseOptions options;
+  options.service = "payments";
+  options.data_dir = data_dir_.string();
+  const auto db = sql::openDatabase(options);
+  sql::applyMigrations(*db, migrations());
+  const log::Logger logger{log::Level::kError};
+  HttpCardProviderOptions provider_options;
+  provider_options.retry.max_attempts = 1;
+  provider_options.breaker = {1, 60s};
+  const std::string dead = "http://127.0.0.1:" + std::to_string(closedPort());
+  PaymentsModule module(*db, providerBaseUrl(dead, {}), provider_options, logger);
+  std::string before;
+  module.renderMetrics(before);
+  EXPECT_NE(before.find("payments_provider_breaker_open 0\n"), std::string::npos) << before;
+  const auto r = module.client().charge({"ord_1", "ord_1", Method::kCard, "tok_x", "", 100, "USD"});
+  EXPECT_EQ(r.outcome, ChargeOutcome::kUnavailable);
+  std::string after;
+  module.renderMetrics(after);
+  EXPECT_NE(after.find("payments_provider_breaker_open 1\n"), std::string::npos) << after;
+  EXPECT_NE(after.find("payments_provider_breaker_opened_total 1\n"), std::string::npos);
+}
+
 TEST_F(PaymentsProviderTest, TokenizingValidatesEveryField) {
   const auto ok = sandbox_->post(
       "/v1/tokens",

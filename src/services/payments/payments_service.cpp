@@ -214,6 +214,8 @@ std::optional<RefundOutcome> PaymentsService::refundStep(const StoredPayment& pa
   const bool pending = p.status == status::kPending;
   if (!captured && !pending) return RefundOutcome::kNothingToDo;
   if (p.method == Method::kCard) return refundCard(payment);
+  // Gift card: the balance is credited back in the same transaction. Cash
+  // already collected is paid back by hand; the record says it was.
   const bool done = captured ? store_.markRefunded(payment, status::kCaptured, std::nullopt)
                              // Cash not collected yet: nothing to give back.
                              : store_.transition(p.id, status::kPending, status::kVoided);
