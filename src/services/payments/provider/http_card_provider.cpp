@@ -79,7 +79,6 @@ HttpCardProvider::HttpCardProvider(BaseUrl base_url, const HttpCardProviderOptio
 HttpCardProvider::Exchange HttpCardProvider::post(const std::string& path,
                                                   const std::string& json_body,
                                                   const std::string& idempotency_key) const {
-  requireHeaderSafe(idempotency_key);
   Exchange ex;
   const std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(),
                                                                  &curl_easy_cleanup);
@@ -130,17 +129,24 @@ HttpCardProvider::Exchange HttpCardProvider::post(const std::string& path,
 HttpCardProvider::Exchange HttpCardProvider::postWithRetries(const std::string& path,
                                                              const std::string& json_body,
                                                              const std::string& idempotency_key) {
+  // Checked before the breaker admits the call: a throw after admission
+  // would leave a half-open breaker waiting for a probe that never reports.
+  requireHeaderSafe(idempotency_key);
   Exchange last;
   last.error = "circuit open";
   for (int attempt = 1; attempt <= retry_.maxAttempts(); ++attempt) {
     const auto admission = breaker_.admit();
     if (admission == CircuitBreaker::Admission::kRejected) {
       // Fail fast: the provider failed repeatedly and is cooling down.
-      if (attempt == 1) return last;
-      last.error += " (circuit opened)";
+      if (attempt > 1) last.error += " (then the circuit opened)";
       return last;
     }
-    last = post(path, json_body, idempotency_key);
+    try {
+      last = post(path, json_body, idempotency_key);
+    } catch (...) {
+      breaker_.onFailure(admission);  // a probe must always report back
+      throw;
+    }
     if (!isTransient(last)) {
       breaker_.onSuccess(admission);
       return last;
