@@ -4,14 +4,20 @@
 #include <stdexcept>
 
 #include "services/catalog/storage/schema.hpp"
+#include "services/orders/storage/schema.hpp"
+#include "services/payments/sandbox/schema.hpp"
+#include "services/payments/storage/schema.hpp"
 #include "services/users/storage/user_store.hpp"
 
 namespace emporium::app {
 
 std::span<const ServiceInfo> services() {
-  static constexpr std::array<ServiceInfo, 2> kServices = {{
+  static constexpr std::array<ServiceInfo, 5> kServices = {{
       {"users", &users::migrations},
       {"catalog", &catalog::migrations},
+      {"payments", &payments::migrations},
+      {"sandbox", &payments::sandbox::migrations},
+      {"orders", &orders::migrations},
   }};
   return kServices;
 }

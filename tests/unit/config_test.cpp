@@ -124,6 +124,44 @@ TEST(Config, ErrorsNeverEchoAUrlPassword) {
             std::string::npos);  // TLS to Redis is not supported yet: refused, not ignored
 }
 
+TEST(Config, PaymentProviderDefaultsToTheOwnSandbox) {
+  const auto c = load(sourcesWith({}));
+  EXPECT_FALSE(c.payment_provider_url.has_value());
+  EXPECT_EQ(c.payment_provider_timeout, std::chrono::milliseconds(3000));
+}
+
+TEST(Config, PaymentProviderFromContractEnvironmentNames) {
+  const auto c =
+      load(sourcesWith({}, {{"EMPORIUM_PAYMENT_PROVIDER_URL", "http://127.0.0.1:9090/sandbox"},
+                            {"EMPORIUM_PAYMENT_PROVIDER_TIMEOUT_MS", "750"}}));
+  EXPECT_EQ(c.payment_provider_url, "http://127.0.0.1:9090/sandbox");
+  EXPECT_EQ(c.payment_provider_timeout, std::chrono::milliseconds(750));
+  // Empty means "the own sandbox", as for the other URLs.
+  EXPECT_FALSE(load(sourcesWith({}, {{"EMPORIUM_PAYMENT_PROVIDER_URL", ""}}))
+                   .payment_provider_url.has_value());
+}
+
+TEST(Config, PaymentProviderFromFile) {
+  const auto dir = std::filesystem::temp_directory_path() / "emporium_config_payments";
+  std::filesystem::create_directories(dir);
+  const auto file = dir / "shop.toml";
+  std::ofstream(file) << "[payments]\nprovider_url = \"https://pay.example\"\n"
+                         "provider_timeout_ms = 1200\n";
+  const auto c = load(sourcesWith({}, {}, file.string()));
+  EXPECT_EQ(c.payment_provider_url, "https://pay.example");
+  EXPECT_EQ(c.payment_provider_timeout, std::chrono::milliseconds(1200));
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Config, BadPaymentProviderValuesNameTheOption) {
+  EXPECT_NE(errorOf(sourcesWith({}, {{"EMPORIUM_PAYMENT_PROVIDER_URL", "ftp://x"}}))
+                .find("EMPORIUM_PAYMENT_PROVIDER_URL"),
+            std::string::npos);
+  EXPECT_NE(errorOf(sourcesWith({}, {{"EMPORIUM_PAYMENT_PROVIDER_TIMEOUT_MS", "0"}}))
+                .find("EMPORIUM_PAYMENT_PROVIDER_TIMEOUT_MS"),
+            std::string::npos);
+}
+
 TEST(Config, RedactsPasswordsInUrls) {
   EXPECT_EQ(redactUrl("amqp://u:secret@h:5672/x"), "amqp://u:***@h:5672/x");
   EXPECT_EQ(redactUrl("redis://h:6379"), "redis://h:6379");

@@ -190,6 +190,12 @@ std::vector<Option> options() {
                  c.test_crash_at = v;
                  return true;
                }});
+  o.push_back(urlOption(
+      "payments.provider_url", {"http", "https"},
+      [](Config & c) -> auto& { return c.payment_provider_url; }));
+  o.push_back(millisOption(
+      "payments.provider_timeout_ms",
+      [](Config & c) -> auto& { return c.payment_provider_timeout; }));
   return o;
 }
 
@@ -198,6 +204,8 @@ const std::map<std::string, std::vector<std::string>>& envAliases() {
   static const std::map<std::string, std::vector<std::string>> aliases = {
       {"limits.enabled", {"EMPORIUM_RATE_LIMITS"}},
       {"log.access", {"EMPORIUM_ACCESS_LOG"}},
+      {"payments.provider_url", {"EMPORIUM_PAYMENT_PROVIDER_URL"}},
+      {"payments.provider_timeout_ms", {"EMPORIUM_PAYMENT_PROVIDER_TIMEOUT_MS"}},
   };
   return aliases;
 }

@@ -43,6 +43,10 @@ struct Config {
   /// Test hook (EMPORIUM_TEST_CRASH_AT): the checkout step after which the
   /// process dies, for crash-recovery tests. Unset in production.
   std::string test_crash_at;
+  /// The card provider's base URL; unset: this process's own /sandbox mount.
+  std::optional<std::string> payment_provider_url;
+  /// Per attempt, the whole exchange with the card provider.
+  std::chrono::milliseconds payment_provider_timeout{3000};
 };
 
 /// A bad option: the message names it (flag, environment variable, file key).

@@ -12,9 +12,26 @@ namespace emporium::payments {
 
 enum class Method { kCard, kGiftCard, kCashOnDelivery };
 
-/// "card", "gift_card", "cod": the contract's spelling.
-std::string_view methodName(Method method);
-std::optional<Method> parseMethod(std::string_view name);
+/// "card", "gift_card", "cod": the contract's spelling. Inline, so a client
+/// of this interface needs no link to the payments service.
+inline std::string_view methodName(Method method) {
+  switch (method) {
+    case Method::kCard:
+      return "card";
+    case Method::kGiftCard:
+      return "gift_card";
+    case Method::kCashOnDelivery:
+      return "cod";
+  }
+  return "card";
+}
+
+inline std::optional<Method> parseMethod(std::string_view name) {
+  if (name == "card") return Method::kCard;
+  if (name == "gift_card") return Method::kGiftCard;
+  if (name == "cod") return Method::kCashOnDelivery;
+  return std::nullopt;
+}
 
 struct ChargeRequest {
   std::string order_id;

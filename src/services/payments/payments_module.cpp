@@ -1,0 +1,59 @@
+#include "services/payments/payments_module.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace emporium::payments {
+
+PaymentsModule::PaymentsModule(sql::Database& db, HttpCardProvider::BaseUrl provider_url,
+                               const HttpCardProviderOptions& provider_options,
+                               const log::Logger& logger)
+    : store_(db),
+      http_provider_(std::make_unique<HttpCardProvider>(std::move(provider_url), provider_options)),
+      provider_(*http_provider_),
+      service_(store_, provider_, logger),
+      api_{service_} {}
+
+PaymentsModule::PaymentsModule(sql::Database& db, CardProvider& provider, const log::Logger& logger)
+    : store_(db), provider_(provider), service_(store_, provider_, logger), api_{service_} {}
+
+void PaymentsModule::renderMetrics(std::string& out) const {
+  if (!http_provider_) return;
+  const auto b = http_provider_->breaker();
+  out +=
+      "# HELP payments_provider_breaker_open 1 while the card provider's circuit breaker "
+      "refuses calls (open or half-open).\n";
+  out += "# TYPE payments_provider_breaker_open gauge\n";
+  out += "payments_provider_breaker_open ";
+  out += b.state == CircuitBreaker::State::kClosed ? "0\n" : "1\n";
+  out +=
+      "# HELP payments_provider_consecutive_failures Transient card provider failures in a "
+      "row.\n";
+  out += "# TYPE payments_provider_consecutive_failures gauge\n";
+  out += "payments_provider_consecutive_failures " + std::to_string(b.consecutive_failures) + "\n";
+  out += "# HELP payments_provider_breaker_opened_total Times the breaker opened.\n";
+  out += "# TYPE payments_provider_breaker_opened_total counter\n";
+  out += "payments_provider_breaker_opened_total " + std::to_string(b.times_opened) + "\n";
+  out += "# HELP payments_provider_calls_rejected_total Calls refused by the open breaker.\n";
+  out += "# TYPE payments_provider_calls_rejected_total counter\n";
+  out += "payments_provider_calls_rejected_total " + std::to_string(b.calls_rejected) + "\n";
+}
+
+HttpCardProvider::BaseUrl providerBaseUrl(const std::optional<std::string>& configured,
+                                          std::function<std::string()> own_origin) {
+  if (configured && !configured->empty()) {
+    std::string url = *configured;
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    return [url] { return url; };
+  }
+  return [own_origin = std::move(own_origin)] { return own_origin() + "/sandbox"; };
+}
+
+HttpCardProviderOptions providerOptions(const config::Config& config) {
+  HttpCardProviderOptions options;
+  options.total_timeout = config.payment_provider_timeout;
+  options.connect_timeout = std::min(options.connect_timeout, options.total_timeout);
+  return options;
+}
+
+}  // namespace emporium::payments

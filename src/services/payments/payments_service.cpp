@@ -1,0 +1,272 @@
+#include "services/payments/payments_service.hpp"
+
+#include <stdexcept>
+
+namespace emporium::payments {
+namespace {
+
+constexpr std::size_t kMaxKeyBytes = 200;
+constexpr std::size_t kMaxTokenBytes = 200;
+constexpr std::size_t kMaxGiftCodeBytes = 32;
+
+bool printableAscii(std::string_view text) {
+  for (const char c : text) {
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+bool currencyCode(std::string_view text) {
+  if (text.size() != 3) return false;
+  for (const char c : text) {
+    if (c < 'A' || c > 'Z') return false;
+  }
+  return true;
+}
+
+std::string detailFor(const StoredPayment& p) {
+  const std::string_view r = p.decline_reason ? std::string_view(*p.decline_reason) : "";
+  if (r == reason::kCardDeclined) return "the card was declined";
+  if (r == reason::kInsufficientFunds) {
+    return p.payment.method == Method::kGiftCard ? "the gift card balance is too low"
+                                                 : "the card has insufficient funds";
+  }
+  if (r == reason::kInvalidToken) return "the card token is unknown or unusable";
+  if (r == reason::kUnknownGiftCard) return "no gift card with this code";
+  if (r == reason::kCurrencyMismatch) return "the gift card is in another currency";
+  if (r == reason::kAbandoned) return "the payment was given up after the order was cancelled";
+  if (p.payment.status == status::kPending && p.payment.method == Method::kCard) {
+    return "the card provider did not answer; the payment is being checked";
+  }
+  return {};
+}
+
+ChargeResult resultOf(const StoredPayment& p) { return {outcomeOf(p), p.payment, detailFor(p)}; }
+
+}  // namespace
+
+ChargeOutcome outcomeOf(const StoredPayment& p) {
+  const std::string& s = p.payment.status;
+  const bool cod = p.payment.method == Method::kCashOnDelivery;
+  const std::string_view r = p.decline_reason ? std::string_view(*p.decline_reason) : "";
+  // Given up while its charge was unanswered (any late charge was returned):
+  // from the buyer's side, the payment never went through.
+  if (r == reason::kAbandoned) return ChargeOutcome::kUnavailable;
+  if (s == status::kCaptured || s == status::kRefunded) return ChargeOutcome::kCaptured;
+  if (s == status::kPending || s == status::kVoided) {
+    // A card payment still pending is one whose provider call did not answer.
+    return cod ? ChargeOutcome::kPending : ChargeOutcome::kUnavailable;
+  }
+  if (s == status::kDeclined) {
+    return r == reason::kInsufficientFunds ? ChargeOutcome::kInsufficientFunds
+                                           : ChargeOutcome::kDeclined;
+  }
+  if (r == reason::kInvalidToken || r == reason::kUnknownGiftCard ||
+      r == reason::kCurrencyMismatch) {
+    return ChargeOutcome::kInvalid;
+  }
+  return ChargeOutcome::kUnavailable;
+}
+
+std::string providerChargeKey(const StoredPayment& payment) { return payment.payment.id; }
+std::string providerRefundKey(const StoredPayment& payment) {
+  return payment.payment.id + ":refund";
+}
+
+std::optional<std::string> checkChargeRequest(const ChargeRequest& r) {
+  if (r.order_id.empty()) return "order_id is required";
+  if (r.idempotency_key.empty() || r.idempotency_key.size() > kMaxKeyBytes ||
+      !printableAscii(r.idempotency_key)) {
+    return "idempotency_key must be 1 to 200 printable ASCII characters";
+  }
+  if (r.amount <= 0) return "amount must be greater than zero";
+  if (!currencyCode(r.currency)) return "currency must be an ISO 4217 code such as USD";
+  switch (r.method) {
+    case Method::kCard:
+      if (r.card_token.empty() || r.card_token.size() > kMaxTokenBytes ||
+          !printableAscii(r.card_token)) {
+        return "a card payment needs the provider's token";
+      }
+      break;
+    case Method::kGiftCard:
+      if (r.gift_card_code.empty() || r.gift_card_code.size() > kMaxGiftCodeBytes ||
+          !printableAscii(r.gift_card_code)) {
+        return "a gift card payment needs the card's code";
+      }
+      break;
+    case Method::kCashOnDelivery:
+      break;
+  }
+  return std::nullopt;
+}
+
+ChargeResult PaymentsService::charge(const ChargeRequest& request) {
+  if (auto problem = checkChargeRequest(request)) {
+    return {ChargeOutcome::kInvalid, std::nullopt, std::move(*problem)};
+  }
+  NewPayment n;
+  n.order_id = request.order_id;
+  n.idempotency_key = request.idempotency_key;
+  n.method = request.method;
+  n.amount = request.amount;
+  n.currency = request.currency;
+  if (request.method == Method::kCard) n.card_token = request.card_token;
+  if (request.method == Method::kGiftCard) {
+    n.gift_card_code = normalizeGiftCardCode(request.gift_card_code);
+  }
+
+  if (auto existing = store_.byIdempotencyKey(request.idempotency_key)) {
+    const auto& p = existing->payment;
+    if (p.method != request.method || p.amount != request.amount ||
+        p.currency != request.currency || p.order_id != request.order_id) {
+      return {ChargeOutcome::kInvalid, std::nullopt,
+              "this idempotency key was used for a different payment"};
+    }
+    // Unanswered before: ask the provider again under the same key, which
+    // returns the first charge if it was made and makes it if not.
+    if (p.status == status::kPending && p.method == Method::kCard) return chargeCard(*existing);
+    return resultOf(*existing);
+  }
+
+  switch (request.method) {
+    case Method::kCashOnDelivery:
+      return resultOf(store_.insertOrGet(n, status::kPending));
+    case Method::kGiftCard:
+      return resultOf(store_.debitGiftCard(n));
+    case Method::kCard: {
+      // Stored before the provider is called: whatever happens next, the
+      // payment exists and its key lets a retry or a refund find the charge.
+      const auto pending = store_.insertOrGet(n, status::kPending);
+      if (pending.payment.status != status::kPending) return resultOf(pending);
+      return chargeCard(pending);
+    }
+  }
+  throw std::logic_error("unknown payment method");
+}
+
+ChargeResult PaymentsService::chargeCard(const StoredPayment& pending) {
+  const auto& p = pending.payment;
+  const auto answer = provider_.charge(pending.card_token.value_or(""), p.amount, p.currency,
+                                       providerChargeKey(pending));
+  switch (answer.status) {
+    case ProviderStatus::kApproved:
+      if (!store_.markCaptured(p.id, answer.charge_id, answer.brand, answer.last4)) {
+        if (auto now = store_.byIdempotencyKey(pending.idempotency_key);
+            now && now->payment.status == status::kFailed &&
+            now->decline_reason == reason::kAbandoned) {
+          returnOrphanCharge(*now);
+        }
+      }
+      break;
+    case ProviderStatus::kDeclined:
+      store_.transition(p.id, status::kPending, status::kDeclined, reason::kCardDeclined);
+      break;
+    case ProviderStatus::kInsufficientFunds:
+      store_.transition(p.id, status::kPending, status::kDeclined, reason::kInsufficientFunds);
+      break;
+    case ProviderStatus::kInvalidToken:
+      store_.transition(p.id, status::kPending, status::kFailed, reason::kInvalidToken);
+      break;
+    case ProviderStatus::kUnavailable: {
+      // The charge may or may not exist: the row stays pending, and a retry
+      // of charge() or a refund() settles it by key.
+      logger_.warn("card charge unanswered",
+                   {{"payment_id", p.id}, {"order_id", p.order_id}, {"detail", answer.detail}});
+      return {ChargeOutcome::kUnavailable, p, answer.detail};
+    }
+  }
+  auto now = store_.byIdempotencyKey(pending.idempotency_key);
+  if (!now) throw std::logic_error("payment " + p.id + " vanished");
+  return resultOf(*now);
+}
+
+void PaymentsService::returnOrphanCharge(const StoredPayment& payment) {
+  const auto answer = provider_.refund(providerChargeKey(payment), providerRefundKey(payment));
+  if (answer.status == ProviderRefundStatus::kRefunded) {
+    store_.markRefunded(payment, status::kFailed, answer.refund_id);
+    logger_.warn("late card charge refunded",
+                 {{"payment_id", payment.payment.id}, {"order_id", payment.payment.order_id}});
+    return;
+  }
+  // Money was taken for an order that gave the payment up, and it cannot be
+  // returned now: someone has to.
+  logger_.error("late card charge needs a manual refund", {{"payment_id", payment.payment.id},
+                                                           {"order_id", payment.payment.order_id},
+                                                           {"detail", answer.detail}});
+}
+
+RefundOutcome PaymentsService::refund(const std::string& order_id) {
+  // Each pass acts on the payment as read; a concurrent charge or refund
+  // that changed it in between (nullopt from a step) makes the next pass
+  // read it again.
+  constexpr int kPasses = 3;
+  for (int pass = 0; pass < kPasses; ++pass) {
+    const auto found = store_.latestForOrder(order_id);
+    if (!found) return RefundOutcome::kNothingToDo;
+    if (const auto outcome = refundStep(*found)) return *outcome;
+  }
+  throw std::runtime_error("payment of order " + order_id + " keeps changing during a refund");
+}
+
+std::optional<RefundOutcome> PaymentsService::refundStep(const StoredPayment& payment) {
+  const auto& p = payment.payment;
+  const bool captured = p.status == status::kCaptured;
+  const bool pending = p.status == status::kPending;
+  if (!captured && !pending) return RefundOutcome::kNothingToDo;
+  if (p.method == Method::kCard) return refundCard(payment);
+  // Gift card: the balance is credited back in the same transaction. Cash
+  // already collected is paid back by hand; the record says it was.
+  const bool done = captured ? store_.markRefunded(payment, status::kCaptured, std::nullopt)
+                             // Cash not collected yet: nothing to give back.
+                             : store_.transition(p.id, status::kPending, status::kVoided);
+  if (!done) return std::nullopt;
+  return RefundOutcome::kRefunded;
+}
+
+std::optional<RefundOutcome> PaymentsService::refundCard(const StoredPayment& payment) {
+  const auto& p = payment.payment;
+  const auto answer = provider_.refund(providerChargeKey(payment), providerRefundKey(payment));
+  switch (answer.status) {
+    case ProviderRefundStatus::kRefunded:
+      if (!store_.markRefunded(payment, p.status, answer.refund_id)) return std::nullopt;
+      return RefundOutcome::kRefunded;
+    case ProviderRefundStatus::kNoSuchCharge:
+      if (p.status == status::kCaptured) {
+        // We hold the provider's charge id, yet it knows no such charge.
+        throw std::runtime_error("card provider knows no charge for captured payment " + p.id);
+      }
+      // Never charged: nothing to give back, and a late charge will find the
+      // payment given up (see returnOrphanCharge).
+      if (!store_.transition(p.id, status::kPending, status::kFailed, reason::kAbandoned)) {
+        return std::nullopt;
+      }
+      return RefundOutcome::kNothingToDo;
+    case ProviderRefundStatus::kUnavailable:
+      logger_.warn("card refund unanswered", {{"payment_id", p.id}, {"detail", answer.detail}});
+      return RefundOutcome::kUnavailable;
+  }
+  return RefundOutcome::kUnavailable;
+}
+
+void PaymentsService::markCollected(const std::string& order_id) {
+  const auto found = store_.latestForOrder(order_id);
+  if (!found || found->payment.method != Method::kCashOnDelivery) return;
+  store_.transition(found->payment.id, status::kPending, status::kCaptured);
+}
+
+std::optional<Payment> PaymentsService::forOrder(const std::string& order_id) {
+  auto found = store_.latestForOrder(order_id);
+  if (!found) return std::nullopt;
+  return std::move(found->payment);
+}
+
+std::optional<GiftCard> PaymentsService::createGiftCard(std::string_view code, std::int64_t balance,
+                                                        const std::string& currency) {
+  return store_.createGiftCard(code, balance, currency);
+}
+
+std::optional<GiftCard> PaymentsService::giftCard(std::string_view code) {
+  return store_.giftCard(code);
+}
+
+}  // namespace emporium::payments

@@ -1,0 +1,56 @@
+#pragma once
+// Payments as the orders saga sees them (payments::Client): card charges
+// through a CardProvider, gift-card debits, cash on delivery, refunds. Every
+// entry point is idempotent, so the saga may retry any step after a crash.
+
+#include <optional>
+#include <string>
+
+#include "core/log/logger.hpp"
+#include "services/payments/client.hpp"
+#include "services/payments/provider/card_provider.hpp"
+#include "services/payments/storage/payment_store.hpp"
+
+namespace emporium::payments {
+
+class PaymentsService final : public Client {
+ public:
+  PaymentsService(PaymentStore& store, CardProvider& provider, const log::Logger& logger)
+      : store_(store), provider_(provider), logger_(logger) {}
+
+  ChargeResult charge(const ChargeRequest& request) override;
+  RefundOutcome refund(const std::string& order_id) override;
+  void markCollected(const std::string& order_id) override;
+  std::optional<Payment> forOrder(const std::string& order_id) override;
+
+  /// Issues a gift card; nullopt when the (normalized) code exists already.
+  std::optional<GiftCard> createGiftCard(std::string_view code, std::int64_t balance,
+                                         const std::string& currency);
+  std::optional<GiftCard> giftCard(std::string_view code);
+
+ private:
+  ChargeResult chargeCard(const StoredPayment& pending);
+  /// One refund step on the payment as read; nullopt when it changed meanwhile.
+  std::optional<RefundOutcome> refundStep(const StoredPayment& payment);
+  std::optional<RefundOutcome> refundCard(const StoredPayment& payment);
+  /// A charge landed after a refund gave its payment up: hand the money back.
+  void returnOrphanCharge(const StoredPayment& payment);
+
+  PaymentStore& store_;
+  CardProvider& provider_;
+  const log::Logger& logger_;
+};
+
+/// The outcome a stored payment stands for (what a replayed charge returns).
+ChargeOutcome outcomeOf(const StoredPayment& payment);
+
+/// The provider's charge idempotency key for a payment: its id, which is
+/// stored before the first call, so every retry and a later refund by key
+/// name the same charge.
+std::string providerChargeKey(const StoredPayment& payment);
+std::string providerRefundKey(const StoredPayment& payment);
+
+/// A problem with a charge request, before any money moves; nullopt if fine.
+std::optional<std::string> checkChargeRequest(const ChargeRequest& request);
+
+}  // namespace emporium::payments

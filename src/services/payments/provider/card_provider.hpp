@@ -1,0 +1,54 @@
+#pragma once
+// The boundary to a card processor: charge a token, refund a charge. Outcomes
+// are values; only a bug throws. Implemented over HTTP (HttpCardProvider) and
+// by fakes in tests.
+
+#include <cstdint>
+#include <string>
+
+namespace emporium::payments {
+
+enum class ProviderStatus : std::uint8_t {
+  kApproved,
+  kDeclined,           // 402 card_declined
+  kInsufficientFunds,  // 402 insufficient_funds
+  kInvalidToken,       // 400/404: the token is unknown or unusable
+  kUnavailable,        // no usable answer: the charge may or may not exist
+};
+
+struct ProviderCharge {
+  ProviderStatus status = ProviderStatus::kUnavailable;
+  std::string charge_id;  // kApproved
+  std::string brand;      // kApproved
+  std::string last4;      // kApproved
+  std::string detail;     // why, for logs and the buyer's problem document
+};
+
+enum class ProviderRefundStatus : std::uint8_t {
+  kRefunded,
+  kNoSuchCharge,  // nothing was ever charged under that key
+  kUnavailable,
+};
+
+struct ProviderRefund {
+  ProviderRefundStatus status = ProviderRefundStatus::kUnavailable;
+  std::string refund_id;
+  std::string charge_id;
+  std::string detail;
+};
+
+class CardProvider {
+ public:
+  virtual ~CardProvider() = default;
+  /// Charges amount (minor units) to the token. The provider keeps one charge
+  /// per idempotency key: calling again with the same key never charges twice.
+  virtual ProviderCharge charge(const std::string& token, std::int64_t amount,
+                                const std::string& currency,
+                                const std::string& idempotency_key) = 0;
+  /// Refunds in full the charge made under charge_idempotency_key (which
+  /// also covers a charge whose answer was lost). Idempotent per refund key.
+  virtual ProviderRefund refund(const std::string& charge_idempotency_key,
+                                const std::string& refund_idempotency_key) = 0;
+};
+
+}  // namespace emporium::payments

@@ -1,0 +1,75 @@
+#pragma once
+// CardProvider over HTTP (libcurl): JSON requests with an Idempotency-Key
+// header, connect and total timeouts, retries of transient failures with
+// backoff and full jitter, and a circuit breaker. The same idempotency key is
+// sent on every attempt, so a retry after a lost response never charges twice.
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "services/payments/domain/circuit_breaker.hpp"
+#include "services/payments/domain/retry_policy.hpp"
+#include "services/payments/provider/card_provider.hpp"
+
+namespace emporium::payments {
+
+struct HttpCardProviderOptions {
+  std::chrono::milliseconds connect_timeout{1000};
+  std::chrono::milliseconds total_timeout{3000};  // per attempt
+  RetryOptions retry;
+  BreakerOptions breaker;
+};
+
+/// What HttpCardProvider needs from the outside world, injectable for tests.
+struct HttpCardProviderHooks {
+  /// Waits between attempts.
+  std::function<void(std::chrono::milliseconds)> sleep;
+  UniformRandom random = randomUpTo;
+  CircuitBreaker::Clock clock = [] { return std::chrono::steady_clock::now(); };
+};
+
+class HttpCardProvider final : public CardProvider {
+ public:
+  /// The provider's base URL ("http://127.0.0.1:8080/sandbox"), asked on each
+  /// call: the all-in-one process learns its own port only after it starts.
+  using BaseUrl = std::function<std::string()>;
+
+  HttpCardProvider(BaseUrl base_url, const HttpCardProviderOptions& options,
+                   HttpCardProviderHooks hooks = {});
+
+  ProviderCharge charge(const std::string& token, std::int64_t amount, const std::string& currency,
+                        const std::string& idempotency_key) override;
+  ProviderRefund refund(const std::string& charge_idempotency_key,
+                        const std::string& refund_idempotency_key) override;
+
+  /// For /metrics and readiness.
+  CircuitBreaker::Snapshot breaker() const { return breaker_.snapshot(); }
+
+  /// One HTTP exchange as seen by the retry loop.
+  struct Exchange {
+    bool transport_ok = false;  // false: no response (connect error, timeout)
+    long status = 0;
+    std::string body;
+    std::string error;  // curl's message when !transport_ok
+  };
+
+ private:
+  Exchange post(const std::string& path, const std::string& json_body,
+                const std::string& idempotency_key) const;
+  /// Runs post() with retries and the breaker; returns the last exchange,
+  /// or one with transport_ok == false and error "circuit open".
+  Exchange postWithRetries(const std::string& path, const std::string& json_body,
+                           const std::string& idempotency_key);
+
+  BaseUrl base_url_;
+  HttpCardProviderOptions options_;
+  HttpCardProviderHooks hooks_;
+  RetryPolicy retry_;
+  CircuitBreaker breaker_;
+};
+
+/// True for an exchange worth retrying: no response, 5xx, 408 or 429.
+bool isTransient(const HttpCardProvider::Exchange& exchange);
+
+}  // namespace emporium::payments

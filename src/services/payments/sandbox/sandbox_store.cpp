@@ -1,0 +1,194 @@
+#include "services/payments/sandbox/sandbox_store.hpp"
+
+#include <stdexcept>
+
+#include "core/util/ids.hpp"
+
+namespace emporium::payments::sandbox {
+namespace {
+
+constexpr sql::Query kInsertToken{
+    "sandbox.insert_token",
+    "INSERT INTO sandbox_tokens (token, brand, last4, behaviour, created_at) "
+    "VALUES ($1, $2, $3, $4, $5)"};
+constexpr sql::Query kToken{"sandbox.token",
+                            "SELECT token, brand, last4, behaviour FROM sandbox_tokens "
+                            "WHERE token = $1"};
+
+// One statement on both dialects (SQLite >= 3.35 has RETURNING).
+constexpr sql::Query kCountAttempt{
+    "sandbox.count_attempt",
+    "INSERT INTO sandbox_attempts (idempotency_key, attempts) VALUES ($1, 1) "
+    "ON CONFLICT (idempotency_key) DO UPDATE SET attempts = sandbox_attempts.attempts + 1 "
+    "RETURNING attempts"};
+
+constexpr sql::Query kInsertCharge{
+    "sandbox.insert_charge",
+    "INSERT INTO sandbox_charges (id, idempotency_key, token, amount, currency, status, "
+    "decline_code, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"};
+
+constexpr sql::Query kChargeByKey{
+    "sandbox.charge_by_key",
+    "SELECT c.id, c.idempotency_key, c.token, c.amount, c.currency, c.status, c.decline_code, "
+    "c.created_at, r.id FROM sandbox_charges c LEFT JOIN sandbox_refunds r ON r.charge_id = c.id "
+    "WHERE c.idempotency_key = $1"};
+
+constexpr sql::Query kListCharges{
+    "sandbox.list_charges",
+    "SELECT c.id, c.idempotency_key, c.token, c.amount, c.currency, c.status, c.decline_code, "
+    "c.created_at, r.id FROM sandbox_charges c LEFT JOIN sandbox_refunds r ON r.charge_id = c.id "
+    "ORDER BY c.created_at DESC, c.id DESC LIMIT $1"};
+
+constexpr sql::Query kInsertRefund{
+    "sandbox.insert_refund",
+    "INSERT INTO sandbox_refunds (id, idempotency_key, charge_id, created_at) "
+    "VALUES ($1, $2, $3, $4)"};
+constexpr sql::Query kRefundByKey{
+    "sandbox.refund_by_key",
+    "SELECT id, idempotency_key, charge_id, created_at FROM sandbox_refunds "
+    "WHERE idempotency_key = $1"};
+constexpr sql::Query kRefundByCharge{
+    "sandbox.refund_by_charge",
+    "SELECT id, idempotency_key, charge_id, created_at FROM sandbox_refunds "
+    "WHERE charge_id = $1"};
+
+Charge readCharge(const sql::Row& row) {
+  return {row.getText(0), row.getText(1),         row.getText(2), row.getInt64(3), row.getText(4),
+          row.getText(5), row.getOptionalText(6), row.getText(7), !row.isNull(8)};
+}
+
+Refund readRefund(const sql::Row& row) {
+  return {row.getText(0), row.getText(1), row.getText(2), row.getText(3)};
+}
+
+sql::Param optionalParam(const std::optional<std::string>& value) {
+  if (!value) return nullptr;
+  return std::string_view(*value);
+}
+
+}  // namespace
+
+std::string_view behaviourName(Behaviour behaviour) {
+  switch (behaviour) {
+    case Behaviour::kApprove:
+      return "approve";
+    case Behaviour::kDecline:
+      return "decline";
+    case Behaviour::kInsufficientFunds:
+      return "insufficient_funds";
+    case Behaviour::kFailTwice:
+      return "fail_twice";
+  }
+  return "approve";
+}
+
+std::optional<Behaviour> parseBehaviour(std::string_view name) {
+  for (const auto b : {Behaviour::kApprove, Behaviour::kDecline, Behaviour::kInsufficientFunds,
+                       Behaviour::kFailTwice}) {
+    if (behaviourName(b) == name) return b;
+  }
+  return std::nullopt;
+}
+
+Behaviour behaviourOf(std::string_view digits) {
+  if (digits == "4000000000000002") return Behaviour::kDecline;
+  if (digits == "4000000000009995") return Behaviour::kInsufficientFunds;
+  if (digits == "4000000000000119") return Behaviour::kFailTwice;
+  return Behaviour::kApprove;
+}
+
+void SandboxStore::insertToken(const Token& token) {
+  const std::string now = util::nowRfc3339();
+  db_.write([&](sql::Session& s) {
+    s.execute(kInsertToken,
+              {token.token, token.brand, token.last4, behaviourName(token.behaviour), now});
+  });
+}
+
+std::optional<Token> SandboxStore::token(const std::string& token) {
+  return db_.read([&](sql::Session& s) -> std::optional<Token> {
+    const auto rows = s.execute(kToken, {token});
+    if (rows.empty()) return std::nullopt;
+    const auto behaviour = parseBehaviour(rows[0].getText(3));
+    if (!behaviour) throw sql::Error(sql::ErrorKind::kType, "unknown sandbox token behaviour");
+    return Token{rows[0].getText(0), rows[0].getText(1), rows[0].getText(2), *behaviour};
+  });
+}
+
+std::int64_t SandboxStore::countAttempt(const std::string& idempotency_key) {
+  return db_.write([&](sql::Session& s) {
+    const auto rows = s.execute(kCountAttempt, {idempotency_key});
+    if (rows.empty()) throw sql::Error(sql::ErrorKind::kOther, "attempt count not returned");
+    return rows[0].getInt64(0);
+  });
+}
+
+std::optional<Charge> SandboxStore::chargeByKey(const std::string& idempotency_key) {
+  return db_.read([&](sql::Session& s) -> std::optional<Charge> {
+    const auto rows = s.execute(kChargeByKey, {idempotency_key});
+    if (rows.empty()) return std::nullopt;
+    return readCharge(rows[0]);
+  });
+}
+
+std::pair<Charge, bool> SandboxStore::insertChargeOrGet(const Charge& charge) {
+  try {
+    db_.write([&](sql::Session& s) {
+      s.execute(kInsertCharge,
+                {charge.id, charge.idempotency_key, charge.token, charge.amount, charge.currency,
+                 charge.status, optionalParam(charge.decline_code), charge.created_at});
+    });
+    return {charge, true};
+  } catch (const sql::Error& e) {
+    if (e.kind() != sql::ErrorKind::kUniqueViolation) throw;
+  }
+  // A concurrent call with the same key charged first: that is the charge.
+  auto existing = chargeByKey(charge.idempotency_key);
+  if (!existing) throw std::logic_error("sandbox charge key conflict without a charge");
+  return {std::move(*existing), false};
+}
+
+std::vector<Charge> SandboxStore::listCharges(const std::optional<std::string>& idempotency_key,
+                                              std::size_t limit) {
+  if (idempotency_key) {
+    auto one = chargeByKey(*idempotency_key);
+    if (!one) return {};
+    return {std::move(*one)};
+  }
+  return db_.read([&](sql::Session& s) {
+    std::vector<Charge> out;
+    for (const auto& row : s.execute(kListCharges, {static_cast<std::int64_t>(limit)})) {
+      out.push_back(readCharge(row));
+    }
+    return out;
+  });
+}
+
+std::optional<Refund> SandboxStore::refundByKey(const std::string& idempotency_key) {
+  return db_.read([&](sql::Session& s) -> std::optional<Refund> {
+    const auto rows = s.execute(kRefundByKey, {idempotency_key});
+    if (rows.empty()) return std::nullopt;
+    return readRefund(rows[0]);
+  });
+}
+
+Refund SandboxStore::insertRefundOrGet(const Refund& refund) {
+  try {
+    db_.write([&](sql::Session& s) {
+      s.execute(kInsertRefund,
+                {refund.id, refund.idempotency_key, refund.charge_id, refund.created_at});
+    });
+    return refund;
+  } catch (const sql::Error& e) {
+    if (e.kind() != sql::ErrorKind::kUniqueViolation) throw;
+  }
+  // Refunded before (this key or another): a charge is refunded once.
+  return db_.read([&](sql::Session& s) {
+    auto rows = s.execute(kRefundByCharge, {refund.charge_id});
+    if (rows.empty()) rows = s.execute(kRefundByKey, {refund.idempotency_key});
+    if (rows.empty()) throw std::logic_error("sandbox refund conflict without a refund");
+    return readRefund(rows[0]);
+  });
+}
+
+}  // namespace emporium::payments::sandbox

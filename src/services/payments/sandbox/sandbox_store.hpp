@@ -1,0 +1,80 @@
+#pragma once
+// The sandbox provider's records in its own database, so tokens, charges and
+// refunds survive a restart of the process (crash tests restart it).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/sql/database.hpp"
+
+namespace emporium::payments::sandbox {
+
+/// What a test card does when charged.
+enum class Behaviour : std::uint8_t {
+  kApprove,
+  kDecline,            // 402 card_declined
+  kInsufficientFunds,  // 402 insufficient_funds
+  kFailTwice,          // 503 on the first 2 attempts per idempotency key, then approves
+};
+
+std::string_view behaviourName(Behaviour behaviour);
+std::optional<Behaviour> parseBehaviour(std::string_view name);
+/// The contract's test cards; any other valid number approves.
+Behaviour behaviourOf(std::string_view digits);
+
+struct Token {
+  std::string token;
+  std::string brand;
+  std::string last4;
+  Behaviour behaviour = Behaviour::kApprove;
+};
+
+struct Charge {
+  std::string id;
+  std::string idempotency_key;
+  std::string token;
+  std::int64_t amount = 0;
+  std::string currency;
+  std::string status;  // "succeeded" or "declined"
+  std::optional<std::string> decline_code;
+  std::string created_at;
+  bool refunded = false;
+};
+
+struct Refund {
+  std::string id;
+  std::string idempotency_key;
+  std::string charge_id;
+  std::string created_at;
+};
+
+class SandboxStore {
+ public:
+  explicit SandboxStore(sql::Database& db) : db_(db) {}
+
+  void insertToken(const Token& token);
+  std::optional<Token> token(const std::string& token);
+
+  /// Counts one more attempt under the key and returns the count (1 first).
+  std::int64_t countAttempt(const std::string& idempotency_key);
+
+  std::optional<Charge> chargeByKey(const std::string& idempotency_key);
+  /// Inserts the charge; when one exists under its key, returns that one.
+  /// second: true when this call created it.
+  std::pair<Charge, bool> insertChargeOrGet(const Charge& charge);
+  /// Newest first; only the key's charge when key is set.
+  std::vector<Charge> listCharges(const std::optional<std::string>& idempotency_key,
+                                  std::size_t limit);
+
+  std::optional<Refund> refundByKey(const std::string& idempotency_key);
+  /// Inserts the refund; when the charge was refunded already (under any
+  /// key) or the key was used, returns the existing refund.
+  Refund insertRefundOrGet(const Refund& refund);
+
+ private:
+  sql::Database& db_;
+};
+
+}  // namespace emporium::payments::sandbox

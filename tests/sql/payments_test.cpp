@@ -1,0 +1,447 @@
+// The payments service over a real database, on both backends: gift-card
+// debits under concurrency, idempotent charges and refunds, cash on delivery,
+// and the card path against a fake provider that keeps one charge per key
+// (as real processors do) and can lose its answers.
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "services/payments/payments_service.hpp"
+#include "services/payments/sandbox/sandbox_store.hpp"
+#include "services/payments/sandbox/schema.hpp"
+#include "services/payments/storage/schema.hpp"
+#include "sql_test_support.hpp"
+
+namespace emporium::payments {
+namespace {
+
+using sql::test::SqlTest;
+
+// A card processor in memory. Tokens: "tok_ok" approves, "tok_decline",
+// "tok_nsf" and "tok_bad" answer as their names say.
+class FakeProvider final : public CardProvider {
+ public:
+  ProviderCharge charge(const std::string& token, std::int64_t amount, const std::string&,
+                        const std::string& key) override {
+    ++charge_calls;
+    if (before_charge) before_charge();
+    const std::lock_guard lock(mutex_);
+    if (!reachable) return {ProviderStatus::kUnavailable, {}, {}, {}, "unreachable"};
+    if (token == "tok_decline") return {ProviderStatus::kDeclined, {}, {}, {}, "declined"};
+    if (token == "tok_nsf") return {ProviderStatus::kInsufficientFunds, {}, {}, {}, "nsf"};
+    if (token == "tok_bad") return {ProviderStatus::kInvalidToken, {}, {}, {}, "bad token"};
+    auto [it, created] =
+        charges_.try_emplace(key, Record{"ch_" + std::to_string(++next_id_), amount, false});
+    if (created) ++charges_made;
+    if (lose_answers > 0) {
+      --lose_answers;  // charged, but the answer never arrives
+      return {ProviderStatus::kUnavailable, {}, {}, {}, "timeout"};
+    }
+    return {ProviderStatus::kApproved, it->second.id, "visa", "4242", {}};
+  }
+
+  ProviderRefund refund(const std::string& charge_key, const std::string& refund_key) override {
+    ++refund_calls;
+    const std::lock_guard lock(mutex_);
+    last_refund_key = refund_key;
+    if (!reachable) return {ProviderRefundStatus::kUnavailable, {}, {}, "unreachable"};
+    const auto it = charges_.find(charge_key);
+    if (it == charges_.end()) return {ProviderRefundStatus::kNoSuchCharge, {}, {}, "none"};
+    if (!it->second.refunded) ++refunds_made;
+    it->second.refunded = true;
+    return {ProviderRefundStatus::kRefunded, "re_" + it->second.id, it->second.id, {}};
+  }
+
+  bool refunded(const std::string& charge_key) {
+    const std::lock_guard lock(mutex_);
+    const auto it = charges_.find(charge_key);
+    return it != charges_.end() && it->second.refunded;
+  }
+
+  std::atomic<int> charge_calls{0};
+  std::atomic<int> refund_calls{0};
+  std::atomic<int> charges_made{0};
+  std::atomic<int> refunds_made{0};
+  // Guarded by mutex_ in the calls; tests set them between calls.
+  bool reachable = true;
+  int lose_answers = 0;
+  std::string last_refund_key;
+  /// Runs at the start of every charge, before the charge is recorded.
+  std::function<void()> before_charge;
+
+ private:
+  struct Record {
+    std::string id;
+    std::int64_t amount = 0;
+    bool refunded = false;
+  };
+  std::mutex mutex_;
+  std::map<std::string, Record> charges_;
+  int next_id_ = 0;
+};
+
+class PaymentsTest : public SqlTest {
+ protected:
+  void SetUp() override {
+    SqlTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    sql::applyMigrations(*db_, migrations());
+    store_ = std::make_unique<PaymentStore>(*db_);
+    service_ = std::make_unique<PaymentsService>(*store_, provider_, logger_);
+  }
+
+  static ChargeRequest card(const std::string& order, const std::string& token,
+                            std::int64_t amount = 1999) {
+    return {order, order, Method::kCard, token, "", amount, "USD"};
+  }
+  static ChargeRequest gift(const std::string& order, const std::string& code,
+                            std::int64_t amount) {
+    return {order, order, Method::kGiftCard, "", code, amount, "USD"};
+  }
+  static ChargeRequest cod(const std::string& order) {
+    return {order, order, Method::kCashOnDelivery, "", "", 4999, "USD"};
+  }
+
+  std::int64_t count(const std::string& sql_text) {
+    return db_->read([&](sql::Session& s) {
+      // The text names itself: query names must be unique per text.
+      return s.execute(sql::Query{sql_text, sql_text})[0].getInt64(0);
+    });
+  }
+
+  log::Logger logger_{log::Level::kError};
+  FakeProvider provider_;
+  std::unique_ptr<PaymentStore> store_;
+  std::unique_ptr<PaymentsService> service_;
+};
+
+TEST_P(PaymentsTest, GiftCardDebitsAreAtomicUnderConcurrency) {
+  ASSERT_TRUE(service_->createGiftCard("gift-0001", 100, "USD").has_value());
+  constexpr int kThreads = 20;
+  std::atomic<int> captured{0};
+  std::atomic<int> refused{0};
+  std::vector<std::thread> threads;
+  threads.reserve(kThreads);
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      const auto r = service_->charge(gift("ord_" + std::to_string(i), "GIFT-0001", 10));
+      if (r.outcome == ChargeOutcome::kCaptured) ++captured;
+      if (r.outcome == ChargeOutcome::kInsufficientFunds) ++refused;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(captured.load(), 10);
+  EXPECT_EQ(refused.load(), 10);
+  EXPECT_EQ(service_->giftCard("gift-0001")->balance, 0);
+  // The ledger explains the balance: +100 issued, ten times -10.
+  EXPECT_EQ(count("SELECT COALESCE(SUM(delta), 0) FROM gift_card_ledger"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM gift_card_ledger WHERE delta < 0"), 10);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM payments WHERE status = 'captured'"), 10);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM payments WHERE status = 'declined'"), 10);
+}
+
+TEST_P(PaymentsTest, GiftCardChargeWithOneKeyDebitsOnceEvenConcurrently) {
+  ASSERT_TRUE(service_->createGiftCard("GIFT-0002", 100, "USD").has_value());
+  std::vector<std::thread> threads;
+  threads.reserve(8);
+  std::atomic<int> captured{0};
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&] {
+      if (service_->charge(gift("ord_same", "gift-0002", 30)).outcome == ChargeOutcome::kCaptured) {
+        ++captured;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(captured.load(), 8);  // every caller sees the one payment
+  EXPECT_EQ(service_->giftCard("GIFT-0002")->balance, 70);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM payments"), 1);
+}
+
+TEST_P(PaymentsTest, GiftCardRefusalsNameTheReasonAndDebitNothing) {
+  ASSERT_TRUE(service_->createGiftCard("GIFT-0003", 500, "USD").has_value());
+  EXPECT_EQ(service_->charge(gift("ord_a", "NOPE-0000", 100)).outcome, ChargeOutcome::kInvalid);
+  auto eur = gift("ord_b", "GIFT-0003", 100);
+  eur.currency = "EUR";
+  EXPECT_EQ(service_->charge(eur).outcome, ChargeOutcome::kInvalid);
+  const auto nsf = service_->charge(gift("ord_c", "GIFT-0003", 501));
+  EXPECT_EQ(nsf.outcome, ChargeOutcome::kInsufficientFunds);
+  EXPECT_FALSE(nsf.detail.empty());
+  EXPECT_EQ(service_->giftCard("GIFT-0003")->balance, 500);
+  const auto exact = service_->charge(gift("ord_d", "gift-0003", 500));
+  EXPECT_EQ(exact.outcome, ChargeOutcome::kCaptured);
+  EXPECT_EQ(service_->giftCard("GIFT-0003")->balance, 0);
+}
+
+TEST_P(PaymentsTest, GiftCardCodesAreUniqueCaseInsensitively) {
+  const auto card = service_->createGiftCard("Summer-2026", 2500, "EUR");
+  ASSERT_TRUE(card.has_value());
+  EXPECT_EQ(card->code, "SUMMER-2026");
+  EXPECT_FALSE(service_->createGiftCard("SUMMER-2026", 1, "EUR").has_value());
+  EXPECT_EQ(service_->giftCard("summer-2026")->balance, 2500);
+  EXPECT_FALSE(service_->giftCard("WINTER-2026").has_value());
+}
+
+TEST_P(PaymentsTest, GiftCardBalanceCanNeverGoNegative) {
+  ASSERT_TRUE(service_->createGiftCard("GIFT-0004", 10, "USD").has_value());
+  // Even a write that skips the service is stopped by the CHECK.
+  sql::test::expectError(sql::ErrorKind::kCheckViolation, [&] {
+    db_->write([](sql::Session& s) {
+      s.execute({"test.overdraw", "UPDATE gift_cards SET balance = balance - 11"});
+    });
+  });
+}
+
+TEST_P(PaymentsTest, CardChargeIsIdempotentPerKey) {
+  const auto first = service_->charge(card("ord_1", "tok_ok"));
+  ASSERT_EQ(first.outcome, ChargeOutcome::kCaptured);
+  ASSERT_TRUE(first.payment.has_value());
+  EXPECT_EQ(first.payment->card_brand, "visa");
+  EXPECT_EQ(first.payment->card_last4, "4242");
+  const auto again = service_->charge(card("ord_1", "tok_ok"));
+  EXPECT_EQ(again.outcome, ChargeOutcome::kCaptured);
+  EXPECT_EQ(again.payment->id, first.payment->id);
+  EXPECT_EQ(provider_.charge_calls.load(), 1);  // a final payment is answered from the table
+  EXPECT_EQ(count("SELECT COUNT(*) FROM payments"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM payments WHERE provider_charge_id = 'ch_1'"), 1);
+}
+
+TEST_P(PaymentsTest, KeyReusedForAnotherPaymentIsRefused) {
+  ASSERT_EQ(service_->charge(card("ord_1", "tok_ok", 1000)).outcome, ChargeOutcome::kCaptured);
+  const auto other = service_->charge(card("ord_1", "tok_ok", 2000));
+  EXPECT_EQ(other.outcome, ChargeOutcome::kInvalid);
+  EXPECT_EQ(provider_.charge_calls.load(), 1);
+}
+
+TEST_P(PaymentsTest, CardRefusalsAreFinal) {
+  EXPECT_EQ(service_->charge(card("ord_d", "tok_decline")).outcome, ChargeOutcome::kDeclined);
+  EXPECT_EQ(service_->charge(card("ord_n", "tok_nsf")).outcome, ChargeOutcome::kInsufficientFunds);
+  EXPECT_EQ(service_->charge(card("ord_b", "tok_bad")).outcome, ChargeOutcome::kInvalid);
+  EXPECT_EQ(service_->forOrder("ord_d")->status, "declined");
+  EXPECT_EQ(service_->forOrder("ord_b")->status, "failed");
+  // Replays answer from the table.
+  EXPECT_EQ(service_->charge(card("ord_d", "tok_decline")).outcome, ChargeOutcome::kDeclined);
+  EXPECT_EQ(provider_.charge_calls.load(), 3);
+  EXPECT_EQ(service_->refund("ord_d"), RefundOutcome::kNothingToDo);
+}
+
+TEST_P(PaymentsTest, UnansweredChargeStaysPendingAndARetryFindsTheSameCharge) {
+  provider_.lose_answers = 1;
+  const auto lost = service_->charge(card("ord_1", "tok_ok"));
+  EXPECT_EQ(lost.outcome, ChargeOutcome::kUnavailable);
+  EXPECT_EQ(service_->forOrder("ord_1")->status, "pending");
+  const auto retry = service_->charge(card("ord_1", "tok_ok"));
+  EXPECT_EQ(retry.outcome, ChargeOutcome::kCaptured);
+  EXPECT_EQ(provider_.charges_made.load(), 1);  // the retry reused the key: one charge
+  EXPECT_EQ(count("SELECT COUNT(*) FROM payments"), 1);
+}
+
+TEST_P(PaymentsTest, ProviderDownLeavesThePaymentPending) {
+  provider_.reachable = false;
+  const auto r = service_->charge(card("ord_1", "tok_ok"));
+  EXPECT_EQ(r.outcome, ChargeOutcome::kUnavailable);
+  ASSERT_TRUE(r.payment.has_value());
+  EXPECT_EQ(r.payment->status, "pending");
+  // The refund cannot tell either: the caller retries it later.
+  EXPECT_EQ(service_->refund("ord_1"), RefundOutcome::kUnavailable);
+  EXPECT_EQ(service_->forOrder("ord_1")->status, "pending");
+  provider_.reachable = true;
+  // Never charged: given up, nothing to refund.
+  EXPECT_EQ(service_->refund("ord_1"), RefundOutcome::kNothingToDo);
+  EXPECT_EQ(service_->forOrder("ord_1")->status, "failed");
+}
+
+TEST_P(PaymentsTest, PendingCardChargedBehindOurBackIsRefundedByKey) {
+  provider_.lose_answers = 1;
+  ASSERT_EQ(service_->charge(card("ord_1", "tok_ok")).outcome, ChargeOutcome::kUnavailable);
+  EXPECT_EQ(service_->refund("ord_1"), RefundOutcome::kRefunded);
+  EXPECT_EQ(service_->forOrder("ord_1")->status, "refunded");
+  EXPECT_EQ(provider_.refunds_made.load(), 1);
+}
+
+TEST_P(PaymentsTest, AnsweredChargeIsReturnedWhenARefundGaveThePaymentUpMeanwhile) {
+  provider_.reachable = false;
+  ASSERT_EQ(service_->charge(card("ord_1", "tok_ok")).outcome, ChargeOutcome::kUnavailable);
+  provider_.reachable = true;
+  // The saga retries the charge; while that call is on its way to the
+  // provider, the order is cancelled and the refund finds no charge yet.
+  bool cancelled = false;
+  provider_.before_charge = [&] {
+    if (cancelled) return;
+    cancelled = true;
+    EXPECT_EQ(service_->refund("ord_1"), RefundOutcome::kNothingToDo);
+    EXPECT_EQ(service_->forOrder("ord_1")->status, "failed");
+  };
+  const auto late = service_->charge(card("ord_1", "tok_ok"));
+  EXPECT_TRUE(cancelled);
+  EXPECT_NE(late.outcome, ChargeOutcome::kCaptured);
+  EXPECT_EQ(provider_.charges_made.load(), 1);
+  EXPECT_EQ(provider_.refunds_made.load(), 1);  // the money went straight back
+  EXPECT_EQ(service_->forOrder("ord_1")->status, "refunded");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM refunds"), 1);
+}
+
+TEST_P(PaymentsTest, ReplayOfAnAbandonedPaymentChargesNothing) {
+  provider_.reachable = false;
+  ASSERT_EQ(service_->charge(card("ord_1", "tok_ok")).outcome, ChargeOutcome::kUnavailable);
+  provider_.reachable = true;
+  ASSERT_EQ(service_->refund("ord_1"), RefundOutcome::kNothingToDo);
+  const int calls = provider_.charge_calls.load();
+  EXPECT_EQ(service_->charge(card("ord_1", "tok_ok")).outcome, ChargeOutcome::kUnavailable);
+  EXPECT_EQ(provider_.charge_calls.load(), calls);
+  EXPECT_EQ(provider_.charges_made.load(), 0);
+}
+
+TEST_P(PaymentsTest, CardRefundIsIdempotent) {
+  const auto paid = service_->charge(card("ord_1", "tok_ok"));
+  ASSERT_EQ(paid.outcome, ChargeOutcome::kCaptured);
+  EXPECT_EQ(service_->refund("ord_1"), RefundOutcome::kRefunded);
+  EXPECT_EQ(provider_.last_refund_key, paid.payment->id + ":refund");
+  EXPECT_EQ(service_->refund("ord_1"), RefundOutcome::kNothingToDo);
+  EXPECT_EQ(provider_.refunds_made.load(), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM refunds"), 1);
+  EXPECT_EQ(service_->forOrder("ord_1")->status, "refunded");
+  // A replayed charge still names the payment, now refunded, and charges nothing.
+  const auto replay = service_->charge(card("ord_1", "tok_ok"));
+  EXPECT_EQ(replay.payment->status, "refunded");
+  EXPECT_EQ(provider_.charge_calls.load(), 1);
+}
+
+TEST_P(PaymentsTest, ConcurrentRefundsRefundOnce) {
+  ASSERT_TRUE(service_->createGiftCard("GIFT-0005", 100, "USD").has_value());
+  ASSERT_EQ(service_->charge(gift("ord_1", "GIFT-0005", 60)).outcome, ChargeOutcome::kCaptured);
+  std::vector<std::thread> threads;
+  threads.reserve(8);
+  std::atomic<int> refunded{0};
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&] {
+      if (service_->refund("ord_1") == RefundOutcome::kRefunded) ++refunded;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(refunded.load(), 1);
+  EXPECT_EQ(service_->giftCard("GIFT-0005")->balance, 100);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM refunds"), 1);
+}
+
+TEST_P(PaymentsTest, GiftCardRefundCreditsTheBalanceBack) {
+  ASSERT_TRUE(service_->createGiftCard("GIFT-0006", 100, "USD").has_value());
+  ASSERT_EQ(service_->charge(gift("ord_1", "GIFT-0006", 75)).outcome, ChargeOutcome::kCaptured);
+  EXPECT_EQ(service_->giftCard("GIFT-0006")->balance, 25);
+  EXPECT_EQ(service_->refund("ord_1"), RefundOutcome::kRefunded);
+  EXPECT_EQ(service_->giftCard("GIFT-0006")->balance, 100);
+  EXPECT_EQ(service_->refund("ord_1"), RefundOutcome::kNothingToDo);
+  EXPECT_EQ(service_->giftCard("GIFT-0006")->balance, 100);
+  EXPECT_EQ(count("SELECT COALESCE(SUM(delta), 0) FROM gift_card_ledger"), 100);
+}
+
+TEST_P(PaymentsTest, CashOnDeliveryIsPendingUntilCollected) {
+  const auto r = service_->charge(cod("ord_1"));
+  EXPECT_EQ(r.outcome, ChargeOutcome::kPending);
+  EXPECT_EQ(service_->charge(cod("ord_1")).outcome, ChargeOutcome::kPending);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM payments"), 1);
+  service_->markCollected("ord_1");
+  EXPECT_EQ(service_->forOrder("ord_1")->status, "captured");
+  service_->markCollected("ord_1");  // no-op
+  EXPECT_EQ(service_->forOrder("ord_1")->status, "captured");
+  EXPECT_EQ(provider_.charge_calls.load(), 0);
+}
+
+TEST_P(PaymentsTest, CashOnDeliveryCancelledBeforeCollectionIsVoided) {
+  ASSERT_EQ(service_->charge(cod("ord_1")).outcome, ChargeOutcome::kPending);
+  EXPECT_EQ(service_->refund("ord_1"), RefundOutcome::kRefunded);
+  EXPECT_EQ(service_->forOrder("ord_1")->status, "voided");
+  EXPECT_EQ(service_->refund("ord_1"), RefundOutcome::kNothingToDo);
+  service_->markCollected("ord_1");  // too late: stays voided
+  EXPECT_EQ(service_->forOrder("ord_1")->status, "voided");
+  EXPECT_EQ(provider_.refund_calls.load(), 0);
+}
+
+TEST_P(PaymentsTest, NoPaymentNothingToDo) {
+  EXPECT_EQ(service_->refund("ord_none"), RefundOutcome::kNothingToDo);
+  EXPECT_FALSE(service_->forOrder("ord_none").has_value());
+  service_->markCollected("ord_none");
+}
+
+TEST_P(PaymentsTest, ForOrderIsTheLatestPayment) {
+  ASSERT_EQ(service_->charge(card("ord_1", "tok_decline")).outcome, ChargeOutcome::kDeclined);
+  auto second = card("ord_1", "tok_ok");
+  second.idempotency_key = "ord_1-2";
+  ASSERT_EQ(service_->charge(second).outcome, ChargeOutcome::kCaptured);
+  EXPECT_EQ(service_->forOrder("ord_1")->status, "captured");
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, PaymentsTest,
+                         ::testing::Values(sql::test::Backend::kSqlite,
+                                           sql::test::Backend::kPostgres),
+                         sql::test::backendName);
+
+// The sandbox provider's records, on both backends: they must survive a
+// restart and hold one charge per key and one refund per charge.
+class SandboxStoreTest : public SqlTest {
+ protected:
+  void SetUp() override {
+    SqlTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    sql::applyMigrations(*db_, sandbox::migrations());
+    store_ = std::make_unique<sandbox::SandboxStore>(*db_);
+  }
+  static sandbox::Charge charge(const std::string& id, const std::string& key) {
+    return {id,    key,         "tok_1",      100,
+            "USD", "succeeded", std::nullopt, "2026-11-26T00:00:0" + id.substr(3) + ".000000Z",
+            false};
+  }
+  std::unique_ptr<sandbox::SandboxStore> store_;
+};
+
+TEST_P(SandboxStoreTest, TokensKeepTheirBehaviour) {
+  store_->insertToken({"tok_1", "visa", "0119", sandbox::Behaviour::kFailTwice});
+  const auto token = store_->token("tok_1");
+  ASSERT_TRUE(token.has_value());
+  EXPECT_EQ(token->behaviour, sandbox::Behaviour::kFailTwice);
+  EXPECT_EQ(token->last4, "0119");
+  EXPECT_FALSE(store_->token("tok_2").has_value());
+  EXPECT_EQ(sandbox::behaviourOf("4000000000000119"), sandbox::Behaviour::kFailTwice);
+  EXPECT_EQ(sandbox::behaviourOf("4242424242424242"), sandbox::Behaviour::kApprove);
+}
+
+TEST_P(SandboxStoreTest, AttemptsCountPerKey) {
+  EXPECT_EQ(store_->countAttempt("k1"), 1);
+  EXPECT_EQ(store_->countAttempt("k1"), 2);
+  EXPECT_EQ(store_->countAttempt("k2"), 1);
+  EXPECT_EQ(store_->countAttempt("k1"), 3);
+}
+
+TEST_P(SandboxStoreTest, OneChargePerKeyAndOneRefundPerCharge) {
+  const auto [first, created] = store_->insertChargeOrGet(charge("ch_1", "k1"));
+  EXPECT_TRUE(created);
+  const auto [again, created_again] = store_->insertChargeOrGet(charge("ch_2", "k1"));
+  EXPECT_FALSE(created_again);
+  EXPECT_EQ(again.id, "ch_1");
+  store_->insertChargeOrGet(charge("ch_3", "k3"));
+  const auto all = store_->listCharges(std::nullopt, 100);
+  ASSERT_EQ(all.size(), 2U);
+  EXPECT_EQ(all[0].id, "ch_3");  // newest first
+  EXPECT_EQ(store_->listCharges(std::nullopt, 1).size(), 1U);
+  ASSERT_EQ(store_->listCharges(std::string("k1"), 100).size(), 1U);
+
+  const auto refund = store_->insertRefundOrGet({"re_1", "r1", "ch_1", "2026-11-26T00:00:09Z"});
+  EXPECT_EQ(refund.id, "re_1");
+  EXPECT_EQ(store_->insertRefundOrGet({"re_2", "r2", "ch_1", "2026-11-26T00:00:10Z"}).id, "re_1");
+  EXPECT_EQ(store_->refundByKey("r1")->charge_id, "ch_1");
+  EXPECT_FALSE(store_->refundByKey("r2").has_value());
+  EXPECT_TRUE(store_->chargeByKey("k1")->refunded);
+  EXPECT_FALSE(store_->chargeByKey("k3")->refunded);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, SandboxStoreTest,
+                         ::testing::Values(sql::test::Backend::kSqlite,
+                                           sql::test::Backend::kPostgres),
+                         sql::test::backendName);
+
+}  // namespace
+}  // namespace emporium::payments
