@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -13,5 +14,8 @@ std::string newId(std::string_view prefix);
 /// The current UTC time as RFC 3339 with microseconds ("2026-11-26T03:01:02.123456Z").
 /// Fixed width, so stored timestamps sort correctly as text on both SQL backends.
 std::string nowRfc3339();
+
+/// `at` as RFC 3339 UTC with microseconds, in the same fixed-width form as nowRfc3339().
+std::string formatRfc3339(std::chrono::system_clock::time_point at);
 
 }  // namespace emporium::util
