@@ -4,14 +4,16 @@
 #include <stdexcept>
 
 #include "services/catalog/storage/schema.hpp"
+#include "services/inventory/storage/schema.hpp"
 #include "services/users/storage/user_store.hpp"
 
 namespace emporium::app {
 
 std::span<const ServiceInfo> services() {
-  static constexpr std::array<ServiceInfo, 2> kServices = {{
+  static constexpr std::array<ServiceInfo, 3> kServices = {{
       {"users", &users::migrations},
       {"catalog", &catalog::migrations},
+      {"inventory", &inventory::migrations},
   }};
   return kServices;
 }
