@@ -3,6 +3,7 @@
 #include <array>
 #include <stdexcept>
 
+#include "services/cart/storage/schema.hpp"
 #include "services/catalog/storage/schema.hpp"
 #include "services/inventory/storage/schema.hpp"
 #include "services/users/storage/user_store.hpp"
@@ -10,10 +11,11 @@
 namespace emporium::app {
 
 std::span<const ServiceInfo> services() {
-  static constexpr std::array<ServiceInfo, 3> kServices = {{
+  static constexpr std::array<ServiceInfo, 4> kServices = {{
       {"users", &users::migrations},
       {"catalog", &catalog::migrations},
       {"inventory", &inventory::migrations},
+      {"cart", &cart::migrations},
   }};
   return kServices;
 }
