@@ -186,6 +186,7 @@ TEST_P(CartTest, OneCartPerUserUnderConcurrentFirstUse) {
   std::promise<void> start;
   const std::shared_future<void> started = start.get_future().share();
   std::vector<std::future<std::string>> ids;
+  ids.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     ids.push_back(std::async(std::launch::async, [&] {
       started.wait();

@@ -180,6 +180,7 @@ TEST_P(InventoryTest, ConcurrentReleasesApplyOnce) {
     std::promise<void> start;
     const std::shared_future<void> started = start.get_future().share();
     std::vector<std::thread> threads;
+    threads.reserve(8);
     for (int t = 0; t < 8; ++t) {
       threads.emplace_back([&] {
         started.wait();
@@ -251,6 +252,7 @@ TEST_P(InventoryTest, SetOnHandRefusesBelowReserved) {
 TEST_P(InventoryTest, ImportMissingSkipsExistingRows) {
   stock("KEEP", 1);
   std::vector<StockLevel> levels;
+  levels.reserve(1002);
   for (int i = 0; i < 1000; ++i) {
     levels.push_back(StockLevel{"IMP-" + std::to_string(i), i % 7, 0});
   }

@@ -18,11 +18,11 @@ std::string CartService::now() const { return util::formatRfc3339(clock_()); }
 
 std::optional<std::vector<CartLine>> CartService::linesFor(const std::string& cart_id,
                                                            const std::string& user_id) {
-  auto stored = store_.lines(cart_id, user_id.empty() ? Caller{} : Caller{user_id});
-  if (!stored) return std::nullopt;
+  auto cart = store_.contents(cart_id, user_id.empty() ? Caller{} : Caller{user_id});
+  if (!cart) return std::nullopt;
   std::vector<CartLine> out;
-  out.reserve(stored->size());
-  for (auto& line : *stored) out.push_back(CartLine{std::move(line.sku), line.quantity});
+  out.reserve(cart->lines.size());
+  for (auto& line : cart->lines) out.push_back(CartLine{std::move(line.sku), line.quantity});
   return out;
 }
 
@@ -40,15 +40,17 @@ std::string CartService::userCart(const std::string& user_id) {
   return store_.userCart(user_id, newCartId(), now());
 }
 
+bool CartService::usable(const std::string& cart_id, const Caller& caller) {
+  return store_.owner(cart_id, caller).has_value();
+}
+
 std::optional<CartView> CartService::view(const std::string& cart_id, const Caller& caller) {
-  const auto owner = store_.owner(cart_id, caller);
-  if (!owner) return std::nullopt;
-  const auto stored = store_.lines(cart_id, caller);
-  if (!stored) return std::nullopt;  // deleted (merged) in between
+  const auto cart = store_.contents(cart_id, caller);
+  if (!cart) return std::nullopt;
 
   std::vector<std::string> skus;
-  skus.reserve(stored->size());
-  for (const auto& line : *stored) skus.push_back(line.sku);
+  skus.reserve(cart->lines.size());
+  for (const auto& line : cart->lines) skus.push_back(line.sku);
   std::unordered_map<std::string, catalog::SkuInfo> infos;
   for (auto& info : catalog_.lookup(skus)) infos.emplace(info.sku, std::move(info));
   std::unordered_map<std::string, std::int64_t> available;
@@ -56,9 +58,9 @@ std::optional<CartView> CartService::view(const std::string& cart_id, const Call
 
   CartView view;
   view.id = cart_id;
-  view.user_id = *owner;
+  view.user_id = cart->owner;
   bool currency_set = false;
-  for (const auto& line : *stored) {
+  for (const auto& line : cart->lines) {
     const auto info = infos.find(line.sku);
     if (info == infos.end()) continue;  // the catalog no longer knows it: nothing to show
     CartViewLine item;
@@ -99,7 +101,7 @@ CartChange CartService::addItem(const std::string& cart_id, const Caller& caller
   const auto available = availableToBuy(sku);
   if (!available) {
     // A missing cart outranks an unknown SKU, as the route reports it.
-    if (!store_.owner(cart_id, caller)) return CartChange{CartProblem::kCartNotFound};
+    if (!usable(cart_id, caller)) return CartChange{CartProblem::kCartNotFound};
     return CartChange{CartProblem::kUnknownSku};
   }
   return store_.addItem(cart_id, caller, LineRequest{sku, quantity, *available}, now());

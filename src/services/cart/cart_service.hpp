@@ -38,6 +38,8 @@ class CartService final : public Client {
   std::string createGuestCart();
   /// The user's cart id, created on first use.
   std::string userCart(const std::string& user_id);
+  /// Whether the cart exists and caller may use it.
+  bool usable(const std::string& cart_id, const Caller& caller);
   /// The cart priced now, when caller may use it. Lines whose SKU the catalog
   /// no longer knows are left out; archived ones are shown as not available.
   std::optional<CartView> view(const std::string& cart_id, const Caller& caller);

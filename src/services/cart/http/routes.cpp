@@ -118,7 +118,7 @@ http::Response addItem(CartService& service, const http::Request& req) {
   const std::string sku = body.requireString("sku");
   const std::int64_t quantity = quantityField(body, 1);
   if (!isSku(sku)) {
-    if (!service.view(cart_id, callerOf(req))) throw cartNotFound();
+    if (!service.usable(cart_id, callerOf(req))) throw cartNotFound();
     throw skuNotFound(sku);
   }
   const Caller caller = callerOf(req);
@@ -134,7 +134,7 @@ http::Response setQuantity(CartService& service, const http::Request& req) {
   const std::int64_t quantity = quantityField(body, 0);
   const Caller caller = callerOf(req);
   if (!isSku(sku)) {
-    if (!service.view(cart_id, caller)) throw cartNotFound();
+    if (!service.usable(cart_id, caller)) throw cartNotFound();
     throw ApiError::notFound("the cart has no line for that SKU");
   }
   throwIfRefused(service.setQuantity(cart_id, caller, sku, quantity), sku);
@@ -147,8 +147,8 @@ http::Response removeItem(CartService& service, const http::Request& req) {
   const Caller caller = callerOf(req);
   // Idempotent: removing a line that is not there is done already (204),
   // but the cart itself must be one the caller may use.
-  const bool usable = isSku(sku) ? service.removeItem(cart_id, caller, sku)
-                                 : service.view(cart_id, caller).has_value();
+  const bool usable =
+      isSku(sku) ? service.removeItem(cart_id, caller, sku) : service.usable(cart_id, caller);
   if (!usable) throw cartNotFound();
   return http::Response::noContent();
 }

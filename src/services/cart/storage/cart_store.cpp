@@ -117,12 +117,13 @@ std::optional<std::optional<std::string>> CartStore::owner(const std::string& ca
   });
 }
 
-std::optional<std::vector<StoredLine>> CartStore::lines(const std::string& cart_id,
-                                                        const Caller& caller) {
-  return db_.read([&](sql::Session& s) -> std::optional<std::vector<StoredLine>> {
+std::optional<CartContents> CartStore::contents(const std::string& cart_id, const Caller& caller) {
+  return db_.read([&](sql::Session& s) -> std::optional<CartContents> {
     const auto rows = s.execute(kOwner, {cart_id});
-    if (rows.empty() || !mayUse(rows[0].getOptionalText(0), caller)) return std::nullopt;
-    return readLines(s, cart_id);
+    if (rows.empty()) return std::nullopt;
+    auto owner = rows[0].getOptionalText(0);
+    if (!mayUse(owner, caller)) return std::nullopt;
+    return CartContents{std::move(owner), readLines(s, cart_id)};
   });
 }
 

@@ -22,6 +22,12 @@ struct LineRequest {
   std::int64_t available = 0;
 };
 
+/// A cart as stored: its owner (nullopt for a guest cart) and its lines.
+struct CartContents {
+  std::optional<std::string> owner;
+  std::vector<StoredLine> lines;  // oldest first
+};
+
 class CartStore {
  public:
   explicit CartStore(sql::Database& db) : db_(db) {}
@@ -34,8 +40,8 @@ class CartStore {
   /// The cart's owner (nullopt inside for a guest cart), or nullopt when the
   /// cart does not exist or caller may not use it.
   std::optional<std::optional<std::string>> owner(const std::string& cart_id, const Caller& caller);
-  /// The cart's lines, oldest first, when caller may use it.
-  std::optional<std::vector<StoredLine>> lines(const std::string& cart_id, const Caller& caller);
+  /// The cart (one snapshot), when caller may use it.
+  std::optional<CartContents> contents(const std::string& cart_id, const Caller& caller);
 
   /// Adds quantity to the line (creating it).
   CartChange addItem(const std::string& cart_id, const Caller& caller, const LineRequest& line,
