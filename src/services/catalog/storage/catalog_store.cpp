@@ -670,6 +670,9 @@ constexpr sql::Query kArchive{"catalog.archive",
                               "UPDATE products SET archived = TRUE, updated_at = $2 WHERE id = $1"};
 constexpr sql::Query kStock{"catalog.stock",
                             "SELECT sku, product_id, stock FROM variants WHERE sku = $1"};
+constexpr sql::Query kStockAfter{
+    "catalog.stock_after",
+    "SELECT sku, product_id, stock FROM variants WHERE sku > $1 ORDER BY sku LIMIT $2"};
 constexpr sql::Query kSetStock{
     "catalog.set_stock", "UPDATE variants SET stock = $2 WHERE sku = $1 RETURNING product_id"};
 
@@ -782,6 +785,16 @@ std::optional<StockLevel> CatalogStore::stock(const std::string& sku) {
     const auto rows = s.execute(kStock, {sku});
     if (rows.empty()) return std::nullopt;
     return StockLevel{rows[0].getText(0), rows[0].getInt64(1), rows[0].getInt64(2)};
+  });
+}
+
+std::vector<StockLevel> CatalogStore::stockAfter(const std::string& after_sku, std::size_t limit) {
+  return db_.read([&](sql::Session& s) {
+    std::vector<StockLevel> page;
+    for (const auto& row : s.execute(kStockAfter, {after_sku, static_cast<std::int64_t>(limit)})) {
+      page.push_back(StockLevel{row.getText(0), row.getInt64(1), row.getInt64(2)});
+    }
+    return page;
   });
 }
 

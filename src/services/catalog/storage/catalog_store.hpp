@@ -108,6 +108,10 @@ class CatalogStore final : public SkuLookup {
   std::optional<StockLevel> stock(const std::string& sku);
   /// Sets a SKU's stock and its product's in_stock flag; nullopt: unknown SKU.
   std::optional<StockLevel> setStock(const std::string& sku, std::int64_t on_hand);
+  /// Every variant's stock in sku order, keyset-paged: the SKUs after
+  /// `after_sku` ("" for the first page), at most `limit`. Carries stock over
+  /// to the inventory service (InventoryService::importMissing).
+  std::vector<StockLevel> stockAfter(const std::string& after_sku, std::size_t limit);
 
   /// Newest first, keyset by review id.
   std::vector<Review> reviews(std::int64_t product_id, std::optional<std::int64_t> before_id,
