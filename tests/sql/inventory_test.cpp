@@ -298,6 +298,22 @@ TEST_P(InventoryTest, ListenerHearsNewLevelsAfterCommit) {
   EXPECT_EQ(inv().levels(std::vector<std::string>{"A", "NOPE", "B"}).size(), 2U);
 }
 
+TEST_P(InventoryTest, AFailingListenerDoesNotFailTheCommittedCall) {
+  InventoryService service(
+      *inventory_db_,
+      [](const std::vector<StockLevel>&) { throw std::runtime_error("catalog down"); },
+      [this] { return now_; });
+  ASSERT_EQ(service.setOnHand("A", 2).status, SetOnHandStatus::kDone);
+  const std::vector<ReservationLine> lines{{"A", 1}};
+  EXPECT_TRUE(service.reserve("order-1", lines, 60s).reserved);
+  EXPECT_EQ(levelOf("A").reserved, 1);
+  std::string metrics;
+  service.renderMetrics(metrics);
+  EXPECT_NE(metrics.find("emporium_inventory_listener_failures_total 2\n"), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("emporium_inventory_reservations_total 1\n"), std::string::npos);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, InventoryTest,
                          ::testing::Values(Backend::kSqlite, Backend::kPostgres), backendName);
 

@@ -133,7 +133,13 @@ void InventoryService::notify(const std::vector<ReservationLine>& lines) {
 
 void InventoryService::notify(const std::vector<std::string>& skus) {
   if (!listener_ || skus.empty()) return;
-  listener_(store_.levels(skus));
+  // The change is committed: a failing read-model update must not make the
+  // caller believe it was not (a saga would compensate a reservation it holds).
+  try {
+    listener_(store_.levels(skus));
+  } catch (const std::exception&) {
+    listener_failures_.fetch_add(1, std::memory_order_relaxed);
+  }
 }
 
 void InventoryService::renderMetrics(std::string& out) const {
@@ -148,6 +154,9 @@ void InventoryService::renderMetrics(std::string& out) const {
   counter(out, "emporium_inventory_reservations_expired_total",
           "Held reservations released by the expiry sweep.",
           expired_total_.load(std::memory_order_relaxed));
+  counter(out, "emporium_inventory_listener_failures_total",
+          "Stock change notifications whose listener threw (the change itself was committed).",
+          listener_failures_.load(std::memory_order_relaxed));
 }
 
 ExpirySweeper::ExpirySweeper(InventoryService& service, std::chrono::milliseconds interval,

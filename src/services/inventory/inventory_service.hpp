@@ -24,7 +24,9 @@ namespace emporium::inventory {
 /// Told the new levels of the SKUs a call changed, after its transaction
 /// committed (never inside one). The all-in-one app keeps the catalog's
 /// displayed stock in step with it. Levels are read after the commit, so
-/// when calls race the last notification carries the latest values.
+/// when calls race the last notification carries the latest values. What it
+/// throws is counted (emporium_inventory_listener_failures_total) and
+/// swallowed: the change it reports is committed and the caller's call succeeded.
 using StockListener = std::function<void(const std::vector<StockLevel>&)>;
 using Clock = std::function<std::chrono::system_clock::time_point()>;
 
@@ -58,7 +60,8 @@ class InventoryService final : public Client {
   std::int64_t sweepExpired(std::chrono::system_clock::time_point now);
   std::int64_t sweepExpired() { return sweepExpired(clock_()); }
 
-  /// Prometheus counters: reservations made, refused, released, expired.
+  /// Prometheus counters: reservations made, refused, released, expired;
+  /// listener failures.
   void renderMetrics(std::string& out) const;
 
  private:
@@ -73,6 +76,7 @@ class InventoryService final : public Client {
   std::atomic<std::uint64_t> refused_total_{0};
   std::atomic<std::uint64_t> released_total_{0};
   std::atomic<std::uint64_t> expired_total_{0};
+  std::atomic<std::uint64_t> listener_failures_{0};
 };
 
 /// Runs InventoryService::sweepExpired() every `interval` on its own thread
