@@ -3,18 +3,23 @@
 #include <array>
 #include <stdexcept>
 
+#include "services/cart/storage/schema.hpp"
 #include "services/catalog/storage/schema.hpp"
 #include "services/orders/storage/schema.hpp"
 #include "services/payments/sandbox/schema.hpp"
 #include "services/payments/storage/schema.hpp"
+#include "services/inventory/storage/schema.hpp"
+#include "services/cart/storage/schema.hpp"
 #include "services/users/storage/user_store.hpp"
 
 namespace emporium::app {
 
 std::span<const ServiceInfo> services() {
-  static constexpr std::array<ServiceInfo, 5> kServices = {{
+  static constexpr std::array<ServiceInfo, 7> kServices = {{
       {"users", &users::migrations},
       {"catalog", &catalog::migrations},
+      {"inventory", &inventory::migrations},
+      {"cart", &cart::migrations},
       {"payments", &payments::migrations},
       {"sandbox", &payments::sandbox::migrations},
       {"orders", &orders::migrations},

@@ -1109,38 +1109,6 @@ TEST_P(CatalogApiTest, SortsFiltersAndArchivingCombine) {
   EXPECT_EQ(stocked.size(), 12U);
   EXPECT_EQ(listAll("in_stock=false").size(), 16U);
 
-  // Stock set to zero: out of the in_stock listing at once; and back.
-  const auto sku = skus_.at(ids[0]);
-  const auto zero = send("PUT", "/api/v1/admin/inventory/" + sku, R"({"on_hand":0})", admin_);
-  ASSERT_EQ(zero.status, 200) << zero.body;
-  {
-    const auto z = parseJson(zero.body);
-    EXPECT_EQ(text(z, "sku"), sku);
-    EXPECT_EQ(text(z, "product_id"), std::to_string(ids[0]));
-    EXPECT_EQ(integer(z, "on_hand"), 0);
-    EXPECT_EQ(integer(z, "available"), 0);
-    EXPECT_EQ(integer(z, "reserved"), 0);
-  }
-  EXPECT_EQ(idSet(listAll("in_stock=true")).count(ids[0]), 0U);
-  {
-    const auto d = detail(std::to_string(ids[0]));
-    ASSERT_TRUE(d.IsObject());
-    EXPECT_FALSE(d["in_stock"].GetBool());
-  }
-  const auto restock = send("PUT", "/api/v1/admin/inventory/" + sku, R"({"on_hand":7})", admin_);
-  ASSERT_EQ(restock.status, 200) << restock.body;
-  const auto level = get("/api/v1/admin/inventory/" + sku, admin_);
-  ASSERT_EQ(level.status, 200) << level.body;
-  EXPECT_EQ(integer(parseJson(level.body), "on_hand"), 7);
-  EXPECT_EQ(integer(parseJson(level.body), "available"), 7);
-  EXPECT_EQ(idSet(listAll("in_stock=true")).count(ids[0]), 1U);
-  EXPECT_TRUE(isProblem(get("/api/v1/admin/inventory/NO-SUCH-SKU", admin_), 404));
-  {
-    const auto bad = send("PUT", "/api/v1/admin/inventory/" + sku, R"({"on_hand":-1})", admin_);
-    EXPECT_TRUE(isProblem(bad, 422));
-    EXPECT_EQ(errorFields(bad), Fields{"on_hand"});
-  }
-
   // Archived: gone from every listing and the facets, at once.
   const auto archived = ids[1];  // audio, Bolt
   EXPECT_EQ(idSet(listAll("category=audio")).count(archived), 1U);
@@ -1520,8 +1488,6 @@ TEST_P(CatalogApiTest, AdminWritesAreValidatedAndGuarded) {
            admin_);
   EXPECT_TRUE(isProblem(dup_sku, 409));
   EXPECT_TRUE(isProblem(get("/api/v1/products/fresh-toy"), 404));
-  EXPECT_TRUE(isProblem(get("/api/v1/admin/inventory/FRESH-1", admin_), 404));
-  EXPECT_TRUE(isProblem(get("/api/v1/admin/inventory/OTHER-1", admin_), 404));
   EXPECT_EQ(listPage("").items.size(), 1U);
   // Without a slug of its own, a taken title still makes a product (with another slug).
   const auto same_title = post(
@@ -1599,8 +1565,6 @@ TEST_P(CatalogApiTest, AdminWritesAreValidatedAndGuarded) {
       {"PATCH", yoyo_path, R"({"title":"Hacked"})"},
       {"DELETE", yoyo_path, ""},
       {"GET", yoyo_path, ""},
-      {"GET", "/api/v1/admin/inventory/YO-1", ""},
-      {"PUT", "/api/v1/admin/inventory/YO-1", R"({"on_hand":0})"},
       {"POST", "/api/v1/admin/categories", R"({"name":"Sneaky","slug":"sneaky"})"},
   };
   for (const auto& [method, path, body] : routes) {
@@ -1864,17 +1828,6 @@ TEST_P(CatalogApiCacheTest, AWriteThroughOneProcessReachesTheOtherWithinTwoSecon
       },
       2s));
   EXPECT_EQ(idSet(listAll("in_stock=true", b)).count(id), 1U);
-  ASSERT_EQ(
-      send("PUT", "/api/v1/admin/inventory/" + skus_.at(id), R"({"on_hand":0})", admin_, a).status,
-      200);
-  EXPECT_TRUE(eventually([&] { return idSet(listAll("in_stock=true", b)).count(id) == 0; }, 2s));
-  EXPECT_TRUE(eventually(
-      [&] {
-        const auto d = detail(ref, b);
-        return d.IsObject() && !d["in_stock"].GetBool();
-      },
-      2s));
-
   // And the other way round: archived through B, gone on A.
   EXPECT_EQ(detailPrice(ref, a), 14900);
   ASSERT_EQ(call("DELETE", "/api/v1/admin/products/" + ref, {},

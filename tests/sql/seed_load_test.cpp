@@ -11,7 +11,10 @@
 
 #include "core/sql/migrations.hpp"
 #include "services/catalog/seed/loader.hpp"
+#include "services/catalog/storage/catalog_store.hpp"
 #include "services/catalog/storage/schema.hpp"
+#include "services/inventory/inventory_service.hpp"
+#include "services/inventory/storage/schema.hpp"
 #include "sql_test_support.hpp"
 
 namespace emporium::sql::test {
@@ -165,6 +168,41 @@ TEST_P(SeedLoadTest, AppendsAfterTheNewestAndKeepsTheTree) {
   EXPECT_EQ(skipped.existing_products, 251);
   EXPECT_EQ(catalog_->read([](Session& s) { return count(s, "SELECT COUNT(*) FROM products"); }),
             251);
+}
+
+// What the app does once for a catalog seeded before inventory existed: page
+// through the catalog's stock and create the inventory rows it lacks.
+TEST_P(SeedLoadTest, CarriesStockOverToInventory) {
+  const SeedReport report = seed(200);
+  const auto inventory_db = open(service_ + "_inventory");
+  applyMigrations(*inventory_db, inventory::migrations());
+  inventory::InventoryService inventory(*inventory_db);
+  catalog::CatalogStore store(*catalog_);
+  ASSERT_TRUE(inventory.setOnHand(store.stockAfter("", 1).at(0).sku, 12345).status ==
+              inventory::SetOnHandStatus::kDone);  // already known: left alone
+
+  std::int64_t created = 0;
+  std::int64_t pages = 0;
+  std::string after;
+  while (true) {
+    const auto page = store.stockAfter(after, 64);
+    if (page.empty()) break;
+    ++pages;
+    std::vector<inventory::StockLevel> levels;
+    levels.reserve(page.size());
+    for (const auto& variant : page) levels.push_back({variant.sku, variant.on_hand, 0});
+    created += inventory.importMissing(levels);
+    after = page.back().sku;
+  }
+  EXPECT_EQ(pages, (report.variants + 63) / 64);
+  EXPECT_EQ(created, report.variants - 1);
+  EXPECT_EQ(inventory.count(), report.variants);
+  const std::int64_t catalog_units =
+      catalog_->read([](Session& s) { return count(s, "SELECT SUM(stock) FROM variants"); });
+  const std::int64_t first_units = store.stockAfter("", 1).at(0).on_hand;
+  const std::int64_t inventory_units =
+      inventory_db->read([](Session& s) { return count(s, "SELECT SUM(on_hand) FROM stock"); });
+  EXPECT_EQ(inventory_units, catalog_units - first_units + 12345);
 }
 
 TEST_P(SeedLoadTest, RefusesBadCounts) {

@@ -38,9 +38,9 @@ std::string newId(std::string_view prefix) {
   return out;
 }
 
-std::string nowRfc3339() { return rfc3339(std::chrono::system_clock::now()); }
+std::string nowRfc3339() { return formatRfc3339(std::chrono::system_clock::now()); }
 
-std::string rfc3339(std::chrono::system_clock::time_point now) {
+std::string formatRfc3339(std::chrono::system_clock::time_point now) {
   const auto secs = std::chrono::system_clock::to_time_t(now);
   const auto micros =
       std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() %

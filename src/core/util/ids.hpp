@@ -15,7 +15,7 @@ std::string newId(std::string_view prefix);
 /// Fixed width, so stored timestamps sort correctly as text on both SQL backends.
 std::string nowRfc3339();
 
-/// A point in time in the same fixed-width form as nowRfc3339().
-std::string rfc3339(std::chrono::system_clock::time_point time);
+/// `at` as RFC 3339 UTC with microseconds, in the same fixed-width form as nowRfc3339().
+std::string formatRfc3339(std::chrono::system_clock::time_point at);
 
 }  // namespace emporium::util

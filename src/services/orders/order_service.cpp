@@ -544,7 +544,7 @@ void OrderService::resumePending(const std::string& order_id, RecoveryReport& re
 
 RecoveryReport OrderService::recover() {
   RecoveryReport report;
-  const auto before = util::rfc3339(
+  const auto before = util::formatRfc3339(
       std::chrono::system_clock::now() -
       std::chrono::duration_cast<std::chrono::system_clock::duration>(options_.recover_after));
   constexpr std::size_t kBatch = 100;

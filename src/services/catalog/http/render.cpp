@@ -168,16 +168,4 @@ std::string renderSummaries(const std::vector<ProductSummary>& items) {
   return w.str();
 }
 
-std::string renderStock(const StockLevel& level) {
-  json::Writer w;
-  w.startObject()
-      .member("sku", level.sku)
-      .member("product_id", std::to_string(level.product_id))
-      .member("on_hand", level.on_hand)
-      .member("reserved", static_cast<std::int64_t>(0))
-      .member("available", level.on_hand)
-      .endObject();
-  return w.str();
-}
-
 }  // namespace emporium::catalog

@@ -17,6 +17,5 @@ std::string renderProduct(const Product& product, bool admin_view);
 std::string renderReviews(const std::vector<Review>& reviews, bool has_more);
 std::string renderReview(const Review& review);
 std::string renderSummaries(const std::vector<ProductSummary>& items);
-std::string renderStock(const StockLevel& level);
 
 }  // namespace emporium::catalog

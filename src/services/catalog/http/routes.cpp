@@ -599,10 +599,6 @@ http::Response listReviews(CatalogApi& api, const http::Request& req) {
   return http::Response::json(200, renderReviews(reviews, more));
 }
 
-http::Response stockResponse(const StockLevel& level) {
-  return http::Response::json(200, renderStock(level)).withHeader("Cache-Control", "no-store");
-}
-
 }  // namespace
 
 void invalidateProduct(cache::TieredCache& cache, std::int64_t id,
@@ -730,33 +726,6 @@ void addRoutes(http::Router& router, CatalogApi& api) {
         }
         invalidateProduct(api.cache, id, {slug});
         return Response::noContent();
-      },
-      admin);
-  router.add(
-      Method::kGet, "/api/v1/admin/inventory/{sku}",
-      [&api](Request& req) {
-        const auto level = api.store.stock(std::string(req.pathParam("sku")));
-        if (!level) throw http::ApiError::notFound("no SKU " + std::string(req.pathParam("sku")));
-        return stockResponse(*level);
-      },
-      admin);
-  router.add(
-      Method::kPut, "/api/v1/admin/inventory/{sku}",
-      [&api](Request& req) {
-        const auto body = json::Body::parse(req);
-        Validation v;
-        const auto on_hand = member(body.root(), "on_hand");
-        if (on_hand == nullptr || !on_hand->IsInt64() || on_hand->GetInt64() < 0 ||
-            on_hand->GetInt64() > 1'000'000'000) {
-          v.fail("on_hand", "must be a whole number from 0 to 1000000000");
-        }
-        v.throwIfAny();
-        const auto level =
-            api.store.setStock(std::string(req.pathParam("sku")), on_hand->GetInt64());
-        if (!level) throw http::ApiError::notFound("no SKU " + std::string(req.pathParam("sku")));
-        const auto product = api.store.productAnyState(level->product_id);
-        invalidateProduct(api.cache, level->product_id, {product ? product->summary.slug : ""});
-        return stockResponse(*level);
       },
       admin);
 }

@@ -670,6 +670,9 @@ constexpr sql::Query kArchive{"catalog.archive",
                               "UPDATE products SET archived = TRUE, updated_at = $2 WHERE id = $1"};
 constexpr sql::Query kStock{"catalog.stock",
                             "SELECT sku, product_id, stock FROM variants WHERE sku = $1"};
+constexpr sql::Query kStockAfter{
+    "catalog.stock_after",
+    "SELECT sku, product_id, stock FROM variants WHERE sku > $1 ORDER BY sku LIMIT $2"};
 constexpr sql::Query kSetStock{
     "catalog.set_stock", "UPDATE variants SET stock = $2 WHERE sku = $1 RETURNING product_id"};
 
@@ -792,9 +795,6 @@ constexpr sql::Query kMirrorRead{
     "WHERE v.sku = $1"};
 constexpr sql::Query kMirrorWrite{"catalog.mirror_write",
                                   "UPDATE variants SET stock = $2 WHERE sku = $1"};
-constexpr sql::Query kStockPage{
-    "catalog.stock_page",
-    "SELECT sku, product_id, stock FROM variants WHERE sku > $1 ORDER BY sku LIMIT $2"};
 constexpr sql::Query kVariantCount{"catalog.variant_count", "SELECT COUNT(*) FROM variants"};
 }  // namespace
 
@@ -816,10 +816,10 @@ std::optional<StockMirror> CatalogStore::mirrorStock(const std::string& sku,
   });
 }
 
-std::vector<StockLevel> CatalogStore::stockPage(const std::string& after_sku, std::size_t limit) {
+std::vector<StockLevel> CatalogStore::stockAfter(const std::string& after_sku, std::size_t limit) {
   return db_.read([&](sql::Session& s) {
     std::vector<StockLevel> page;
-    for (const auto& row : s.execute(kStockPage, {after_sku, static_cast<std::int64_t>(limit)})) {
+    for (const auto& row : s.execute(kStockAfter, {after_sku, static_cast<std::int64_t>(limit)})) {
       page.push_back(StockLevel{row.getText(0), row.getInt64(1), row.getInt64(2)});
     }
     return page;

@@ -116,12 +116,13 @@ class CatalogStore final : public SkuLookup {
   /// Copies inventory's available units into the variant (the catalog's read
   /// model for "in stock" filters and badges). nullopt: unknown SKU.
   std::optional<StockMirror> mirrorStock(const std::string& sku, std::int64_t available);
-  /// Variants' stock in SKU order after `after_sku`, for carrying stock over
-  /// to the inventory service.
-  std::vector<StockLevel> stockPage(const std::string& after_sku, std::size_t limit);
   std::int64_t variantCount();
   /// Sets a SKU's stock and its product's in_stock flag; nullopt: unknown SKU.
   std::optional<StockLevel> setStock(const std::string& sku, std::int64_t on_hand);
+  /// Every variant's stock in sku order, keyset-paged: the SKUs after
+  /// `after_sku` ("" for the first page), at most `limit`. Carries stock over
+  /// to the inventory service (InventoryService::importMissing).
+  std::vector<StockLevel> stockAfter(const std::string& after_sku, std::size_t limit);
 
   /// Newest first, keyset by review id.
   std::vector<Review> reviews(std::int64_t product_id, std::optional<std::int64_t> before_id,

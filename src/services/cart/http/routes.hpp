@@ -1,0 +1,13 @@
+#pragma once
+// The cart's HTTP surface: guest carts by id, the signed-in user's cart, line
+// changes and the merge on sign-in.
+
+#include "core/http/router.hpp"
+#include "services/cart/cart_service.hpp"
+
+namespace emporium::cart {
+
+/// The cart routes of the public contract (api.md, "Cart").
+void addRoutes(http::Router& router, CartService& service);
+
+}  // namespace emporium::cart

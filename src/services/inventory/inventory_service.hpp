@@ -1,0 +1,94 @@
+#pragma once
+// The inventory service: stock per SKU and the reservations the checkout saga
+// holds against it. Implements inventory::Client for the other services and
+// the admin operations its routes expose.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/log/logger.hpp"
+#include "core/sql/database.hpp"
+#include "core/util/periodic_task.hpp"
+#include "services/inventory/client.hpp"
+#include "services/inventory/storage/inventory_store.hpp"
+
+namespace emporium::inventory {
+
+/// Told the new levels of the SKUs a call changed, after its transaction
+/// committed (never inside one). The all-in-one app keeps the catalog's
+/// displayed stock in step with it. Levels are read after the commit, so
+/// when calls race the last notification carries the latest values. What it
+/// throws is counted (emporium_inventory_listener_failures_total) and
+/// swallowed: the change it reports is committed and the caller's call succeeded.
+using StockListener = std::function<void(const std::vector<StockLevel>&)>;
+using Clock = std::function<std::chrono::system_clock::time_point()>;
+
+class InventoryService final : public Client {
+ public:
+  /// listener may be empty; clock defaults to the system clock (tests inject one).
+  explicit InventoryService(sql::Database& db, StockListener listener = {}, Clock clock = {});
+
+  // inventory::Client
+  std::vector<StockLevel> levels(std::span<const std::string> skus) override;
+  /// Duplicate SKUs among lines are merged; throws std::invalid_argument for
+  /// an empty order id, no lines, a quantity < 1 or a hold_for < 1 s.
+  ReserveResult reserve(const std::string& order_id, std::span<const ReservationLine> lines,
+                        std::chrono::seconds hold_for) override;
+  /// True also when the order's reservation is already confirmed or fulfilled.
+  bool confirm(const std::string& order_id) override;
+  void fulfil(const std::string& order_id) override;
+  void release(const std::string& order_id) override;
+
+  // Admin
+  std::optional<StockLevel> level(const std::string& sku);
+  /// Creates the SKU's row or sets its on_hand; refuses below reserved or below 0.
+  SetOnHandResult setOnHand(const std::string& sku, std::int64_t on_hand);
+  /// Creates rows for SKUs not yet present; returns how many were created.
+  /// Carries stock over from catalogs seeded before inventory existed.
+  std::int64_t importMissing(std::span<const StockLevel> levels);
+  std::int64_t count();
+
+  /// Releases held reservations whose expiry is at or before now; returns
+  /// how many orders were released.
+  std::int64_t sweepExpired(std::chrono::system_clock::time_point now);
+  std::int64_t sweepExpired() { return sweepExpired(clock_()); }
+
+  /// Prometheus counters: reservations made, refused, released, expired;
+  /// listener failures.
+  void renderMetrics(std::string& out) const;
+
+ private:
+  void notify(const std::vector<std::string>& skus);
+  void notify(const std::vector<ReservationLine>& lines);
+  std::string now() const;
+
+  InventoryStore store_;
+  StockListener listener_;
+  Clock clock_;
+  std::atomic<std::uint64_t> reserved_total_{0};
+  std::atomic<std::uint64_t> refused_total_{0};
+  std::atomic<std::uint64_t> released_total_{0};
+  std::atomic<std::uint64_t> expired_total_{0};
+  std::atomic<std::uint64_t> listener_failures_{0};
+};
+
+/// Runs InventoryService::sweepExpired() every `interval` on its own thread
+/// until destroyed (RAII: destroy it before the service).
+class ExpirySweeper {
+ public:
+  ExpirySweeper(InventoryService& service, std::chrono::milliseconds interval,
+                const log::Logger& logger);
+  void stop() { task_.stop(); }
+
+ private:
+  util::PeriodicTask task_;
+};
+
+}  // namespace emporium::inventory

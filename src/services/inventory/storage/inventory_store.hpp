@@ -1,0 +1,80 @@
+#pragma once
+// Inventory's SQL: stock rows and reservations. Every stock change is one
+// conditional UPDATE (never read-then-write), and every reservation state
+// change is guarded by its current state in the WHERE clause, so concurrent
+// callers cannot apply the same change twice.
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/sql/database.hpp"
+#include "services/inventory/client.hpp"
+
+namespace emporium::inventory {
+
+enum class ReservationState { kHeld, kConfirmed, kFulfilled, kReleased };
+
+std::string_view stateName(ReservationState state);
+
+/// What setOnHand() did.
+enum class SetOnHandStatus {
+  kDone,           // the row was created or updated
+  kBelowReserved,  // refused: on_hand would fall below what orders hold
+  kNegative,       // refused: on_hand < 0
+};
+
+struct SetOnHandResult {
+  SetOnHandStatus status = SetOnHandStatus::kDone;
+  /// The level after the call (kBelowReserved: the unchanged current level).
+  StockLevel level;
+};
+
+/// A reservation state change applied to one order: the lines it moved.
+struct Transition {
+  std::vector<ReservationLine> lines;  // sorted by sku; empty when nothing changed
+};
+
+class InventoryStore {
+ public:
+  explicit InventoryStore(sql::Database& db) : db_(db) {}
+
+  std::vector<StockLevel> levels(std::span<const std::string> skus);
+  std::optional<StockLevel> level(const std::string& sku);
+  std::int64_t count();
+
+  /// lines must be normalized: sorted by sku, one line per sku, quantity > 0.
+  /// Timestamps are RFC 3339 text (util::formatRfc3339).
+  ReserveResult reserve(const std::string& order_id, std::span<const ReservationLine> lines,
+                        const std::string& now, const std::string& expires_at);
+
+  /// held -> confirmed. True when the order has a confirmed (or already
+  /// fulfilled) reservation afterwards.
+  bool confirm(const std::string& order_id, const std::string& now);
+  /// held/confirmed -> fulfilled: the units leave on_hand and reserved.
+  Transition fulfil(const std::string& order_id, const std::string& now);
+  /// held/confirmed -> released: the units return to available.
+  Transition release(const std::string& order_id, const std::string& now);
+  /// held and expired at `now` -> released, for one order.
+  Transition releaseExpired(const std::string& order_id, const std::string& now);
+  /// Orders with a held reservation whose expiry is at or before `now`, at most `limit`.
+  std::vector<std::string> expiredOrders(const std::string& now, std::int64_t limit);
+
+  /// Creates or updates the SKU's on_hand, refusing to go below reserved.
+  SetOnHandResult setOnHand(const std::string& sku, std::int64_t on_hand, const std::string& now);
+  /// Creates rows for the SKUs not yet present (reserved 0); existing rows are
+  /// left alone. Returns how many rows were created. Throws
+  /// std::invalid_argument for a negative on_hand.
+  std::int64_t importMissing(std::span<const StockLevel> levels, const std::string& now);
+
+ private:
+  Transition transition(const sql::Query& move, const sql::Query& apply,
+                        const std::string& order_id, const std::string& now);
+
+  sql::Database& db_;
+};
+
+}  // namespace emporium::inventory

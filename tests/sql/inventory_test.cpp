@@ -1,0 +1,321 @@
+// InventoryService on both backends: concurrent holds never oversell, every
+// saga step is all-or-nothing and idempotent, expiry releases only held
+// stock, and the stock listener hears about changes after they commit.
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/sql/migrations.hpp"
+#include "services/inventory/inventory_service.hpp"
+#include "services/inventory/storage/schema.hpp"
+#include "sql_test_support.hpp"
+
+namespace emporium::sql::test {
+namespace {
+
+using inventory::InventoryService;
+using inventory::ReservationLine;
+using inventory::SetOnHandStatus;
+using inventory::StockLevel;
+using namespace std::chrono_literals;
+
+class InventoryTest : public SqlTest {
+ protected:
+  void SetUp() override {
+    SqlTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    // Its own database: the shared test schema has a table named stock too.
+    inventory_db_ = open(service_ + "_inventory");
+    applyMigrations(*inventory_db_, inventory::migrations());
+    service_under_test_ = std::make_unique<InventoryService>(
+        *inventory_db_,
+        [this](const std::vector<StockLevel>& levels) {
+          if (verify_committed_) {
+            // Called after commit: another transaction already sees these levels.
+            for (const auto& level : levels) {
+              EXPECT_EQ(service_under_test_->level(level.sku)->reserved, level.reserved);
+            }
+          }
+          const std::lock_guard lock(heard_mutex_);
+          heard_.insert(heard_.end(), levels.begin(), levels.end());
+        },
+        [this] { return now_; });
+  }
+
+  InventoryService& inv() { return *service_under_test_; }
+
+  void stock(const std::string& sku, std::int64_t on_hand) {
+    ASSERT_EQ(inv().setOnHand(sku, on_hand).status, SetOnHandStatus::kDone);
+  }
+
+  StockLevel levelOf(const std::string& sku) {
+    const auto level = inv().level(sku);
+    EXPECT_TRUE(level.has_value()) << sku;
+    return level.value_or(StockLevel{});
+  }
+
+  std::vector<StockLevel> heard() {
+    const std::lock_guard lock(heard_mutex_);
+    return heard_;
+  }
+
+  std::chrono::system_clock::time_point now_ =
+      std::chrono::system_clock::time_point(std::chrono::seconds(1'795'651'200));
+  std::unique_ptr<Database> inventory_db_;
+  std::unique_ptr<InventoryService> service_under_test_;
+  bool verify_committed_ = false;  // set before any thread runs
+  std::mutex heard_mutex_;
+  std::vector<StockLevel> heard_;
+};
+
+TEST_P(InventoryTest, ConcurrentReservationsNeverOversell) {
+  stock("SKU-HOT", 10);
+  constexpr int kThreads = 32;
+  constexpr int kOrdersPerThread = 6;  // 192 orders race for 10 units
+  std::atomic<int> reserved{0};
+  std::atomic<int> refused{0};
+  std::promise<void> start;
+  const std::shared_future<void> started = start.get_future().share();
+  std::vector<std::thread> threads;
+  threads.reserve(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      started.wait();
+      for (int i = 0; i < kOrdersPerThread; ++i) {
+        const std::vector<ReservationLine> lines{{"SKU-HOT", 1}};
+        try {
+          const auto result =
+              inv().reserve("order-" + std::to_string(t) + "-" + std::to_string(i), lines, 900s);
+          if (result.reserved) {
+            ++reserved;
+          } else {
+            ++refused;
+            EXPECT_EQ(result.short_skus, std::vector<std::string>{"SKU-HOT"});
+          }
+        } catch (const std::exception& e) {
+          ADD_FAILURE() << e.what();
+        }
+      }
+    });
+  }
+  start.set_value();
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(reserved.load(), 10);
+  EXPECT_EQ(refused.load(), kThreads * kOrdersPerThread - 10);
+  const auto level = levelOf("SKU-HOT");
+  EXPECT_EQ(level.on_hand, 10);
+  EXPECT_EQ(level.reserved, 10);
+  EXPECT_EQ(level.available(), 0);
+  for (const auto& seen : heard()) EXPECT_GE(seen.available(), 0);
+}
+
+TEST_P(InventoryTest, MultiLineReservationIsAllOrNothing) {
+  stock("A", 5);
+  stock("B", 1);
+  stock("C", 3);
+  const std::vector<ReservationLine> lines{
+      {"C", 1}, {"A", 2}, {"B", 1}, {"B", 1}, {"GHOST", 1}};  // B twice: 2 > 1
+  const auto result = inv().reserve("order-1", lines, 900s);
+  EXPECT_FALSE(result.reserved);
+  EXPECT_EQ(result.short_skus, (std::vector<std::string>{"B", "GHOST"}));
+  for (const char* sku : {"A", "B", "C"}) EXPECT_EQ(levelOf(sku).reserved, 0) << sku;
+
+  // The order may try again with what there is.
+  const std::vector<ReservationLine> fewer{{"A", 2}, {"B", 1}};
+  EXPECT_TRUE(inv().reserve("order-1", fewer, 900s).reserved);
+  EXPECT_EQ(levelOf("A").reserved, 2);
+  EXPECT_EQ(levelOf("B").reserved, 1);
+  EXPECT_EQ(levelOf("C").reserved, 0);
+}
+
+TEST_P(InventoryTest, EveryStepIsIdempotent) {
+  stock("A", 5);
+  const std::vector<ReservationLine> lines{{"A", 2}};
+  EXPECT_FALSE(inv().confirm("order-1"));  // nothing held yet
+  EXPECT_TRUE(inv().reserve("order-1", lines, 900s).reserved);
+  EXPECT_TRUE(inv().reserve("order-1", lines, 900s).reserved);
+  EXPECT_EQ(levelOf("A").reserved, 2);
+
+  EXPECT_TRUE(inv().confirm("order-1"));
+  EXPECT_TRUE(inv().confirm("order-1"));
+  EXPECT_EQ(levelOf("A").reserved, 2);
+
+  inv().fulfil("order-1");
+  inv().fulfil("order-1");
+  EXPECT_EQ(levelOf("A").on_hand, 3);
+  EXPECT_EQ(levelOf("A").reserved, 0);
+  // Shipped stock cannot be released back.
+  inv().release("order-1");
+  EXPECT_EQ(levelOf("A").on_hand, 3);
+  EXPECT_EQ(levelOf("A").reserved, 0);
+  EXPECT_TRUE(inv().reserve("order-1", lines, 900s).reserved);  // already used: no new hold
+  EXPECT_EQ(levelOf("A").reserved, 0);
+
+  EXPECT_TRUE(inv().reserve("order-2", lines, 900s).reserved);
+  inv().release("order-2");
+  inv().release("order-2");
+  EXPECT_EQ(levelOf("A").reserved, 0);
+  EXPECT_FALSE(inv().confirm("order-2"));
+  inv().fulfil("order-2");
+  EXPECT_EQ(levelOf("A").on_hand, 3);
+  // A released order may reserve anew (the recovery sweeper finishing it).
+  EXPECT_TRUE(inv().reserve("order-2", lines, 900s).reserved);
+  EXPECT_EQ(levelOf("A").reserved, 2);
+  inv().release("never-reserved");
+}
+
+TEST_P(InventoryTest, ConcurrentReleasesApplyOnce) {
+  stock("A", 10);
+  for (int round = 0; round < 5; ++round) {
+    const std::string order = "order-" + std::to_string(round);
+    const std::vector<ReservationLine> lines{{"A", 4}};
+    ASSERT_TRUE(inv().reserve(order, lines, 900s).reserved);
+    ASSERT_EQ(levelOf("A").reserved, 4);
+    std::promise<void> start;
+    const std::shared_future<void> started = start.get_future().share();
+    std::vector<std::thread> threads;
+    threads.reserve(8);
+    for (int t = 0; t < 8; ++t) {
+      threads.emplace_back([&] {
+        started.wait();
+        try {
+          inv().release(order);
+        } catch (const std::exception& e) {
+          ADD_FAILURE() << e.what();
+        }
+      });
+    }
+    start.set_value();
+    for (auto& thread : threads) thread.join();
+    EXPECT_EQ(levelOf("A").reserved, 0) << "round " << round;
+  }
+}
+
+TEST_P(InventoryTest, SweepReleasesExpiredHoldsOnly) {
+  stock("A", 10);
+  const std::vector<ReservationLine> two{{"A", 2}};
+  ASSERT_TRUE(inv().reserve("short-hold", two, 60s).reserved);
+  ASSERT_TRUE(inv().reserve("paid", two, 60s).reserved);
+  ASSERT_TRUE(inv().confirm("paid"));
+  ASSERT_TRUE(inv().reserve("long-hold", two, 3600s).reserved);
+  EXPECT_EQ(levelOf("A").reserved, 6);
+
+  EXPECT_EQ(inv().sweepExpired(now_ + 59s), 0);
+  EXPECT_EQ(inv().sweepExpired(now_ + 61s), 1);
+  EXPECT_EQ(levelOf("A").reserved, 4);
+  EXPECT_EQ(inv().sweepExpired(now_ + 61s), 0);  // already released
+  EXPECT_FALSE(inv().confirm("short-hold"));     // too late: the hold expired
+  EXPECT_TRUE(inv().confirm("paid"));
+
+  EXPECT_EQ(inv().sweepExpired(now_ + 7200s), 1);  // the long hold; "paid" never expires
+  EXPECT_EQ(levelOf("A").reserved, 2);
+}
+
+TEST_P(InventoryTest, ExpirySweeperRunsInTheBackground) {
+  stock("A", 1);
+  const std::vector<ReservationLine> one{{"A", 1}};
+  ASSERT_TRUE(inv().reserve("order-1", one, 1s).reserved);
+  now_ += 2s;
+  const log::Logger logger(log::Level::kError);
+  {
+    inventory::ExpirySweeper sweeper(inv(), 10ms, logger);
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (levelOf("A").reserved != 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(5ms);
+    }
+  }  // joins the thread
+  EXPECT_EQ(levelOf("A").reserved, 0);
+}
+
+TEST_P(InventoryTest, SetOnHandRefusesBelowReserved) {
+  stock("A", 5);
+  const std::vector<ReservationLine> three{{"A", 3}};
+  ASSERT_TRUE(inv().reserve("order-1", three, 900s).reserved);
+  const auto refused = inv().setOnHand("A", 2);
+  EXPECT_EQ(refused.status, SetOnHandStatus::kBelowReserved);
+  EXPECT_EQ(refused.level.reserved, 3);
+  EXPECT_EQ(levelOf("A").on_hand, 5);
+  EXPECT_EQ(inv().setOnHand("A", -1).status, SetOnHandStatus::kNegative);
+  const auto lowered = inv().setOnHand("A", 3);
+  EXPECT_EQ(lowered.status, SetOnHandStatus::kDone);
+  EXPECT_EQ(lowered.level.available(), 0);
+  EXPECT_EQ(inv().setOnHand("NEW", 4).level.on_hand, 4);  // created
+  EXPECT_EQ(inv().count(), 2);
+}
+
+TEST_P(InventoryTest, ImportMissingSkipsExistingRows) {
+  stock("KEEP", 1);
+  std::vector<StockLevel> levels;
+  levels.reserve(1002);
+  for (int i = 0; i < 1000; ++i) {
+    levels.push_back(StockLevel{"IMP-" + std::to_string(i), i % 7, 0});
+  }
+  levels.push_back(StockLevel{"KEEP", 99, 0});
+  levels.push_back(StockLevel{"IMP-5", 42, 0});  // a duplicate: the first one wins
+  EXPECT_EQ(inv().importMissing(levels), 1000);
+  EXPECT_EQ(inv().count(), 1001);
+  EXPECT_EQ(levelOf("KEEP").on_hand, 1);
+  EXPECT_EQ(levelOf("IMP-5").on_hand, 5);
+  EXPECT_EQ(levelOf("IMP-999").on_hand, 999 % 7);
+  EXPECT_EQ(inv().importMissing(levels), 0);
+  const std::vector<StockLevel> negative{{"BAD", -1, 0}};
+  EXPECT_THROW(inv().importMissing(negative), std::invalid_argument);
+}
+
+TEST_P(InventoryTest, ListenerHearsNewLevelsAfterCommit) {
+  stock("A", 5);
+  stock("B", 5);
+  verify_committed_ = true;
+  heard_.clear();
+  const std::vector<ReservationLine> lines{{"B", 1}, {"A", 2}};
+  ASSERT_TRUE(inv().reserve("order-1", lines, 900s).reserved);
+  auto levels = heard();
+  ASSERT_EQ(levels.size(), 2U);
+  EXPECT_EQ(levels[0].sku, "A");
+  EXPECT_EQ(levels[0].reserved, 2);
+  EXPECT_EQ(levels[1].sku, "B");
+  EXPECT_EQ(levels[1].reserved, 1);
+
+  heard_.clear();
+  inv().fulfil("order-1");
+  levels = heard();
+  ASSERT_EQ(levels.size(), 2U);
+  EXPECT_EQ(levels[0].on_hand, 3);
+  EXPECT_EQ(levels[0].reserved, 0);
+
+  heard_.clear();
+  const std::vector<ReservationLine> too_many{{"A", 100}};
+  EXPECT_FALSE(inv().reserve("order-2", too_many, 900s).reserved);
+  inv().release("order-2");
+  EXPECT_TRUE(heard().empty()) << "nothing changed, nothing to hear";
+
+  EXPECT_EQ(inv().levels(std::vector<std::string>{"A", "NOPE", "B"}).size(), 2U);
+}
+
+TEST_P(InventoryTest, AFailingListenerDoesNotFailTheCommittedCall) {
+  InventoryService service(
+      *inventory_db_,
+      [](const std::vector<StockLevel>&) { throw std::runtime_error("catalog down"); },
+      [this] { return now_; });
+  ASSERT_EQ(service.setOnHand("A", 2).status, SetOnHandStatus::kDone);
+  const std::vector<ReservationLine> lines{{"A", 1}};
+  EXPECT_TRUE(service.reserve("order-1", lines, 60s).reserved);
+  EXPECT_EQ(levelOf("A").reserved, 1);
+  std::string metrics;
+  service.renderMetrics(metrics);
+  EXPECT_NE(metrics.find("emporium_inventory_listener_failures_total 2\n"), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("emporium_inventory_reservations_total 1\n"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, InventoryTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres), backendName);
+
+}  // namespace
+}  // namespace emporium::sql::test
