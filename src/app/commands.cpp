@@ -5,7 +5,10 @@
 #include <stdexcept>
 
 #include "app/services.hpp"
+#include "app/stock_sync.hpp"
 #include "services/catalog/seed/loader.hpp"
+#include "services/catalog/storage/catalog_store.hpp"
+#include "services/inventory/inventory_service.hpp"
 #include "services/users/domain/key_ring.hpp"
 #include "services/users/domain/password.hpp"
 #include "services/users/storage/key_store.hpp"
@@ -91,6 +94,11 @@ int runSeed(const config::Config& config, const SeedArgs& args) {
       static_cast<long long>(report.categories_used),
       report.categories_created > 0 ? " (tree created)" : "", db.describe().c_str(), seconds,
       seconds > 0 ? static_cast<double>(report.products) / seconds : 0.0);
+  // Inventory owns stock: the new SKUs get their generated stock there too.
+  catalog::CatalogStore catalog_store(db);
+  inventory::InventoryService inventory(*databases.at("inventory"));
+  const auto carried = carryStockToInventory(catalog_store, inventory, logger);
+  std::printf("stock for %lld SKUs carried over to inventory\n", static_cast<long long>(carried));
   return 0;
 }
 

@@ -1,5 +1,10 @@
 #include <pthread.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
 #include <csignal>
+#include <functional>
 
 #include <chrono>
 #include <cstdio>
@@ -9,19 +14,30 @@
 #include "app/ops_routes.hpp"
 #include "app/request_limits.hpp"
 #include "app/services.hpp"
+#include "app/stock_sync.hpp"
 #include "core/cache/tiered_cache.hpp"
 #include "core/deps/probes.hpp"
 #include "core/http/dispatch.hpp"
 #include "core/net/server.hpp"
 #include "core/ratelimit/rate_limiter.hpp"
 #include "core/ratelimit/redis_rate_limiter.hpp"
+#include "services/cart/cart_service.hpp"
+#include "services/cart/http/routes.hpp"
 #include "services/catalog/catalog_module.hpp"
+#include "services/inventory/http/routes.hpp"
+#include "services/inventory/inventory_service.hpp"
+#include "services/orders/http/routes.hpp"
+#include "services/orders/order_service.hpp"
+#include "services/payments/payments_module.hpp"
+#include "services/payments/sandbox/sandbox_module.hpp"
 #include "services/users/users_module.hpp"
 
 namespace emporium::app {
 namespace {
 
 constexpr std::chrono::milliseconds kProbeTimeout{1000};
+constexpr std::chrono::seconds kReservationSweepEvery{30};
+constexpr std::chrono::hours kGuestCartPurgeEvery{1};
 
 // Lower layers' exceptions that mean "try again later", not "bug".
 std::optional<http::ApiError> translateError(const std::exception& e) {
@@ -75,6 +91,62 @@ void renderPoolMetrics(std::string& out, const Databases& dbs) {
   }
 }
 
+// Serves until SIGTERM/SIGINT, then drains in-flight requests.
+int serveUntilSignal(net::HttpServer& server, const config::Config& config,
+                     const log::Logger& logger, const sigset_t& stop_signals,
+                     std::string_view backend, const std::function<void()>& on_started) {
+  server.start();
+  logger.info("emporium is serving",
+              {{"url", "http://" + config.listen_host + ":" + std::to_string(server.port())},
+               {"target", config.target},
+               {"data_dir", config.data_dir},
+               {"database", backend}});
+  if (on_started) on_started();
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  logger.info("shutting down: draining in-flight requests",
+              {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  server.stop();
+  logger.info("stopped");
+  logger.flush();
+  return 0;
+}
+
+// `--target=payment-sandbox`: only the sandbox card provider (and ops routes),
+// on its own port, over its own database.
+int serveSandbox(const config::Config& config, const log::Logger& logger,
+                 const sigset_t& stop_signals) {
+  constexpr std::array<std::string_view, 1> kOnly = {"sandbox"};
+  const Databases databases = openDatabases(config, logger, kOnly);
+  metrics::Registry registry;
+  ReadinessCache readiness_cache;
+  OpsContext ops{config.target, config.postgres_url ? "postgresql" : "sqlite",
+                 readinessChecks(config, databases), &registry, &readiness_cache};
+  http::Router router;
+  addOpsRoutes(router, ops);
+  payments::sandbox::SandboxModule sandbox(*databases.at("sandbox"));
+  sandbox.addRoutes(router, "/sandbox");
+  metrics::HttpMetrics http_metrics(router);
+  registry.add([&http_metrics](std::string& out) { http_metrics.render(out); });
+  net::HttpServer server(config.http, router, logger, http_metrics,
+                         http::DispatchContext{translateError, nullptr, nullptr});
+  return serveUntilSignal(server, config, logger, stop_signals, ops.database_backend, {});
+}
+
+orders::OrderOptions orderOptions(const config::Config& config) {
+  orders::OrderOptions options;
+  options.pricing =
+      orders::PricingRules{config.orders_flat_shipping, config.orders_free_shipping_from,
+                           config.orders_tax_basis_points};
+  options.hold_for = config.orders_stock_hold;
+  options.recover_after = config.orders_recover_after;
+  // Look at least twice per recovery window, at most every 15 s.
+  options.sweep_every = std::clamp(config.orders_recover_after / 2, std::chrono::milliseconds(100),
+                                   std::chrono::milliseconds(15000));
+  options.crash.at = config.test_crash_at;
+  return options;
+}
+
 }  // namespace
 
 int runServe(const config::Config& config) {
@@ -88,6 +160,7 @@ int runServe(const config::Config& config) {
   ::signal(SIGPIPE, SIG_IGN);
 
   log::Logger logger(config.log_level);
+  if (config.target == "payment-sandbox") return serveSandbox(config, logger, stop_signals);
   const double start_time =
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   const Databases databases = openDatabases(config, logger);
@@ -114,14 +187,72 @@ int runServe(const config::Config& config) {
   cache_options.redis.prefix =
       "emporium:" + sql::sha256Hex(databases.at("catalog")->describe()).substr(0, 12) + ":cache:";
   cache::TieredCache cache(std::move(cache_options));
+  // Inventory owns stock; the catalog mirrors it for its in-stock filters.
+  // Each needs the other, so the catalog reaches inventory through this slot.
+  std::unique_ptr<inventory::InventoryService> inventory_service;
   catalog::CatalogModule catalog(
       *databases.at("catalog"), cache, logger,
       [&users](const std::string& user_id) -> std::optional<std::string> {
         const auto user = users.users().findById(user_id);
         if (!user) return std::nullopt;
         return catalog::reviewerDisplayName(user->name);
+      },
+      [&inventory_service, &logger](const std::string& sku, std::int64_t on_hand) {
+        if (!inventory_service) return;
+        const auto result = inventory_service->setOnHand(sku, on_hand);
+        if (result.status != inventory::SetOnHandStatus::kDone) {
+          logger.warn("stock from a product write not applied to inventory",
+                      {{"sku", sku}, {"on_hand", on_hand}});
+        }
       });
   catalog.addRoutes(router);
+  inventory_service = std::make_unique<inventory::InventoryService>(
+      *databases.at("inventory"), [&catalog](const std::vector<inventory::StockLevel>& levels) {
+        for (const auto& level : levels) catalog.mirrorStock(level.sku, level.available());
+      });
+  carryStockToInventory(catalog.store(), *inventory_service, logger);
+  inventory::InventoryApi inventory_api{*inventory_service, catalog.store()};
+  inventory::addRoutes(router, inventory_api);
+
+  cart::CartService carts(*databases.at("cart"), catalog.store(), *inventory_service);
+  cart::addRoutes(router, carts);
+
+  // The card provider defaults to the sandbox mounted on this very server,
+  // whose port is known once it listens.
+  std::atomic<std::uint16_t> own_port{0};
+  payments::sandbox::SandboxModule sandbox(*databases.at("sandbox"));
+  sandbox.addRoutes(router, "/sandbox");
+  payments::PaymentsModule payment_module(
+      *databases.at("payments"),
+      payments::providerBaseUrl(
+          config.payment_provider_url,
+          [&own_port] { return "http://127.0.0.1:" + std::to_string(own_port.load()); }),
+      payments::providerOptions(config), logger);
+  payment_module.addRoutes(router);
+
+  users::AddressStore& addresses = users.addresses();
+  orders::OrderStore order_store(*databases.at("orders"));
+  orders::OrderService order_service(
+      order_store, carts, catalog.store(), *inventory_service, payment_module.client(),
+      [&addresses](const std::string& user_id,
+                   const std::string& address_id) -> std::optional<orders::ShippingAddress> {
+        for (auto& a : addresses.list(user_id)) {
+          if (a.id == address_id) {
+            return orders::ShippingAddress{std::move(a.name),   std::move(a.line1),
+                                           std::move(a.line2),  std::move(a.city),
+                                           std::move(a.region), std::move(a.postal_code),
+                                           std::move(a.country)};
+          }
+        }
+        return std::nullopt;
+      },
+      orderOptions(config), logger);
+  orders::addRoutes(router, order_service);
+
+  // Background work, stopped (destroyed) before the services it calls.
+  inventory::ExpirySweeper reservation_sweeper(*inventory_service, kReservationSweepEvery, logger);
+  cart::GuestCartPurger cart_purger(carts, kGuestCartPurgeEvery, logger);
+
   const ClientRequestLimit client_limit(*limiter,
                                         {config.request_burst, config.requests_per_second});
 
@@ -130,6 +261,9 @@ int runServe(const config::Config& config) {
   registry.add([&databases](std::string& out) { renderPoolMetrics(out, databases); });
   registry.add([start_time](std::string& out) { metrics::renderProcessMetrics(out, start_time); });
   registry.add([&cache](std::string& out) { cache.renderMetrics(out); });
+  registry.add([&inventory_service](std::string& out) { inventory_service->renderMetrics(out); });
+  registry.add([&payment_module](std::string& out) { payment_module.renderMetrics(out); });
+  registry.add([&order_service](std::string& out) { order_service.renderMetrics(out); });
   registry.add([&users, redis_limiter = dynamic_cast<const ratelimit::RedisRateLimiter*>(
                             limiter.get())](std::string& out) {
     out += "# HELP emporium_auth_key_reload_failures_total Signing-key reloads that failed.\n";
@@ -151,21 +285,11 @@ int runServe(const config::Config& config) {
       config.http, router, logger, http_metrics,
       http::DispatchContext{translateError, &users.authenticator(),
                             config.rate_limits_enabled ? &client_limit : nullptr});
-  server.start();
-  logger.info("emporium is serving",
-              {{"url", "http://" + config.listen_host + ":" + std::to_string(server.port())},
-               {"target", config.target},
-               {"data_dir", config.data_dir},
-               {"database", ops.database_backend}});
-
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
-  logger.info("shutting down: draining in-flight requests",
-              {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
-  server.stop();
-  logger.info("stopped");
-  logger.flush();
-  return 0;
+  return serveUntilSignal(server, config, logger, stop_signals, ops.database_backend,
+                          [&server, &own_port, &order_service] {
+                            own_port.store(server.port());
+                            order_service.startSweeper();
+                          });
 }
 
 }  // namespace emporium::app

@@ -1,15 +1,15 @@
 #include "app/services.hpp"
 
+#include <algorithm>
 #include <array>
 #include <stdexcept>
 
 #include "services/cart/storage/schema.hpp"
 #include "services/catalog/storage/schema.hpp"
+#include "services/inventory/storage/schema.hpp"
 #include "services/orders/storage/schema.hpp"
 #include "services/payments/sandbox/schema.hpp"
 #include "services/payments/storage/schema.hpp"
-#include "services/inventory/storage/schema.hpp"
-#include "services/cart/storage/schema.hpp"
 #include "services/users/storage/user_store.hpp"
 
 namespace emporium::app {
@@ -27,9 +27,13 @@ std::span<const ServiceInfo> services() {
   return kServices;
 }
 
-Databases openDatabases(const config::Config& config, const log::Logger& logger) {
+Databases openDatabases(const config::Config& config, const log::Logger& logger,
+                        std::span<const std::string_view> only) {
   Databases databases;
   for (const auto& service : services()) {
+    if (!only.empty() && std::find(only.begin(), only.end(), service.name) == only.end()) {
+      continue;
+    }
     sql::DatabaseOptions options;
     options.service = std::string(service.name);
     options.data_dir = config.data_dir;

@@ -28,6 +28,9 @@ using Databases = std::map<std::string, std::unique_ptr<sql::Database>, std::les
 
 /// Opens and migrates every service's database; throws on the first failure
 /// (unreachable server, changed migration, ...) with a message naming the service.
-Databases openDatabases(const config::Config& config, const log::Logger& logger);
+/// `only`, when not empty, limits it to those services (a target that runs
+/// one service opens one database).
+Databases openDatabases(const config::Config& config, const log::Logger& logger,
+                        std::span<const std::string_view> only = {});
 
 }  // namespace emporium::app

@@ -93,8 +93,14 @@ class CheckoutApiTest : public ShopTest {
     return {integer(d, "on_hand"), integer(d, "reserved"), integer(d, "available")};
   }
 
-  // The sandbox's charges made under one idempotency key (the saga uses the order id).
-  std::vector<std::string> chargesFor(const std::string& key) {
+  // The sandbox's charges for an order's payment (the adapter's idempotency
+  // key at the provider is the payment's id, which the order shows).
+  std::vector<std::string> chargesFor(const std::string& order_id) {
+    const auto order = get("/api/v1/admin/orders/" + order_id, admin_);
+    EXPECT_EQ(order.status, 200) << order.body;
+    const auto o = parseJson(order.body);
+    if (!o.IsObject() || !o.HasMember("payment") || !o["payment"].HasMember("id")) return {};
+    const std::string key = text(o["payment"], "id");
     const auto r = get("/sandbox/v1/charges?idempotency_key=" + key);
     EXPECT_EQ(r.status, 200) << r.body;
     std::vector<std::string> statuses;

@@ -115,15 +115,17 @@ TEST_P(OrderStoreTest, TransitionsAreGuardedAndSaveTheResponseWithTheChange) {
   confirm.response = orders::StoredResponse{201, "{}"};
   const auto after = store_->transition(order.id, std::array{OrderStatus::kPending}, confirm);
   ASSERT_TRUE(after);
-  EXPECT_EQ(after->status, OrderStatus::kConfirmed);
-  EXPECT_EQ(after->payment_status, "captured");
-  EXPECT_EQ(after->timeline.size(), 2U);
+  EXPECT_TRUE(after->applied);
+  EXPECT_EQ(after->order.status, OrderStatus::kConfirmed);
+  EXPECT_EQ(after->order.payment_status, "captured");
+  EXPECT_EQ(after->order.timeline.size(), 2U);
   EXPECT_EQ(store_->claimKey({"usr_1", "k"}, "hash-k").state, ClaimState::kReplay);
 
   // Confirming again is refused: the order is returned as it is.
   const auto again = store_->transition(order.id, std::array{OrderStatus::kPending}, confirm);
   ASSERT_TRUE(again);
-  EXPECT_EQ(again->timeline.size(), 2U);
+  EXPECT_FALSE(again->applied);
+  EXPECT_EQ(again->order.timeline.size(), 2U);
   EXPECT_FALSE(store_->transition("ord_missing", std::array{OrderStatus::kPending}, confirm));
 }
 
@@ -144,11 +146,11 @@ TEST_P(OrderStoreTest, ACancelAndAShipRacingHaveOneWinner) {
     std::atomic<int> applied{0};
     std::thread a([&] {
       const auto r = store_->transition(order.id, std::array{OrderStatus::kConfirmed}, cancel);
-      if (r && r->status == OrderStatus::kCancelled && r->timeline.size() == 3) ++applied;
+      if (r && r->applied && r->order.status == OrderStatus::kCancelled) ++applied;
     });
     std::thread b([&] {
       const auto r = store_->transition(order.id, std::array{OrderStatus::kConfirmed}, ship);
-      if (r && r->status == OrderStatus::kShipped && r->timeline.size() == 3) ++applied;
+      if (r && r->applied && r->order.status == OrderStatus::kShipped) ++applied;
     });
     a.join();
     b.join();

@@ -41,7 +41,7 @@ Response invokeRoute(const Route& route, Request& req, const DispatchContext& ct
       // Inline routes answer from memory on the event loop, where a limiter
       // backed by Redis must not block; only blocking routes are counted.
       if (ctx.limiter != nullptr && route.options.rate_limited &&
-          route.options.execution == Execution::kBlocking) {
+          route.options.execution != Execution::kInline) {
         ctx.limiter->check(req, route);
       }
       authenticate(route, req, ctx);

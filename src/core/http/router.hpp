@@ -26,7 +26,11 @@ using FastPath = std::function<std::optional<Response>(Request&)>;
 
 /// Where a handler runs. Blocking handlers (SQL, network calls to other
 /// servers) run on the blocking pool so they never stall an event loop.
-enum class Execution : std::uint8_t { kInline, kBlocking };
+/// kBlockingAside handlers run on a second, small pool: for routes that
+/// blocking handlers of this very process call over HTTP (the payment
+/// sandbox mounted in the all-in-one shop), which must never queue behind
+/// the callers that wait for them.
+enum class Execution : std::uint8_t { kInline, kBlocking, kBlockingAside };
 
 struct RouteOptions {
   Execution execution = Execution::kBlocking;

@@ -115,7 +115,11 @@ struct HttpServer::Impl {
         logger(l),
         metrics(m),
         dispatch(std::move(d)),
-        pool(std::in_place, options.blocking_threads) {}
+        pool(std::in_place, options.blocking_threads),
+        aside_pool(std::in_place, kAsideThreads) {}
+
+  // Few: the routes that run there (a mounted test provider) are light.
+  static constexpr std::size_t kAsideThreads = 4;
 
   ServerOptions options;
   const http::Router& router;
@@ -125,6 +129,7 @@ struct HttpServer::Impl {
   // Optional so that stop() can destroy it while the loops still exist:
   // handlers still queued in it hold coroutine frames bound to the loops.
   std::optional<asio::thread_pool> pool;
+  std::optional<asio::thread_pool> aside_pool;  // Execution::kBlockingAside
   std::vector<std::unique_ptr<Loop>> loops;
   std::unique_ptr<tcp::acceptor> acceptor;  // lives on loops[0]
   std::atomic<std::size_t> next_loop{0};
@@ -369,8 +374,10 @@ asio::awaitable<void> HttpServer::Impl::runSession(Loop* loop, tcp::socket socke
           } else if (auto fast = http::tryFastPath(route, req)) {
             response = std::move(*fast);
           } else {
+            auto& on =
+                route.options.execution == http::Execution::kBlockingAside ? *aside_pool : *pool;
             response = co_await runOnPool(
-                *pool, [&route, &req, this] { return http::invokeRoute(route, req, dispatch); });
+                on, [&route, &req, this] { return http::invokeRoute(route, req, dispatch); });
           }
         }
         metrics.in_flight.fetch_sub(1, std::memory_order_relaxed);
@@ -523,6 +530,9 @@ void HttpServer::stop() {
   impl.pool->stop();
   impl.pool->join();
   impl.pool.reset();
+  impl.aside_pool->stop();
+  impl.aside_pool->join();
+  impl.aside_pool.reset();
   // Coroutine frames still suspended in a loop are destroyed with it.
   impl.acceptor.reset();
   impl.loops.clear();

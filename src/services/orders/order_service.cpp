@@ -137,8 +137,13 @@ OrderService::OrderService(OrderStore& store, cart::Client& carts, catalog::SkuL
       addresses_(std::move(addresses)),
       options_(std::move(options)),
       logger_(logger),
-      counters_(std::make_unique<Counters>()),
-      sweeper_([this] { sweepLoop(); }) {}
+      counters_(std::make_unique<Counters>()) {}
+
+void OrderService::startSweeper() {
+  const std::lock_guard lock(sweep_mutex_);
+  if (sweeper_.joinable() || stopping_) return;
+  sweeper_ = std::thread([this] { sweepLoop(); });
+}
 
 OrderService::~OrderService() {
   {
@@ -146,7 +151,7 @@ OrderService::~OrderService() {
     stopping_ = true;
   }
   sweep_wake_.notify_all();
-  sweeper_.join();
+  if (sweeper_.joinable()) sweeper_.join();
 }
 
 // --- checkout ----------------------------------------------------------------
@@ -252,7 +257,7 @@ http::Response OrderService::place(const CheckoutRequest& request, std::string_v
       change.response = stored(response);
     }
     const auto after = store_.transition(order.id, std::array{Status::kPending}, change);
-    if (after) runEffects(*after);
+    if (after) runEffects(after->order);
     if (!keep_key) store_.releaseKey(ref);
     return response;
   };
@@ -284,6 +289,7 @@ http::Response OrderService::place(const CheckoutRequest& request, std::string_v
   Transition failed;
   failed.stock_effect = StockEffect::kRelease;
   failed.payment_status = paymentStatusAfterCharge(charged.outcome);
+  if (charged.payment) failed.payment_id = charged.payment->id;
   switch (charged.outcome) {
     case payments::ChargeOutcome::kCaptured:
     case payments::ChargeOutcome::kPending:
@@ -336,19 +342,21 @@ http::Response OrderService::place(const CheckoutRequest& request, std::string_v
   confirm.note = charged.outcome == payments::ChargeOutcome::kPending ? "cash on delivery"
                                                                       : "payment captured";
   confirm.payment_status = paymentStatusAfterCharge(charged.outcome);
+  if (charged.payment) confirm.payment_id = charged.payment->id;
   confirm.idempotency = ref;
   // The stored bytes must describe the order as committed: render it from the
   // values the transition writes (timestamps differ by microseconds at most).
   Order expected = order;
   expected.status = Status::kConfirmed;
   expected.payment_status = *confirm.payment_status;
+  expected.payment_id = confirm.payment_id.value_or("");
   expected.updated_at = util::nowRfc3339();
   for (const auto& line : order.lines) expected.item_count += line.quantity;
   expected.timeline.push_back(TimelineEntry{Status::kConfirmed, expected.updated_at, confirm.note});
   http::Response created = http::Response::json(201, renderOrder(expected));
   confirm.response = stored(created);
   const auto after = store_.transition(order.id, std::array{Status::kPending}, confirm);
-  if (!after || after->status != Status::kConfirmed) {
+  if (!after || after->order.status != Status::kConfirmed) {
     // The sweeper decided first (only after recover_after): report what it did.
     return problem(interruptedProblem());
   }
@@ -377,13 +385,13 @@ Order OrderService::transitionOrThrow(const std::string& order_id,
                                       std::span<const OrderStatus> from, const Transition& change) {
   const auto after = store_.transition(order_id, from, change);
   if (!after) throw http::ApiError::notFound("no order " + order_id);
-  if (after->status != change.to) {
+  if (!after->applied) {
     throw http::ApiError(409, "invalid-transition", "Not allowed in this state",
-                         "the order is " + std::string(statusName(after->status)) +
+                         "the order is " + std::string(statusName(after->order.status)) +
                              "; it cannot be " + std::string(statusName(change.to)));
   }
-  runEffects(*after);
-  return store_.find(order_id).value_or(*after);
+  runEffects(after->order);
+  return store_.find(order_id).value_or(after->order);
 }
 
 Order OrderService::cancel(const std::string& order_id, const std::optional<std::string>& user_id) {
@@ -500,9 +508,11 @@ void OrderService::resumePending(const std::string& order_id, RecoveryReport& re
       confirm.to = Status::kConfirmed;
       confirm.note = "completed after an interruption";
       confirm.payment_status = payment->status;
+      confirm.payment_id = payment->id;
       Order expected = *order;
       expected.status = Status::kConfirmed;
       expected.payment_status = payment->status;
+      expected.payment_id = payment->id;
       expected.updated_at = util::nowRfc3339();
       expected.timeline.push_back(
           TimelineEntry{Status::kConfirmed, expected.updated_at, confirm.note});
@@ -511,7 +521,7 @@ void OrderService::resumePending(const std::string& order_id, RecoveryReport& re
         confirm.response = StoredResponse{201, renderOrder(expected)};
       }
       const auto after = store_.transition(order_id, std::array{Status::kPending}, confirm);
-      if (after && after->status == Status::kConfirmed) {
+      if (after && after->applied) {
         ++report.confirmed;
         counters_->recovered_confirmed.fetch_add(1, std::memory_order_relaxed);
         try {
@@ -529,16 +539,19 @@ void OrderService::resumePending(const std::string& order_id, RecoveryReport& re
   cancel.note = "checkout interrupted; cancelled";
   cancel.stock_effect = StockEffect::kRelease;
   cancel.payment_effect = PaymentEffect::kRefund;
-  if (payment) cancel.payment_status = payment->status == "pending" ? "failed" : payment->status;
+  if (payment) {
+    cancel.payment_status = payment->status == "pending" ? "failed" : payment->status;
+    cancel.payment_id = payment->id;
+  }
   if (key) {
     cancel.idempotency = key;
     cancel.response = stored(http::problemResponse(interruptedProblem(), "/api/v1/orders", ""));
   }
   const auto after = store_.transition(order_id, std::array{Status::kPending}, cancel);
-  if (after && after->status == Status::kCancelled) {
+  if (after && after->applied) {
     ++report.cancelled;
     counters_->recovered_cancelled.fetch_add(1, std::memory_order_relaxed);
-    if (!runEffects(*after)) ++report.deferred;
+    if (!runEffects(after->order)) ++report.deferred;
   }
 }
 

@@ -101,6 +101,10 @@ class OrderService {
   /// One sweeper pass: finishes or compensates stale pending orders and
   /// performs owed effects. Runs on the background thread; public for tests.
   RecoveryReport recover();
+  /// Starts the background sweeper (a pass now, then every sweep_every).
+  /// Separate from construction so the app can start it once the services it
+  /// calls (the sandbox provider on this very server, say) are listening.
+  void startSweeper();
 
   OrderStore& store() { return store_; }
   void renderMetrics(std::string& out) const;

@@ -26,6 +26,8 @@ class UsersModule {
   KeyRing& keys() { return keys_; }
   /// For other services in this process that show a user (e.g. a reviewer's name).
   UserStore& users() { return users_; }
+  /// For checkout: a saved shipping address by id.
+  AddressStore& addresses() { return addresses_; }
 
  private:
   UserStore users_;

@@ -83,6 +83,7 @@ struct Order {
   Totals totals;
   std::string payment_method;  // "card" | "gift_card" | "cod"
   std::string payment_status;  // "pending" | "captured" | "declined" | "refunded" | ...
+  std::string payment_id;      // the payments service's id ("" before a charge)
   std::string cart_id;
   ShippingAddress shipping_address;
   std::optional<std::string> carrier;

@@ -25,8 +25,9 @@ void header(json::Writer& w, const Order& o) {
   w.key("payment")
       .startObject()
       .member("method", o.payment_method)
-      .member("status", o.payment_status)
-      .endObject();
+      .member("status", o.payment_status);
+  if (!o.payment_id.empty()) w.member("id", o.payment_id);
+  w.endObject();
   w.member("item_count", o.item_count);
   w.member("created_at", o.created_at).member("updated_at", o.updated_at);
 }

@@ -33,7 +33,7 @@ constexpr sql::Query kKeyForOrder{"orders.key_for_order",
 #define ORDER_SELECT                                                                          \
   "SELECT id, number, user_id, status, currency, subtotal, shipping, tax, total, "            \
   "payment_method, payment_status, cart_id, shipping_address, carrier, tracking_number, "     \
-  "stock_effect, payment_effect, created_at, updated_at, "                                    \
+  "stock_effect, payment_effect, created_at, updated_at, payment_id, "                        \
   "(SELECT COALESCE(SUM(quantity), 0) FROM order_lines l WHERE l.order_id = orders.id) FROM " \
   "orders "
 
@@ -122,7 +122,8 @@ Order readOrder(const sql::Row& row) {
   o.payment_effect = parsePaymentEffect(row.getText(16));
   o.created_at = row.getText(17);
   o.updated_at = row.getText(18);
-  o.item_count = row.getInt64(19);
+  o.payment_id = row.getText(19);
+  o.item_count = row.getInt64(20);
   return o;
 }
 
@@ -221,15 +222,16 @@ void OrderStore::createPending(Order& order, const IdempotencyRef& ref) {
   }
 }
 
-std::optional<Order> OrderStore::transition(const std::string& order_id,
-                                            std::span<const OrderStatus> from,
-                                            const Transition& change) {
+std::optional<Transitioned> OrderStore::transition(const std::string& order_id,
+                                                   std::span<const OrderStatus> from,
+                                                   const Transition& change) {
   // The guard is in the WHERE clause: of two concurrent changes (a cancel and
   // a ship) exactly one applies, on either backend.
   std::string text =
       "UPDATE orders SET status = $2, updated_at = $3, stock_effect = $4, payment_effect = $5, "
       "payment_status = COALESCE($6, payment_status), carrier = COALESCE($7, carrier), "
-      "tracking_number = COALESCE($8, tracking_number) WHERE id = $1 AND status IN (";
+      "tracking_number = COALESCE($8, tracking_number), payment_id = COALESCE($9, payment_id) "
+      "WHERE id = $1 AND status IN (";
   std::string name = "orders.transition";
   for (std::size_t i = 0; i < from.size(); ++i) {
     if (i > 0) text += ", ";
@@ -241,17 +243,19 @@ std::optional<Order> OrderStore::transition(const std::string& order_id,
   }
   text += ")";
   const sql::Query update{name, text};
-  return db_.write([&](sql::Session& s) -> std::optional<Order> {
+  return db_.write([&](sql::Session& s) -> std::optional<Transitioned> {
     const auto now = util::nowRfc3339();
     const auto as_param = [](const std::optional<std::string>& v) -> sql::Param {
       if (!v) return nullptr;
       return std::string_view(*v);
     };
     const auto changed = s.execute(
-        update, {order_id, statusName(change.to), now, stockEffectName(change.stock_effect),
-                 paymentEffectName(change.payment_effect), as_param(change.payment_status),
-                 as_param(change.carrier), as_param(change.tracking_number)});
-    if (changed.affectedRows() == 1) {
+        update,
+        {order_id, statusName(change.to), now, stockEffectName(change.stock_effect),
+         paymentEffectName(change.payment_effect), as_param(change.payment_status),
+         as_param(change.carrier), as_param(change.tracking_number), as_param(change.payment_id)});
+    const bool applied = changed.affectedRows() == 1;
+    if (applied) {
       s.execute(kAppendTimeline, {order_id, statusName(change.to), change.note, now});
       if (change.idempotency && change.response) {
         s.execute(kSaveResponse,
@@ -259,7 +263,9 @@ std::optional<Order> OrderStore::transition(const std::string& order_id,
                    static_cast<std::int64_t>(change.response->status), change.response->body});
       }
     }
-    return loadOrder(s, order_id);
+    auto order = loadOrder(s, order_id);
+    if (!order) return std::nullopt;
+    return Transitioned{std::move(*order), applied};
   });
 }
 

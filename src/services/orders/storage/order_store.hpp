@@ -43,12 +43,19 @@ struct Transition {
   StockEffect stock_effect = StockEffect::kNone;
   PaymentEffect payment_effect = PaymentEffect::kNone;
   std::optional<std::string> payment_status;
+  std::optional<std::string> payment_id;
   std::optional<std::string> carrier;
   std::optional<std::string> tracking_number;
   /// Saved in the same transaction, so a replay of the key sees the outcome
   /// exactly when the order has it.
   std::optional<IdempotencyRef> idempotency;
   std::optional<StoredResponse> response;
+};
+
+/// An order after transition(): applied is false when its status refused the change.
+struct Transitioned {
+  Order order;
+  bool applied = false;
 };
 
 class OrderStore {
@@ -68,10 +75,11 @@ class OrderStore {
   void createPending(Order& order, const IdempotencyRef& ref);
 
   /// Applies the transition when the order's status is one of from. Returns
-  /// the order as it is afterwards, or as it is when refused (check status).
+  /// the order as it is afterwards, and whether this call changed it.
   /// nullopt: no such order.
-  std::optional<Order> transition(const std::string& order_id, std::span<const OrderStatus> from,
-                                  const Transition& change);
+  std::optional<Transitioned> transition(const std::string& order_id,
+                                         std::span<const OrderStatus> from,
+                                         const Transition& change);
 
   /// Clears effects that are done. Only clears the named ones, and only when
   /// they are still the ones owed (a later change may have set others).

@@ -376,7 +376,9 @@ void addSandboxRoutes(http::Router& router, const SandboxApi& api, std::string_v
   using http::Method;
   // Public: a client tokenizes the card here without any Emporium account.
   // Not rate limited: tests drive it hard, and it is a fake.
-  const http::RouteOptions pub{http::Execution::kBlocking, http::Access::kPublic, false};
+  // Aside: the shop's own checkout calls these routes over HTTP from its
+  // blocking pool; queued behind those callers they could never answer.
+  const http::RouteOptions pub{http::Execution::kBlockingAside, http::Access::kPublic, false};
   const auto* a = &api;
   const std::string base(prefix);
   router.add(

@@ -12,6 +12,7 @@ CREATE TABLE orders (
   total            INTEGER NOT NULL CHECK (total >= 0),
   payment_method   TEXT NOT NULL,
   payment_status   TEXT NOT NULL,
+  payment_id       TEXT NOT NULL DEFAULT '',  -- the payments service's id, once charged
   cart_id          TEXT NOT NULL,
   shipping_address TEXT NOT NULL,             -- JSON object
   carrier          TEXT,

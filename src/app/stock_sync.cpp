@@ -1,0 +1,29 @@
+#include "app/stock_sync.hpp"
+
+#include <vector>
+
+namespace emporium::app {
+
+std::int64_t carryStockToInventory(catalog::CatalogStore& catalog,
+                                   inventory::InventoryService& inventory,
+                                   const log::Logger& logger) {
+  const std::int64_t variants = catalog.variantCount();
+  if (inventory.count() >= variants) return 0;
+  constexpr std::size_t kPage = 5000;
+  std::int64_t created = 0;
+  std::string after;
+  for (;;) {
+    const auto page = catalog.stockAfter(after, kPage);
+    if (page.empty()) break;
+    std::vector<inventory::StockLevel> levels;
+    levels.reserve(page.size());
+    for (const auto& variant : page) levels.push_back({variant.sku, variant.on_hand, 0});
+    created += inventory.importMissing(levels);
+    after = page.back().sku;
+  }
+  logger.info("stock carried over from the catalog to inventory",
+              {{"skus_created", created}, {"catalog_variants", variants}});
+  return created;
+}
+
+}  // namespace emporium::app
