@@ -140,19 +140,15 @@ OrderService::OrderService(OrderStore& store, cart::Client& carts, catalog::SkuL
       counters_(std::make_unique<Counters>()) {}
 
 void OrderService::startSweeper() {
-  const std::lock_guard lock(sweep_mutex_);
-  if (sweeper_.joinable() || stopping_) return;
-  sweeper_ = std::thread([this] { sweepLoop(); });
+  if (sweeper_) return;
+  sweeper_ = std::make_unique<util::PeriodicTask>(
+      options_.sweep_every, [this] { sweepOnce(); },
+      [this](const std::exception& e) {
+        logger_.warn("order recovery pass failed", {{"error", std::string_view(e.what())}});
+      });
 }
 
-OrderService::~OrderService() {
-  {
-    const std::lock_guard lock(sweep_mutex_);
-    stopping_ = true;
-  }
-  sweep_wake_.notify_all();
-  if (sweeper_.joinable()) sweeper_.join();
-}
+OrderService::~OrderService() { sweeper_.reset(); }
 
 // --- checkout ----------------------------------------------------------------
 
@@ -582,24 +578,14 @@ RecoveryReport OrderService::recover() {
   return report;
 }
 
-void OrderService::sweepLoop() {
-  std::unique_lock lock(sweep_mutex_);
-  while (!stopping_) {
-    lock.unlock();
-    try {
-      const auto report = recover();
-      if (report.confirmed + report.cancelled + report.effects_done + report.deferred > 0) {
-        logger_.info("order recovery pass",
-                     {{"confirmed", static_cast<std::int64_t>(report.confirmed)},
-                      {"cancelled", static_cast<std::int64_t>(report.cancelled)},
-                      {"effects_done", static_cast<std::int64_t>(report.effects_done)},
-                      {"deferred", static_cast<std::int64_t>(report.deferred)}});
-      }
-    } catch (const std::exception& e) {
-      logger_.warn("order recovery pass failed", {{"error", std::string_view(e.what())}});
-    }
-    lock.lock();
-    sweep_wake_.wait_for(lock, options_.sweep_every, [this] { return stopping_; });
+void OrderService::sweepOnce() {
+  const auto report = recover();
+  if (report.confirmed + report.cancelled + report.effects_done + report.deferred > 0) {
+    logger_.info("order recovery pass",
+                 {{"confirmed", static_cast<std::int64_t>(report.confirmed)},
+                  {"cancelled", static_cast<std::int64_t>(report.cancelled)},
+                  {"effects_done", static_cast<std::int64_t>(report.effects_done)},
+                  {"deferred", static_cast<std::int64_t>(report.deferred)}});
   }
 }
 

@@ -11,15 +11,14 @@
 // `pending` order or owed effects, and the sweeper finishes both.
 
 #include <chrono>
-#include <condition_variable>
 #include <functional>
-#include <mutex>
+#include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "core/http/response.hpp"
 #include "core/log/logger.hpp"
+#include "core/util/periodic_task.hpp"
 #include "services/cart/client.hpp"
 #include "services/catalog/sku_lookup.hpp"
 #include "services/inventory/client.hpp"
@@ -76,7 +75,7 @@ class OrderService {
   OrderService(OrderStore& store, cart::Client& carts, catalog::SkuLookup& skus,
                inventory::Client& inventory, payments::Client& payments, AddressBook addresses,
                OrderOptions options, const log::Logger& logger);
-  ~OrderService();
+  ~OrderService();  // stops the sweeper first
   OrderService(const OrderService&) = delete;
   OrderService& operator=(const OrderService&) = delete;
 
@@ -101,7 +100,7 @@ class OrderService {
   /// One sweeper pass: finishes or compensates stale pending orders and
   /// performs owed effects. Runs on the background thread; public for tests.
   RecoveryReport recover();
-  /// Starts the background sweeper (a pass now, then every sweep_every).
+  /// Starts the background sweeper (a pass every sweep_every).
   /// Separate from construction so the app can start it once the services it
   /// calls (the sandbox provider on this very server, say) are listening.
   void startSweeper();
@@ -116,7 +115,7 @@ class OrderService {
   /// Performs the effects the order owes; true when none is left owing.
   bool runEffects(const Order& order);
   void resumePending(const std::string& order_id, RecoveryReport& report);
-  void sweepLoop();
+  void sweepOnce();
 
   OrderStore& store_;
   cart::Client& carts_;
@@ -127,11 +126,7 @@ class OrderService {
   OrderOptions options_;
   const log::Logger& logger_;
   std::unique_ptr<Counters> counters_;
-
-  std::mutex sweep_mutex_;
-  std::condition_variable sweep_wake_;
-  bool stopping_ = false;
-  std::thread sweeper_;
+  std::unique_ptr<util::PeriodicTask> sweeper_;  // last: stopped before the rest goes
 };
 
 }  // namespace emporium::orders
