@@ -801,17 +801,22 @@ constexpr sql::Query kVariantCount{"catalog.variant_count", "SELECT COUNT(*) FRO
 std::optional<StockMirror> CatalogStore::mirrorStock(const std::string& sku,
                                                      std::int64_t available) {
   const std::int64_t shown = std::max<std::int64_t>(available, 0);
-  return db_.write([&](sql::Session& s) -> std::optional<StockMirror> {
+  // Shoppers see in stock or not, never the count: only a flip is written,
+  // so most checkouts cost the catalog one read and no commit. (The exact
+  // figures are the inventory service's: GET /admin/inventory/{sku}.)
+  const auto read = [&](sql::Session& s) -> std::optional<StockMirror> {
     const auto rows = s.execute(kMirrorRead, {sku});
     if (rows.empty()) return std::nullopt;
-    const std::int64_t before = rows[0].getInt64(0);
-    StockMirror mirror{rows[0].getInt64(1), rows[0].getText(2), (before > 0) != (shown > 0)};
-    if (before == shown) return mirror;
+    return StockMirror{rows[0].getInt64(1), rows[0].getText(2),
+                       (rows[0].getInt64(0) > 0) != (shown > 0)};
+  };
+  const auto seen = db_.read(read);
+  if (!seen || !seen->in_stock_changed) return seen;
+  return db_.write([&](sql::Session& s) -> std::optional<StockMirror> {
+    auto mirror = read(s);  // again, inside the write: another call may have flipped it
+    if (!mirror || !mirror->in_stock_changed) return mirror;
     s.execute(kMirrorWrite, {sku, shown});
-    // The product's in_stock flag only moves when a variant crosses zero.
-    if (mirror.in_stock_changed) {
-      s.execute(kRefreshDerived, {mirror.product_id, util::nowRfc3339()});
-    }
+    s.execute(kRefreshDerived, {mirror->product_id, util::nowRfc3339()});
     return mirror;
   });
 }

@@ -113,8 +113,9 @@ class CatalogStore final : public SkuLookup {
   WriteOutcome archiveProduct(std::int64_t id, std::string& slug);
 
   std::optional<StockLevel> stock(const std::string& sku);
-  /// Copies inventory's available units into the variant (the catalog's read
-  /// model for "in stock" filters and badges). nullopt: unknown SKU.
+  /// Mirrors inventory's available units into the variant (the catalog's read
+  /// model for "in stock" filters and badges): written only when the variant
+  /// goes in or out of stock. nullopt: unknown SKU.
   std::optional<StockMirror> mirrorStock(const std::string& sku, std::int64_t available);
   std::int64_t variantCount();
   /// Sets a SKU's stock and its product's in_stock flag; nullopt: unknown SKU.
