@@ -810,7 +810,7 @@ std::optional<StockMirror> CatalogStore::mirrorStock(const std::string& sku,
     return StockMirror{rows[0].getInt64(1), rows[0].getText(2),
                        (rows[0].getInt64(0) > 0) != (shown > 0)};
   };
-  const auto seen = db_.read(read);
+  auto seen = db_.read(read);
   if (!seen || !seen->in_stock_changed) return seen;
   return db_.write([&](sql::Session& s) -> std::optional<StockMirror> {
     auto mirror = read(s);  // again, inside the write: another call may have flipped it
