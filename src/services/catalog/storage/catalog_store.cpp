@@ -668,13 +668,9 @@ constexpr sql::Query kProductSlug{"catalog.product_slug",
                                   "SELECT slug FROM products WHERE id = $1"};
 constexpr sql::Query kArchive{"catalog.archive",
                               "UPDATE products SET archived = TRUE, updated_at = $2 WHERE id = $1"};
-constexpr sql::Query kStock{"catalog.stock",
-                            "SELECT sku, product_id, stock FROM variants WHERE sku = $1"};
 constexpr sql::Query kStockAfter{
     "catalog.stock_after",
     "SELECT sku, product_id, stock FROM variants WHERE sku > $1 ORDER BY sku LIMIT $2"};
-constexpr sql::Query kSetStock{
-    "catalog.set_stock", "UPDATE variants SET stock = $2 WHERE sku = $1 RETURNING product_id"};
 
 sql::Param optionalText(const std::optional<std::string>& v) {
   return v ? sql::Param(std::string_view(*v)) : sql::Param(nullptr);
@@ -780,14 +776,6 @@ std::vector<SkuInfo> CatalogStore::lookup(std::span<const std::string> skus) {
   });
 }
 
-std::optional<StockLevel> CatalogStore::stock(const std::string& sku) {
-  return db_.read([&](sql::Session& s) -> std::optional<StockLevel> {
-    const auto rows = s.execute(kStock, {sku});
-    if (rows.empty()) return std::nullopt;
-    return StockLevel{rows[0].getText(0), rows[0].getInt64(1), rows[0].getInt64(2)};
-  });
-}
-
 namespace {
 constexpr sql::Query kMirrorRead{
     "catalog.mirror_read",
@@ -833,16 +821,6 @@ std::vector<StockLevel> CatalogStore::stockAfter(const std::string& after_sku, s
 
 std::int64_t CatalogStore::variantCount() {
   return db_.read([&](sql::Session& s) { return s.execute(kVariantCount)[0].getInt64(0); });
-}
-
-std::optional<StockLevel> CatalogStore::setStock(const std::string& sku, std::int64_t on_hand) {
-  return db_.write([&](sql::Session& s) -> std::optional<StockLevel> {
-    const auto rows = s.execute(kSetStock, {sku, on_hand});
-    if (rows.empty()) return std::nullopt;
-    const std::int64_t product_id = rows[0].getInt64(0);
-    s.execute(kRefreshDerived, {product_id, util::nowRfc3339()});
-    return StockLevel{sku, product_id, on_hand};
-  });
 }
 
 namespace {

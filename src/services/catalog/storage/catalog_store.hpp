@@ -112,14 +112,11 @@ class CatalogStore final : public SkuLookup {
   /// Marks a product archived; kNotFound when there is none.
   WriteOutcome archiveProduct(std::int64_t id, std::string& slug);
 
-  std::optional<StockLevel> stock(const std::string& sku);
   /// Mirrors inventory's available units into the variant (the catalog's read
   /// model for "in stock" filters and badges): written only when the variant
   /// goes in or out of stock. nullopt: unknown SKU.
   std::optional<StockMirror> mirrorStock(const std::string& sku, std::int64_t available);
   std::int64_t variantCount();
-  /// Sets a SKU's stock and its product's in_stock flag; nullopt: unknown SKU.
-  std::optional<StockLevel> setStock(const std::string& sku, std::int64_t on_hand);
   /// Every variant's stock in sku order, keyset-paged: the SKUs after
   /// `after_sku` ("" for the first page), at most `limit`. Carries stock over
   /// to the inventory service (InventoryService::importMissing).
