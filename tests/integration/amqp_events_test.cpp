@@ -200,6 +200,26 @@ TEST_F(AmqpEventsTest, RelayPublishesEveryEventAndTheConsumerGetsEachOne) {
   EXPECT_EQ(connection.declareQueue(mainQueueName(options_, "other")), 0U) << "not bound";
 }
 
+// The broker nacks a publish that a full reject-publish queue refused; the
+// relay must leave those events pending, and publish them once it can.
+TEST_F(AmqpEventsTest, NackedEventsStayPendingUntilConfirmed) {
+  const std::string full = options_.queue_prefix + "full";
+  {
+    AmqpConnection connection(url_);
+    connection.declareExchange(options_.exchange);
+    connection.declareQueue(full, AmqpTable{{"x-max-length", std::int64_t{0}},
+                                            {"x-overflow", std::string("reject-publish")}});
+    connection.bindQueue(full, options_.exchange, "order.*");
+  }
+  addEvents(5);
+  AmqpRelay relay(options_, {outbox_.get()}, doorbell_, logger_, metrics_);
+  relay.start();
+  std::this_thread::sleep_for(1500ms);  // a few passes, each nacked
+  EXPECT_EQ(outbox_->pendingCount(), 5);
+  AmqpConnection(url_).deleteQueue(full);
+  EXPECT_TRUE(eventually([&] { return outbox_->pendingCount() == 0; }, 10s));
+}
+
 TEST_F(AmqpEventsTest, UnreachableBrokerLeavesEventsPendingUntilARelayGetsThrough) {
   declare("audit", {"order.*"});
   const std::vector<std::string> ids = addEvents(20);

@@ -119,13 +119,19 @@ bool AmqpRelay::pass(AmqpConnection& connection) {
       metrics_.published(confirmed.size());
     }
     if (!nacked.empty()) {
-      // A nack means the broker could not take them (e.g. a disk alarm);
-      // they stay pending and go again on the next pass.
-      logger_.warn("events relay: broker nacked events; they stay pending",
-                   {{"source", std::string_view(outbox->source())},
-                    {"count", static_cast<std::uint64_t>(nacked.size())}});
+      // A nack means the broker could not take them (a full reject-publish
+      // queue, a disk alarm); they stay pending and go again next pass.
+      // Logged once per episode, like an outage.
+      if (!nacking_) {
+        logger_.warn("events relay: broker nacked events; they stay pending",
+                     {{"source", std::string_view(outbox->source())},
+                      {"count", static_cast<std::uint64_t>(nacked.size())}});
+      }
+      nacking_ = true;
       return false;
     }
+    if (nacking_) logger_.info("events relay: broker accepts events again");
+    nacking_ = false;
     if (events.size() == kBatch) more = true;
   }
   return more;

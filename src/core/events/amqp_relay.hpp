@@ -47,6 +47,7 @@ class AmqpRelay final : public Worker {
   const log::Logger& logger_;
   EventMetrics& metrics_;
 
+  bool nacking_ = false;  // relay thread only
   std::atomic<bool> stopping_{false};
   std::mutex stop_mutex_;
   std::condition_variable stop_cv_;
