@@ -350,6 +350,48 @@ TEST_F(AmqpEventsTest, MessageOfAConsumerKilledMidHandleIsRedelivered) {
   EXPECT_EQ(AmqpConnection(url_).declareQueue(mainQueueName(options_, "crashy")), 0U);
 }
 
+// RabbitMQ taken away (stop_app: connections dropped, durable queues kept)
+// and brought back: the relay keeps events in the outbox meanwhile, and
+// both workers reconnect on their own. Opt-in (EMPORIUM_TEST_RABBITMQ_RESTART=1)
+// because it takes the broker away from every other test using it: run it
+// against a private set of servers (EMPORIUM_TEST_STATE=... test-servers.sh start).
+TEST_F(AmqpEventsTest, WorkersRideOutABrokerRestart) {
+  if (!test::required("EMPORIUM_TEST_RABBITMQ_RESTART")) {
+    GTEST_SKIP() << "set EMPORIUM_TEST_RABBITMQ_RESTART=1 to stop and start RabbitMQ";
+  }
+  const auto state = test::env("EMPORIUM_TEST_STATE");
+  ASSERT_TRUE(state.has_value()) << "EMPORIUM_TEST_STATE names the servers' state dir";
+  const auto broker = [&](const std::string& command) {
+    const test::ProcessResult result =
+        test::runProcess({"/bin/bash", EMPORIUM_TEST_SERVERS_SCRIPT, command},
+                         {{"EMPORIUM_TEST_STATE", *state}, {"PATH", "/usr/sbin:/usr/bin:/bin"}},
+                         std::chrono::seconds(120));
+    ASSERT_EQ(result.exit_code, 0) << command << ": " << result.output;
+  };
+  declare("steady", {"order.*"});
+  Seen seen;
+  AmqpConsumer consumer(options_,
+                        Consumer{"steady", {"order.*"}, [&](const Event& e) { seen.add(e); }},
+                        logger_, metrics_);
+  consumer.start();
+  AmqpRelay relay(options_, {outbox_.get()}, doorbell_, logger_, metrics_);
+  relay.start();
+  std::vector<std::string> ids = addEvents(10);
+  ASSERT_TRUE(eventually([&] { return seen.distinct().size() == 10; }));
+
+  broker("rabbitmq-stop-app");
+  const std::vector<std::string> during = addEvents(10);
+  ids.insert(ids.end(), during.begin(), during.end());
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(outbox_->pendingCount(), 10) << "nothing confirmed while the broker is away";
+  broker("rabbitmq-start-app");
+
+  ASSERT_TRUE(eventually([&] { return seen.distinct().size() == 20; }, 60s))
+      << seen.distinct().size() << " of 20";
+  EXPECT_EQ(seen.distinct(), std::set<std::string>(ids.begin(), ids.end()));
+  EXPECT_TRUE(eventually([&] { return outbox_->pendingCount() == 0; }));
+}
+
 TEST_F(AmqpEventsTest, ActivityLogReplaysFromAPointInTime) {
   stream_declared_ = true;
   AmqpActivityLog log(options_, logger_);
