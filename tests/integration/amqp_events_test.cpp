@@ -46,6 +46,7 @@ CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NU
   type TEXT NOT NULL, version INTEGER NOT NULL, occurred_at TEXT NOT NULL, payload TEXT NOT NULL,
   attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL DEFAULT 0,
   last_error TEXT, published_at TEXT, dead_at TEXT);
+CREATE INDEX outbox_pending ON outbox (seq) WHERE published_at IS NULL AND dead_at IS NULL;
 CREATE TABLE processed_events (consumer TEXT NOT NULL, event_id TEXT NOT NULL,
   processed_at TEXT NOT NULL, PRIMARY KEY (consumer, event_id));
 )sql";
