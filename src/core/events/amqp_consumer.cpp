@@ -129,21 +129,25 @@ void AmqpConsumer::process(const Delivery& delivery, AmqpConnection& consuming,
                            AmqpConnection& publishing) {
   const std::optional<Event> event = parseEvent(delivery.body);
   std::string error;
+  bool done = false;
   if (!event) {
     error = "not an event (unparseable message body)";
   } else {
     try {
       consumer_.handle(*event);
-      consuming.ack(delivery.delivery_tag);
-      metrics_.handled(consumer_.name, secondsSince(event->occurred_at));
-      return;
-    } catch (const AmqpError&) {
-      throw;  // the ack failed: the broker redelivers
+      done = true;
     } catch (const std::exception& e) {
       error = e.what();
     } catch (...) {
       error = "the handler threw a non-std exception";
     }
+  }
+  if (done) {
+    // An ack that fails (AmqpError) ends this connection; the broker then
+    // redelivers, and the handler's idempotency absorbs the repeat.
+    consuming.ack(delivery.delivery_tag);
+    metrics_.handled(consumer_.name, secondsSince(event->occurred_at));
+    return;
   }
   metrics_.failed(consumer_.name);
   const int attempt = static_cast<int>(tableInt(delivery.headers, "x-attempt").value_or(1));
