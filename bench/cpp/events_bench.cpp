@@ -39,16 +39,19 @@ using namespace std::chrono_literals;
 
 namespace {
 
+// The outbox as the services' migrations create it (e.g. orders' 0002_outbox.sql).
 constexpr std::string_view kSqliteDdl = R"sql(
 CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL UNIQUE,
   type TEXT NOT NULL, version INTEGER NOT NULL, occurred_at TEXT NOT NULL, payload TEXT NOT NULL,
   attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL DEFAULT 0,
-  last_error TEXT, published_at TEXT, dead_at TEXT))sql";
+  last_error TEXT, published_at TEXT, dead_at TEXT);
+CREATE INDEX outbox_pending ON outbox (seq) WHERE published_at IS NULL AND dead_at IS NULL)sql";
 constexpr std::string_view kPostgresDdl = R"sql(
-CREATE TABLE outbox (seq BIGSERIAL PRIMARY KEY, event_id TEXT NOT NULL UNIQUE,
-  type TEXT NOT NULL, version INTEGER NOT NULL, occurred_at TEXT NOT NULL, payload TEXT NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at BIGINT NOT NULL DEFAULT 0,
-  last_error TEXT, published_at TEXT, dead_at TEXT))sql";
+CREATE TABLE outbox (seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  event_id TEXT NOT NULL UNIQUE, type TEXT NOT NULL, version INTEGER NOT NULL,
+  occurred_at TEXT NOT NULL, payload TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at BIGINT NOT NULL DEFAULT 0, last_error TEXT, published_at TEXT, dead_at TEXT);
+CREATE INDEX outbox_pending ON outbox (seq) WHERE published_at IS NULL AND dead_at IS NULL)sql";
 
 // Events per insert transaction: a service commits a few at a time.
 constexpr int kPerTransaction = 10;
