@@ -64,4 +64,24 @@ std::vector<std::unique_ptr<events::Worker>> startDelivery(const config::Config&
   return workers;
 }
 
+std::vector<DeadLetterEntry> listDeadLetters(const config::Config& /*config*/,
+                                             const EventSources& sources,
+                                             const std::string& /*consumer*/) {
+  std::vector<DeadLetterEntry> entries;
+  for (const events::Outbox* outbox : sources.all()) {
+    for (auto& dead : outbox->dead(10000)) {
+      entries.push_back({"outbox:" + outbox->source(), std::move(dead.event), dead.attempts,
+                         std::move(dead.dead_at), std::move(dead.last_error)});
+    }
+  }
+  return entries;
+}
+
+std::size_t replayDeadLetters(const config::Config& /*config*/, const EventSources& sources,
+                              const std::string& /*consumer*/, const std::string& event_id) {
+  std::size_t revived = 0;
+  for (const events::Outbox* outbox : sources.all()) revived += outbox->revive(event_id);
+  return revived;
+}
+
 }  // namespace emporium::app

@@ -220,7 +220,7 @@ int runServe(const config::Config& config) {
   inventory::addRoutes(router, inventory_api);
 
   cart::CartService carts(*databases.at("cart"), catalog.store(), *inventory_service);
-  cart::addRoutes(router, carts);
+  cart::addRoutes(router, carts, *activity);
 
   // The card provider defaults to the sandbox mounted on this very server,
   // whose port is known once it listens.
@@ -252,7 +252,7 @@ int runServe(const config::Config& config) {
         return std::nullopt;
       },
       orderOptions(config), logger);
-  orders::addRoutes(router, order_service);
+  orders::addRoutes(router, order_service, *activity);
 
   // Background work, stopped (destroyed) before the services it calls.
   const auto event_workers =
