@@ -175,7 +175,7 @@ MailMessage address(const events::Event& event, const Recipient& recipient, cons
                     RenderedMail rendered) {
   MailMessage message;
   message.from = shop.from;
-  message.to = formatMailbox(recipient.name, recipient.email);
+  message.to = makeMailbox(recipient.name, recipient.email);
   message.subject = std::move(rendered.subject);
   message.text = std::move(rendered.text);
   message.html = std::move(rendered.html);

@@ -206,6 +206,12 @@ std::string encodeHeaderText(std::string_view value) {
   return out;
 }
 
+std::string makeMailbox(std::string_view name, std::string_view address) {
+  const std::string clean = trim(sanitizeText(name));
+  if (clean.empty()) return std::string(address);
+  return clean + " <" + std::string(address) + ">";
+}
+
 std::string formatMailbox(std::string_view name, std::string_view address) {
   const std::string clean = trim(sanitizeText(name));
   if (clean.empty()) return std::string(address);

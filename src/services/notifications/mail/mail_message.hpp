@@ -43,8 +43,13 @@ std::string toMime(const MailMessage& message, std::chrono::system_clock::time_p
 /// character, a space or angle brackets.
 std::string addressOf(std::string_view mailbox);
 
-/// "Name <addr>", with the display name quoted or RFC 2047-encoded as needed.
-/// An empty name gives the bare address.
+/// "Name <addr>" as MailMessage::from / to hold it (unencoded UTF-8), with
+/// control characters in the name replaced by spaces; the bare address when
+/// the name is empty.
+std::string makeMailbox(std::string_view name, std::string_view address);
+
+/// The wire form of a mailbox: the display name quoted or RFC 2047-encoded
+/// as needed. An empty name gives the bare address.
 std::string formatMailbox(std::string_view name, std::string_view address);
 
 /// RFC 2047 "B" encoded-words for a header value that is not plain printable
