@@ -6,6 +6,7 @@
 
 #include "app/services.hpp"
 #include "app/stock_sync.hpp"
+#include "core/events/outbox.hpp"
 #include "services/catalog/seed/loader.hpp"
 #include "services/catalog/storage/catalog_store.hpp"
 #include "services/inventory/inventory_service.hpp"
@@ -34,7 +35,10 @@ int runUserCreate(const config::Config& config, const UserCreateArgs& args) {
   }
   log::Logger logger(config.log_level);
   const auto databases = openDatabases(config, logger);
-  users::UserStore store(*databases.at("users"));
+  // The welcome event waits in the outbox for the next `serve` to deliver.
+  events::Doorbell doorbell;
+  const events::Outbox outbox("users", *databases.at("users"), doorbell);
+  users::UserStore store(*databases.at("users"), outbox);
   const std::string name =
       args.name.empty() ? args.email.substr(0, args.email.find('@')) : args.name;
   const auto user = store.create({args.email, name, users::hashPassword(args.password),
@@ -95,8 +99,12 @@ int runSeed(const config::Config& config, const SeedArgs& args) {
       report.categories_created > 0 ? " (tree created)" : "", db.describe().c_str(), seconds,
       seconds > 0 ? static_cast<double>(report.products) / seconds : 0.0);
   // Inventory owns stock: the new SKUs get their generated stock there too.
-  catalog::CatalogStore catalog_store(db);
-  inventory::InventoryService inventory(*databases.at("inventory"));
+  events::Doorbell doorbell;
+  const events::Outbox catalog_outbox("catalog", db, doorbell);
+  const events::Outbox inventory_outbox("inventory", *databases.at("inventory"), doorbell);
+  catalog::CatalogStore catalog_store(db, catalog_outbox);
+  inventory::InventoryService inventory(*databases.at("inventory"), inventory_outbox,
+                                        config.low_stock_threshold);
   const auto carried = carryStockToInventory(catalog_store, inventory, logger);
   std::printf("stock for %lld SKUs carried over to inventory\n", static_cast<long long>(carried));
   return 0;

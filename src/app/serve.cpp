@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "app/commands.hpp"
+#include "app/event_wiring.hpp"
 #include "app/ops_routes.hpp"
 #include "app/request_limits.hpp"
 #include "app/services.hpp"
@@ -174,7 +175,10 @@ int runServe(const config::Config& config) {
 
   // Shared through Redis when it is configured, so every instance counts alike.
   const auto limiter = ratelimit::makeRateLimiter(config.redis_url);
-  users::UsersModule users(*databases.at("users"), *limiter,
+  EventSources event_sources(databases);
+  events::EventMetrics event_metrics;
+  const auto activity = makeActivityLog(config, databases, logger);
+  users::UsersModule users(*databases.at("users"), event_sources.outbox("users"), *limiter,
                            users::AuthLimits{.enabled = config.rate_limits_enabled});
   users.addRoutes(router);
 
@@ -191,7 +195,7 @@ int runServe(const config::Config& config) {
   // Each needs the other, so the catalog reaches inventory through this slot.
   std::unique_ptr<inventory::InventoryService> inventory_service;
   catalog::CatalogModule catalog(
-      *databases.at("catalog"), cache, logger,
+      *databases.at("catalog"), event_sources.outbox("catalog"), cache, *activity, logger,
       [&users](const std::string& user_id) -> std::optional<std::string> {
         const auto user = users.users().findById(user_id);
         if (!user) return std::nullopt;
@@ -207,7 +211,8 @@ int runServe(const config::Config& config) {
       });
   catalog.addRoutes(router);
   inventory_service = std::make_unique<inventory::InventoryService>(
-      *databases.at("inventory"), [&catalog](const std::vector<inventory::StockLevel>& levels) {
+      *databases.at("inventory"), event_sources.outbox("inventory"), config.low_stock_threshold,
+      [&catalog](const std::vector<inventory::StockLevel>& levels) {
         for (const auto& level : levels) catalog.mirrorStock(level.sku, level.available());
       });
   carryStockToInventory(catalog.store(), *inventory_service, logger);
@@ -231,7 +236,7 @@ int runServe(const config::Config& config) {
   payment_module.addRoutes(router);
 
   users::AddressStore& addresses = users.addresses();
-  orders::OrderStore order_store(*databases.at("orders"));
+  orders::OrderStore order_store(*databases.at("orders"), event_sources.outbox("orders"));
   orders::OrderService order_service(
       order_store, carts, catalog.store(), *inventory_service, payment_module.client(),
       [&addresses](const std::string& user_id,
@@ -250,6 +255,8 @@ int runServe(const config::Config& config) {
   orders::addRoutes(router, order_service);
 
   // Background work, stopped (destroyed) before the services it calls.
+  const auto event_workers =
+      startDelivery(config, event_sources, {catalog.ratingsConsumer()}, logger, event_metrics);
   inventory::ExpirySweeper reservation_sweeper(*inventory_service, kReservationSweepEvery, logger);
   cart::GuestCartPurger cart_purger(carts, kGuestCartPurgeEvery, logger);
 
@@ -264,6 +271,7 @@ int runServe(const config::Config& config) {
   registry.add([&inventory_service](std::string& out) { inventory_service->renderMetrics(out); });
   registry.add([&payment_module](std::string& out) { payment_module.renderMetrics(out); });
   registry.add([&order_service](std::string& out) { order_service.renderMetrics(out); });
+  registry.add([&event_metrics](std::string& out) { event_metrics.render(out); });
   registry.add([&users, redis_limiter = dynamic_cast<const ratelimit::RedisRateLimiter*>(
                             limiter.get())](std::string& out) {
     out += "# HELP emporium_auth_key_reload_failures_total Signing-key reloads that failed.\n";

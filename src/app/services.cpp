@@ -1,5 +1,7 @@
 #include "app/services.hpp"
 
+#include "core/events/sql_activity_log.hpp"
+
 #include <algorithm>
 #include <array>
 #include <stdexcept>
@@ -15,7 +17,7 @@
 namespace emporium::app {
 
 std::span<const ServiceInfo> services() {
-  static constexpr std::array<ServiceInfo, 7> kServices = {{
+  static constexpr std::array<ServiceInfo, 8> kServices = {{
       {"users", &users::migrations},
       {"catalog", &catalog::migrations},
       {"inventory", &inventory::migrations},
@@ -23,6 +25,7 @@ std::span<const ServiceInfo> services() {
       {"payments", &payments::migrations},
       {"sandbox", &payments::sandbox::migrations},
       {"orders", &orders::migrations},
+      {"activity", &events::migrations},
   }};
   return kServices;
 }

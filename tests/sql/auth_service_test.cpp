@@ -34,7 +34,8 @@ class AuthServiceTest : public SqlTest {
     SqlTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
     sql::applyMigrations(*db_, migrations());
-    users_ = std::make_unique<UserStore>(*db_);
+    outbox_ = std::make_unique<events::Outbox>("users", *db_, doorbell_);
+    users_ = std::make_unique<UserStore>(*db_, *outbox_);
     tokens_ = std::make_unique<TokenStore>(*db_, std::chrono::hours(24));
     key_store_ = std::make_unique<KeyStore>(*db_);
     keys_ = std::make_unique<KeyRing>(*key_store_);
@@ -47,6 +48,8 @@ class AuthServiceTest : public SqlTest {
     return std::get<SignedIn>(r);
   }
 
+  events::Doorbell doorbell_;
+  std::unique_ptr<events::Outbox> outbox_;
   std::unique_ptr<UserStore> users_;
   std::unique_ptr<TokenStore> tokens_;
   std::unique_ptr<KeyStore> key_store_;

@@ -55,7 +55,9 @@ class CartTest : public SqlTest {
     applyMigrations(*inventory_db_, inventory::migrations());
     cart_db_ = open(service_ + "_cart");
     applyMigrations(*cart_db_, cart::migrations());
-    inventory_ = std::make_unique<inventory::InventoryService>(*inventory_db_);
+    inventory_outbox_ = std::make_unique<events::Outbox>("inventory", *inventory_db_, doorbell_);
+    inventory_ =
+        std::make_unique<inventory::InventoryService>(*inventory_db_, *inventory_outbox_, 0);
     carts_ =
         std::make_unique<CartService>(*cart_db_, catalog_, *inventory_, [this] { return now_; });
     for (const auto& [sku, price, on_hand] :
@@ -82,6 +84,8 @@ class CartTest : public SqlTest {
   FakeCatalog catalog_;
   std::unique_ptr<Database> inventory_db_;
   std::unique_ptr<Database> cart_db_;
+  events::Doorbell doorbell_;
+  std::unique_ptr<events::Outbox> inventory_outbox_;
   std::unique_ptr<inventory::InventoryService> inventory_;
   std::unique_ptr<CartService> carts_;
 };

@@ -25,6 +25,8 @@ using inventory::SetOnHandStatus;
 using inventory::StockLevel;
 using namespace std::chrono_literals;
 
+constexpr std::int64_t kLowStockThreshold = 3;
+
 class InventoryTest : public SqlTest {
  protected:
   void SetUp() override {
@@ -33,8 +35,9 @@ class InventoryTest : public SqlTest {
     // Its own database: the shared test schema has a table named stock too.
     inventory_db_ = open(service_ + "_inventory");
     applyMigrations(*inventory_db_, inventory::migrations());
+    outbox_ = std::make_unique<events::Outbox>("inventory", *inventory_db_, doorbell_);
     service_under_test_ = std::make_unique<InventoryService>(
-        *inventory_db_,
+        *inventory_db_, *outbox_, kLowStockThreshold,
         [this](const std::vector<StockLevel>& levels) {
           if (verify_committed_) {
             // Called after commit: another transaction already sees these levels.
@@ -68,6 +71,8 @@ class InventoryTest : public SqlTest {
   std::chrono::system_clock::time_point now_ =
       std::chrono::system_clock::time_point(std::chrono::seconds(1'795'651'200));
   std::unique_ptr<Database> inventory_db_;
+  events::Doorbell doorbell_;
+  std::unique_ptr<events::Outbox> outbox_;
   std::unique_ptr<InventoryService> service_under_test_;
   bool verify_committed_ = false;  // set before any thread runs
   std::mutex heard_mutex_;
@@ -298,9 +303,28 @@ TEST_P(InventoryTest, ListenerHearsNewLevelsAfterCommit) {
   EXPECT_EQ(inv().levels(std::vector<std::string>{"A", "NOPE", "B"}).size(), 2U);
 }
 
+TEST_P(InventoryTest, AHoldCrossingTheLowStockThresholdPublishesOneStockLowEvent) {
+  ASSERT_EQ(inv().setOnHand("L", 5).status, SetOnHandStatus::kDone);
+  const std::vector<ReservationLine> one{{"L", 1}};
+  const std::vector<ReservationLine> two{{"L", 2}};
+  ASSERT_TRUE(inv().reserve("order-1", one, 60s).reserved);   // 4 left: above the threshold (3)
+  ASSERT_TRUE(inv().reserve("order-2", two, 60s).reserved);   // 2 left: crosses it
+  ASSERT_TRUE(inv().reserve("order-3", one, 60s).reserved);   // 1 left: already below
+  ASSERT_FALSE(inv().reserve("order-4", two, 60s).reserved);  // refused: no event either
+  std::vector<events::Event> low;
+  for (auto& event : outbox_->due(100)) {
+    if (event.type == "stock.low") low.push_back(std::move(event));
+  }
+  ASSERT_EQ(low.size(), 1U);
+  EXPECT_EQ(low[0].source, "inventory");
+  EXPECT_NE(low[0].payload.find(R"("sku":"L")"), std::string::npos) << low[0].payload;
+  EXPECT_NE(low[0].payload.find(R"("available":2)"), std::string::npos) << low[0].payload;
+  EXPECT_NE(low[0].payload.find(R"("threshold":3)"), std::string::npos) << low[0].payload;
+}
+
 TEST_P(InventoryTest, AFailingListenerDoesNotFailTheCommittedCall) {
   InventoryService service(
-      *inventory_db_,
+      *inventory_db_, *outbox_, 0,
       [](const std::vector<StockLevel>&) { throw std::runtime_error("catalog down"); },
       [this] { return now_; });
   ASSERT_EQ(service.setOnHand("A", 2).status, SetOnHandStatus::kDone);

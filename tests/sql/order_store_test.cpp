@@ -30,7 +30,8 @@ class OrderStoreTest : public SqlTest {
     if (IsSkipped() || HasFatalFailure()) return;
     orders_db_ = open(service_ + "_orders");
     applyMigrations(*orders_db_, orders::migrations());
-    store_ = std::make_unique<OrderStore>(*orders_db_);
+    outbox_ = std::make_unique<events::Outbox>("orders", *orders_db_, doorbell_);
+    store_ = std::make_unique<OrderStore>(*orders_db_, *outbox_);
   }
 
   Order place(const std::string& user, const std::string& key) {
@@ -51,6 +52,8 @@ class OrderStoreTest : public SqlTest {
   }
 
   std::unique_ptr<Database> orders_db_;
+  events::Doorbell doorbell_;
+  std::unique_ptr<events::Outbox> outbox_;
   std::unique_ptr<OrderStore> store_;
 };
 

@@ -176,8 +176,11 @@ TEST_P(SeedLoadTest, CarriesStockOverToInventory) {
   const SeedReport report = seed(200);
   const auto inventory_db = open(service_ + "_inventory");
   applyMigrations(*inventory_db, inventory::migrations());
-  inventory::InventoryService inventory(*inventory_db);
-  catalog::CatalogStore store(*catalog_);
+  events::Doorbell doorbell;
+  const events::Outbox inventory_outbox("inventory", *inventory_db, doorbell);
+  const events::Outbox catalog_outbox("catalog", *catalog_, doorbell);
+  inventory::InventoryService inventory(*inventory_db, inventory_outbox, 0);
+  catalog::CatalogStore store(*catalog_, catalog_outbox);
   ASSERT_TRUE(inventory.setOnHand(store.stockAfter("", 1).at(0).sku, 12345).status ==
               inventory::SetOnHandStatus::kDone);  // already known: left alone
 

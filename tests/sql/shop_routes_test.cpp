@@ -66,7 +66,9 @@ class ShopRoutesTest : public SqlTest {
     applyMigrations(*inventory_db_, inventory::migrations());
     cart_db_ = open(service_ + "_cart");
     applyMigrations(*cart_db_, cart::migrations());
-    inventory_ = std::make_unique<inventory::InventoryService>(*inventory_db_);
+    inventory_outbox_ = std::make_unique<events::Outbox>("inventory", *inventory_db_, doorbell_);
+    inventory_ =
+        std::make_unique<inventory::InventoryService>(*inventory_db_, *inventory_outbox_, 0);
     carts_ = std::make_unique<cart::CartService>(*cart_db_, catalog_, *inventory_);
     api_ =
         std::make_unique<inventory::InventoryApi>(inventory::InventoryApi{*inventory_, catalog_});
@@ -117,6 +119,8 @@ class ShopRoutesTest : public SqlTest {
   Tokens tokens_;
   std::unique_ptr<Database> inventory_db_;
   std::unique_ptr<Database> cart_db_;
+  events::Doorbell doorbell_;
+  std::unique_ptr<events::Outbox> inventory_outbox_;
   std::unique_ptr<inventory::InventoryService> inventory_;
   std::unique_ptr<cart::CartService> carts_;
   std::unique_ptr<inventory::InventoryApi> api_;

@@ -103,12 +103,14 @@ std::vector<Option> options() {
                  c.data_dir = v;
                  return true;
                }});
-  o.push_back({"target", "one of: all, payment-sandbox", [](Config& c, const std::string& v) {
-                 // More targets (gateway, single services, worker) arrive with those services.
-                 if (v != "all" && v != "payment-sandbox") return false;
-                 c.target = v;
-                 return true;
-               }});
+  o.push_back(
+      {"target", "one of: all, api, worker, payment-sandbox", [](Config& c, const std::string& v) {
+         if (v != "all" && v != "api" && v != "worker" && v != "payment-sandbox") {
+           return false;
+         }
+         c.target = v;
+         return true;
+       }});
   o.push_back(
       {"log.level", "one of: debug, info, warn, error", [](Config& c, const std::string& v) {
          const auto level = log::parseLevel(v);
@@ -181,10 +183,11 @@ std::vector<Option> options() {
   o.push_back(sizeOption("orders.stock_hold_seconds", 10, 86'400,
                          [](Config& c, auto n) { c.orders_stock_hold = std::chrono::seconds(n); }));
   o.push_back({"test.crash_at",
-               "one of: order_created, stock_reserved, payment_taken, stock_confirmed (or empty)",
+               "one of: order_created, stock_reserved, payment_taken, stock_confirmed, "
+               "order_confirmed (or empty)",
                [](Config& c, const std::string& v) {
                  if (!v.empty() && v != "order_created" && v != "stock_reserved" &&
-                     v != "payment_taken" && v != "stock_confirmed") {
+                     v != "payment_taken" && v != "stock_confirmed" && v != "order_confirmed") {
                    return false;
                  }
                  c.test_crash_at = v;
@@ -196,6 +199,51 @@ std::vector<Option> options() {
   o.push_back(millisOption(
       "payments.provider_timeout_ms",
       [](Config & c) -> auto& { return c.payment_provider_timeout; }));
+  o.push_back(sizeOption("events.max_attempts", 1, 100,
+                         [](Config& c, auto n) { c.events_max_attempts = static_cast<int>(n); }));
+  o.push_back(millisOption(
+      "events.retry_base_ms", [](Config & c) -> auto& { return c.events_retry_base; }));
+  o.push_back(millisOption(
+      "events.retry_max_ms", [](Config & c) -> auto& { return c.events_retry_max; }));
+  o.push_back(sizeOption("inventory.low_stock_threshold", 0, 1'000'000'000, [](Config& c, auto n) {
+    c.low_stock_threshold = static_cast<std::int64_t>(n);
+  }));
+  o.push_back({"notifications.from", "an email address, e.g. Shop <shop@example.com>",
+               [](Config& c, const std::string& v) {
+                 if (v.find('@') == std::string::npos ||
+                     v.find_first_of("\r\n") != std::string::npos) {
+                   return false;
+                 }
+                 c.mail_from = v;
+                 return true;
+               }});
+  o.push_back({"notifications.templates_dir", "a directory path (or empty)",
+               [](Config& c, const std::string& v) {
+                 if (v.empty()) {
+                   c.mail_templates_dir.reset();
+                 } else {
+                   c.mail_templates_dir = v;
+                 }
+                 return true;
+               }});
+  o.push_back({"notifications.admin_emails", "comma-separated email addresses",
+               [](Config& c, const std::string& v) {
+                 c.admin_emails.clear();
+                 std::size_t start = 0;
+                 while (start <= v.size()) {
+                   const auto comma = std::min(v.find(',', start), v.size());
+                   std::string item = v.substr(start, comma - start);
+                   const auto first = item.find_first_not_of(' ');
+                   const auto last = item.find_last_not_of(' ');
+                   item = first == std::string::npos ? "" : item.substr(first, last - first + 1);
+                   if (!item.empty()) {
+                     if (item.find('@') == std::string::npos) return false;
+                     c.admin_emails.push_back(item);
+                   }
+                   start = comma + 1;
+                 }
+                 return true;
+               }});
   return o;
 }
 

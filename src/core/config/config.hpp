@@ -21,6 +21,9 @@ struct Config {
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 8080;
   std::string data_dir = "data";
+  /// all: the whole shop. api: HTTP and the outbox relay, no consumers.
+  /// worker: the event consumers alone (both need amqp.url).
+  /// payment-sandbox: the card provider sandbox alone.
   std::string target = "all";
   log::Level log_level = log::Level::kInfo;
   net::ServerOptions http;  // host/port are copied from listen_*
@@ -47,6 +50,20 @@ struct Config {
   std::optional<std::string> payment_provider_url;
   /// Per attempt, the whole exchange with the card provider.
   std::chrono::milliseconds payment_provider_timeout{3000};
+  /// [events]: how a failing consumer is retried before its event is
+  /// dead-lettered (see events::RetryPolicy).
+  int events_max_attempts = 5;
+  std::chrono::milliseconds events_retry_base{1000};
+  std::chrono::milliseconds events_retry_max{60000};
+  /// [inventory]: a reservation leaving fewer available units than this
+  /// raises a stock.low alert (0: never).
+  std::int64_t low_stock_threshold = 5;
+  /// [notifications]: the From of every email, and a directory of templates
+  /// overriding the built-in ones (<name>.txt / <name>.html).
+  std::string mail_from = "Emporium <shop@emporium.invalid>";
+  std::optional<std::string> mail_templates_dir;
+  /// Who gets stock.low alerts, besides every admin user.
+  std::vector<std::string> admin_emails;
 };
 
 /// A bad option: the message names it (flag, environment variable, file key).

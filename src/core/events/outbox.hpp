@@ -61,10 +61,13 @@ class Outbox {
   void markPublished(const std::vector<std::string>& event_ids) const;
 
   /// Records a failed attempt: attempts + 1, the error, and the next attempt
-  /// `retry_in` from now; with `dead` the event is parked in the dead-letter
-  /// state instead and no longer due.
+  /// `retry_in` from now.
   void markFailed(const std::string& event_id, std::string_view error,
-                  std::chrono::milliseconds retry_in, bool dead) const;
+                  std::chrono::milliseconds retry_in) const;
+
+  /// Parks an event in the dead-letter state after `attempts` failed
+  /// attempts: no longer due until revive().
+  void markDead(const std::string& event_id, std::string_view error, int attempts) const;
 
   /// How many attempts failed for this event so far (0 for unknown ids).
   int attempts(const std::string& event_id) const;

@@ -1,24 +1,36 @@
 #include "services/catalog/catalog_module.hpp"
 
+#include <rapidjson/document.h>
+
+#include <stdexcept>
+
 namespace emporium::catalog {
 
-CatalogModule::CatalogModule(sql::Database& db, cache::TieredCache& cache,
+CatalogModule::CatalogModule(sql::Database& db, const events::Outbox& outbox,
+                             cache::TieredCache& cache, events::ActivityLog& activity,
                              const log::Logger& logger, ReviewerName reviewer_name,
                              StockWritten stock_written)
-    : store_(db),
-      ratings_(
-          [this, &cache](std::int64_t product_id) {
-            store_.refreshRating(product_id);
-            // The rating shows on the product page and orders the rating sort.
-            const auto product = store_.productAnyState(product_id);
-            invalidateProduct(cache, product_id, {product ? product->summary.slug : ""});
-          },
-          [&logger](std::int64_t product_id, const std::exception& e) {
-            logger.warn("rating refresh failed", {{"product_id", product_id}, {"error", e.what()}});
-          }),
-      api_{store_, cache, ratings_, std::move(reviewer_name), std::move(stock_written)},
+    : store_(db, outbox),
+      api_{store_, cache, activity, std::move(reviewer_name), std::move(stock_written)},
       cache_(cache),
       logger_(logger) {}
+
+events::Consumer CatalogModule::ratingsConsumer() {
+  static constexpr std::string_view kName = "catalog.ratings";
+  return {std::string(kName), {"review.created"}, [this](const events::Event& event) {
+            rapidjson::Document payload;
+            payload.Parse(event.payload.c_str());
+            if (payload.HasParseError() || !payload.IsObject() ||
+                !payload.HasMember("product_id") || !payload["product_id"].IsInt64()) {
+              throw std::invalid_argument("review.created without a numeric product_id");
+            }
+            const std::int64_t product_id = payload["product_id"].GetInt64();
+            if (!store_.refreshRatingOnce(product_id, kName, event.id)) return;
+            // The rating shows on the product page and orders the rating sort.
+            const auto product = store_.productAnyState(product_id);
+            invalidateProduct(cache_, product_id, {product ? product->summary.slug : ""});
+          }};
+}
 
 void CatalogModule::mirrorStock(const std::string& sku, std::int64_t available) noexcept {
   try {

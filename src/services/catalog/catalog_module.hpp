@@ -1,5 +1,5 @@
 #pragma once
-// The catalog service assembled: its store, the rating updater and the
+// The catalog service assembled: its store, the ratings consumer and the
 // routes, over one database and the shared cache tiers.
 
 #include <functional>
@@ -7,10 +7,12 @@
 #include <string>
 
 #include "core/cache/tiered_cache.hpp"
+#include "core/events/activity_log.hpp"
+#include "core/events/consumer.hpp"
+#include "core/events/outbox.hpp"
 #include "core/http/router.hpp"
 #include "core/log/logger.hpp"
 #include "core/sql/database.hpp"
-#include "services/catalog/domain/rating_updater.hpp"
 #include "services/catalog/http/routes.hpp"
 #include "services/catalog/storage/catalog_store.hpp"
 
@@ -22,8 +24,13 @@ class CatalogModule {
 
   using StockWritten = std::function<void(const std::string& sku, std::int64_t on_hand)>;
 
-  CatalogModule(sql::Database& db, cache::TieredCache& cache, const log::Logger& logger,
+  CatalogModule(sql::Database& db, const events::Outbox& outbox, cache::TieredCache& cache,
+                events::ActivityLog& activity, const log::Logger& logger,
                 ReviewerName reviewer_name, StockWritten stock_written = {});
+
+  /// "catalog.ratings": recomputes a product's rating and review count when
+  /// one of its reviews is created, once per event.
+  events::Consumer ratingsConsumer();
 
   /// Mirrors inventory's available units for a SKU into the catalog and drops
   /// cached pages when the product's in-stock state changed. Never throws:
@@ -33,11 +40,9 @@ class CatalogModule {
 
   void addRoutes(http::Router& router) { catalog::addRoutes(router, api_); }
   CatalogStore& store() { return store_; }
-  RatingUpdater& ratings() { return ratings_; }
 
  private:
   CatalogStore store_;
-  RatingUpdater ratings_;
   CatalogApi api_;
   cache::TieredCache& cache_;
   const log::Logger& logger_;

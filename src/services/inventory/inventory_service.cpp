@@ -38,8 +38,12 @@ std::vector<ReservationLine> normalize(std::span<const ReservationLine> lines) {
 
 }  // namespace
 
-InventoryService::InventoryService(sql::Database& db, StockListener listener, Clock clock)
-    : store_(db), listener_(std::move(listener)), clock_(std::move(clock)) {
+InventoryService::InventoryService(sql::Database& db, const events::Outbox& outbox,
+                                   std::int64_t low_stock_threshold, StockListener listener,
+                                   Clock clock)
+    : store_(db, outbox, low_stock_threshold),
+      listener_(std::move(listener)),
+      clock_(std::move(clock)) {
   if (!clock_) clock_ = [] { return std::chrono::system_clock::now(); };
 }
 

@@ -33,7 +33,9 @@ using Clock = std::function<std::chrono::system_clock::time_point()>;
 class InventoryService final : public Client {
  public:
   /// listener may be empty; clock defaults to the system clock (tests inject one).
-  explicit InventoryService(sql::Database& db, StockListener listener = {}, Clock clock = {});
+  /// low_stock_threshold: see InventoryStore (0: no stock.low events).
+  InventoryService(sql::Database& db, const events::Outbox& outbox,
+                   std::int64_t low_stock_threshold, StockListener listener = {}, Clock clock = {});
 
   // inventory::Client
   std::vector<StockLevel> levels(std::span<const std::string> skus) override;

@@ -357,6 +357,7 @@ http::Response OrderService::place(const CheckoutRequest& request, std::string_v
     return problem(interruptedProblem());
   }
   counters_->confirmed.fetch_add(1, std::memory_order_relaxed);
+  options_.crash("order_confirmed");
   try {
     carts_.removeLines(order.cart_id, cartLines(order));
   } catch (const std::exception& e) {

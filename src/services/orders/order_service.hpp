@@ -40,7 +40,8 @@ struct CheckoutRequest {
 };
 
 /// Where the saga may stop the process, for crash tests: "order_created",
-/// "stock_reserved", "payment_taken", "stock_confirmed". Empty in production.
+/// "stock_reserved", "payment_taken", "stock_confirmed", "order_confirmed"
+/// (committed, with its order.confirmed event). Empty in production.
 struct CrashHook {
   std::string at;
   void operator()(std::string_view step) const;

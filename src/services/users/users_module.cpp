@@ -7,8 +7,9 @@ namespace {
 constexpr std::chrono::seconds kRefreshTokenLifetime{30 * 24 * 3600};
 }  // namespace
 
-UsersModule::UsersModule(sql::Database& db, ratelimit::RateLimiter& limiter, AuthLimits limits)
-    : users_(db),
+UsersModule::UsersModule(sql::Database& db, const events::Outbox& outbox,
+                         ratelimit::RateLimiter& limiter, AuthLimits limits)
+    : users_(db, outbox),
       tokens_(db, kRefreshTokenLifetime),
       addresses_(db),
       key_store_(db),

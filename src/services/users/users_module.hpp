@@ -18,7 +18,8 @@ namespace emporium::users {
 
 class UsersModule {
  public:
-  UsersModule(sql::Database& db, ratelimit::RateLimiter& limiter, AuthLimits limits);
+  UsersModule(sql::Database& db, const events::Outbox& outbox, ratelimit::RateLimiter& limiter,
+              AuthLimits limits);
 
   void addRoutes(http::Router& router) const { users::addRoutes(router, api_); }
   /// Verifies access tokens for every service's routes.

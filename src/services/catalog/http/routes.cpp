@@ -11,6 +11,7 @@
 #include "core/http/pagination.hpp"
 #include "core/json/body.hpp"
 #include "core/json/utf8.hpp"
+#include "core/json/writer.hpp"
 #include "core/util/ids.hpp"
 #include "services/catalog/http/render.hpp"
 
@@ -575,7 +576,8 @@ http::Response createReview(CatalogApi& api, const http::Request& req) {
   if (outcome == WriteOutcome::kConflict) {
     throw http::ApiError::conflict("you have already reviewed this product");
   }
-  api.ratings.schedule(created.product_id);
+  // The product's rating follows when the catalog.ratings consumer handles
+  // the review.created event this wrote (eventual, as the seed allows).
   return http::Response::json(201, renderReview(created));
 }
 
@@ -612,6 +614,31 @@ void invalidateProduct(cache::TieredCache& cache, std::int64_t id,
   cache.bumpGeneration();
 }
 
+// Activity for analytics (docs/events.md). Recorded on the cached fast
+// paths too: a view is a view whether or not the page was cached.
+void recordView(CatalogApi& api, const http::Request& req) {
+  json::Writer w;
+  w.startObject().member("product", req.pathParam("id"));
+  if (req.principal) w.member("user_id", req.principal->user_id);
+  w.endObject();
+  api.activity.record("activity.product_viewed", w.str());
+}
+
+void recordSearch(CatalogApi& api, const http::Request& req, const ListingQuery& query) {
+  if (query.terms.empty()) return;
+  std::string q;
+  for (const auto& term : query.terms) {
+    if (!q.empty()) q += ' ';
+    q += term;
+  }
+  json::Writer w;
+  w.startObject().member("q", q);
+  if (query.category) w.member("category", *query.category);
+  if (req.principal) w.member("user_id", req.principal->user_id);
+  w.endObject();
+  api.activity.record("activity.searched", w.str());
+}
+
 void addRoutes(http::Router& router, CatalogApi& api) {
   using http::Method;
   using http::Request;
@@ -635,6 +662,7 @@ void addRoutes(http::Router& router, CatalogApi& api) {
   router.add(Method::kGet, "/api/v1/products",
              [&api](Request& req) {
                const ListingQuery query = parseListing(req);
+               recordSearch(api, req, query);
                const auto entry = api.cache.getOrLoad(
                    listingKey(api.cache.generation(), query), cache::Kind::kListing, [&] {
                      try {
@@ -646,9 +674,10 @@ void addRoutes(http::Router& router, CatalogApi& api) {
                return entryResponse(*entry, req, kBrowseCacheControl);
              },
              {.fast_path = [&api](Request& req) -> std::optional<Response> {
-               const auto entry =
-                   api.cache.peekLocal(listingKey(api.cache.generation(), parseListing(req)));
+               const ListingQuery query = parseListing(req);
+               const auto entry = api.cache.peekLocal(listingKey(api.cache.generation(), query));
                if (!entry) return std::nullopt;
+               recordSearch(api, req, query);
                return entryResponse(*entry, req, kBrowseCacheControl);
              }});
 
@@ -660,11 +689,13 @@ void addRoutes(http::Router& router, CatalogApi& api) {
                  if (!product) throw productNotFound(req);
                  return renderProduct(*product, /*admin_view=*/false);
                });
+               recordView(api, req);
                return entryResponse(*entry, req, kBrowseCacheControl);
              },
              {.fast_path = [&api](Request& req) -> std::optional<Response> {
                const auto entry = api.cache.peekLocal(productKey(productRef(req)));
                if (!entry) return std::nullopt;
+               recordView(api, req);
                return entryResponse(*entry, req, kBrowseCacheControl);
              }});
 

@@ -7,8 +7,8 @@
 #include <string>
 
 #include "core/cache/tiered_cache.hpp"
+#include "core/events/activity_log.hpp"
 #include "core/http/router.hpp"
-#include "services/catalog/domain/rating_updater.hpp"
 #include "services/catalog/storage/catalog_store.hpp"
 
 namespace emporium::catalog {
@@ -17,7 +17,8 @@ namespace emporium::catalog {
 struct CatalogApi {
   CatalogStore& store;
   cache::TieredCache& cache;
-  RatingUpdater& ratings;
+  /// Where product views and searches are recorded (analytics, replayable).
+  events::ActivityLog& activity;
   /// The name a review is shown under, for a user id ("Alex P."); nullopt for
   /// an unknown user. Supplied by the users service.
   std::function<std::optional<std::string>(const std::string& user_id)> reviewer_name;

@@ -8,6 +8,7 @@
 #include <map>
 #include <unordered_map>
 
+#include "core/json/writer.hpp"
 #include "core/util/ids.hpp"
 
 namespace emporium::catalog {
@@ -681,6 +682,18 @@ sql::Param optionalInt(const std::optional<std::int64_t>& v) {
 
 }  // namespace
 
+namespace {
+std::string productEventPayload(std::int64_t id, std::string_view slug, std::string_view change) {
+  json::Writer payload;
+  payload.startObject()
+      .member("product_id", id)
+      .member("slug", slug)
+      .member("change", change)
+      .endObject();
+  return payload.str();
+}
+}  // namespace
+
 WriteOutcome CatalogStore::createProduct(const NewProduct& product, Product& created) {
   try {
     const auto id = db_.write([&](sql::Session& s) {
@@ -694,8 +707,10 @@ WriteOutcome CatalogStore::createProduct(const NewProduct& product, Product& cre
         s.execute(kInsertVariant, {v.sku, id, v.attributes_json, v.price, v.stock});
       }
       s.execute(kRefreshDerived, {id, now});
+      outbox_.add(s, "product.updated", productEventPayload(id, product.slug, "created"));
       return id;
     });
+    outbox_.committed();
     created = *productAnyState(id);
     return WriteOutcome::kDone;
   } catch (const sql::Error& e) {
@@ -732,9 +747,14 @@ WriteOutcome CatalogStore::updateProduct(std::int64_t id, const ProductPatch& pa
         }
       }
       s.execute(kRefreshDerived, {id, now});
+      outbox_.add(s, "product.updated",
+                  productEventPayload(id, patch.slug.value_or(previous_slug), "updated"));
       return WriteOutcome::kDone;
     });
-    if (outcome == WriteOutcome::kDone) updated = *productAnyState(id);
+    if (outcome == WriteOutcome::kDone) {
+      outbox_.committed();
+      updated = *productAnyState(id);
+    }
     return outcome;
   } catch (const sql::Error& e) {
     if (e.kind() == sql::ErrorKind::kUniqueViolation) return WriteOutcome::kConflict;
@@ -743,13 +763,16 @@ WriteOutcome CatalogStore::updateProduct(std::int64_t id, const ProductPatch& pa
 }
 
 WriteOutcome CatalogStore::archiveProduct(std::int64_t id, std::string& slug) {
-  return db_.write([&](sql::Session& s) {
+  const auto outcome = db_.write([&](sql::Session& s) {
     const auto rows = s.execute(kProductSlug, {id});
     if (rows.empty()) return WriteOutcome::kNotFound;
     slug = rows[0].getText(0);
     s.execute(kArchive, {id, util::nowRfc3339()});
+    outbox_.add(s, "product.updated", productEventPayload(id, slug, "archived"));
     return WriteOutcome::kDone;
   });
+  if (outcome == WriteOutcome::kDone) outbox_.committed();
+  return outcome;
 }
 
 namespace {
@@ -874,7 +897,7 @@ std::vector<Review> CatalogStore::reviews(std::int64_t product_id,
 
 WriteOutcome CatalogStore::addReview(const Review& review, Review& created) {
   try {
-    return db_.write([&](sql::Session& s) {
+    const auto outcome = db_.write([&](sql::Session& s) {
       if (s.execute(kProductExists, {review.product_id}).empty()) return WriteOutcome::kNotFound;
       created = review;
       created.created_at = util::nowRfc3339();
@@ -883,16 +906,28 @@ WriteOutcome CatalogStore::addReview(const Review& review, Review& created) {
                                     static_cast<std::int64_t>(review.rating), review.title,
                                     review.body, created.created_at});
       created.id = rows[0].getInt64(0);
+      json::Writer payload;
+      payload.startObject()
+          .member("review_id", created.id)
+          .member("product_id", created.product_id)
+          .member("user_id", created.user_id)
+          .member("rating", static_cast<std::int64_t>(created.rating))
+          .endObject();
+      outbox_.add(s, "review.created", payload.str());
       return WriteOutcome::kDone;
     });
+    if (outcome == WriteOutcome::kDone) outbox_.committed();
+    return outcome;
   } catch (const sql::Error& e) {
     if (e.kind() == sql::ErrorKind::kUniqueViolation) return WriteOutcome::kConflict;
     throw;
   }
 }
 
-void CatalogStore::refreshRating(std::int64_t product_id) {
-  db_.write([&](sql::Session& s) {
+bool CatalogStore::refreshRatingOnce(std::int64_t product_id, std::string_view consumer,
+                                     std::string_view event_id) {
+  return db_.write([&](sql::Session& s) {
+    if (!events::claimEvent(s, consumer, event_id)) return false;
     const auto rows = s.execute(kReviewAggregate, {product_id});
     const std::int64_t count = rows[0].getInt64(0);
     const std::int64_t sum = rows[0].getInt64(1);
@@ -901,6 +936,7 @@ void CatalogStore::refreshRating(std::int64_t product_id) {
             ? 0.0
             : std::round(static_cast<double>(sum) * 100.0 / static_cast<double>(count)) / 100.0;
     s.execute(kSetRating, {product_id, mean, count});
+    return true;
   });
 }
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/events/outbox.hpp"
 #include "core/sql/database.hpp"
 #include "services/catalog/domain/listing.hpp"
 #include "services/catalog/domain/model.hpp"
@@ -84,7 +85,9 @@ struct StockMirror {
 
 class CatalogStore final : public SkuLookup {
  public:
-  explicit CatalogStore(sql::Database& db) : db_(db) {}
+  /// Product writes add "product.updated" and reviews "review.created" to
+  /// `outbox` in their transactions.
+  CatalogStore(sql::Database& db, const events::Outbox& outbox) : db_(db), outbox_(outbox) {}
 
   std::vector<SkuInfo> lookup(std::span<const std::string> skus) override;
 
@@ -127,11 +130,15 @@ class CatalogStore final : public SkuLookup {
                               std::size_t limit);
   /// kConflict: this user already reviewed the product; kNotFound: no such product.
   WriteOutcome addReview(const Review& review, Review& created);
-  /// Recomputes a product's rating and review_count from its reviews.
-  void refreshRating(std::int64_t product_id);
+  /// Recomputes a product's rating and review_count from its reviews, once
+  /// per review.created event: false when `consumer` already processed
+  /// `event_id` (a redelivery), which then changes nothing.
+  bool refreshRatingOnce(std::int64_t product_id, std::string_view consumer,
+                         std::string_view event_id);
 
  private:
   sql::Database& db_;
+  const events::Outbox& outbox_;
 };
 
 }  // namespace emporium::catalog

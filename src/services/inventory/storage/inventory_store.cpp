@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "core/json/writer.hpp"
+
 namespace emporium::inventory {
 namespace {
 
@@ -20,7 +22,8 @@ constexpr sql::Query kForgetReleased{
 // available, so concurrent holds can never oversell (affected rows say whether it did).
 constexpr sql::Query kHold{"inventory.hold",
                            "UPDATE stock SET reserved = reserved + $2, updated_at = $3 "
-                           "WHERE sku = $1 AND on_hand - reserved >= $2"};
+                           "WHERE sku = $1 AND on_hand - reserved >= $2 "
+                           "RETURNING on_hand - reserved"};
 constexpr sql::Query kInsertReservation{
     "inventory.insert_reservation",
     "INSERT INTO reservations (order_id, sku, quantity, state, expires_at, created_at, "
@@ -147,7 +150,9 @@ std::int64_t InventoryStore::count() {
 ReserveResult InventoryStore::reserve(const std::string& order_id,
                                       std::span<const ReservationLine> lines,
                                       const std::string& now, const std::string& expires_at) {
+  bool low_stock = false;
   const auto attempt = [&] {
+    low_stock = false;
     return db_.write([&](sql::Session& s) {
       const auto states = s.execute(kOrderStates, {order_id});
       const bool has_live = std::any_of(states.begin(), states.end(), [](const sql::Row& row) {
@@ -164,7 +169,23 @@ ReserveResult InventoryStore::reserve(const std::string& order_id,
       std::vector<std::string> short_skus;
       for (const auto& line : lines) {
         const auto held = s.execute(kHold, {line.sku, line.quantity, now});
-        if (held.affectedRows() != 1) short_skus.push_back(line.sku);
+        if (held.empty()) {
+          short_skus.push_back(line.sku);
+          continue;
+        }
+        // Alert when this hold crossed the threshold, not on every later one.
+        const std::int64_t available = held[0].getInt64(0);
+        if (low_stock_threshold_ > 0 && available < low_stock_threshold_ &&
+            available + line.quantity >= low_stock_threshold_) {
+          json::Writer payload;
+          payload.startObject()
+              .member("sku", line.sku)
+              .member("available", available)
+              .member("threshold", low_stock_threshold_)
+              .endObject();
+          outbox_.add(s, "stock.low", payload.str());
+          low_stock = true;
+        }
       }
       if (!short_skus.empty()) throw ShortStock{std::move(short_skus)};
       for (const auto& line : lines) {
@@ -175,13 +196,17 @@ ReserveResult InventoryStore::reserve(const std::string& order_id,
   };
   try {
     try {
-      return attempt();
+      auto result = attempt();
+      if (low_stock) outbox_.committed();
+      return result;
     } catch (const sql::Error& e) {
       // A concurrent reserve() of the same order inserted its rows first (its
       // holds are the ones that count, ours were rolled back): ask again,
       // which now answers from its rows.
       if (e.kind() != sql::ErrorKind::kUniqueViolation) throw;
-      return attempt();
+      auto result = attempt();
+      if (low_stock) outbox_.committed();
+      return result;
     }
   } catch (ShortStock& short_stock) {
     return ReserveResult{false, std::move(short_stock.skus)};

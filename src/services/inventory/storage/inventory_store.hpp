@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/events/outbox.hpp"
 #include "core/sql/database.hpp"
 #include "services/inventory/client.hpp"
 
@@ -40,7 +41,11 @@ struct Transition {
 
 class InventoryStore {
  public:
-  explicit InventoryStore(sql::Database& db) : db_(db) {}
+  /// A reserve() that takes a SKU's available units from at least
+  /// `low_stock_threshold` to below it adds a "stock.low" event to `outbox`
+  /// in its transaction (0: never).
+  InventoryStore(sql::Database& db, const events::Outbox& outbox, std::int64_t low_stock_threshold)
+      : db_(db), outbox_(outbox), low_stock_threshold_(low_stock_threshold) {}
 
   std::vector<StockLevel> levels(std::span<const std::string> skus);
   std::optional<StockLevel> level(const std::string& sku);
@@ -75,6 +80,8 @@ class InventoryStore {
                         const std::string& order_id, const std::string& now);
 
   sql::Database& db_;
+  const events::Outbox& outbox_;
+  std::int64_t low_stock_threshold_;
 };
 
 }  // namespace emporium::inventory

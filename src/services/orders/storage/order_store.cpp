@@ -3,6 +3,7 @@
 #include "core/json/body.hpp"
 #include "core/json/writer.hpp"
 #include "core/util/ids.hpp"
+#include "services/orders/domain/order_events.hpp"
 
 namespace emporium::orders {
 namespace {
@@ -243,7 +244,7 @@ std::optional<Transitioned> OrderStore::transition(const std::string& order_id,
   }
   text += ")";
   const sql::Query update{name, text};
-  return db_.write([&](sql::Session& s) -> std::optional<Transitioned> {
+  auto result = db_.write([&](sql::Session& s) -> std::optional<Transitioned> {
     const auto now = util::nowRfc3339();
     const auto as_param = [](const std::optional<std::string>& v) -> sql::Param {
       if (!v) return nullptr;
@@ -265,8 +266,15 @@ std::optional<Transitioned> OrderStore::transition(const std::string& order_id,
     }
     auto order = loadOrder(s, order_id);
     if (!order) return std::nullopt;
+    if (applied) {
+      if (const auto type = eventTypeFor(change.to)) {
+        outbox_.add(s, *type, orderEventPayload(*order));
+      }
+    }
     return Transitioned{std::move(*order), applied};
   });
+  if (result && result->applied) outbox_.committed();
+  return result;
 }
 
 void OrderStore::clearEffects(const std::string& order_id, StockEffect stock, PaymentEffect payment,

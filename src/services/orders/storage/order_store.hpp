@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/events/outbox.hpp"
 #include "core/sql/database.hpp"
 #include "services/orders/domain/order.hpp"
 
@@ -60,7 +61,10 @@ struct Transitioned {
 
 class OrderStore {
  public:
-  explicit OrderStore(sql::Database& db) : db_(db) {}
+  /// Status changes buyers hear about (confirmed, cancelled, shipped,
+  /// delivered, refunded) add an "order.<status>" event to `outbox` in the
+  /// transaction that applies them.
+  OrderStore(sql::Database& db, const events::Outbox& outbox) : db_(db), outbox_(outbox) {}
 
   Claim claimKey(const IdempotencyRef& ref, const std::string& request_hash);
   /// Reads the key's state again (for a request waiting on another one).
@@ -103,6 +107,7 @@ class OrderStore {
 
  private:
   sql::Database& db_;
+  const events::Outbox& outbox_;
 };
 
 }  // namespace emporium::orders

@@ -1,5 +1,6 @@
 #include "services/users/storage/user_store.hpp"
 
+#include "core/json/writer.hpp"
 #include "core/util/ids.hpp"
 
 namespace emporium::users {
@@ -59,7 +60,15 @@ std::optional<User> UserStore::create(const NewUser& user) {
     db_.write([&](sql::Session& s) {
       s.execute(kInsertUser, {created.id, created.email, normalized, created.name,
                               user.password_hash, roleName(created.role), created.created_at});
+      json::Writer payload;
+      payload.startObject()
+          .member("user_id", created.id)
+          .member("email", created.email)
+          .member("name", created.name)
+          .endObject();
+      outbox_.add(s, "user.registered", payload.str());
     });
+    outbox_.committed();
   } catch (const sql::Error& e) {
     if (e.kind() == sql::ErrorKind::kUniqueViolation) return std::nullopt;
     throw;

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "core/events/outbox.hpp"
 #include "core/sql/database.hpp"
 #include "core/sql/migrations.hpp"
 #include "services/users/domain/user.hpp"
@@ -28,7 +29,8 @@ struct Credentials {
 
 class UserStore {
  public:
-  explicit UserStore(sql::Database& db) : db_(db) {}
+  /// create() adds a "user.registered" event to `outbox` in its transaction.
+  UserStore(sql::Database& db, const events::Outbox& outbox) : db_(db), outbox_(outbox) {}
 
   /// Inserts a user; nullopt when the (normalized) email is taken.
   std::optional<User> create(const NewUser& user);
@@ -43,6 +45,7 @@ class UserStore {
 
  private:
   sql::Database& db_;
+  const events::Outbox& outbox_;
 };
 
 }  // namespace emporium::users

@@ -1,0 +1,32 @@
+#include "services/orders/domain/order_events.hpp"
+
+#include "core/json/writer.hpp"
+#include "services/orders/http/render.hpp"
+
+namespace emporium::orders {
+
+std::optional<std::string_view> eventTypeFor(OrderStatus status) {
+  switch (status) {
+    case OrderStatus::kConfirmed:
+      return "order.confirmed";
+    case OrderStatus::kShipped:
+      return "order.shipped";
+    case OrderStatus::kDelivered:
+      return "order.delivered";
+    case OrderStatus::kCancelled:
+      return "order.cancelled";
+    case OrderStatus::kRefunded:
+      return "order.refunded";
+    case OrderStatus::kPending:
+      break;
+  }
+  return std::nullopt;
+}
+
+std::string orderEventPayload(const Order& order) {
+  json::Writer w;
+  w.startObject().member("user_id", order.user_id).key("order").raw(renderOrder(order)).endObject();
+  return w.str();
+}
+
+}  // namespace emporium::orders
