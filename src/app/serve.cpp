@@ -12,6 +12,7 @@
 
 #include "app/commands.hpp"
 #include "app/event_wiring.hpp"
+#include "app/notifications_wiring.hpp"
 #include "app/ops_routes.hpp"
 #include "app/request_limits.hpp"
 #include "app/services.hpp"
@@ -258,8 +259,10 @@ int runServe(const config::Config& config) {
   if (serves_api) orders::addRoutes(router, order_service, *activity);
 
   // Background work, stopped (destroyed) before the services it calls.
+  Notifications notifications(config, databases, users.users(), logger);
   const auto event_workers =
-      startDelivery(config, event_sources, {catalog.ratingsConsumer()}, logger, event_metrics);
+      startDelivery(config, event_sources, {notifications.consumer(), catalog.ratingsConsumer()},
+                    logger, event_metrics);
   std::optional<inventory::ExpirySweeper> reservation_sweeper;
   std::optional<cart::GuestCartPurger> cart_purger;
   if (serves_api) {

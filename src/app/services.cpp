@@ -1,6 +1,7 @@
 #include "app/services.hpp"
 
 #include "core/events/sql_activity_log.hpp"
+#include "services/notifications/storage/schema.hpp"
 
 #include <algorithm>
 #include <array>
@@ -17,7 +18,7 @@
 namespace emporium::app {
 
 std::span<const ServiceInfo> services() {
-  static constexpr std::array<ServiceInfo, 8> kServices = {{
+  static constexpr std::array<ServiceInfo, 9> kServices = {{
       {"users", &users::migrations},
       {"catalog", &catalog::migrations},
       {"inventory", &inventory::migrations},
@@ -26,6 +27,7 @@ std::span<const ServiceInfo> services() {
       {"sandbox", &payments::sandbox::migrations},
       {"orders", &orders::migrations},
       {"activity", &events::migrations},
+      {"notifications", &notifications::migrations},
   }};
   return kServices;
 }

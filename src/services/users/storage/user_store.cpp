@@ -36,6 +36,11 @@ constexpr sql::Query kListAfter{
     "SELECT id, email, name, role, created_at, password_hash FROM users "
     "WHERE id < $1 ORDER BY id DESC LIMIT $2"};
 
+constexpr sql::Query kAdmins{
+    "users.admins",
+    "SELECT id, email, name, role, created_at, password_hash FROM users WHERE role = 'admin' "
+    "ORDER BY id LIMIT 1000"};
+
 Credentials readCredentials(const sql::Row& row) {
   return Credentials{User{row.getText(0), row.getText(1), row.getText(2),
                           parseRole(row.getText(3)).value_or(Role::kCustomer), row.getText(4)},
@@ -114,6 +119,14 @@ std::vector<User> UserStore::listNewestFirst(const std::optional<std::string>& b
     std::vector<User> users;
     users.reserve(rows.size());
     for (const auto& row : rows) users.push_back(readCredentials(row).user);
+    return users;
+  });
+}
+
+std::vector<User> UserStore::admins() {
+  return db_.read([&](sql::Session& s) {
+    std::vector<User> users;
+    for (const auto& row : s.execute(kAdmins)) users.push_back(readCredentials(row).user);
     return users;
   });
 }

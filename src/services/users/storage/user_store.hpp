@@ -41,6 +41,8 @@ class UserStore {
   void setPasswordHash(const std::string& user_id, const std::string& hash);
   void setName(const std::string& user_id, const std::string& name);
   /// Newest first: up to limit users with ids below `before` (all when nullopt).
+  /// Every user with the admin role (the first 1000), oldest first.
+  std::vector<User> admins();
   std::vector<User> listNewestFirst(const std::optional<std::string>& before, std::size_t limit);
 
  private:
