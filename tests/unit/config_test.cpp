@@ -57,6 +57,35 @@ TEST(Config, OrderRulesAndTheCrashHook) {
   EXPECT_EQ(load(sourcesWith({{"target", "payment-sandbox"}})).target, "payment-sandbox");
 }
 
+TEST(Config, EventsNotificationsAndTargets) {
+  const auto defaults = load(sourcesWith({}));
+  EXPECT_EQ(defaults.events_max_attempts, 5);
+  EXPECT_EQ(defaults.events_amqp_prefix, "emporium.");
+  EXPECT_EQ(defaults.low_stock_threshold, 5);
+  EXPECT_TRUE(defaults.admin_emails.empty());
+  const auto c = load(sourcesWith(
+      {{"target", "worker"}}, {{"EMPORIUM_EVENTS_MAX_ATTEMPTS", "3"},
+                               {"EMPORIUM_EVENTS_RETRY_BASE_MS", "250"},
+                               {"EMPORIUM_EVENTS_AMQP_PREFIX", "shop-2."},
+                               {"EMPORIUM_INVENTORY_LOW_STOCK_THRESHOLD", "0"},
+                               {"EMPORIUM_NOTIFICATIONS_FROM", "Shop <a@shop.example>"},
+                               {"EMPORIUM_NOTIFICATIONS_ADMIN_EMAILS", " ops@x.example, b@x.example "},
+                               {"EMPORIUM_TEST_CRASH_AT", "order_confirmed"}}));
+  EXPECT_EQ(c.target, "worker");
+  EXPECT_EQ(c.events_max_attempts, 3);
+  EXPECT_EQ(c.events_retry_base, std::chrono::milliseconds(250));
+  EXPECT_EQ(c.events_amqp_prefix, "shop-2.");
+  EXPECT_EQ(c.low_stock_threshold, 0);
+  EXPECT_EQ(c.mail_from, "Shop <a@shop.example>");
+  EXPECT_EQ(c.admin_emails, (std::vector<std::string>{"ops@x.example", "b@x.example"}));
+  EXPECT_EQ(load(sourcesWith({{"target", "api"}})).target, "api");
+  EXPECT_NE(errorOf(sourcesWith({{"target", "gateway"}})), "");
+  EXPECT_NE(errorOf(sourcesWith({}, {{"EMPORIUM_EVENTS_MAX_ATTEMPTS", "0"}})), "");
+  EXPECT_NE(errorOf(sourcesWith({}, {{"EMPORIUM_EVENTS_AMQP_PREFIX", "a b"}})), "");
+  EXPECT_NE(errorOf(sourcesWith({}, {{"EMPORIUM_NOTIFICATIONS_FROM", "nobody"}})), "");
+  EXPECT_NE(errorOf(sourcesWith({}, {{"EMPORIUM_NOTIFICATIONS_ADMIN_EMAILS", "a@b, oops"}})), "");
+}
+
 TEST(Config, FlagsBeatEnvironmentWhichBeatsTheFile) {
   const auto dir = std::filesystem::temp_directory_path() / "emporium-config-test";
   std::filesystem::create_directories(dir);

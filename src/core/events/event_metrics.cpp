@@ -39,11 +39,6 @@ void EventMetrics::deadLettered(std::string_view consumer) {
   ++slot(consumer).dead;
 }
 
-void EventMetrics::duplicate(std::string_view consumer) {
-  const std::lock_guard lock(mutex_);
-  ++slot(consumer).duplicates;
-}
-
 void EventMetrics::render(std::string& out) const {
   out += "# HELP emporium_events_published_total Outbox events handed to the transport.\n";
   out += "# TYPE emporium_events_published_total counter\n";
@@ -61,8 +56,6 @@ void EventMetrics::render(std::string& out) const {
           &PerConsumer::failed);
   counter("emporium_events_dead_lettered_total", "Events moved to the dead-letter queue.",
           &PerConsumer::dead);
-  counter("emporium_events_duplicates_total", "Redelivered events a consumer had processed.",
-          &PerConsumer::duplicates);
   out += "# HELP emporium_event_lag_seconds From an event's commit to its handling.\n";
   out += "# TYPE emporium_event_lag_seconds histogram\n";
   for (const auto& [consumer, s] : consumers_) {

@@ -23,14 +23,12 @@ class EventMetrics {
   void handled(std::string_view consumer, double lag_seconds);
   void failed(std::string_view consumer);
   void deadLettered(std::string_view consumer);
-  /// Duplicates skipped by a consumer's processed-event record.
-  void duplicate(std::string_view consumer);
 
   void render(std::string& out) const;
 
  private:
   struct PerConsumer {
-    std::uint64_t handled = 0, failed = 0, dead = 0, duplicates = 0;
+    std::uint64_t handled = 0, failed = 0, dead = 0;
     metrics::Histogram lag;
   };
   PerConsumer& slot(std::string_view consumer);
