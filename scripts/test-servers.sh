@@ -7,6 +7,8 @@
 #   scripts/test-servers.sh env      # print STATE/env (source it)
 #   scripts/test-servers.sh status   # say which answer
 #   scripts/test-servers.sh stop     # stop whatever is running; never fails
+#   scripts/test-servers.sh rabbitmq-stop-app   # RabbitMQ away (node stays, queues kept)
+#   scripts/test-servers.sh rabbitmq-start-app  # back; returns when AMQP answers
 #
 # STATE is ${EMPORIUM_TEST_STATE:-/tmp/emporium-test-servers}. `start` wipes it
 # first (after stopping servers it left behind), so every start is a blank
@@ -42,7 +44,7 @@ BASE_STREAM=17552 BASE_EPMD=14369 BASE_SMTP=12525
 log() { echo "test-servers: $*" >&2; }
 
 usage() {
-  sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -475,6 +477,36 @@ do_status() {
   return "$rc"
 }
 
+# rabbitmq-stop-app / rabbitmq-start-app: stop and start the RabbitMQ
+# application inside the running node (rabbitmqctl stop_app / start_app).
+# Clients lose their connections and the AMQP port closes, but the node, its
+# cookie and its durable queues with their persistent messages stay: tests
+# take the broker away and bring it back in a few seconds, without the
+# wipe that `start` does.
+do_rabbitmq_app() {
+  local action="$1" RABBIT_NODE="" AMQP_PORT="" AMQP_DIST_PORT="" EPMD_PORT="" RABBIT_PID=""
+  [[ -f "$STATE/servers" ]] || { log "not started ($STATE)"; exit 1; }
+  # shellcheck source=/dev/null
+  source "$STATE/servers"
+  [[ -n "$RABBIT_NODE" ]] || { log "no RabbitMQ recorded in $STATE/servers"; exit 1; }
+  rabbit_env
+  local t0
+  t0="$(now)"
+  timeout 60 env "${RABBIT_ENV[@]}" "$RABBIT_BIN/rabbitmqctl" -n "$RABBIT_NODE" -q "$action" \
+    >>"$STATE/rabbitmq/log/app.log" 2>&1 </dev/null || {
+    log "rabbitmqctl $action failed (see $STATE/rabbitmq/log/app.log)"
+    exit 1
+  }
+  if [[ "$action" == start_app ]]; then
+    local deadline=$((SECONDS + TIMEOUT))
+    until port_in_use "$AMQP_PORT"; do
+      ((SECONDS < deadline)) || { log "rabbitmq: AMQP :$AMQP_PORT did not answer within ${TIMEOUT}s"; exit 1; }
+      sleep 0.1
+    done
+  fi
+  log "rabbitmq $action done in $(elapsed_since "$t0")s"
+}
+
 (($# == 1)) || usage
 case "$1" in
   start | stop)
@@ -491,5 +523,7 @@ case "$1" in
     cat "$STATE/env"
     ;;
   status) do_status ;;
+  rabbitmq-stop-app) do_rabbitmq_app stop_app </dev/null ;;
+  rabbitmq-start-app) do_rabbitmq_app start_app </dev/null ;;
   *) usage ;;
 esac

@@ -35,4 +35,23 @@ int runSeed(const config::Config& config, const SeedArgs& args);
 /// one stay valid until they expire, so nobody is signed out.
 int runKeysRotate(const config::Config& config);
 
+struct DlqArgs {
+  std::string consumer;  // empty: every consumer
+  std::string event_id;  // replay: this one
+  bool all = false;      // replay: every one
+  bool json = false;     // list: one JSON object a line
+};
+/// Lists dead-lettered events (RabbitMQ's dead-letter queues with amqp.url,
+/// else the outboxes' dead rows).
+int runDlqList(const config::Config& config, const DlqArgs& args);
+/// Sends dead-lettered events to their consumers again, attempts reset.
+int runDlqReplay(const config::Config& config, const DlqArgs& args);
+
+struct EventsReplayArgs {
+  std::string from;  // RFC 3339 UTC or a date
+  std::string type;  // topic pattern; empty: all
+};
+/// Writes the activity events since `from` to stdout, one JSON object a line.
+int runEventsReplay(const config::Config& config, const EventsReplayArgs& args);
+
 }  // namespace emporium::app

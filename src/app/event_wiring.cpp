@@ -3,6 +3,14 @@
 #include <stdexcept>
 #include <string>
 
+#include <algorithm>
+
+#include "core/config/config.hpp"
+#include "core/events/amqp_activity_log.hpp"
+#include "core/events/amqp_connection.hpp"
+#include "core/events/amqp_consumer.hpp"
+#include "core/events/amqp_dead_letters.hpp"
+#include "core/events/amqp_relay.hpp"
 #include "core/events/local_dispatcher.hpp"
 #include "core/events/sql_activity_log.hpp"
 
@@ -36,9 +44,39 @@ events::RetryPolicy retryPolicy(const config::Config& config) {
   return policy;
 }
 
-std::unique_ptr<events::ActivityLog> makeActivityLog(const config::Config& /*config*/,
+namespace {
+
+events::AmqpOptions amqpOptions(const config::Config& config) {
+  events::AmqpOptions options;
+  options.url = *config.amqp_url;
+  options.exchange = config.events_amqp_prefix + "events";
+  options.queue_prefix = config.events_amqp_prefix;
+  options.activity_stream = config.events_amqp_prefix + "activity";
+  options.retry = retryPolicy(config);
+  return options;
+}
+
+// The consumers `name` selects: one known name, or all of them when empty.
+std::vector<std::string> consumersNamed(const std::string& name) {
+  std::vector<std::string> names;
+  for (const auto known : kConsumerNames) {
+    if (name.empty() || name == known) names.emplace_back(known);
+  }
+  if (names.empty()) {
+    std::string list;
+    for (const auto known : kConsumerNames) list += (list.empty() ? "" : ", ") + std::string(known);
+    throw std::invalid_argument("--consumer must be one of: " + list);
+  }
+  return names;
+}
+
+}  // namespace
+
+std::unique_ptr<events::ActivityLog> makeActivityLog(const config::Config& config,
                                                      const Databases& databases,
                                                      const log::Logger& logger) {
+  if (config.amqp_url)
+    return std::make_unique<events::AmqpActivityLog>(amqpOptions(config), logger);
   return std::make_unique<events::SqlActivityLog>(*databases.at("activity"),
                                                   events::ActivityLogOptions{}, logger);
 }
@@ -49,6 +87,37 @@ std::vector<std::unique_ptr<events::Worker>> startDelivery(const config::Config&
                                                            const log::Logger& logger,
                                                            events::EventMetrics& metrics) {
   std::vector<std::unique_ptr<events::Worker>> workers;
+  if (config.amqp_url) {
+    const auto options = amqpOptions(config);
+    // Every consumer's queues exist before the first event is published, so
+    // none is lost for a consumer whose worker has not started yet. A broker
+    // that is down now is retried by the relay and consumers, which declare
+    // their own topology when they connect.
+    try {
+      events::AmqpConnection connection(options.url);
+      for (const auto& consumer : consumers) {
+        events::declareConsumerTopology(connection, options, consumer.name, consumer.patterns);
+      }
+    } catch (const std::exception& e) {
+      logger.warn("RabbitMQ not reachable at start-up; will keep trying", {{"error", e.what()}});
+    }
+    if (config.target != "worker") {
+      workers.push_back(std::make_unique<events::AmqpRelay>(options, sources.all(),
+                                                            sources.doorbell(), logger, metrics));
+    }
+    if (config.target != "api") {
+      for (auto& consumer : consumers) {
+        workers.push_back(
+            std::make_unique<events::AmqpConsumer>(options, std::move(consumer), logger, metrics));
+      }
+    }
+    logger.info("events delivered through RabbitMQ",
+                {{"exchange", std::string_view(options.exchange)},
+                 {"relay", config.target != "worker"},
+                 {"consumers", config.target != "api"}});
+    for (auto& worker : workers) worker->start();
+    return workers;
+  }
   if (config.target == "api" || config.target == "worker") {
     throw std::invalid_argument("--target=" + config.target +
                                 " needs amqp.url (EMPORIUM_AMQP_URL): without RabbitMQ the "
@@ -62,6 +131,44 @@ std::vector<std::unique_ptr<events::Worker>> startDelivery(const config::Config&
   logger.info("events delivered in process", {{"consumers", consumer_count}});
   for (auto& worker : workers) worker->start();
   return workers;
+}
+
+std::vector<DeadLetterEntry> listDeadLetters(const config::Config& config,
+                                             const EventSources& sources,
+                                             const std::string& consumer) {
+  std::vector<DeadLetterEntry> entries;
+  if (config.amqp_url) {
+    const auto options = amqpOptions(config);
+    for (const auto& name : consumersNamed(consumer)) {
+      for (auto& dead : events::listDeadLetters(options, name)) {
+        if (dead.event.id.empty()) dead.event.payload = dead.raw_body;  // not an event at all
+        entries.push_back({events::deadLetterQueueName(options, name), std::move(dead.event),
+                           dead.attempts, std::move(dead.dead_at), std::move(dead.last_error)});
+      }
+    }
+    return entries;
+  }
+  for (const events::Outbox* outbox : sources.all()) {
+    for (auto& dead : outbox->dead(10000)) {
+      entries.push_back({"outbox:" + outbox->source(), std::move(dead.event), dead.attempts,
+                         std::move(dead.dead_at), std::move(dead.last_error)});
+    }
+  }
+  return entries;
+}
+
+std::size_t replayDeadLetters(const config::Config& config, const EventSources& sources,
+                              const std::string& consumer, const std::string& event_id) {
+  std::size_t revived = 0;
+  if (config.amqp_url) {
+    const auto options = amqpOptions(config);
+    for (const auto& name : consumersNamed(consumer)) {
+      revived += events::replayDeadLetters(options, name, event_id);
+    }
+    return revived;
+  }
+  for (const events::Outbox* outbox : sources.all()) revived += outbox->revive(event_id);
+  return revived;
 }
 
 }  // namespace emporium::app

@@ -4,6 +4,7 @@
 // dispatcher by default; the RabbitMQ relay and consumers with amqp.url).
 
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -47,5 +48,28 @@ std::vector<std::unique_ptr<events::Worker>> startDelivery(const config::Config&
                                                            std::vector<events::Consumer> consumers,
                                                            const log::Logger& logger,
                                                            events::EventMetrics& metrics);
+
+/// The consumers this binary runs, by name (their queues on RabbitMQ).
+inline constexpr std::string_view kConsumerNames[] = {"notifications", "catalog.ratings"};
+
+/// An event that could not be handled: in a consumer's dead-letter queue on
+/// RabbitMQ, or parked as dead in a service's outbox in process.
+struct DeadLetterEntry {
+  std::string queue;  // "emporium.notifications.dlq", or "outbox:orders"
+  events::Event event;
+  int attempts = 0;
+  std::string dead_at;
+  std::string last_error;
+};
+
+/// Dead-lettered events; `consumer` (empty: all) narrows it on RabbitMQ.
+std::vector<DeadLetterEntry> listDeadLetters(const config::Config& config,
+                                             const EventSources& sources,
+                                             const std::string& consumer);
+
+/// Sends dead-lettered events again with their attempts reset: `event_id`,
+/// or every one when empty. Returns how many.
+std::size_t replayDeadLetters(const config::Config& config, const EventSources& sources,
+                              const std::string& consumer, const std::string& event_id);
 
 }  // namespace emporium::app

@@ -109,6 +109,32 @@ int main(int argc, char** argv) {
       "Sign new tokens with a fresh key; tokens already issued stay valid until they expire.");
   addDataFlags(*keys_rotate, flags, config_file);
 
+  auto* dlq = cli.add_subcommand("dlq", "See and resend events that consumers could not handle.");
+  dlq->require_subcommand(1);
+  emporium::app::DlqArgs dlq_args;
+  auto* dlq_list = dlq->add_subcommand("list", "List dead-lettered events.");
+  dlq_list->add_option("--consumer", dlq_args.consumer, "Only this consumer's queue (RabbitMQ)");
+  dlq_list->add_flag("--json", dlq_args.json, "One JSON object a line");
+  addDataFlags(*dlq_list, flags, config_file);
+  auto* dlq_replay =
+      dlq->add_subcommand("replay", "Send dead-lettered events again, with attempts reset.");
+  dlq_replay->add_option("--consumer", dlq_args.consumer, "Only this consumer's queue (RabbitMQ)");
+  dlq_replay->add_option("--id", dlq_args.event_id, "The event to resend")->type_name("EVENT");
+  dlq_replay->add_flag("--all", dlq_args.all, "Resend every dead-lettered event");
+  addDataFlags(*dlq_replay, flags, config_file);
+
+  auto* events_cmd = cli.add_subcommand("events", "The activity event log.");
+  events_cmd->require_subcommand(1);
+  emporium::app::EventsReplayArgs replay_args;
+  auto* events_replay = events_cmd->add_subcommand(
+      "replay", "Write activity events since a time to stdout, one JSON object a line.");
+  events_replay->add_option("--from", replay_args.from, "UTC time (2026-11-26T10:00:00Z) or date")
+      ->required()
+      ->type_name("TIME");
+  events_replay->add_option("--type", replay_args.type, "Only types matching (activity.*)")
+      ->type_name("PATTERN");
+  addDataFlags(*events_replay, flags, config_file);
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -129,6 +155,9 @@ int main(int argc, char** argv) {
     if (user_create->parsed()) return emporium::app::runUserCreate(config, create_args);
     if (seed->parsed()) return emporium::app::runSeed(config, seed_args);
     if (keys_rotate->parsed()) return emporium::app::runKeysRotate(config);
+    if (dlq_list->parsed()) return emporium::app::runDlqList(config, dlq_args);
+    if (dlq_replay->parsed()) return emporium::app::runDlqReplay(config, dlq_args);
+    if (events_replay->parsed()) return emporium::app::runEventsReplay(config, replay_args);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "emporium: error: %s\n", e.what());
     return 1;

@@ -180,7 +180,10 @@ int runServe(const config::Config& config) {
   const auto activity = makeActivityLog(config, databases, logger);
   users::UsersModule users(*databases.at("users"), event_sources.outbox("users"), *limiter,
                            users::AuthLimits{.enabled = config.rate_limits_enabled});
-  users.addRoutes(router);
+  // --target=worker runs the event consumers and the ops endpoints only; the
+  // services are still built, as the consumers call into them.
+  const bool serves_api = config.target != "worker";
+  if (serves_api) users.addRoutes(router);
 
   cache::Options cache_options;
   cache_options.redis_url = config.redis_url;
@@ -209,31 +212,31 @@ int runServe(const config::Config& config) {
                       {{"sku", sku}, {"on_hand", on_hand}});
         }
       });
-  catalog.addRoutes(router);
+  if (serves_api) catalog.addRoutes(router);
   inventory_service = std::make_unique<inventory::InventoryService>(
       *databases.at("inventory"), event_sources.outbox("inventory"), config.low_stock_threshold,
       [&catalog](const std::vector<inventory::StockLevel>& levels) {
         for (const auto& level : levels) catalog.mirrorStock(level.sku, level.available());
       });
-  carryStockToInventory(catalog.store(), *inventory_service, logger);
+  if (serves_api) carryStockToInventory(catalog.store(), *inventory_service, logger);
   inventory::InventoryApi inventory_api{*inventory_service, catalog.store()};
-  inventory::addRoutes(router, inventory_api);
+  if (serves_api) inventory::addRoutes(router, inventory_api);
 
   cart::CartService carts(*databases.at("cart"), catalog.store(), *inventory_service);
-  cart::addRoutes(router, carts);
+  if (serves_api) cart::addRoutes(router, carts, *activity);
 
   // The card provider defaults to the sandbox mounted on this very server,
   // whose port is known once it listens.
   std::atomic<std::uint16_t> own_port{0};
   payments::sandbox::SandboxModule sandbox(*databases.at("sandbox"));
-  sandbox.addRoutes(router, "/sandbox");
+  if (serves_api) sandbox.addRoutes(router, "/sandbox");
   payments::PaymentsModule payment_module(
       *databases.at("payments"),
       payments::providerBaseUrl(
           config.payment_provider_url,
           [&own_port] { return "http://127.0.0.1:" + std::to_string(own_port.load()); }),
       payments::providerOptions(config), logger);
-  payment_module.addRoutes(router);
+  if (serves_api) payment_module.addRoutes(router);
 
   users::AddressStore& addresses = users.addresses();
   orders::OrderStore order_store(*databases.at("orders"), event_sources.outbox("orders"));
@@ -252,13 +255,17 @@ int runServe(const config::Config& config) {
         return std::nullopt;
       },
       orderOptions(config), logger);
-  orders::addRoutes(router, order_service);
+  if (serves_api) orders::addRoutes(router, order_service, *activity);
 
   // Background work, stopped (destroyed) before the services it calls.
   const auto event_workers =
       startDelivery(config, event_sources, {catalog.ratingsConsumer()}, logger, event_metrics);
-  inventory::ExpirySweeper reservation_sweeper(*inventory_service, kReservationSweepEvery, logger);
-  cart::GuestCartPurger cart_purger(carts, kGuestCartPurgeEvery, logger);
+  std::optional<inventory::ExpirySweeper> reservation_sweeper;
+  std::optional<cart::GuestCartPurger> cart_purger;
+  if (serves_api) {
+    reservation_sweeper.emplace(*inventory_service, kReservationSweepEvery, logger);
+    cart_purger.emplace(carts, kGuestCartPurgeEvery, logger);
+  }
 
   const ClientRequestLimit client_limit(*limiter,
                                         {config.request_burst, config.requests_per_second});
@@ -294,9 +301,9 @@ int runServe(const config::Config& config) {
       http::DispatchContext{translateError, &users.authenticator(),
                             config.rate_limits_enabled ? &client_limit : nullptr});
   return serveUntilSignal(server, config, logger, stop_signals, ops.database_backend,
-                          [&server, &own_port, &order_service] {
+                          [&server, &own_port, &order_service, serves_api] {
                             own_port.store(server.port());
-                            order_service.startSweeper();
+                            if (serves_api) order_service.startSweeper();
                           });
 }
 

@@ -151,6 +151,13 @@ void ShopTest::stopServers(bool kill) {
   port_ = 0;
 }
 
+void ShopTest::killServer(std::size_t index) {
+  ASSERT_LT(index, servers_.size());
+  servers_[index]->signal(SIGKILL);
+  servers_[index]->wait(20s);
+  servers_.erase(servers_.begin() + static_cast<std::ptrdiff_t>(index));
+}
+
 void ShopTest::signInAdmin() {
   const auto created = runProcess(
       cmd({"user", "create", "--admin", "--email", kAdminEmail, "--password", kAdminPassword}),

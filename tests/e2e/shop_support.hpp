@@ -59,6 +59,8 @@ class ShopTest : public ::testing::TestWithParam<Backend> {
   std::uint16_t startServer(const Headers& extra = {});
   /// Stops every server started (SIGKILL when kill, else SIGTERM).
   void stopServers(bool kill = false);
+  /// SIGKILLs the index'th server started (0: the first) and forgets it.
+  void killServer(std::size_t index);
   /// The environment servers get (backend, data dir), plus what a test adds.
   Headers& env() { return env_; }
 

@@ -4,10 +4,13 @@
 
 #include <rapidjson/document.h>
 
+#include <functional>
 #include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
+#include "core/events/activity_log.hpp"
 #include "core/http/dispatch.hpp"
 #include "core/sql/migrations.hpp"
 #include "services/cart/cart_service.hpp"
@@ -57,6 +60,28 @@ struct Reply {
   std::string text(const char* name) const { return json[name].GetString(); }
 };
 
+// Keeps what the routes record, so a test can check it.
+class RecordingActivityLog final : public events::ActivityLog {
+ public:
+  void record(std::string_view type, std::string payload) override {
+    const std::lock_guard lock(mutex_);
+    recorded_.emplace_back(std::string(type), std::move(payload));
+  }
+  void flush() override {}
+  std::size_t replay(std::chrono::system_clock::time_point /*from*/,
+                     const std::function<void(const events::Event&)>& /*sink*/) override {
+    return 0;
+  }
+  std::vector<std::pair<std::string, std::string>> recorded() const {
+    const std::lock_guard lock(mutex_);
+    return recorded_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::pair<std::string, std::string>> recorded_;
+};
+
 class ShopRoutesTest : public SqlTest {
  protected:
   void SetUp() override {
@@ -73,7 +98,7 @@ class ShopRoutesTest : public SqlTest {
     api_ =
         std::make_unique<inventory::InventoryApi>(inventory::InventoryApi{*inventory_, catalog_});
     inventory::addRoutes(router_, *api_);
-    cart::addRoutes(router_, *carts_);
+    cart::addRoutes(router_, *carts_, activity_);
     ctx_.authenticator = &tokens_;
     catalog_.skus_["MUG-1"] = catalog::SkuInfo{"MUG-1", 12, "Mug", 1200, "USD", true};
     catalog_.skus_["TEE-1"] = catalog::SkuInfo{"TEE-1", 13, "Tee", 1999, "USD", true};
@@ -120,6 +145,7 @@ class ShopRoutesTest : public SqlTest {
   std::unique_ptr<Database> inventory_db_;
   std::unique_ptr<Database> cart_db_;
   events::Doorbell doorbell_;
+  RecordingActivityLog activity_;
   std::unique_ptr<events::Outbox> inventory_outbox_;
   std::unique_ptr<inventory::InventoryService> inventory_;
   std::unique_ptr<cart::CartService> carts_;
@@ -191,6 +217,10 @@ TEST_P(ShopRoutesTest, GuestCartLifecycle) {
   r = call(Method::kPost, items, R"({"sku":"MUG-1","quantity":1})");
   ASSERT_EQ(r.status, 200) << r.body;
   ASSERT_EQ(r.json["items"].Size(), 1U);
+  const auto activity = activity_.recorded();
+  ASSERT_EQ(activity.size(), 2U);  // each add, for analytics
+  EXPECT_EQ(activity[1].first, "activity.cart_item_added");
+  EXPECT_EQ(activity[1].second, R"({"cart_id":")" + id + R"(","sku":"MUG-1","quantity":1})");
   const auto& line = r.json["items"][0];
   EXPECT_EQ(line["sku"].GetString(), std::string("MUG-1"));
   EXPECT_EQ(line["product_id"].GetString(), std::string("12"));

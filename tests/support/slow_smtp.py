@@ -1,68 +1,85 @@
 #!/usr/bin/python3
-"""A real SMTP server (aiosmtpd) that takes its time: it waits --delay seconds
-in DATA before storing a message in a Maildir and answering 250.
+"""A real SMTP server (aiosmtpd) for the end-to-end tests, slow on purpose.
 
-For tests that a slow or stalled mail server cannot slow down requests, and
-that a mailer's timeout turns into a transient error:
+  slow_smtp.py --port P --maildir DIR [--delay SECONDS] [--log FILE]
 
-    /usr/bin/python3 tests/support/slow_smtp.py --port 2526 --maildir /tmp/m --delay 2
+Every message is stored in the Maildir DIR, but only after DELAY seconds spent
+between receiving its DATA and answering 250 -- as a busy mail server would.
+A client that hangs up during that time never got its 250, so the message is
+not stored (SMTP hands over responsibility with the 250, not before).
+Recipients whose address starts with "reject" are refused with 550, so a test
+can make a message that always fails.
 
-Prints "ready" on stdout (flushed) once it accepts connections, and runs
-until SIGTERM or SIGINT. Run it with Debian's /usr/bin/python3, where
-python3-aiosmtpd is installed.
+Prints "ready" on stdout once it accepts connections. The log gets one line per event, with the Unix time last:
+  ready <port> <t> | data <rcpt> <t> | stored <rcpt> <t> | dropped <rcpt> <t>
+  | rejected <rcpt> <t>
 """
 
 import argparse
+import os
 import asyncio
 import mailbox
-import signal
 import sys
-import threading
+import time
 
 from aiosmtpd.controller import Controller
 
 
-class SlowMaildirHandler:
-    def __init__(self, maildir: str, delay: float) -> None:
-        self._maildir = mailbox.Maildir(maildir, create=True)
-        self._delay = delay
-        # Maildir deliveries are atomic (tmp/ then new/), but the mailbox
-        # object itself is not thread-safe; sessions share one event loop
-        # today, the lock keeps that an implementation detail.
-        self._lock = threading.Lock()
+class SlowHandler:
+    def __init__(self, maildir, delay, log):
+        os.makedirs(os.path.dirname(os.path.abspath(maildir)), exist_ok=True)
+        self.maildir = mailbox.Maildir(maildir, create=True)
+        self.delay = delay
+        self.log = log
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
-        if self._delay > 0:
-            # asyncio.sleep, not time.sleep: other connections keep being served.
-            await asyncio.sleep(self._delay)
-        with self._lock:
-            self._maildir.add(envelope.original_content or envelope.content)
-        return "250 Message accepted for delivery"
+    def note(self, *words):
+        with open(self.log, "a", encoding="utf-8") as f:
+            f.write(" ".join(str(w) for w in words) + " %.3f\n" % time.time())
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower().startswith("reject"):
+            self.note("rejected", address)
+            return "550 5.1.1 <%s>: mailbox unavailable" % address
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        rcpt = ",".join(envelope.rcpt_tos)
+        self.note("data", rcpt)
+        await asyncio.sleep(self.delay)
+        # `server` is the connection's SMTP protocol object.
+        transport = getattr(server, "transport", None)
+        if transport is not None and transport.is_closing():
+            self.note("dropped", rcpt)
+            return "451 4.3.0 client went away"
+        self.maildir.add(envelope.original_content or envelope.content)
+        self.note("stored", rcpt)
+        return "250 OK"
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main():
+    parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--maildir", required=True)
-    parser.add_argument("--delay", type=float, default=0.0,
-                        help="seconds to wait per message before answering 250")
+    parser.add_argument("--delay", type=float, default=0.0)
+    parser.add_argument("--log", default="/dev/stderr")
     args = parser.parse_args()
-
-    handler = SlowMaildirHandler(args.maildir, args.delay)
-    # decode_data=False keeps the message bytes exactly as sent (8-bit safe).
-    controller = Controller(handler, hostname=args.host, port=args.port, decode_data=False,
-                            ready_timeout=10.0)
-    controller.start()  # returns once the server answers, so "ready" is true
-
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
+    handler = SlowHandler(args.maildir, args.delay, args.log)
+    controller = Controller(handler, hostname="127.0.0.1", port=args.port)
+    controller.start()
+    handler.note("ready", args.port)
     print("ready", flush=True)
-    stop.wait()
-    controller.stop()
-    return 0
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        controller.stop()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    main()

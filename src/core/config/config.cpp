@@ -201,6 +201,18 @@ std::vector<Option> options() {
       [](Config & c) -> auto& { return c.payment_provider_timeout; }));
   o.push_back(sizeOption("events.max_attempts", 1, 100,
                          [](Config& c, auto n) { c.events_max_attempts = static_cast<int>(n); }));
+  o.push_back({"events.amqp_prefix", "letters, digits, '.', '-' or '_', e.g. emporium.",
+               [](Config& c, const std::string& v) {
+                 if (v.empty() || v.size() > 100) return false;
+                 for (const char ch : v) {
+                   if (std::isalnum(static_cast<unsigned char>(ch)) == 0 && ch != '.' &&
+                       ch != '-' && ch != '_') {
+                     return false;
+                   }
+                 }
+                 c.events_amqp_prefix = v;
+                 return true;
+               }});
   o.push_back(millisOption(
       "events.retry_base_ms", [](Config & c) -> auto& { return c.events_retry_base; }));
   o.push_back(millisOption(

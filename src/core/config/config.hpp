@@ -53,6 +53,9 @@ struct Config {
   /// [events]: how a failing consumer is retried before its event is
   /// dead-lettered (see events::RetryPolicy).
   int events_max_attempts = 5;
+  /// Names of this shop's exchange, queues and stream on RabbitMQ:
+  /// <prefix>events, <prefix><consumer>[.retry.N|.dlq], <prefix>activity.
+  std::string events_amqp_prefix = "emporium.";
   std::chrono::milliseconds events_retry_base{1000};
   std::chrono::milliseconds events_retry_max{60000};
   /// [inventory]: a reservation leaving fewer available units than this

@@ -1,10 +1,11 @@
 #include "core/events/event_metrics.hpp"
 
 #include <chrono>
-#include <ctime>
 #include <string>
 
 #include <fmt/format.h>
+
+#include "core/util/ids.hpp"
 
 namespace emporium::events {
 
@@ -71,25 +72,9 @@ void EventMetrics::render(std::string& out) const {
 }
 
 double secondsSince(std::string_view rfc3339) {
-  // "2026-11-26T03:01:02.123456Z": fixed width, as util::formatRfc3339 writes.
-  if (rfc3339.size() < 20) return 0;
-  std::tm tm{};
-  const std::string text(rfc3339);
-  if (sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-             &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6) {
-    return 0;
-  }
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  double micros = 0;
-  if (text.size() > 20 && text[19] == '.') {
-    const std::size_t end = text.find('Z', 20);
-    const std::string fraction = text.substr(20, end == std::string::npos ? 0 : end - 20);
-    if (!fraction.empty()) micros = std::stod("0." + fraction) * 1e6;
-  }
-  const auto at = std::chrono::system_clock::from_time_t(timegm(&tm)) +
-                  std::chrono::microseconds(static_cast<std::int64_t>(micros));
-  return std::chrono::duration<double>(std::chrono::system_clock::now() - at).count();
+  const auto at = util::parseRfc3339(rfc3339);
+  if (!at) return 0;
+  return std::chrono::duration<double>(std::chrono::system_clock::now() - *at).count();
 }
 
 }  // namespace emporium::events

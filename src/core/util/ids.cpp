@@ -1,5 +1,10 @@
 #include "core/util/ids.hpp"
 
+#include <cctype>
+#include <cstdint>
+#include <cstdio>
+#include <ctime>
+
 #include <sodium.h>
 
 #include <array>
@@ -53,6 +58,44 @@ std::string formatRfc3339(std::chrono::system_clock::time_point now) {
   const int m = std::snprintf(out, sizeof out, "%.*s.%06lldZ", static_cast<int>(n), buf,
                               static_cast<long long>(micros));
   return std::string(out, static_cast<std::size_t>(m));
+}
+
+std::optional<std::chrono::system_clock::time_point> parseRfc3339(std::string_view text) {
+  // "2026-11-26", "2026-11-26T10:00:00Z", "2026-11-26T10:00:00.123456Z"; UTC only.
+  const std::string s(text);
+  std::tm tm{};
+  int consumed = 0;
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &consumed) !=
+          3 ||
+      consumed != 10) {
+    return std::nullopt;
+  }
+  std::int64_t micros = 0;
+  if (s.size() > 10) {
+    int rest = 0;
+    if (s[10] != 'T' ||
+        std::sscanf(s.c_str() + 11, "%2d:%2d:%2d%n", &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &rest) !=
+            3 ||
+        rest != 8) {
+      return std::nullopt;
+    }
+    std::size_t at = 19;
+    if (at < s.size() && s[at] == '.') {
+      std::int64_t scale = 100000;
+      for (++at; at < s.size() && std::isdigit(static_cast<unsigned char>(s[at])) != 0; ++at) {
+        micros += (s[at] - '0') * scale;
+        scale /= 10;
+      }
+    }
+    if (at + 1 != s.size() || s[at] != 'Z') return std::nullopt;
+  }
+  if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
+      tm.tm_min > 59 || tm.tm_sec > 60) {
+    return std::nullopt;
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return std::chrono::system_clock::from_time_t(timegm(&tm)) + std::chrono::microseconds(micros);
 }
 
 }  // namespace emporium::util

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -17,5 +18,9 @@ std::string nowRfc3339();
 
 /// `at` as RFC 3339 UTC with microseconds, in the same fixed-width form as nowRfc3339().
 std::string formatRfc3339(std::chrono::system_clock::time_point at);
+
+/// Parses "YYYY-MM-DD" (midnight) or RFC 3339 UTC "YYYY-MM-DDTHH:MM:SS[.ffffff]Z";
+/// nullopt for anything else.
+std::optional<std::chrono::system_clock::time_point> parseRfc3339(std::string_view text);
 
 }  // namespace emporium::util

@@ -112,7 +112,8 @@ void throwIfRefused(const CartChange& change, const std::string& sku) {
   }
 }
 
-http::Response addItem(CartService& service, const http::Request& req) {
+http::Response addItem(CartService& service, events::ActivityLog& activity,
+                       const http::Request& req) {
   const std::string cart_id = cartIdParam(req);
   const auto body = json::Body::parse(req);
   const std::string sku = body.requireString("sku");
@@ -124,6 +125,11 @@ http::Response addItem(CartService& service, const http::Request& req) {
   const Caller caller = callerOf(req);
   const auto change = service.addItem(cart_id, caller, sku, quantity);
   throwIfRefused(change, sku);
+  json::Writer w;
+  w.startObject().member("cart_id", cart_id).member("sku", sku).member("quantity", quantity);
+  if (req.principal) w.member("user_id", req.principal->user_id);
+  w.endObject();
+  activity.record("activity.cart_item_added", w.str());
   return cartResponse(service, cart_id, caller, change.created_line ? 201 : 200);
 }
 
@@ -165,7 +171,7 @@ http::Response merge(CartService& service, const http::Request& req) {
 
 }  // namespace
 
-void addRoutes(http::Router& router, CartService& service) {
+void addRoutes(http::Router& router, CartService& service, events::ActivityLog& activity) {
   using http::Method;
   using http::Request;
   const http::RouteOptions user{.access = http::Access::kUser};
@@ -190,7 +196,7 @@ void addRoutes(http::Router& router, CartService& service) {
     return cartResponse(service, cartIdParam(req), callerOf(req));
   });
   router.add(Method::kPost, "/api/v1/carts/{cart_id}/items",
-             [&service](Request& req) { return addItem(service, req); });
+             [&service, &activity](Request& req) { return addItem(service, activity, req); });
   router.add(Method::kPatch, "/api/v1/carts/{cart_id}/items/{sku}",
              [&service](Request& req) { return setQuantity(service, req); });
   router.add(Method::kDelete, "/api/v1/carts/{cart_id}/items/{sku}",

@@ -6,6 +6,7 @@
 #include "core/http/pagination.hpp"
 #include "core/json/body.hpp"
 #include "core/json/utf8.hpp"
+#include "core/json/writer.hpp"
 #include "services/orders/http/render.hpp"
 
 namespace emporium::orders {
@@ -193,9 +194,22 @@ http::Response shipOrder(OrderService& service, http::Request& req) {
   return orderJson(service.ship(std::string(req.pathParam("id")), *carrier, *tracking));
 }
 
+// Analytics: the first answer only, never a replay of the key.
+void recordPlaced(events::ActivityLog& activity, const http::Request& req,
+                  const http::Response& response) {
+  std::string order_id;
+  for (const auto& [name, value] : response.headers) {
+    if (name == "Idempotent-Replayed") return;
+    if (name == "Location") order_id = value.substr(value.rfind('/') + 1);
+  }
+  json::Writer w;
+  w.startObject().member("order_id", order_id).member("user_id", req.user().user_id).endObject();
+  activity.record("activity.order_placed", w.str());
+}
+
 }  // namespace
 
-void addRoutes(http::Router& router, OrderService& service) {
+void addRoutes(http::Router& router, OrderService& service, events::ActivityLog& activity) {
   using http::Access;
   using http::Execution;
   using http::Method;
@@ -203,7 +217,13 @@ void addRoutes(http::Router& router, OrderService& service) {
   const http::RouteOptions admin{Execution::kBlocking, Access::kAdmin, true};
   auto* s = &service;
   router.add(
-      Method::kPost, "/api/v1/orders", [s](http::Request& r) { return placeOrder(*s, r); }, user);
+      Method::kPost, "/api/v1/orders",
+      [s, &activity](http::Request& r) {
+        auto response = placeOrder(*s, r);
+        if (response.status == 201) recordPlaced(activity, r, response);
+        return response;
+      },
+      user);
   router.add(
       Method::kGet, "/api/v1/orders", [s](http::Request& r) { return myOrders(*s, r); }, user);
   router.add(

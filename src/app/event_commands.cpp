@@ -1,0 +1,95 @@
+// `emporium dlq list|replay` and `emporium events replay`: what an operator
+// needs to see events that could not be handled, send them again once the
+// cause is fixed, and feed the activity log to another system.
+
+#include <cstdio>
+#include <stdexcept>
+#include <string>
+
+#include "app/commands.hpp"
+#include "app/event_wiring.hpp"
+#include "app/services.hpp"
+#include "core/events/outbox.hpp"
+#include "core/util/ids.hpp"
+
+namespace emporium::app {
+
+namespace {
+
+void printDead(const std::string& where, const events::Event& event, int attempts,
+               const std::string& dead_at, const std::string& error, bool json) {
+  if (json) {
+    // One JSON object a line: the event's wire form plus where and why it died.
+    std::string line = events::toJson(event);
+    line.pop_back();  // the closing brace
+    std::string escaped;
+    for (const char c : error) {
+      if (c == '"' || c == '\\') escaped += '\\';
+      if (static_cast<unsigned char>(c) < 0x20) continue;
+      escaped += c;
+    }
+    std::printf(
+        "%s,\"dead\":{\"queue\":\"%s\",\"attempts\":%d,\"dead_at\":\"%s\",\"error\":\"%s\"}}\n",
+        line.c_str(), where.c_str(), attempts, dead_at.c_str(), escaped.c_str());
+    return;
+  }
+  std::printf("%-24s %-32s %-18s %8d  %-27s %s\n", where.c_str(), event.id.c_str(),
+              event.type.c_str(), attempts, dead_at.c_str(), error.c_str());
+}
+
+}  // namespace
+
+int runDlqList(const config::Config& config, const DlqArgs& args) {
+  log::Logger logger(config.log_level);
+  const auto databases = openDatabases(config, logger);
+  EventSources sources(databases);
+  if (!args.json) {
+    std::printf("%-24s %-32s %-18s %8s  %-27s %s\n", "QUEUE", "EVENT", "TYPE", "ATTEMPTS",
+                "DEAD AT", "LAST ERROR");
+  }
+  std::size_t count = 0;
+  for (const DeadLetterEntry& dead : listDeadLetters(config, sources, args.consumer)) {
+    printDead(dead.queue, dead.event, dead.attempts, dead.dead_at, dead.last_error, args.json);
+    ++count;
+  }
+  if (!args.json) std::fprintf(stderr, "%zu dead-lettered event(s)\n", count);
+  return 0;
+}
+
+int runDlqReplay(const config::Config& config, const DlqArgs& args) {
+  if (args.event_id.empty() && !args.all) {
+    throw std::invalid_argument("dlq replay needs --id EVENT or --all");
+  }
+  log::Logger logger(config.log_level);
+  const auto databases = openDatabases(config, logger);
+  EventSources sources(databases);
+  const std::size_t replayed = replayDeadLetters(config, sources, args.consumer, args.event_id);
+  std::printf("replayed %zu event(s)\n", replayed);
+  if (!args.event_id.empty() && replayed == 0) {
+    std::fprintf(stderr, "emporium: no dead-lettered event %s\n", args.event_id.c_str());
+    return 1;
+  }
+  return 0;
+}
+
+int runEventsReplay(const config::Config& config, const EventsReplayArgs& args) {
+  const auto from = util::parseRfc3339(args.from);
+  if (!from) {
+    throw std::invalid_argument("--from must be a UTC time like 2026-11-26T10:00:00Z or a date");
+  }
+  log::Logger logger(config.log_level);
+  const auto databases = openDatabases(config, logger);
+  const auto activity = makeActivityLog(config, databases, logger);
+  const std::string pattern = args.type.empty() ? "#" : args.type;
+  std::size_t printed = 0;
+  activity->replay(*from, [&](const events::Event& event) {
+    if (!events::topicMatches(pattern, event.type)) return;
+    std::printf("%s\n", events::toJson(event).c_str());
+    ++printed;
+  });
+  std::fflush(stdout);
+  std::fprintf(stderr, "%zu event(s) since %s\n", printed, util::formatRfc3339(*from).c_str());
+  return 0;
+}
+
+}  // namespace emporium::app

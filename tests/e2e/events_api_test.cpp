@@ -1,0 +1,416 @@
+// Asynchronous work end to end: the real binary, its outboxes and workers,
+// and real mail. In process (the default) on both SQL backends: an order's
+// confirmation lands in data/mail/, events committed before a crash are
+// delivered after the restart, and an event that keeps failing is
+// dead-lettered with backoff and can be replayed. With RabbitMQ and SMTP
+// (the test servers; PostgreSQL): a 2 s-a-message SMTP server leaves checkout
+// fast, RabbitMQ stopped while orders are placed loses no mail and sends none
+// twice, and a worker killed in the middle of a message sends it once.
+//
+// These tests take RabbitMQ away and start SMTP servers, so CTest runs them
+// one at a time (RUN_SERIAL).
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "e2e/shop_support.hpp"
+
+namespace emporium::test {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+const std::string kAddress =
+    R"({"name":"Ada Lovelace","line1":"1 Analytical St","city":"London","postal_code":"N1 9GU","country":"GB"})";
+
+std::string readFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+// The messages (whole files) under dir, recursively: data/mail/*.eml, or a
+// Maildir's new/ and cur/.
+std::vector<std::string> messagesIn(const fs::path& dir) {
+  std::vector<std::string> messages;
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) return messages;
+  for (const auto& entry : fs::recursive_directory_iterator(dir, ec)) {
+    if (!entry.is_regular_file()) continue;
+    const auto name = entry.path().filename().string();
+    if (name.starts_with(".") || entry.path().parent_path().filename() == "tmp") continue;
+    messages.push_back(readFile(entry.path()));
+  }
+  return messages;
+}
+
+std::size_t countContaining(const std::vector<std::string>& messages, const std::string& needle) {
+  return static_cast<std::size_t>(
+      std::count_if(messages.begin(), messages.end(),
+                    [&](const auto& m) { return m.find(needle) != std::string::npos; }));
+}
+
+std::string processEnv(const char* name) {
+  const char* value = std::getenv(name);
+  return value == nullptr ? std::string() : std::string(value);
+}
+
+// Lines of a SlowSmtp log that start with `word`.
+std::size_t logLines(const std::string& log, const std::string& word) {
+  std::istringstream lines(log);
+  std::size_t count = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with(word + " ")) ++count;
+  }
+  return count;
+}
+
+std::string randomSuffix() {
+  return std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000007);
+}
+
+// A real SMTP server (aiosmtpd) of this test's own that takes `delay` seconds
+// per message and refuses recipients whose address starts with "reject".
+class SlowSmtp {
+ public:
+  SlowSmtp(const fs::path& dir, double delay) : dir_(dir) {
+    port_ = freePort();
+    fs::create_directories(dir_ / "maildir");
+    process_ = std::make_unique<ChildProcess>(
+        std::vector<std::string>{"/usr/bin/python3", EMPORIUM_SLOW_SMTP, "--port",
+                                 std::to_string(port_), "--maildir", (dir_ / "maildir").string(),
+                                 "--delay", std::to_string(delay), "--log",
+                                 (dir_ / "smtp.log").string()},
+        std::map<std::string, std::string>{});
+    ready_ = eventually(
+        [&] { return readFile(dir_ / "smtp.log").find("ready") != std::string::npos; }, 15s);
+  }
+  ~SlowSmtp() {
+    process_->signal(SIGTERM);
+    process_->wait(5s);
+  }
+  bool ready() const { return ready_; }
+  std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }
+  std::vector<std::string> messages() const { return messagesIn(dir_ / "maildir"); }
+  // The server's log: one line per event ("rejected <rcpt> <unix time>", ...).
+  std::string log() const { return readFile(dir_ / "smtp.log"); }
+  std::string output() const { return process_->output(); }
+
+ private:
+  fs::path dir_;
+  std::uint16_t port_ = 0;
+  std::unique_ptr<ChildProcess> process_;
+  bool ready_ = false;
+};
+
+class EventsApiTest : public ShopTest {
+ protected:
+  void startShop(const Headers& extra = {}) {
+    ASSERT_NE(startServer(extra), 0);
+    signInAdmin();
+  }
+
+  std::string cartWith(const std::string& sku, std::int64_t quantity, const std::string& token) {
+    const auto created = send("POST", "/api/v1/carts", "{}", token);
+    EXPECT_EQ(created.status, 201) << created.body;
+    const std::string cart = text(parseJson(created.body), "id");
+    const auto added = send(
+        "POST", "/api/v1/carts/" + cart + "/items",
+        "{\"sku\":" + jsonQuote(sku) + ",\"quantity\":" + std::to_string(quantity) + "}", token);
+    EXPECT_TRUE(added.status == 200 || added.status == 201) << added.body;
+    return cart;
+  }
+
+  // A cash-on-delivery order for `quantity` of sku; the response.
+  HttpReply order(const std::string& token, const std::string& sku, std::int64_t quantity = 1) {
+    const std::string cart = cartWith(sku, quantity, token);
+    return send("POST", "/api/v1/orders",
+                "{\"cart_id\":" + jsonQuote(cart) + ",\"shipping_address\":" + kAddress +
+                    R"(,"payment":{"method":"cod"}})",
+                token, {{"Idempotency-Key", "key-" + randomSuffix()}});
+  }
+
+  fs::path mailDir() const { return data_dir_ / "mail"; }
+
+  // RabbitMQ (the test servers') for this test alone: its own exchange and queues.
+  Headers amqpEnv() {
+    return {{"EMPORIUM_AMQP_URL", processEnv("EMPORIUM_TEST_AMQP_URL")},
+            {"EMPORIUM_EVENTS_AMQP_PREFIX", "t" + randomSuffix() + "."}};
+  }
+
+  bool haveServers() {
+    if (!processEnv("EMPORIUM_TEST_AMQP_URL").empty() &&
+        !processEnv("EMPORIUM_TEST_SMTP_URL").empty() && GetParam() == Backend::kPostgres) {
+      return true;
+    }
+    return false;
+  }
+
+  ProcessResult emporium(std::initializer_list<std::string> args, const Headers& extra = {}) {
+    auto e = env();
+    for (const auto& [k, v] : extra) e[k] = v;
+    return runProcess(cmd(args), e);
+  }
+};
+
+// --- in process (the embedded default) --------------------------------------
+
+TEST_P(EventsApiTest, AnOrderConfirmationAndTheOtherMailsLandInDataMail) {
+  startShop();
+  const std::string email = "ada" + randomSuffix() + "@example.com";
+  const std::string buyer = registerCustomer(email, "Ada Lovelace");
+  EXPECT_TRUE(eventually(
+      [&] { return countContaining(messagesIn(mailDir()), "To: Ada Lovelace <" + email) == 1; },
+      10s))
+      << "no welcome mail for " << email;
+
+  const std::string mug = createProduct("Blue Enamel Mug", 1250, 20);
+  auto r = order(buyer, mug, 2);
+  ASSERT_EQ(r.status, 201) << r.body;
+  const auto confirmed = parseJson(r.body);
+  const std::string number = text(confirmed, "number");
+  const std::string order_id = text(confirmed, "id");
+  ASSERT_TRUE(eventually([&] { return countContaining(messagesIn(mailDir()), number) >= 1; }, 10s))
+      << "no confirmation for " << number;
+  const auto messages = messagesIn(mailDir());
+  std::string confirmation;
+  for (const auto& m : messages) {
+    if (m.find(number) != std::string::npos) confirmation = m;
+  }
+  EXPECT_NE(confirmation.find("To: Ada Lovelace <" + email + ">"), std::string::npos);
+  EXPECT_NE(confirmation.find("Blue Enamel Mug"), std::string::npos);
+  EXPECT_NE(confirmation.find("text/plain"), std::string::npos);
+  EXPECT_NE(confirmation.find("text/html"), std::string::npos);
+  EXPECT_NE(confirmation.find("25.00"), std::string::npos);  // the line: 2 x 12.50
+
+  r = send("POST", "/api/v1/admin/orders/" + order_id + "/ship",
+           R"({"carrier":"DHL","tracking_number":"JD0987654321"})", admin_);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(
+      eventually([&] { return countContaining(messagesIn(mailDir()), "JD0987654321") == 1; }, 10s))
+      << "no shipping mail";
+
+  r = order(buyer, mug, 1);
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string second = text(parseJson(r.body), "id");
+  const std::string second_number = text(parseJson(r.body), "number");
+  r = send("POST", "/api/v1/orders/" + second + "/cancel", "{}", buyer);
+  ASSERT_EQ(r.status, 200) << r.body;
+  // The confirmation and the cancellation.
+  EXPECT_TRUE(
+      eventually([&] { return countContaining(messagesIn(mailDir()), second_number) == 2; }, 10s));
+
+  // Nothing was sent twice: a mail per event.
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(countContaining(messagesIn(mailDir()), number), 2U);  // confirmed, shipped
+  const auto metrics = get("/metrics");
+  EXPECT_NE(metrics.body.find("emporium_events_handled_total{consumer=\"notifications\"}"),
+            std::string::npos);
+}
+
+TEST_P(EventsApiTest, EventsCommittedBeforeACrashAreDeliveredAfterTheRestart) {
+  startShop();
+  const std::string email = "crash" + randomSuffix() + "@example.com";
+  const std::string buyer = registerCustomer(email, "Crash Test");
+  const std::string sku = createProduct("Crash Kettle", 3000, 5);
+  stopServers();
+
+  // The process dies right after the order (and its order.confirmed event)
+  // commits: no time to deliver it.
+  ASSERT_NE(startServer({{"EMPORIUM_TEST_CRASH_AT", "order_confirmed"}}), 0);
+  const auto lost = order(buyer, sku);
+  EXPECT_NE(lost.status, 201);  // the connection died with the process
+  stopServers(/*kill=*/true);
+
+  ASSERT_NE(startServer(), 0);
+  const auto history = get("/api/v1/orders", buyer);
+  ASSERT_EQ(history.status, 200) << history.body;
+  const auto d = parseJson(history.body);
+  ASSERT_EQ(d["items"].Size(), 1U) << history.body;
+  const std::string number = text(d["items"][0], "number");
+  EXPECT_TRUE(eventually([&] { return countContaining(messagesIn(mailDir()), number) == 1; }, 15s))
+      << "the confirmation for " << number << " never came";
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(countContaining(messagesIn(mailDir()), number), 1U);
+}
+
+// One flow for both transports: a welcome mail the SMTP server always refuses
+// is tried max_attempts times with growing gaps, then dead-lettered;
+// `emporium dlq replay` sends it through the same again.
+void checkPoisonFlow(EventsApiTest& test, SlowSmtp& smtp, const std::string& email,
+                     const std::function<ProcessResult(std::initializer_list<std::string>)>& run) {
+  const auto attempts = [&] {
+    std::vector<double> times;
+    std::istringstream lines(smtp.log());
+    std::string word, rcpt;
+    double at = 0;
+    std::string line;
+    while (std::getline(lines, line)) {
+      std::istringstream fields(line);
+      if (fields >> word >> rcpt >> at && word == "rejected" && rcpt == email) times.push_back(at);
+    }
+    return times;
+  };
+  ASSERT_TRUE(eventually([&] { return attempts().size() >= 3; }, 30s)) << smtp.log();
+  std::string listed;
+  ASSERT_TRUE(eventually(
+      [&] {
+        listed = run({"dlq", "list", "--json"}).output;
+        return listed.find("user.registered") != std::string::npos;
+      },
+      20s))
+      << listed;
+  auto times = attempts();
+  ASSERT_EQ(times.size(), 3U) << smtp.log();  // max_attempts, no more
+  EXPECT_GE(times[1] - times[0], 0.3 * 0.9);  // backoff 300 ms, then 600 ms
+  EXPECT_GE(times[2] - times[1], 0.6 * 0.9);
+  EXPECT_NE(listed.find("\"attempts\":3"), std::string::npos) << listed;
+
+  const auto replay = run({"dlq", "replay", "--all"});
+  EXPECT_EQ(replay.exit_code, 0) << replay.output;
+  EXPECT_NE(replay.output.find("replayed 1 event"), std::string::npos) << replay.output;
+  EXPECT_TRUE(eventually([&] { return attempts().size() == 6; }, 30s)) << smtp.log();
+  (void)test;
+}
+
+TEST_P(EventsApiTest, AnEventThatKeepsFailingIsDeadLetteredWithBackoffAndCanBeReplayed) {
+  SlowSmtp smtp(data_dir_ / "smtp", 0);
+  ASSERT_TRUE(smtp.ready()) << smtp.output();
+  const Headers config{{"EMPORIUM_SMTP_URL", smtp.url()},
+                       {"EMPORIUM_EVENTS_MAX_ATTEMPTS", "3"},
+                       {"EMPORIUM_EVENTS_RETRY_BASE_MS", "300"}};
+  startShop(config);
+  const std::string email = "reject" + randomSuffix() + "@example.com";
+  registerCustomer(email, "Never Delivered");
+  checkPoisonFlow(*this, smtp, email,
+                  [&](std::initializer_list<std::string> args) { return emporium(args, config); });
+}
+
+// --- RabbitMQ and SMTP --------------------------------------------------------
+
+TEST_P(EventsApiTest, ASlowSmtpServerDoesNotSlowCheckout) {
+  if (!haveServers()) GTEST_SKIP() << "needs the test servers (RabbitMQ, SMTP) and PostgreSQL";
+  SlowSmtp smtp(data_dir_ / "smtp", 2.0);
+  ASSERT_TRUE(smtp.ready()) << smtp.output();
+  auto config = amqpEnv();
+  config["EMPORIUM_SMTP_URL"] = smtp.url();
+  startShop(config);
+  const std::string buyer = registerCustomer("slow" + randomSuffix() + "@example.com");
+  const std::string sku = createProduct("Slow Teapot", 2000, 50);
+  std::vector<std::string> numbers;
+  std::vector<double> millis;
+  for (int i = 0; i < 6; ++i) {
+    const auto started = std::chrono::steady_clock::now();
+    const auto r = order(buyer, sku);
+    millis.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+            .count());
+    ASSERT_EQ(r.status, 201) << r.body;
+    numbers.push_back(text(parseJson(r.body), "number"));
+  }
+  // Mail would take 2 s an order; checkout (cart + order) answers far sooner.
+  std::sort(millis.begin(), millis.end());
+  EXPECT_LT(millis.back(), 1000.0) << "slowest checkout " << millis.back() << " ms";
+  // And every confirmation still arrives, once (the welcome mail goes first).
+  for (const auto& number : numbers) {
+    EXPECT_TRUE(eventually([&] { return countContaining(smtp.messages(), number) == 1; }, 60s))
+        << number;
+  }
+}
+
+TEST_P(EventsApiTest, RabbitMqStoppedWhileOrdersArePlacedLosesNoMailAndSendsNoneTwice) {
+  if (!haveServers()) GTEST_SKIP() << "needs the test servers (RabbitMQ, SMTP) and PostgreSQL";
+  auto config = amqpEnv();
+  config["EMPORIUM_SMTP_URL"] = processEnv("EMPORIUM_TEST_SMTP_URL");
+  const fs::path maildir = processEnv("EMPORIUM_TEST_SMTP_MAILDIR");
+  startShop(config);
+  const std::string buyer = registerCustomer("outage" + randomSuffix() + "@example.com");
+  const std::string sku = createProduct("Outage Lamp", 4500, 50);
+
+  const auto stop = runProcess({"bash", EMPORIUM_TEST_SERVERS_SCRIPT, "rabbitmq-stop-app"}, {});
+  ASSERT_EQ(stop.exit_code, 0) << stop.output;
+  std::vector<std::string> numbers;
+  for (int i = 0; i < 5; ++i) {
+    const auto r = order(buyer, sku);
+    EXPECT_EQ(r.status, 201) << r.body;  // checkout does not need RabbitMQ
+    if (r.status == 201) numbers.push_back(text(parseJson(r.body), "number"));
+  }
+  std::this_thread::sleep_for(1s);
+  for (const auto& number : numbers) {
+    EXPECT_EQ(countContaining(messagesIn(maildir), number), 0U) << "sent without RabbitMQ?";
+  }
+  const auto start = runProcess({"bash", EMPORIUM_TEST_SERVERS_SCRIPT, "rabbitmq-start-app"}, {});
+  ASSERT_EQ(start.exit_code, 0) << start.output;
+
+  for (const auto& number : numbers) {
+    EXPECT_TRUE(eventually([&] { return countContaining(messagesIn(maildir), number) >= 1; }, 60s))
+        << "no confirmation for " << number;
+  }
+  std::this_thread::sleep_for(3s);  // time for a duplicate to show up, if any would
+  for (const auto& number : numbers) {
+    EXPECT_EQ(countContaining(messagesIn(maildir), number), 1U) << number;
+  }
+}
+
+TEST_P(EventsApiTest, AWorkerKilledInTheMiddleOfAMessageRedeliversItAndSendsOnce) {
+  if (!haveServers()) GTEST_SKIP() << "needs the test servers (RabbitMQ, SMTP) and PostgreSQL";
+  SlowSmtp smtp(data_dir_ / "smtp", 3.0);
+  ASSERT_TRUE(smtp.ready()) << smtp.output();
+  auto config = amqpEnv();
+  config["EMPORIUM_SMTP_URL"] = smtp.url();
+  auto api = config;
+  api["EMPORIUM_TARGET"] = "api";
+  startShop(api);
+  const std::string buyer = registerCustomer("killed" + randomSuffix() + "@example.com");
+  const std::string sku = createProduct("Killed Clock", 1500, 5);
+  auto worker = config;
+  worker["EMPORIUM_TARGET"] = "worker";
+  ASSERT_NE(startServer(worker), 0);
+  // The welcome mail first (3 s), so the worker is idle when the order comes.
+  ASSERT_TRUE(eventually([&] { return smtp.messages().size() == 1; }, 20s)) << smtp.log();
+
+  const auto r = order(buyer, sku);
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string number = text(parseJson(r.body), "number");
+  // The worker is sending it: the server has the DATA and takes 3 s to answer.
+  ASSERT_TRUE(eventually([&] { return logLines(smtp.log(), "data") >= 2; }, 15s)) << smtp.log();
+  killServer(1);  // the worker: SIGKILL, before it acknowledged the message
+  EXPECT_EQ(countContaining(smtp.messages(), number), 0U);  // the server never said 250
+
+  ASSERT_NE(startServer(worker), 0);
+  EXPECT_TRUE(eventually([&] { return countContaining(smtp.messages(), number) == 1; }, 30s))
+      << smtp.log();
+  std::this_thread::sleep_for(4s);
+  EXPECT_EQ(countContaining(smtp.messages(), number), 1U);
+}
+
+TEST_P(EventsApiTest, OverRabbitMqAPoisonMessageIsDeadLetteredWithBackoffAndCanBeReplayed) {
+  if (!haveServers()) GTEST_SKIP() << "needs the test servers (RabbitMQ, SMTP) and PostgreSQL";
+  SlowSmtp smtp(data_dir_ / "smtp", 0);
+  ASSERT_TRUE(smtp.ready()) << smtp.output();
+  auto config = amqpEnv();
+  config["EMPORIUM_SMTP_URL"] = smtp.url();
+  config["EMPORIUM_EVENTS_MAX_ATTEMPTS"] = "3";
+  config["EMPORIUM_EVENTS_RETRY_BASE_MS"] = "300";
+  startShop(config);
+  const std::string email = "reject" + randomSuffix() + "@example.com";
+  registerCustomer(email, "Never Delivered");
+  checkPoisonFlow(*this, smtp, email,
+                  [&](std::initializer_list<std::string> args) { return emporium(args, config); });
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, EventsApiTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres), backendTestName);
+
+}  // namespace
+}  // namespace emporium::test
