@@ -204,5 +204,23 @@ TEST(SlowSmtpTest, APatientMailerGetsThrough) {
   expectBothParts(*stored);
 }
 
+TEST(SlowSmtpTest, ARefusedRecipientIsPermanent) {
+  SlowSmtp server(0.0);  // slow_smtp.py answers 550 to recipients named reject*
+  SmtpMailer mailer(server.url(), 5s);
+  MailMessage refused = message(uniqueId("rejected"));
+  refused.to = "reject-me@example.com";
+  try {
+    mailer.send(refused);
+    FAIL() << "a 550 recipient was accepted";
+  } catch (const MailError& e) {
+    EXPECT_FALSE(e.transient()) << e.what();
+    EXPECT_NE(std::string(e.what()).find("550"), std::string::npos) << e.what();
+  }
+  // The refusal leaves the mailer usable for the next message.
+  const std::string id = uniqueId("after-reject");
+  mailer.send(message(id));
+  EXPECT_TRUE(findInMaildir(server.maildir(), id + "@emporium"));
+}
+
 }  // namespace
 }  // namespace emporium::notifications

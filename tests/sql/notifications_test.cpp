@@ -40,14 +40,17 @@ class RecordingMailer final : public notifications::Mailer {
  public:
   void send(const MailMessage& message) override {
     const std::scoped_lock lock(mutex_);
-    if (failures > 0) {
-      --failures;
+    const int attempt = attempts++;
+    if (failures > 0 || attempt == fail_attempt) {
+      if (failures > 0) --failures;
       throw MailError("450 mailbox busy (test)", true);
     }
     sent.push_back(message);
   }
   std::mutex mutex_;
-  int failures = 0;
+  int failures = 0;       // fail this many sends from now
+  int fail_attempt = -1;  // fail the send with this 0-based index
+  int attempts = 0;
   std::vector<MailMessage> sent;
 };
 
@@ -149,6 +152,24 @@ TEST_P(NotificationsTest, LowStockMailsEveryAdmin) {
   EXPECT_EQ(count("sent_mail"), 2);
   notifier_->handle(notifications::test::lowStockEvent());
   EXPECT_EQ(mailer_.sent.size(), 2U);
+}
+
+TEST_P(NotificationsTest, ARetriedFanOutSkipsTheAdminsAlreadyMailed) {
+  directory_.admin_list.push_back({"cto@example.com", "CTO"});
+  mailer_.fail_attempt = 1;  // the second of three admins
+  EXPECT_THROW(notifier_->handle(notifications::test::lowStockEvent()), MailError);
+  ASSERT_EQ(mailer_.sent.size(), 1U);
+  EXPECT_EQ(mailer_.sent[0].to, "Ops <ops@example.com>");
+  EXPECT_EQ(count("sent_mail"), 1);
+  EXPECT_FALSE(
+      events::wasProcessed(*db_, "notifications", notifications::test::lowStockEvent().id));
+
+  notifier_->handle(notifications::test::lowStockEvent());  // the redelivery
+  ASSERT_EQ(mailer_.sent.size(), 3U);
+  EXPECT_EQ(mailer_.sent[1].to, "Boss <boss@example.com>");
+  EXPECT_EQ(mailer_.sent[2].to, "CTO <cto@example.com>");
+  EXPECT_EQ(count("sent_mail"), 3);
+  EXPECT_TRUE(events::wasProcessed(*db_, "notifications", notifications::test::lowStockEvent().id));
 }
 
 TEST_P(NotificationsTest, AnUnknownUserIsDoneWithoutMail) {

@@ -387,7 +387,7 @@ TEST_F(ComposeTest, MalformedPayloadsThrow) {
   EXPECT_THROW(composeWith(R"({"user_id": "u"})"), PayloadError);
   EXPECT_THROW(composeWith(R"({"user_id": "u", "order": "ORD-1"})"), PayloadError);
   std::string bad = good;
-  bad.replace(bad.find("\"quantity\":2"), 12, "\"quantity\":\"2\"");
+  bad.replace(bad.find(R"("quantity":2)"), 12, R"("quantity":"2")");
   EXPECT_THROW(composeWith(bad), PayloadError);
   bad = good;
   bad.replace(bad.find("\"totals\""), 8, "\"totalz\"");

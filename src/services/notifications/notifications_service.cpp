@@ -1,5 +1,7 @@
 #include "services/notifications/notifications_service.hpp"
 
+#include <set>
+
 #include "core/events/outbox.hpp"
 #include "core/util/ids.hpp"
 #include "services/notifications/storage/schema.hpp"
@@ -11,6 +13,18 @@ constexpr sql::Query kInsertSentMail{
     "notifications.insert_sent_mail",
     "INSERT INTO sent_mail (event_id, recipient, subject, message_id, sent_at) "
     "VALUES ($1, $2, $3, $4, $5)"};
+
+constexpr sql::Query kSentForEvent{"notifications.sent_for_event",
+                                   "SELECT message_id FROM sent_mail WHERE event_id = $1"};
+
+void insertSent(sql::Session& session, const events::Event& event,
+                const std::vector<NotificationsService::SentRow>& sent) {
+  for (const auto& row : sent) {
+    const std::string recipient = addressOf(row.message->to);
+    session.execute(kInsertSentMail, {event.id, recipient, row.message->subject,
+                                      row.message->message_id, row.sent_at});
+  }
+}
 
 }  // namespace
 
@@ -64,27 +78,47 @@ void NotificationsService::handle(const events::Event& event) {
     return;
   }
   const std::vector<MailMessage> messages = compose(event);
-  std::vector<std::string> sent_at;
-  sent_at.reserve(messages.size());
+  // Messages an earlier, failed attempt at a fan-out already sent.
+  const std::set<std::string> already_sent = db_.read([&](sql::Session& session) {
+    std::set<std::string> ids;
+    for (const auto& row : session.execute(kSentForEvent, {event.id})) ids.insert(row.getText(0));
+    return ids;
+  });
+  std::vector<SentRow> sent;
   for (const MailMessage& message : messages) {
-    mailer_.send(message);
-    sent_at.push_back(util::nowRfc3339());
+    if (already_sent.contains(message.message_id)) continue;
+    try {
+      mailer_.send(message);
+    } catch (...) {
+      // Keep what did go out, so the retry does not mail those recipients
+      // again; the event stays unclaimed and the failure propagates.
+      if (!sent.empty()) recordPartial(event, sent);
+      throw;
+    }
+    sent.push_back({&message, util::nowRfc3339()});
   }
   db_.write([&](sql::Session& session) {
     // false: another worker recorded it between our check and now; its rows
     // are already there (and the recipient may get two copies with one
     // Message-ID, which at-least-once delivery allows).
     if (!events::claimEvent(session, kConsumerName, event.id)) return;
-    for (std::size_t i = 0; i < messages.size(); ++i) {
-      const std::string recipient = addressOf(messages[i].to);
-      session.execute(kInsertSentMail, {event.id, recipient, messages[i].subject,
-                                        messages[i].message_id, sent_at[i]});
-    }
+    insertSent(session, event, sent);
   });
-  for (const MailMessage& message : messages) {
+  for (const SentRow& row : sent) {
     logger_.info(
         "mail sent",
-        {{"event_id", event.id}, {"type", event.type}, {"message_id", message.message_id}});
+        {{"event_id", event.id}, {"type", event.type}, {"message_id", row.message->message_id}});
+  }
+}
+
+void NotificationsService::recordPartial(const events::Event& event,
+                                         const std::vector<SentRow>& sent) {
+  try {
+    db_.write([&](sql::Session& session) { insertSent(session, event, sent); });
+  } catch (const std::exception& e) {
+    // The send error is the one worth propagating; this only costs a resend.
+    logger_.warn("could not record a partial fan-out",
+                 {{"event_id", event.id}, {"error", std::string_view(e.what())}});
   }
 }
 

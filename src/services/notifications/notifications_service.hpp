@@ -54,12 +54,21 @@ class NotificationsService {
 
   /// Sends the event's mail once. Throws (so the event is retried, then
   /// dead-lettered) on a malformed payload, a MailError or a database error;
-  /// nothing is recorded then, so the retry sends. An unknown user is not an
-  /// error: it is logged and the event recorded as done.
+  /// the event is not recorded then, so the retry sends. When a fan-out fails
+  /// part way, the messages that did go out are recorded in sent_mail and the
+  /// retry skips them. An unknown user is not an error: it is logged and the
+  /// event recorded as done.
   void handle(const events::Event& event);
+
+  /// A message the mailer accepted, and when.
+  struct SentRow {
+    const MailMessage* message;
+    std::string sent_at;
+  };
 
  private:
   std::vector<MailMessage> compose(const events::Event& event);
+  void recordPartial(const events::Event& event, const std::vector<SentRow>& sent);
 
   sql::Database& db_;
   Mailer& mailer_;

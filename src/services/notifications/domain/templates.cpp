@@ -53,8 +53,10 @@ Templates Templates::load(const std::optional<std::filesystem::path>& dir) {
   }
   for (const auto& [name, entry] : templates.templates_) {
     if (!entry.text || !entry.html) {
-      throw TemplateError("mail template " + name + " needs both " + name + ".txt and " + name +
-                          ".html");
+      std::string message = "mail template ";
+      message.append(name).append(" needs both ").append(name).append(".txt and ");
+      message.append(name).append(".html");
+      throw TemplateError(message);
     }
   }
   return templates;

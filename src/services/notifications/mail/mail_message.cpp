@@ -184,7 +184,7 @@ std::string addressOf(std::string_view mailbox) {
 }
 
 std::string encodeHeaderText(std::string_view value) {
-  const std::string clean = sanitizeText(value);
+  std::string clean = sanitizeText(value);
   if (isPlainAscii(clean) && clean.size() <= kPlainHeaderLimit &&
       clean.find("=?") == std::string::npos) {
     return clean;

@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <random>
 #include <system_error>
 
@@ -36,7 +35,7 @@ class Fd {
   const int error = errno;
   // Disk full, a read-only remount, a permission fixed by an operator: all
   // can clear up, so the event is worth retrying.
-  throw MailError(what + " " + path.string() + ": " + std::strerror(error), true);
+  throw MailError(what + " " + path.string() + ": " + std::generic_category().message(error), true);
 }
 
 void writeAll(int fd, std::string_view data, const std::filesystem::path& path) {
