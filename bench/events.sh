@@ -74,7 +74,8 @@ out="bench/results/$stamp-events.md"
   echo
   echo "$table"
   echo
-  echo "Bare: confirmed publishes in batches of 100 + manual-ack consumption, same body size;"
+  echo "Bare: confirmed publishes in the relay's batches (AmqpRelay::kBatch) + manual-ack consumption,"
+  echo "same body size;"
   echo "lag there is publish -> consume. Full: 10 events per outbox transaction, relay + consumer"
   echo "threads in the same process; lag is commit -> handler."
 } | tee "$out"

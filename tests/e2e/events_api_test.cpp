@@ -214,6 +214,24 @@ TEST_P(EventsApiTest, AnOrderConfirmationAndTheOtherMailsLandInDataMail) {
   EXPECT_TRUE(
       eventually([&] { return countContaining(messagesIn(mailDir()), second_number) == 2; }, 10s));
 
+  // A reservation that leaves fewer than 5 available (the default threshold)
+  // alerts the admins, once.
+  const std::string lamp = createProduct("Last Brass Lamp", 9900, 5);
+  r = order(buyer, lamp, 1);
+  ASSERT_EQ(r.status, 201) << r.body;
+  r = order(buyer, lamp, 1);
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_TRUE(eventually(
+      [&] {
+        const auto all = messagesIn(mailDir());
+        return std::count_if(all.begin(), all.end(), [&](const std::string& m) {
+                 return m.find("admin@example.com") != std::string::npos &&
+                        m.find(lamp) != std::string::npos;
+               }) == 1;
+      },
+      10s))
+      << "no (or more than one) low-stock alert for " << lamp;
+
   // Nothing was sent twice: a mail per event.
   std::this_thread::sleep_for(500ms);
   EXPECT_EQ(countContaining(messagesIn(mailDir()), number), 2U);  // confirmed, shipped
