@@ -63,14 +63,15 @@ TEST(Config, EventsNotificationsAndTargets) {
   EXPECT_EQ(defaults.events_amqp_prefix, "emporium.");
   EXPECT_EQ(defaults.low_stock_threshold, 5);
   EXPECT_TRUE(defaults.admin_emails.empty());
-  const auto c = load(sourcesWith(
-      {{"target", "worker"}}, {{"EMPORIUM_EVENTS_MAX_ATTEMPTS", "3"},
-                               {"EMPORIUM_EVENTS_RETRY_BASE_MS", "250"},
-                               {"EMPORIUM_EVENTS_AMQP_PREFIX", "shop-2."},
-                               {"EMPORIUM_INVENTORY_LOW_STOCK_THRESHOLD", "0"},
-                               {"EMPORIUM_NOTIFICATIONS_FROM", "Shop <a@shop.example>"},
-                               {"EMPORIUM_NOTIFICATIONS_ADMIN_EMAILS", " ops@x.example, b@x.example "},
-                               {"EMPORIUM_TEST_CRASH_AT", "order_confirmed"}}));
+  const auto c =
+      load(sourcesWith({{"target", "worker"}},
+                       {{"EMPORIUM_EVENTS_MAX_ATTEMPTS", "3"},
+                        {"EMPORIUM_EVENTS_RETRY_BASE_MS", "250"},
+                        {"EMPORIUM_EVENTS_AMQP_PREFIX", "shop-2."},
+                        {"EMPORIUM_INVENTORY_LOW_STOCK_THRESHOLD", "0"},
+                        {"EMPORIUM_NOTIFICATIONS_FROM", "Shop <a@shop.example>"},
+                        {"EMPORIUM_NOTIFICATIONS_ADMIN_EMAILS", " ops@x.example, b@x.example "},
+                        {"EMPORIUM_TEST_CRASH_AT", "order_confirmed"}}));
   EXPECT_EQ(c.target, "worker");
   EXPECT_EQ(c.events_max_attempts, 3);
   EXPECT_EQ(c.events_retry_base, std::chrono::milliseconds(250));
