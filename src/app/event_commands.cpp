@@ -10,6 +10,7 @@
 #include "app/event_wiring.hpp"
 #include "app/services.hpp"
 #include "core/events/outbox.hpp"
+#include "core/json/writer.hpp"
 #include "core/util/ids.hpp"
 
 namespace emporium::app {
@@ -20,17 +21,29 @@ void printDead(const std::string& where, const events::Event& event, int attempt
                const std::string& dead_at, const std::string& error, bool json) {
   if (json) {
     // One JSON object a line: the event's wire form plus where and why it died.
-    std::string line = events::toJson(event);
-    line.pop_back();  // the closing brace
-    std::string escaped;
-    for (const char c : error) {
-      if (c == '"' || c == '\\') escaped += '\\';
-      if (static_cast<unsigned char>(c) < 0x20) continue;
-      escaped += c;
+    // A message that was not an event at all keeps its body as a string.
+    json::Writer w;
+    w.startObject();
+    if (event.id.empty()) {
+      w.member("raw_body", event.payload);
+    } else {
+      w.member("id", event.id)
+          .member("type", event.type)
+          .member("version", event.version)
+          .member("occurred_at", event.occurred_at)
+          .member("source", event.source)
+          .key("payload")
+          .raw(event.payload);
     }
-    std::printf(
-        "%s,\"dead\":{\"queue\":\"%s\",\"attempts\":%d,\"dead_at\":\"%s\",\"error\":\"%s\"}}\n",
-        line.c_str(), where.c_str(), attempts, dead_at.c_str(), escaped.c_str());
+    w.key("dead")
+        .startObject()
+        .member("queue", where)
+        .member("attempts", attempts)
+        .member("dead_at", dead_at)
+        .member("error", error)
+        .endObject()
+        .endObject();
+    std::printf("%s\n", std::string(w.view()).c_str());
     return;
   }
   std::printf("%-24s %-32s %-18s %8d  %-27s %s\n", where.c_str(), event.id.c_str(),
