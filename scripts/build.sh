@@ -16,6 +16,10 @@ presets=("$@")
 # builds and checkouts.
 export CCACHE_DIR="${CCACHE_DIR:-${HOME:-/root}/.cache/ccache}"
 mkdir -p "$CCACHE_DIR"
+# Paths under the checkout are hashed relative to it, and the build directory
+# is not hashed, so another clone or worktree (CI's fresh clone, a second
+# checkout) hits the same cache entries.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$(pwd)}" CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
 
 for preset in "${presets[@]}"; do
   start=$SECONDS
