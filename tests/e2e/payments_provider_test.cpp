@@ -526,8 +526,7 @@ TEST_F(PaymentsProviderTest, TokenizationIsRateLimitedPerAddressTheShopsCallsAre
     }
   }
   EXPECT_EQ(created + limited, 60);
-  EXPECT_GE(created, 30);  // the burst
-  EXPECT_LE(created, 45);  // and no more than what refills meanwhile
+  EXPECT_GE(created, 30);  // the burst, and what refills meanwhile (5/s)
   EXPECT_GE(limited, 15);
   // The routes the shop calls carry the secret and are not limited.
   for (int i = 0; i < 40; ++i) {
