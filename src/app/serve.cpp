@@ -7,11 +7,9 @@
 
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <memory>
 #include <optional>
-#include <stdexcept>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -19,6 +17,7 @@
 #include "app/event_wiring.hpp"
 #include "app/notifications_wiring.hpp"
 #include "app/ops_routes.hpp"
+#include "app/port_file.hpp"
 #include "app/request_limits.hpp"
 #include "app/sandbox_listener.hpp"
 #include "app/services.hpp"
@@ -98,10 +97,14 @@ void renderPoolMetrics(std::string& out, const Databases& dbs) {
   }
 }
 
-// Serves until SIGTERM/SIGINT, then drains in-flight requests.
+// Serves until SIGTERM/SIGINT, then drains in-flight requests. `listener` names
+// the server's port in the port file; `other_ports` are listeners started
+// before it (each already bound).
 int serveUntilSignal(net::HttpServer& server, const config::Config& config,
                      const log::Logger& logger, const sigset_t& stop_signals,
-                     std::string_view backend, const std::function<void()>& on_started) {
+                     std::string_view backend, const std::function<void()>& on_started,
+                     std::string_view listener = "shop",
+                     const std::vector<NamedPort>& other_ports = {}) {
   server.start();
   logger.info("emporium is serving",
               {{"url", "http://" + config.listen_host + ":" + std::to_string(server.port())},
@@ -109,6 +112,13 @@ int serveUntilSignal(net::HttpServer& server, const config::Config& config,
                {"data_dir", config.data_dir},
                {"database", backend}});
   if (on_started) on_started();
+  if (config.port_file) {
+    // Last, once everything that answers requests has started: a port file
+    // means "ready to be called".
+    std::vector<NamedPort> ports{{std::string(listener), server.port()}};
+    ports.insert(ports.end(), other_ports.begin(), other_ports.end());
+    writePortFile(*config.port_file, ports);
+  }
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   logger.info("shutting down: draining in-flight requests",
@@ -130,25 +140,6 @@ std::string sandboxSecret(const config::Config& config, const log::Logger& logge
   return secret;
 }
 
-// EMPORIUM_PORT_FILE: once every listener is bound, "NAME PORT" per line,
-// written whole (temporary file, then rename) so a reader never sees half.
-void writePortFile(const std::vector<std::pair<std::string, std::uint16_t>>& ports,
-                   const log::Logger& logger) {
-  const auto path = config::processEnv("EMPORIUM_PORT_FILE");
-  if (!path) return;
-  const std::string tmp = *path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    for (const auto& [name, port] : ports) out << name << ' ' << port << '\n';
-    if (!out) throw std::runtime_error("cannot write the port file " + tmp);
-  }
-  std::error_code error;
-  std::filesystem::rename(tmp, *path, error);
-  if (error)
-    throw std::runtime_error("cannot write the port file " + *path + ": " + error.message());
-  logger.debug("port file written", {{"path", *path}});
-}
-
 // `--target=payment-sandbox`: only the sandbox card provider (and ops routes),
 // on its own port, over its own database.
 int serveSandbox(const config::Config& config, const log::Logger& logger,
@@ -164,10 +155,8 @@ int serveSandbox(const config::Config& config, const log::Logger& logger,
                                                  config.rate_limits_enabled, translateError},
                           logger, [&ops](http::Router& router) { addOpsRoutes(router, ops); });
   registry.add([&sandbox](std::string& out) { sandbox.httpMetrics().render(out); });
-  return serveUntilSignal(sandbox.server(), config, logger, stop_signals, ops.database_backend,
-                          [&sandbox, &logger] {
-                            writePortFile({{"sandbox", sandbox.port()}}, logger);
-                          });
+  return serveUntilSignal(sandbox.server(), config, logger, stop_signals, ops.database_backend, {},
+                          "sandbox");
 }
 
 orders::OrderOptions orderOptions(const config::Config& config) {
@@ -352,16 +341,16 @@ int runServe(const config::Config& config) {
       config.http, router, logger, http_metrics,
       http::DispatchContext{translateError, &users.authenticator(),
                             config.rate_limits_enabled ? &client_limit : nullptr});
+  std::vector<NamedPort> other_ports;
+  if (sandbox) other_ports.emplace_back("sandbox", sandbox->port());
   return serveUntilSignal(
       server, config, logger, stop_signals, ops.database_backend,
-      [&server, &sandbox, &order_service, &payment_module, &logger, serves_api,
+      [&order_service, &payment_module, serves_api,
        reconcile_every = config.payment_reconcile_every] {
-        std::vector<std::pair<std::string, std::uint16_t>> ports{{"shop", server.port()}};
-        if (sandbox) ports.emplace_back("sandbox", sandbox->port());
-        writePortFile(ports, logger);
         if (serves_api) order_service.startSweeper();
         if (serves_api) payment_module.startReconciler(reconcile_every);
-      });
+      },
+      "shop", other_ports);
 }
 
 }  // namespace emporium::app

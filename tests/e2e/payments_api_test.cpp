@@ -7,8 +7,6 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <string>
 #include <tuple>
@@ -20,20 +18,9 @@ namespace emporium::test {
 namespace {
 
 using namespace std::chrono_literals;
-namespace fs = std::filesystem;
 
 const std::string kAddress =
     R"({"name":"Ada Lovelace","line1":"1 Analytical St","city":"London","postal_code":"N1 9GU","country":"GB"})";
-
-// "NAME PORT" lines of a port file; empty until it exists.
-std::map<std::string, int> readPortFile(const fs::path& path) {
-  std::map<std::string, int> ports;
-  std::ifstream in(path);
-  std::string name;
-  int port = 0;
-  while (in >> name >> port) ports[name] = port;
-  return ports;
-}
 
 class PaymentsApiTest : public ShopTest {
  protected:
@@ -145,17 +132,14 @@ TEST_P(PaymentsApiTest, WithoutASecretOneIsGeneratedLoggedAndUsedByTheShop) {
 }
 
 TEST_P(PaymentsApiTest, ThePortFileNamesTheShopAndTheSandbox) {
-  const fs::path ports_path = data_dir_ / "ports";
-  ASSERT_NE(startServer({{"EMPORIUM_PORT_FILE", ports_path.string()}}), 0);
-  std::map<std::string, int> ports;
-  ASSERT_TRUE(eventually(
-      [&] {
-        ports = readPortFile(ports_path);
-        return ports.size() == 2;
-      },
-      10s));
-  EXPECT_EQ(ports["shop"], port_);
-  EXPECT_EQ(ports["sandbox"], tokenizeUrl().port);
+  auto served = startServe(EMPORIUM_BINARY, {}, env());
+  ASSERT_NE(served.port, 0) << served.child->output();
+  EXPECT_EQ(served.ports.size(), 2U);
+  EXPECT_EQ(served.ports["shop"], served.port);
+  port_ = served.port;
+  EXPECT_EQ(served.ports["sandbox"], tokenizeUrl().port);
+  served.child->signal(SIGTERM);
+  EXPECT_EQ(served.child->wait(20s), 0);
 }
 
 TEST_P(PaymentsApiTest, TokenizingIsRateLimitedPerAddress) {
@@ -226,21 +210,11 @@ TEST_P(PaymentsApiTest, RefundsMadeAtTheSandboxAreFoundAndRecorded) {
 // `--target=payment-sandbox`: the sandbox alone on the listen address (port 0
 // here, learnt from the port file), with the same secret rules.
 TEST_P(PaymentsApiTest, PaymentSandboxTargetServesItAlone) {
-  const fs::path ports_path = data_dir_ / "sandbox-ports";
-  auto e = env();
-  e["EMPORIUM_PORT_FILE"] = ports_path.string();
-  ChildProcess sandbox_process(
-      cmd({"serve", "--target=payment-sandbox", "--listen", "127.0.0.1:0"}), e);
-  std::map<std::string, int> ports;
-  ASSERT_TRUE(eventually(
-      [&] {
-        ports = readPortFile(ports_path);
-        return ports.count("sandbox") == 1;
-      },
-      30s))
-      << sandbox_process.output();
-  const auto port = static_cast<std::uint16_t>(ports["sandbox"]);
-  EXPECT_EQ(httpRequest(port, "GET", "/healthz").status, 200);
+  auto served = startServe(EMPORIUM_BINARY, {"--target=payment-sandbox"}, env());
+  ASSERT_NE(served.port, 0) << served.child->output();
+  EXPECT_EQ(served.ports.size(), 1U);
+  EXPECT_EQ(served.ports["sandbox"], served.port);
+  const auto port = served.port;
   const auto token =
       httpRequest(port, "POST", "/sandbox/v1/tokens",
                   R"({"number":"4242424242424242","exp_month":12,"exp_year":2099,"cvc":"123"})",
@@ -252,8 +226,8 @@ TEST_P(PaymentsApiTest, PaymentSandboxTargetServesItAlone) {
                 .status,
             200);
   EXPECT_EQ(httpRequest(port, "GET", "/api/v1/payments/config").status, 404);  // no shop here
-  sandbox_process.signal(SIGTERM);
-  EXPECT_EQ(sandbox_process.wait(20s), 0);
+  served.child->signal(SIGTERM);
+  EXPECT_EQ(served.child->wait(20s), 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, PaymentsApiTest,
