@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Prepares a shop for bench/checkout.sh: products with ample stock, buyers
-with card tokens from the sandbox, and CARTS filled carts (1-3 lines each),
+with card tokens from the sandbox (found from /api/v1/payments/config), and CARTS filled carts (1-3 lines each),
 written as "<access token>\\t<cart id>\\t<payment JSON>" lines.
 
     checkout_setup.py BASE_URL ADMIN_TOKEN OUT_FILE CARTS [BUYERS]
@@ -30,8 +30,23 @@ def call(method, path, body=None, token=None, expect=(200, 201)):
         return json.loads(r.read() or b"{}")
 
 
+def tokenize_url():
+    """Where cards are tokenized: the sandbox's own port, from the payments config."""
+    return call("GET", "/api/v1/payments/config")["card"]["tokenize_url"]
+
+
+def tokenize(url, number):
+    req = urllib.request.Request(
+        url, data=json.dumps({"number": number, "exp_month": 12, "exp_year": 2099,
+                              "cvc": "123"}).encode(), method="POST")
+    req.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return json.loads(r.read())
+
+
 def main():
     rnd = random.Random(7)
+    tokens_at = tokenize_url()
     call("POST", "/api/v1/admin/categories", {"name": "Bench", "slug": "bench"}, ADMIN)
     skus = []
     for i in range(PRODUCTS):
@@ -46,9 +61,8 @@ def main():
         reply = call("POST", "/api/v1/auth/register",
                      {"email": f"buyer{i}@bench.example", "password": "bench-password-1",
                       "name": f"Buyer {i}"})
-        card = call("POST", "/sandbox/v1/tokens",
-                    {"number": "4242424242424242", "exp_month": 12, "exp_year": 2099,
-                     "cvc": "123"})
+        # One token per buyer: a token pays for the first customer who uses it.
+        card = tokenize(tokens_at, "4242424242424242")
         return reply["access_token"], json.dumps({"method": "card", "token": card["token"]})
 
     with ThreadPoolExecutor(8) as pool:

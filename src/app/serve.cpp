@@ -2,14 +2,15 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <csignal>
 #include <functional>
 
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "app/commands.hpp"
@@ -18,6 +19,7 @@
 #include "app/ops_routes.hpp"
 #include "app/port_file.hpp"
 #include "app/request_limits.hpp"
+#include "app/sandbox_listener.hpp"
 #include "app/services.hpp"
 #include "app/stock_sync.hpp"
 #include "core/cache/tiered_cache.hpp"
@@ -34,7 +36,6 @@
 #include "services/orders/http/routes.hpp"
 #include "services/orders/order_service.hpp"
 #include "services/payments/payments_module.hpp"
-#include "services/payments/sandbox/sandbox_module.hpp"
 #include "services/users/users_module.hpp"
 
 namespace emporium::app {
@@ -128,6 +129,17 @@ int serveUntilSignal(net::HttpServer& server, const config::Config& config,
   return 0;
 }
 
+// The sandbox secret: the configured one, else a random one for this run,
+// logged so that an operator (or a test) can use the sandbox's guarded routes.
+std::string sandboxSecret(const config::Config& config, const log::Logger& logger) {
+  if (!config.sandbox_secret.empty()) return config.sandbox_secret;
+  std::string secret = generateSandboxSecret();
+  logger.warn(
+      "no payments.sandbox_secret (EMPORIUM_SANDBOX_SECRET) set: generated one for this run",
+      {{"sandbox_secret", secret}});
+  return secret;
+}
+
 // `--target=payment-sandbox`: only the sandbox card provider (and ops routes),
 // on its own port, over its own database.
 int serveSandbox(const config::Config& config, const log::Logger& logger,
@@ -138,15 +150,12 @@ int serveSandbox(const config::Config& config, const log::Logger& logger,
   ReadinessCache readiness_cache;
   OpsContext ops{config.target, config.postgres_url ? "postgresql" : "sqlite",
                  readinessChecks(config, databases), &registry, &readiness_cache};
-  http::Router router;
-  addOpsRoutes(router, ops);
-  payments::sandbox::SandboxModule sandbox(*databases.at("sandbox"));
-  sandbox.addRoutes(router, "/sandbox");
-  metrics::HttpMetrics http_metrics(router);
-  registry.add([&http_metrics](std::string& out) { http_metrics.render(out); });
-  net::HttpServer server(config.http, router, logger, http_metrics,
-                         http::DispatchContext{translateError, nullptr, nullptr});
-  return serveUntilSignal(server, config, logger, stop_signals, ops.database_backend, {},
+  SandboxListener sandbox(*databases.at("sandbox"),
+                          SandboxListenerOptions{config.http, sandboxSecret(config, logger),
+                                                 config.rate_limits_enabled, translateError},
+                          logger, [&ops](http::Router& router) { addOpsRoutes(router, ops); });
+  registry.add([&sandbox](std::string& out) { sandbox.httpMetrics().render(out); });
+  return serveUntilSignal(sandbox.server(), config, logger, stop_signals, ops.database_backend, {},
                           "sandbox");
 }
 
@@ -241,17 +250,31 @@ int runServe(const config::Config& config) {
   cart::CartService carts(*databases.at("cart"), catalog.store(), *inventory_service);
   if (serves_api) cart::addRoutes(router, carts, *activity);
 
-  // The card provider defaults to the sandbox mounted on this very server,
-  // whose port is known once it listens.
-  std::atomic<std::uint16_t> own_port{0};
-  payments::sandbox::SandboxModule sandbox(*databases.at("sandbox"));
-  if (serves_api) sandbox.addRoutes(router, "/sandbox");
+  // The card provider: the configured one, else the sandbox on a loopback
+  // listener of its own (never this router: its control and refund routes
+  // are not the public's), so the default shop takes test cards with no setup.
+  std::optional<SandboxListener> sandbox;
+  auto provider_options = payments::providerOptions(config);
+  if (!config.payment_provider_url) {
+    provider_options.secret = sandboxSecret(config, logger);
+    net::ServerOptions listen = config.http;
+    listen.host = config.sandbox_listen_host;
+    listen.port = config.sandbox_listen_port;
+    listen.threads = 1;
+    listen.trust_forwarded_for = false;  // loopback: nothing forwards to it
+    sandbox.emplace(*databases.at("sandbox"),
+                    SandboxListenerOptions{listen, provider_options.secret,
+                                           config.rate_limits_enabled, translateError},
+                    logger);
+    sandbox->start();
+    logger.info("payment sandbox is serving", {{"url", sandbox->baseUrl()}});
+  }
   payments::PaymentsModule payment_module(
       *databases.at("payments"),
       payments::providerBaseUrl(
           config.payment_provider_url,
-          [&own_port] { return "http://127.0.0.1:" + std::to_string(own_port.load()); }),
-      payments::providerOptions(config), logger);
+          [origin = sandbox ? sandbox->origin() : std::string()] { return origin; }),
+      provider_options, logger);
   if (serves_api) payment_module.addRoutes(router);
 
   users::AddressStore& addresses = users.addresses();
@@ -318,11 +341,16 @@ int runServe(const config::Config& config) {
       config.http, router, logger, http_metrics,
       http::DispatchContext{translateError, &users.authenticator(),
                             config.rate_limits_enabled ? &client_limit : nullptr});
-  return serveUntilSignal(server, config, logger, stop_signals, ops.database_backend,
-                          [&server, &own_port, &order_service, serves_api] {
-                            own_port.store(server.port());
-                            if (serves_api) order_service.startSweeper();
-                          });
+  std::vector<NamedPort> other_ports;
+  if (sandbox) other_ports.emplace_back("sandbox", sandbox->port());
+  return serveUntilSignal(
+      server, config, logger, stop_signals, ops.database_backend,
+      [&order_service, &payment_module, serves_api,
+       reconcile_every = config.payment_reconcile_every] {
+        if (serves_api) order_service.startSweeper();
+        if (serves_api) payment_module.startReconciler(reconcile_every);
+      },
+      "shop", other_ports);
 }
 
 }  // namespace emporium::app

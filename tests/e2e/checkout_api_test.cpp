@@ -1,5 +1,5 @@
 // Carts, checkout, orders and payments end to end, on both SQL backends: the
-// real binary (with its sandbox card provider mounted at /sandbox), spoken to
+// real binary (with its sandbox card provider on a loopback port of its own), spoken to
 // over HTTP as a storefront would. The issue's guarantees are checked from
 // the outside: no oversell under a race, one order and one charge per
 // Idempotency-Key, compensation on decline and provider failure, recovery
@@ -65,14 +65,6 @@ class CheckoutApiTest : public ShopTest {
     return cart;
   }
 
-  std::string cardToken(const std::string& number) {
-    const auto r =
-        send("POST", "/sandbox/v1/tokens",
-             "{\"number\":\"" + number + R"(","exp_month":12,"exp_year":2099,"cvc":"123"})");
-    EXPECT_EQ(r.status, 201) << r.body;
-    return r.status == 201 ? text(parseJson(r.body), "token") : std::string();
-  }
-
   static std::string orderBody(const std::string& cart, const std::string& payment) {
     return "{\"cart_id\":" + jsonQuote(cart) + ",\"shipping_address\":" + kAddress +
            ",\"payment\":" + payment + "}";
@@ -101,7 +93,7 @@ class CheckoutApiTest : public ShopTest {
     const auto o = parseJson(order.body);
     if (!o.IsObject() || !o.HasMember("payment") || !o["payment"].HasMember("id")) return {};
     const std::string key = text(o["payment"], "id");
-    const auto r = get("/sandbox/v1/charges?idempotency_key=" + key);
+    const auto r = sandbox("GET", "/v1/charges?idempotency_key=" + key);
     EXPECT_EQ(r.status, 200) << r.body;
     std::vector<std::string> statuses;
     const auto d = parseJson(r.body);
@@ -455,8 +447,7 @@ TEST_P(CheckoutApiTest, TransientProviderErrorsAreRetriedWithOneCharge) {
   EXPECT_EQ(chargesFor(text(parseJson(r.body), "id")), std::vector<std::string>{"succeeded"});
   // The lost-response case: the provider charges, then the answer is lost.
   const auto token = cardPayment(kApproveCard);
-  ASSERT_EQ(send("POST", "/sandbox/v1/control", R"({"fail_mode":"after","fail_next":1})").status,
-            200);
+  ASSERT_EQ(sandbox("POST", "/v1/control", R"({"fail_mode":"after","fail_next":1})").status, 200);
   r = placeOrder(buyer, "lost-answer", orderBody(cartWith(sku, 1), token));
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_EQ(chargesFor(text(parseJson(r.body), "id")), std::vector<std::string>{"succeeded"});

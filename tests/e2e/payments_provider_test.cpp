@@ -12,17 +12,19 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <mutex>
 #include <random>
 #include <vector>
 
+#include "app/sandbox_listener.hpp"
 #include "core/net/server.hpp"
 #include "core/sql/migrations.hpp"
 #include "e2e/process.hpp"
 #include "services/payments/payments_module.hpp"
 #include "services/payments/payments_service.hpp"
 #include "services/payments/provider/http_card_provider.hpp"
-#include "services/payments/sandbox/sandbox_module.hpp"
 #include "services/payments/storage/schema.hpp"
 #include "support/http_client.hpp"
 
@@ -37,44 +39,57 @@ rapidjson::Document parse(const std::string& body) {
   return d;
 }
 
-// The sandbox over its own SQLite database, served on a free port.
+constexpr char kSecret[] = "test-sandbox-secret-0123456789";
+
+// The sandbox over its own SQLite database, on its own listener (port 0), as
+// `serve` runs it. `now` replaces its clock (token expiry).
 class Sandbox {
  public:
-  explicit Sandbox(const std::filesystem::path& data_dir) {
+  explicit Sandbox(const std::filesystem::path& data_dir, bool limit_tokens = false,
+                   std::function<std::chrono::system_clock::time_point()> now = {}) {
     sql::DatabaseOptions options;
     options.service = "sandbox";
     options.data_dir = data_dir.string();
     db_ = sql::openDatabase(options);
     sql::applyMigrations(*db_, sandbox::migrations());
-    module_ = std::make_unique<sandbox::SandboxModule>(*db_);
-    module_->addRoutes(router_);
-    metrics_ = std::make_unique<metrics::HttpMetrics>(router_);
     net::ServerOptions server_options;
     server_options.port = 0;
     server_options.threads = 1;
     server_options.blocking_threads = 4;
     server_options.access_log = false;
-    server_ = std::make_unique<net::HttpServer>(server_options, router_, logger_, *metrics_);
-    server_->start();
+    listener_ = std::make_unique<app::SandboxListener>(
+        *db_, app::SandboxListenerOptions{server_options, kSecret, limit_tokens, {}}, logger_);
+    if (now) listener_->module().api().now = std::move(now);
+    listener_->start();
   }
-  ~Sandbox() { server_->stop(); }
   Sandbox(const Sandbox&) = delete;
   Sandbox& operator=(const Sandbox&) = delete;
 
-  std::uint16_t port() const { return server_->port(); }
-  std::string baseUrl() const { return "http://127.0.0.1:" + std::to_string(port()) + "/sandbox"; }
+  std::uint16_t port() const { return listener_->port(); }
+  std::string baseUrl() const { return listener_->baseUrl(); }
+  sandbox::SandboxStore& store() { return listener_->module().store(); }
 
+  /// With the sandbox secret unless headers carry an Authorization of their own.
   test::HttpReply post(const std::string& path, const std::string& body,
-                       const std::map<std::string, std::string>& headers = {}) const {
+                       std::map<std::string, std::string> headers = {}) const {
+    headers.emplace("Authorization", std::string("Bearer ") + kSecret);
     return test::httpRequest(port(), "POST", "/sandbox" + path, body, headers);
   }
-  test::HttpReply get(const std::string& path) const {
-    return test::httpRequest(port(), "GET", "/sandbox" + path);
+  test::HttpReply get(const std::string& path,
+                      std::map<std::string, std::string> headers = {}) const {
+    headers.emplace("Authorization", std::string("Bearer ") + kSecret);
+    return test::httpRequest(port(), "GET", "/sandbox" + path, "", headers);
   }
 
+  /// Tokenizes as a browser would: no secret.
+  test::HttpReply tokenize(const std::string& number) const {
+    return test::httpRequest(
+        port(), "POST", "/sandbox/v1/tokens",
+        R"({"number":")" + number + R"(","exp_month":12,"exp_year":2099,"cvc":"123"})",
+        {{"Content-Type", "application/json"}});
+  }
   std::string token(const std::string& number) const {
-    const auto r = post("/v1/tokens", R"({"number":")" + number +
-                                          R"(","exp_month":12,"exp_year":2099,"cvc":"123"})");
+    const auto r = tokenize(number);
     EXPECT_EQ(r.status, 201) << r.body;
     return parse(r.body)["token"].GetString();
   }
@@ -89,10 +104,7 @@ class Sandbox {
  private:
   log::Logger logger_{log::Level::kError};
   std::unique_ptr<sql::Database> db_;
-  std::unique_ptr<sandbox::SandboxModule> module_;
-  http::Router router_;
-  std::unique_ptr<metrics::HttpMetrics> metrics_;
-  std::unique_ptr<net::HttpServer> server_;
+  std::unique_ptr<app::SandboxListener> listener_;
 };
 
 class PaymentsProviderTest : public ::testing::Test {
@@ -119,6 +131,7 @@ class PaymentsProviderTest : public ::testing::Test {
     return hooks;
   }
   std::unique_ptr<HttpCardProvider> provider(HttpCardProviderOptions options = {}) {
+    options.secret = kSecret;
     return std::make_unique<HttpCardProvider>([url = sandbox_->baseUrl()] { return url; }, options,
                                               recordingHooks());
   }
@@ -238,6 +251,7 @@ TEST_F(PaymentsProviderTest, BreakerClosesWhenTheProviderComesBack) {
   HttpCardProviderOptions options;
   options.retry.max_attempts = 1;
   options.breaker = {2, 5000ms};
+  options.secret = kSecret;
   const test::ClosedPort closed;
   const std::string dead = "http://127.0.0.1:" + std::to_string(closed.port()) + "/sandbox";
   const std::string alive = sandbox_->baseUrl();
@@ -290,7 +304,8 @@ TEST_F(PaymentsProviderTest, PaymentsServiceThroughTheSandbox) {
   const log::Logger logger{log::Level::kError};
   PaymentsService service(store, *p, logger);
   const auto token = sandbox_->token("5555 5555 5555 4444");
-  const auto r = service.charge({"ord_1", "ord_1", Method::kCard, token, "", 2500, "USD"});
+  const auto r =
+      service.charge({"ord_1", "ord_1", Method::kCard, token, "", 2500, "USD", "user:1"});
   ASSERT_EQ(r.outcome, ChargeOutcome::kCaptured) << r.detail;
   EXPECT_EQ(r.payment->card_brand, "mastercard");
   EXPECT_EQ(r.payment->card_last4, "4444");
@@ -299,8 +314,9 @@ TEST_F(PaymentsProviderTest, PaymentsServiceThroughTheSandbox) {
   ASSERT_EQ(listed["items"].GetArray().Size(), 1U);
   EXPECT_STREQ(listed["items"][0]["idempotency_key"].GetString(), r.payment->id.c_str());
   EXPECT_TRUE(listed["items"][0]["refunded"].GetBool());
-  const auto declined = service.charge(
-      {"ord_2", "ord_2", Method::kCard, sandbox_->token("4000000000000002"), "", 2500, "USD"});
+  const auto declined =
+      service.charge({"ord_2", "ord_2", Method::kCard, sandbox_->token("4000000000000002"), "",
+                      2500, "USD", "user:1"});
   EXPECT_EQ(declined.outcome, ChargeOutcome::kDeclined);
 }
 
@@ -320,7 +336,8 @@ TEST_F(PaymentsProviderTest, ModuleExposesTheBreakerAsMetrics) {
   std::string before;
   module.renderMetrics(before);
   EXPECT_NE(before.find("payments_provider_breaker_open 0\n"), std::string::npos) << before;
-  const auto r = module.client().charge({"ord_1", "ord_1", Method::kCard, "tok_x", "", 100, "USD"});
+  const auto r =
+      module.client().charge({"ord_1", "ord_1", Method::kCard, "tok_x", "", 100, "USD", "user:1"});
   EXPECT_EQ(r.outcome, ChargeOutcome::kUnavailable);
   std::string after;
   module.renderMetrics(after);
@@ -384,6 +401,130 @@ TEST_F(PaymentsProviderTest, ChargeEndpointValidatesItsInput) {
                                      {{"Idempotency-Key", "r-1"}});
   EXPECT_EQ(refund.status, 404);
   EXPECT_STREQ(parse(refund.body)["code"].GetString(), "no_such_charge");
+}
+
+TEST_F(PaymentsProviderTest, ChargeStateShowsRefundsMadeAtTheProvider) {
+  const auto p = provider();
+  ASSERT_EQ(p->charge(sandbox_->token("4242424242424242"), 900, "USD", "key-st").status,
+            ProviderStatus::kApproved);
+  auto state = p->chargeState("key-st");
+  EXPECT_EQ(state.lookup, ProviderChargeLookup::kFound) << state.detail;
+  EXPECT_FALSE(state.refunded);
+  // Refunded at the provider directly, as from its console.
+  const auto refund = sandbox_->post("/v1/refunds", R"({"charge_idempotency_key":"key-st"})",
+                                     {{"Idempotency-Key", "console-1"}});
+  ASSERT_EQ(refund.status, 200) << refund.body;
+  state = p->chargeState("key-st");
+  EXPECT_EQ(state.lookup, ProviderChargeLookup::kFound);
+  EXPECT_TRUE(state.refunded);
+  EXPECT_EQ(state.refund_id, parse(refund.body)["id"].GetString());
+  EXPECT_EQ(p->chargeState("key-none").lookup, ProviderChargeLookup::kNoSuchCharge);
+  EXPECT_EQ(p->chargeState("key with spaces&x=1").lookup, ProviderChargeLookup::kNoSuchCharge);
+  // No secret, or nobody listening: unknown, never "not refunded".
+  HttpCardProvider anonymous([url = sandbox_->baseUrl()] { return url; }, {}, recordingHooks());
+  EXPECT_EQ(anonymous.chargeState("key-st").lookup, ProviderChargeLookup::kUnavailable);
+  HttpCardProviderOptions options;
+  options.secret = kSecret;
+  const test::ClosedPort closed;
+  HttpCardProvider dead(
+      [url = "http://127.0.0.1:" + std::to_string(closed.port()) + "/sandbox"] { return url; },
+      options, recordingHooks());
+  EXPECT_EQ(dead.chargeState("key-st").lookup, ProviderChargeLookup::kUnavailable);
+  EXPECT_EQ(dead.breaker().consecutive_failures, 0);  // a background check never trips it
+}
+
+TEST_F(PaymentsProviderTest, EveryRouteButTokenizationNeedsTheSecret) {
+  const auto token = sandbox_->token("4242424242424242");  // no secret needed
+  const std::string charge = R"({"token":")" + token + R"(","amount":100,"currency":"USD"})";
+  struct Call {
+    const char* method;
+    const char* path;
+    std::string body;
+  };
+  const std::vector<Call> guarded{
+      {"POST", "/sandbox/v1/charges", charge},
+      {"GET", "/sandbox/v1/charges", ""},
+      {"GET", "/sandbox/v1/charges?idempotency_key=k-sec", ""},
+      {"POST", "/sandbox/v1/refunds", R"({"charge_idempotency_key":"k-sec"})"},
+      {"GET", "/sandbox/v1/control", ""},
+      {"POST", "/sandbox/v1/control", R"({"fail_rate":1})"},
+  };
+  for (const auto& call : guarded) {
+    for (const std::string& auth : std::vector<std::string>{"", "Bearer wrong-secret-0123456789",
+                                                            std::string("Bearer ") + kSecret + "x",
+                                                            std::string("Basic ") + kSecret}) {
+      std::map<std::string, std::string> headers{{"Content-Type", "application/json"},
+                                                 {"Idempotency-Key", "k-sec"}};
+      if (!auth.empty()) headers["Authorization"] = auth;
+      const auto r =
+          test::httpRequest(sandbox_->port(), call.method, call.path, call.body, headers);
+      EXPECT_EQ(r.status, 401) << call.method << ' ' << call.path << " with '" << auth << "'";
+      EXPECT_EQ(r.header("content-type"), "application/problem+json");
+      EXPECT_FALSE(r.header("www-authenticate").empty());
+    }
+  }
+  // Nothing happened: no charge, the control knobs untouched.
+  EXPECT_EQ(sandbox_->chargesUnder("k-sec"), 0U);
+  EXPECT_EQ(parse(sandbox_->get("/v1/control").body)["fail_rate"].GetDouble(), 0.0);
+  // A provider adapter without the secret is refused, and never approved.
+  HttpCardProviderOptions no_secret;
+  HttpCardProvider anonymous([url = sandbox_->baseUrl()] { return url; }, no_secret,
+                             recordingHooks());
+  EXPECT_EQ(anonymous.charge(token, 100, "USD", "k-anon").status, ProviderStatus::kUnavailable);
+  EXPECT_EQ(sandbox_->chargesUnder("k-anon"), 0U);
+  // With it, all is as before.
+  EXPECT_EQ(provider()->charge(token, 100, "USD", "k-sec").status, ProviderStatus::kApproved);
+}
+
+TEST_F(PaymentsProviderTest, TokensExpireAndUnusedOnesArePurged) {
+  std::atomic<std::int64_t> skew_s{0};
+  sandbox_.reset();
+  sandbox_ = std::make_unique<Sandbox>(data_dir_, false, [&skew_s] {
+    return std::chrono::system_clock::now() + std::chrono::seconds(skew_s.load());
+  });
+  const auto p = provider();
+  const auto charged = sandbox_->token("4242424242424242");
+  ASSERT_EQ(p->charge(charged, 100, "USD", "k-before").status, ProviderStatus::kApproved);
+  const auto unused = sandbox_->token("4242424242424242");
+  const auto late = sandbox_->token("4242424242424242");
+
+  skew_s = 14 * 60;  // still within 15 minutes
+  ASSERT_EQ(p->charge(late, 100, "USD", "k-in-time").status, ProviderStatus::kApproved);
+  skew_s = 16 * 60;
+  const auto expired = p->charge(unused, 100, "USD", "k-expired");
+  EXPECT_EQ(expired.status, ProviderStatus::kInvalidToken) << expired.detail;
+  EXPECT_EQ(sandbox_->chargesUnder("k-expired"), 0U);
+  // A replay of a charge made in time still answers with it.
+  EXPECT_EQ(p->charge(charged, 100, "USD", "k-before").status, ProviderStatus::kApproved);
+
+  // The next tokenization purges expired tokens no charge names.
+  const auto fresh = sandbox_->token("4242424242424242");
+  EXPECT_FALSE(sandbox_->store().token(unused).has_value());
+  EXPECT_TRUE(sandbox_->store().token(charged).has_value());
+  EXPECT_TRUE(sandbox_->store().token(fresh).has_value());
+}
+
+TEST_F(PaymentsProviderTest, TokenizationIsRateLimitedPerAddressTheShopsCallsAreNot) {
+  sandbox_.reset();
+  sandbox_ = std::make_unique<Sandbox>(data_dir_, true);
+  int created = 0;
+  int limited = 0;
+  for (int i = 0; i < 60; ++i) {
+    const auto r = sandbox_->tokenize("4242424242424242");
+    if (r.status == 201) ++created;
+    if (r.status == 429) {
+      ++limited;
+      EXPECT_EQ(r.header("content-type"), "application/problem+json");
+      EXPECT_FALSE(r.header("retry-after").empty());
+    }
+  }
+  EXPECT_EQ(created + limited, 60);
+  EXPECT_GE(created, 30);  // the burst, and what refills meanwhile (5/s)
+  EXPECT_GE(limited, 15);
+  // The routes the shop calls carry the secret and are not limited.
+  for (int i = 0; i < 40; ++i) {
+    ASSERT_EQ(sandbox_->get("/v1/charges?limit=1").status, 200) << i;
+  }
 }
 
 // Bearer "admin" is an admin, "shopper" a customer; anything else is nobody.

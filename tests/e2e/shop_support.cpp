@@ -115,6 +115,7 @@ void ShopTest::SetUp() {
   data_dir_ = setup->data_dir;
   env_ = setup->env;
   env_["EMPORIUM_RATE_LIMITS"] = "off";
+  env_["EMPORIUM_SANDBOX_SECRET"] = kSandboxSecret;
 }
 
 void ShopTest::TearDown() {
@@ -157,6 +158,10 @@ void ShopTest::killServer(std::size_t index) {
   servers_.erase(servers_.begin() + static_cast<std::ptrdiff_t>(index));
 }
 
+std::string ShopTest::serverOutput(std::size_t index) const {
+  return index < servers_.size() ? servers_[index]->output() : std::string();
+}
+
 void ShopTest::signInAdmin() {
   const auto created = runProcess(
       cmd({"user", "create", "--admin", "--email", kAdminEmail, "--password", kAdminPassword}),
@@ -187,6 +192,46 @@ HttpReply ShopTest::get(const std::string& path, const std::string& token) {
   Headers h;
   if (!token.empty()) h["Authorization"] = "Bearer " + token;
   return call("GET", path, {}, h);
+}
+
+ShopTest::TokenizeUrl ShopTest::tokenizeUrl() {
+  const auto r = get("/api/v1/payments/config");
+  EXPECT_EQ(r.status, 200) << r.body;
+  const auto d = parseJson(r.body);
+  if (!d.IsObject() || !d.HasMember("card") || !d["card"].IsObject()) {
+    ADD_FAILURE() << "no card in the payments config: " << r.body;
+    return {};
+  }
+  // http://127.0.0.1:PORT/PATH: the sandbox is on a loopback port of its own.
+  const std::string url = text(d["card"], "tokenize_url");
+  constexpr std::string_view kOrigin = "http://127.0.0.1:";
+  const auto slash = url.find('/', kOrigin.size());
+  if (!url.starts_with(kOrigin) || slash == std::string::npos) {
+    ADD_FAILURE() << "tokenize_url is not on loopback: " << url;
+    return {};
+  }
+  const int port = std::stoi(url.substr(kOrigin.size(), slash - kOrigin.size()));
+  return {static_cast<std::uint16_t>(port), url.substr(slash)};
+}
+
+HttpReply ShopTest::sandbox(const std::string& method, const std::string& path,
+                            const std::string& body, bool with_secret, const Headers& extra) {
+  const auto where = tokenizeUrl();
+  const std::string base = where.path.substr(0, where.path.rfind("/v1/tokens"));
+  Headers h{{"Content-Type", "application/json"}};
+  if (with_secret) h["Authorization"] = std::string("Bearer ") + kSandboxSecret;
+  for (const auto& [k, v] : extra) h[k] = v;
+  return httpRequest(where.port, method, base + path, body, h);
+}
+
+std::string ShopTest::cardToken(const std::string& number) {
+  const auto where = tokenizeUrl();
+  const auto r =
+      httpRequest(where.port, "POST", where.path,
+                  "{\"number\":\"" + number + R"(","exp_month":12,"exp_year":2099,"cvc":"123"})",
+                  {{"Content-Type", "application/json"}});
+  EXPECT_EQ(r.status, 201) << r.body;
+  return r.status == 201 ? text(parseJson(r.body), "token") : std::string();
 }
 
 std::string ShopTest::registerCustomer(const std::string& email, const std::string& name) {

@@ -26,6 +26,8 @@ using Fields = std::set<std::string>;
 
 inline constexpr char kProblemJson[] = "application/problem+json";
 inline constexpr char kCustomerPassword[] = "correct-horse-42";
+/// The shops under test run with this sandbox secret (EMPORIUM_SANDBOX_SECRET).
+inline constexpr char kSandboxSecret[] = "e2e-sandbox-secret-0123456789";
 
 rapidjson::Document parseJson(const std::string& body);
 /// A string member ("" and a test failure when absent or not a string).
@@ -61,6 +63,8 @@ class ShopTest : public ::testing::TestWithParam<Backend> {
   void stopServers(bool kill = false);
   /// SIGKILLs the index'th server started (0: the first) and forgets it.
   void killServer(std::size_t index);
+  /// What the index'th server started (0: the first) has printed so far.
+  std::string serverOutput(std::size_t index = 0) const;
   /// The environment servers get (backend, data dir), plus what a test adds.
   Headers& env() { return env_; }
 
@@ -70,6 +74,21 @@ class ShopTest : public ::testing::TestWithParam<Backend> {
   HttpReply send(const std::string& method, const std::string& path, const std::string& body,
                  const std::string& token = {}, const Headers& extra = {});
   HttpReply get(const std::string& path, const std::string& token = {});
+  /// Where the shop says cards are tokenized (GET /api/v1/payments/config):
+  /// the sandbox's loopback port and path, or a failure and port 0.
+  struct TokenizeUrl {
+    std::uint16_t port = 0;
+    std::string path;  // "/sandbox/v1/tokens"
+  };
+  TokenizeUrl tokenizeUrl();
+  /// Calls the shop's sandbox card provider, found from the payments config;
+  /// path is under /sandbox ("/v1/control"). With the secret unless told not to.
+  HttpReply sandbox(const std::string& method, const std::string& path,
+                    const std::string& body = {}, bool with_secret = true,
+                    const Headers& extra = {});
+  /// A card token for a test card number, made where the config says, as a browser does.
+  std::string cardToken(const std::string& number);
+
   /// A customer registered through the API; its access token.
   std::string registerCustomer(const std::string& email, const std::string& name = "Test Buyer");
 

@@ -3,6 +3,7 @@
 // and the card path against a fake provider that keeps one charge per key
 // (as real processors do) and can lose its answers.
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <map>
@@ -56,6 +57,24 @@ class FakeProvider final : public CardProvider {
     return {ProviderRefundStatus::kRefunded, "re_" + it->second.id, it->second.id, {}};
   }
 
+  ProviderChargeState chargeState(const std::string& charge_key) override {
+    ++state_calls;
+    const std::lock_guard lock(mutex_);
+    if (!reachable) return {ProviderChargeLookup::kUnavailable, false, {}, "unreachable"};
+    const auto it = charges_.find(charge_key);
+    if (it == charges_.end()) return {ProviderChargeLookup::kNoSuchCharge, false, {}, {}};
+    return {ProviderChargeLookup::kFound,
+            it->second.refunded,
+            it->second.refunded ? "re_" + it->second.id : "",
+            {}};
+  }
+
+  /// A refund made at the provider's console: the shop is not told.
+  void refundBehindOurBack(const std::string& charge_key) {
+    const std::lock_guard lock(mutex_);
+    charges_.at(charge_key).refunded = true;
+  }
+
   bool refunded(const std::string& charge_key) {
     const std::lock_guard lock(mutex_);
     const auto it = charges_.find(charge_key);
@@ -64,6 +83,7 @@ class FakeProvider final : public CardProvider {
 
   std::atomic<int> charge_calls{0};
   std::atomic<int> refund_calls{0};
+  std::atomic<int> state_calls{0};
   std::atomic<int> charges_made{0};
   std::atomic<int> refunds_made{0};
   // Guarded by mutex_ in the calls; tests set them between calls.
@@ -95,8 +115,8 @@ class PaymentsTest : public SqlTest {
   }
 
   static ChargeRequest card(const std::string& order, const std::string& token,
-                            std::int64_t amount = 1999) {
-    return {order, order, Method::kCard, token, "", amount, "USD"};
+                            std::int64_t amount = 1999, const std::string& payer = "user:ada") {
+    return {order, order, Method::kCard, token, "", amount, "USD", payer};
   }
   static ChargeRequest gift(const std::string& order, const std::string& code,
                             std::int64_t amount) {
@@ -208,6 +228,94 @@ TEST_P(PaymentsTest, CardChargeIsIdempotentPerKey) {
   EXPECT_EQ(provider_.charge_calls.load(), 1);  // a final payment is answered from the table
   EXPECT_EQ(count("SELECT COUNT(*) FROM payments"), 1);
   EXPECT_EQ(count("SELECT COUNT(*) FROM payments WHERE provider_charge_id = 'ch_1'"), 1);
+}
+
+TEST_P(PaymentsTest, ACardTokenPaysForItsFirstPayerOnly) {
+  ASSERT_EQ(service_->charge(card("ord_a1", "tok_ok", 1000, "user:a")).outcome,
+            ChargeOutcome::kCaptured);
+  // Another customer presenting the same token is refused before the provider is asked.
+  const auto stolen = service_->charge(card("ord_b1", "tok_ok", 1000, "user:b"));
+  EXPECT_EQ(stolen.outcome, ChargeOutcome::kInvalid);
+  EXPECT_NE(stolen.detail.find("another customer"), std::string::npos) << stolen.detail;
+  EXPECT_FALSE(stolen.payment.has_value());
+  EXPECT_EQ(provider_.charge_calls.load(), 1);
+  EXPECT_FALSE(service_->forOrder("ord_b1").has_value());
+  // Its owner may use it again, and a guest cart is a payer of its own.
+  EXPECT_EQ(service_->charge(card("ord_a2", "tok_ok", 1000, "user:a")).outcome,
+            ChargeOutcome::kCaptured);
+  EXPECT_EQ(service_->charge(card("ord_g1", "tok_ok", 1000, "cart:c1")).outcome,
+            ChargeOutcome::kInvalid);
+  // A charge without a payer is refused outright.
+  EXPECT_EQ(service_->charge(card("ord_x", "tok_ok", 1000, "")).outcome, ChargeOutcome::kInvalid);
+
+  // Racing payers for one fresh token: exactly one gets it.
+  constexpr int kThreads = 8;
+  std::atomic<int> captured{0};
+  std::vector<std::thread> threads;
+  threads.reserve(kThreads);
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      const auto n = std::to_string(i);
+      if (service_->charge(card("ord_r" + n, "tok_fresh", 1000, "user:r" + n)).outcome ==
+          ChargeOutcome::kCaptured) {
+        ++captured;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(captured.load(), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM card_token_owners WHERE token = 'tok_fresh'"), 1);
+}
+
+TEST_P(PaymentsTest, RefundsMadeAtTheProviderAreRecordedByReconciliation) {
+  std::vector<Payment> paid;
+  for (const auto* order : {"ord_1", "ord_2", "ord_3"}) {
+    const auto r = service_->charge(card(order, "tok_ok"));
+    ASSERT_EQ(r.outcome, ChargeOutcome::kCaptured);
+    paid.push_back(*r.payment);
+  }
+  ASSERT_EQ(service_->charge(cod("ord_c")).outcome, ChargeOutcome::kPending);
+  // Passes walk payments in id order.
+  std::sort(paid.begin(), paid.end(),
+            [](const Payment& a, const Payment& b) { return a.id < b.id; });
+  const auto status = [&](std::size_t i) { return service_->forOrder(paid[i].order_id)->status; };
+  provider_.refundBehindOurBack(paid[1].id);  // the charge key is the payment id
+  const std::string since = "2000-01-01T00:00:00.000000Z";
+
+  // Two per pass: the first page holds payments 0 and 1, so the refund shows at once.
+  auto report = service_->reconcileRefunds(since, 2);
+  EXPECT_EQ(report.checked, 2U);
+  EXPECT_EQ(report.refunded, 1U);
+  EXPECT_EQ(status(1), "refunded");
+  EXPECT_EQ(status(0), "captured");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM refunds WHERE provider_refund_id IS NOT NULL"), 1);
+  // The next pass goes on where it stopped (payment 2), the one after starts over.
+  report = service_->reconcileRefunds(since, 2);
+  EXPECT_EQ(report.checked, 1U);
+  provider_.refundBehindOurBack(paid[0].id);
+  report = service_->reconcileRefunds(since, 2);
+  EXPECT_EQ(report.checked, 2U);  // 0 and 2: payment 1 is no longer captured
+  EXPECT_EQ(report.refunded, 1U);
+  EXPECT_EQ(status(0), "refunded");
+  // Recorded once: a refund of ours afterwards has nothing to do and asks no provider.
+  const auto refunds_before = provider_.refund_calls.load();
+  EXPECT_EQ(service_->refund(paid[0].order_id), RefundOutcome::kNothingToDo);
+  EXPECT_EQ(provider_.refund_calls.load(), refunds_before);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM refunds"), 2);
+
+  // An unreachable provider records nothing and leaves payments as they are.
+  provider_.refundBehindOurBack(paid[2].id);
+  provider_.reachable = false;
+  report = service_->reconcileRefunds(since, 10);
+  EXPECT_EQ(report.checked, 1U);
+  EXPECT_EQ(report.unanswered, 1U);
+  EXPECT_EQ(status(2), "captured");
+  provider_.reachable = true;
+  // Payments last changed before the window are left alone.
+  EXPECT_EQ(service_->reconcileRefunds("2999-01-01T00:00:00.000000Z", 10).checked, 0U);
+  EXPECT_EQ(service_->reconcileRefunds(since, 10).refunded, 1U);
+  EXPECT_EQ(status(2), "refunded");
+  EXPECT_EQ(service_->forOrder("ord_c")->status, "pending");  // cash is never asked about
 }
 
 TEST_P(PaymentsTest, KeyReusedForAnotherPaymentIsRefused) {
@@ -407,6 +515,22 @@ TEST_P(SandboxStoreTest, TokensKeepTheirBehaviour) {
   EXPECT_FALSE(store_->token("tok_2").has_value());
   EXPECT_EQ(sandbox::behaviourOf("4000000000000119"), sandbox::Behaviour::kFailTwice);
   EXPECT_EQ(sandbox::behaviourOf("4242424242424242"), sandbox::Behaviour::kApprove);
+}
+
+TEST_P(SandboxStoreTest, ExpiredTokensArePurgedUnlessCharged) {
+  store_->insertToken(
+      {"tok_old", "visa", "4242", sandbox::Behaviour::kApprove, "2026-11-26T00:00:00.000000Z"});
+  store_->insertToken(
+      {"tok_1", "visa", "4242", sandbox::Behaviour::kApprove, "2026-11-26T00:00:01.000000Z"});
+  store_->insertToken(
+      {"tok_new", "visa", "4242", sandbox::Behaviour::kApprove, "2026-11-26T00:20:00.000000Z"});
+  store_->insertChargeOrGet(charge("ch_1", "k1"));  // names tok_1
+  EXPECT_EQ(store_->token("tok_old")->created_at, "2026-11-26T00:00:00.000000Z");
+  EXPECT_EQ(store_->purgeUnusedTokensBefore("2026-11-26T00:05:00.000000Z"), 1);
+  EXPECT_FALSE(store_->token("tok_old").has_value());
+  EXPECT_TRUE(store_->token("tok_1").has_value());  // its charge's replays show its brand
+  EXPECT_TRUE(store_->token("tok_new").has_value());
+  EXPECT_EQ(store_->purgeUnusedTokensBefore("2026-11-26T00:05:00.000000Z"), 0);
 }
 
 TEST_P(SandboxStoreTest, AttemptsCountPerKey) {

@@ -192,6 +192,39 @@ TEST(Config, BadPaymentProviderValuesNameTheOption) {
             std::string::npos);
 }
 
+TEST(Config, SandboxListensOnLoopbackOnlyWithAGivenOrGeneratedSecret) {
+  const auto defaults = load(sourcesWith({}));
+  EXPECT_EQ(defaults.sandbox_listen_host, "127.0.0.1");
+  EXPECT_EQ(defaults.sandbox_listen_port, 0);
+  EXPECT_TRUE(defaults.sandbox_secret.empty());  // serve generates one
+  EXPECT_EQ(defaults.payment_reconcile_every, std::chrono::milliseconds(60000));
+  EXPECT_EQ(load(sourcesWith({}, {{"EMPORIUM_PAYMENTS_RECONCILE_EVERY_MS", "250"}}))
+                .payment_reconcile_every,
+            std::chrono::milliseconds(250));
+
+  const auto c = load(sourcesWith({{"payments.sandbox_listen", "127.0.0.1:9191"}},
+                                  {{"EMPORIUM_SANDBOX_SECRET", "0123456789abcdef-secret"}}));
+  EXPECT_EQ(c.sandbox_listen_port, 9191);
+  EXPECT_EQ(c.sandbox_secret, "0123456789abcdef-secret");
+  EXPECT_EQ(load(sourcesWith({{"payments.sandbox_listen", "[::1]:0"}})).sandbox_listen_host, "::1");
+
+  // Anything but loopback is refused: the sandbox accepts anyone's tokens.
+  for (const auto* bad : {"0.0.0.0:9191", "10.0.0.1:9191", "shop.example:9191", "127.0.0.1"}) {
+    EXPECT_NE(errorOf(sourcesWith({}, {{"EMPORIUM_PAYMENTS_SANDBOX_LISTEN", bad}}))
+                  .find("EMPORIUM_PAYMENTS_SANDBOX_LISTEN"),
+              std::string::npos)
+        << bad;
+  }
+}
+
+TEST(Config, ABadSandboxSecretIsRefusedWithoutEchoingIt) {
+  for (const auto* bad : {"short", "has a space in the middle ok", "tab\there-0123456789"}) {
+    const auto message = errorOf(sourcesWith({}, {{"EMPORIUM_SANDBOX_SECRET", bad}}));
+    EXPECT_NE(message.find("EMPORIUM_SANDBOX_SECRET"), std::string::npos) << bad;
+    EXPECT_EQ(message.find(bad), std::string::npos) << message;
+  }
+}
+
 TEST(Config, RedactsPasswordsInUrls) {
   EXPECT_EQ(redactUrl("amqp://u:secret@h:5672/x"), "amqp://u:***@h:5672/x");
   EXPECT_EQ(redactUrl("redis://h:6379"), "redis://h:6379");

@@ -229,9 +229,12 @@ TEST(CircuitBreaker, StateNames) {
 }
 
 TEST(ChargeRequest, RefusesWhatCannotBeCharged) {
-  ChargeRequest r{"ord_1", "key-1", Method::kCard, "tok_1", "", 1999, "USD"};
+  ChargeRequest r{"ord_1", "key-1", Method::kCard, "tok_1", "", 1999, "USD", "user:1"};
   EXPECT_FALSE(checkChargeRequest(r).has_value());
   auto bad = r;
+  bad.payer.clear();  // a card token is bound to its payer
+  EXPECT_TRUE(checkChargeRequest(bad).has_value());
+  bad = r;
   bad.amount = 0;
   EXPECT_TRUE(checkChargeRequest(bad).has_value());
   bad = r;
@@ -281,7 +284,7 @@ TEST(PaymentMethod, ContractSpelling) {
   EXPECT_FALSE(parseMethod("cash").has_value());
 }
 
-TEST(ProviderWiring, ConfiguredUrlWinsElseTheOwnSandboxMount) {
+TEST(ProviderWiring, ConfiguredUrlWinsElseTheSandboxListener) {
   int asked = 0;
   const auto own = [&asked] {
     ++asked;
@@ -305,6 +308,9 @@ TEST(ProviderWiring, OptionsFollowTheConfiguredTimeout) {
   EXPECT_EQ(providerOptions(c).connect_timeout, 400ms);
   EXPECT_EQ(providerOptions(c).retry.max_attempts, 4);
   EXPECT_EQ(providerOptions(c).breaker.failure_threshold, 5);
+  EXPECT_TRUE(providerOptions(c).secret.empty());
+  c.sandbox_secret = "sandbox-secret-0123456789";
+  EXPECT_EQ(providerOptions(c).secret, "sandbox-secret-0123456789");  // sent as the Bearer key
 }
 
 }  // namespace

@@ -95,6 +95,32 @@ bool parseListen(Config& c, const std::string& v) {
   return true;
 }
 
+bool loopbackHost(std::string_view host) {
+  return host == "::1" || (host.starts_with("127.") && host.size() <= 15);
+}
+
+// The embedded sandbox takes any caller's card tokens and its secret guards
+// the rest: it is never exposed beyond this machine.
+bool parseSandboxListen(Config& c, const std::string& v) {
+  Config probe;
+  if (!parseListen(probe, v) || !loopbackHost(probe.listen_host)) return false;
+  c.sandbox_listen_host = probe.listen_host;
+  c.sandbox_listen_port = probe.listen_port;
+  return true;
+}
+
+bool parseSecret(Config& c, const std::string& v) {
+  constexpr std::size_t kMinSecret = 16;
+  constexpr std::size_t kMaxSecret = 200;
+  if (v.size() < kMinSecret || v.size() > kMaxSecret) return false;
+  // It travels in an Authorization header: visible ASCII only.
+  for (const char ch : v) {
+    if (ch < 0x21 || ch > 0x7e) return false;
+  }
+  c.sandbox_secret = v;
+  return true;
+}
+
 std::vector<Option> options() {
   std::vector<Option> o;
   o.push_back({"listen", "HOST:PORT, e.g. 127.0.0.1:8080", parseListen});
@@ -204,6 +230,14 @@ std::vector<Option> options() {
   o.push_back(millisOption(
       "payments.provider_timeout_ms",
       [](Config & c) -> auto& { return c.payment_provider_timeout; }));
+  o.push_back(millisOption(
+      "payments.reconcile_every_ms",
+      [](Config & c) -> auto& { return c.payment_reconcile_every; }));
+  o.push_back({"payments.sandbox_listen", "HOST:PORT on a loopback address, e.g. 127.0.0.1:0",
+               parseSandboxListen});
+  o.push_back({"payments.sandbox_secret",
+               "16 to 200 visible ASCII characters (no spaces), e.g. from openssl rand -hex 32",
+               parseSecret});
   o.push_back(sizeOption("events.max_attempts", 1, 100,
                          [](Config& c, auto n) { c.events_max_attempts = static_cast<int>(n); }));
   o.push_back({"events.amqp_prefix", "letters, digits, '.', '-' or '_', e.g. emporium.",
@@ -271,6 +305,7 @@ const std::map<std::string, std::vector<std::string>>& envAliases() {
       {"log.access", {"EMPORIUM_ACCESS_LOG"}},
       {"payments.provider_url", {"EMPORIUM_PAYMENT_PROVIDER_URL"}},
       {"payments.provider_timeout_ms", {"EMPORIUM_PAYMENT_PROVIDER_TIMEOUT_MS"}},
+      {"payments.sandbox_secret", {"EMPORIUM_SANDBOX_SECRET"}},
   };
   return aliases;
 }
@@ -383,8 +418,9 @@ Config load(const Sources& sources) {
     }
     if (!value) continue;
     if (!opt.apply(config, *value)) {
-      // URLs may carry passwords: never echo them whole.
-      const bool secret = opt.key.ends_with(".url") && value->find('@') != std::string::npos;
+      // URLs may carry passwords, and secrets are secret: never echo them.
+      const bool secret = (opt.key.ends_with(".url") && value->find('@') != std::string::npos) ||
+                          opt.key.ends_with("_secret");
       std::string message = "invalid value for " + origin + ": ";
       message += secret ? "(value not shown: it may hold a password)" : "'" + *value + "'";
       message += " (expected " + opt.expected + ")";

@@ -50,8 +50,19 @@ struct Config {
   /// Test hook (EMPORIUM_TEST_CRASH_AT): the checkout step after which the
   /// process dies, for crash-recovery tests. Unset in production.
   std::string test_crash_at;
-  /// The card provider's base URL; unset: this process's own /sandbox mount.
+  /// The card provider's base URL; unset: `serve` starts the sandbox
+  /// provider on a loopback listener of its own (sandbox_listen_*) and uses it.
   std::optional<std::string> payment_provider_url;
+  /// payments.sandbox_listen: that listener, loopback only (port 0: any free one).
+  std::string sandbox_listen_host = "127.0.0.1";
+  std::uint16_t sandbox_listen_port = 0;
+  /// payments.sandbox_secret (EMPORIUM_SANDBOX_SECRET): the sandbox's routes
+  /// other than tokenization require it as a Bearer token, and the shop sends
+  /// it to the card provider. Empty: `serve` generates one and logs it.
+  std::string sandbox_secret;
+  /// How often captured card payments are checked at the provider for
+  /// refunds made there (payments.reconcile_every_ms).
+  std::chrono::milliseconds payment_reconcile_every{60000};
   /// Per attempt, the whole exchange with the card provider.
   std::chrono::milliseconds payment_provider_timeout{3000};
   /// [events]: how a failing consumer is retried before its event is

@@ -277,6 +277,8 @@ http::Response OrderService::place(const CheckoutRequest& request, std::string_v
   charge.method = request.method;
   charge.card_token = request.card_token;
   charge.gift_card_code = request.gift_card_code;
+  // A card token pays for one payer only (see payments::ChargeRequest::payer).
+  charge.payer = request.user_id.empty() ? "cart:" + request.cart_id : "user:" + request.user_id;
   charge.amount = order.totals.total;
   charge.currency = order.currency;
   const auto charged = payments_.charge(charge);

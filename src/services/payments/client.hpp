@@ -44,6 +44,9 @@ struct ChargeRequest {
   std::string gift_card_code;  // kGiftCard
   std::int64_t amount = 0;     // minor units, > 0
   std::string currency = "USD";
+  /// Who pays: "user:<id>" or "cart:<id>" (a guest's cart). Required for
+  /// cards: a card token pays for the first payer that uses it only.
+  std::string payer;
 };
 
 /// A payment as stored. Card details are the token, brand and last four only.

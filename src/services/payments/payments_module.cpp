@@ -3,19 +3,45 @@
 #include <algorithm>
 #include <utility>
 
+#include "core/util/ids.hpp"
+
 namespace emporium::payments {
 
 PaymentsModule::PaymentsModule(sql::Database& db, HttpCardProvider::BaseUrl provider_url,
                                const HttpCardProviderOptions& provider_options,
                                const log::Logger& logger)
     : store_(db),
-      http_provider_(std::make_unique<HttpCardProvider>(std::move(provider_url), provider_options)),
+      http_provider_(std::make_unique<HttpCardProvider>(provider_url, provider_options)),
       provider_(*http_provider_),
       service_(store_, provider_, logger),
-      api_{service_} {}
+      api_{service_},
+      logger_(logger) {
+  // A provider speaking the sandbox's API tokenizes under its base URL.
+  api_.tokenize_url = [base = std::move(provider_url)] { return base() + "/v1/tokens"; };
+}
 
 PaymentsModule::PaymentsModule(sql::Database& db, CardProvider& provider, const log::Logger& logger)
-    : store_(db), provider_(provider), service_(store_, provider_, logger), api_{service_} {}
+    : store_(db),
+      provider_(provider),
+      service_(store_, provider_, logger),
+      api_{service_},
+      logger_(logger) {}
+
+void PaymentsModule::startReconciler(std::chrono::milliseconds every) {
+  if (reconciler_) return;
+  reconciler_ = std::make_unique<util::PeriodicTask>(
+      every,
+      [this] {
+        const auto since =
+            util::formatRfc3339(std::chrono::system_clock::now() - kReconcileLookback);
+        const auto report = service_.reconcileRefunds(since, kReconcileBatch);
+        refunds_recorded_.fetch_add(report.refunded, std::memory_order_relaxed);
+      },
+      [this](const std::exception& e) {
+        reconcile_failures_.fetch_add(1, std::memory_order_relaxed);
+        logger_.warn("payment reconciliation pass failed", {{"error", std::string_view(e.what())}});
+      });
+}
 
 void PaymentsModule::renderMetrics(std::string& out) const {
   if (!http_provider_) return;
@@ -37,22 +63,33 @@ void PaymentsModule::renderMetrics(std::string& out) const {
   out += "# HELP payments_provider_calls_rejected_total Calls refused by the open breaker.\n";
   out += "# TYPE payments_provider_calls_rejected_total counter\n";
   out += "payments_provider_calls_rejected_total " + std::to_string(b.calls_rejected) + "\n";
+  out +=
+      "# HELP emporium_payments_provider_refunds_recorded_total Refunds made at the card "
+      "provider that reconciliation found and recorded.\n";
+  out += "# TYPE emporium_payments_provider_refunds_recorded_total counter\n";
+  out += "emporium_payments_provider_refunds_recorded_total " +
+         std::to_string(refunds_recorded_.load(std::memory_order_relaxed)) + "\n";
+  out += "# HELP emporium_payments_reconcile_failures_total Reconciliation passes that failed.\n";
+  out += "# TYPE emporium_payments_reconcile_failures_total counter\n";
+  out += "emporium_payments_reconcile_failures_total " +
+         std::to_string(reconcile_failures_.load(std::memory_order_relaxed)) + "\n";
 }
 
 HttpCardProvider::BaseUrl providerBaseUrl(const std::optional<std::string>& configured,
-                                          std::function<std::string()> own_origin) {
+                                          std::function<std::string()> sandbox_origin) {
   if (configured && !configured->empty()) {
     std::string url = *configured;
     while (!url.empty() && url.back() == '/') url.pop_back();
     return [url] { return url; };
   }
-  return [own_origin = std::move(own_origin)] { return own_origin() + "/sandbox"; };
+  return [sandbox_origin = std::move(sandbox_origin)] { return sandbox_origin() + "/sandbox"; };
 }
 
 HttpCardProviderOptions providerOptions(const config::Config& config) {
   HttpCardProviderOptions options;
   options.total_timeout = config.payment_provider_timeout;
   options.connect_timeout = std::min(options.connect_timeout, options.total_timeout);
+  options.secret = config.sandbox_secret;
   return options;
 }
 

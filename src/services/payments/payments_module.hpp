@@ -3,6 +3,9 @@
 // the card provider adapter (HTTP, with retries and a breaker), the service
 // the orders saga calls, and the admin routes.
 
+#include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -12,6 +15,7 @@
 #include "core/http/router.hpp"
 #include "core/log/logger.hpp"
 #include "core/sql/database.hpp"
+#include "core/util/periodic_task.hpp"
 #include "services/payments/http/routes.hpp"
 #include "services/payments/payments_service.hpp"
 #include "services/payments/provider/http_card_provider.hpp"
@@ -40,22 +44,33 @@ class PaymentsModule {
   /// nothing when the provider is not the HTTP one.
   void renderMetrics(std::string& out) const;
 
+  /// Starts the periodic reconciliation pass (see
+  /// PaymentsService::reconcileRefunds) over payments captured within the
+  /// last kReconcileLookback, kReconcileBatch per pass; stopped by the destructor.
+  void startReconciler(std::chrono::milliseconds every);
+  static constexpr std::chrono::hours kReconcileLookback{24 * 90};
+  static constexpr std::size_t kReconcileBatch = 100;
+
  private:
   PaymentStore store_;
   std::unique_ptr<HttpCardProvider> http_provider_;  // null when the provider was given
   CardProvider& provider_;
   PaymentsService service_;
   PaymentsApi api_;
+  const log::Logger& logger_;
+  std::atomic<std::uint64_t> refunds_recorded_{0};
+  std::atomic<std::uint64_t> reconcile_failures_{0};
+  std::unique_ptr<util::PeriodicTask> reconciler_;  // last: stopped first
 };
 
 /// The provider's base URL: the configured one when set (not empty), else
-/// this process's own sandbox mount, "<own_origin()>/sandbox", asked per call
-/// because the process learns its port only after it starts listening.
+/// the embedded sandbox's, "<sandbox_origin()>/sandbox" (its own listener).
 HttpCardProvider::BaseUrl providerBaseUrl(const std::optional<std::string>& configured,
-                                          std::function<std::string()> own_origin);
+                                          std::function<std::string()> sandbox_origin);
 
 /// The adapter's options from the configuration (payments.provider_timeout_ms
-/// bounds each attempt; the connect timeout never exceeds it).
+/// bounds each attempt; the connect timeout never exceeds it; the sandbox
+/// secret, when configured, is sent as the provider's Bearer key).
 HttpCardProviderOptions providerOptions(const config::Config& config);
 
 }  // namespace emporium::payments

@@ -87,6 +87,7 @@ std::optional<std::string> checkChargeRequest(const ChargeRequest& r) {
           !printableAscii(r.card_token)) {
         return "a card payment needs the provider's token";
       }
+      if (r.payer.empty()) return "a card payment needs its payer";
       break;
     case Method::kGiftCard:
       if (r.gift_card_code.empty() || r.gift_card_code.size() > kMaxGiftCodeBytes ||
@@ -134,6 +135,13 @@ ChargeResult PaymentsService::charge(const ChargeRequest& request) {
     case Method::kGiftCard:
       return resultOf(store_.debitGiftCard(n));
     case Method::kCard: {
+      // Anyone can tokenize, so a token seen at checkout may be someone
+      // else's (copied from their browser, or guessed from a log): it pays
+      // for the first payer that used it only.
+      if (store_.claimCardToken(request.card_token, request.payer) != request.payer) {
+        return {ChargeOutcome::kInvalid, std::nullopt,
+                "was used by another customer; tokenize the card again"};
+      }
       // Stored before the provider is called: whatever happens next, the
       // payment exists and its key lets a retry or a refund find the charge.
       const auto pending = store_.insertOrGet(n, status::kPending);
@@ -267,6 +275,43 @@ std::optional<GiftCard> PaymentsService::createGiftCard(std::string_view code, s
 
 std::optional<GiftCard> PaymentsService::giftCard(std::string_view code) {
   return store_.giftCard(code);
+}
+
+ReconcileReport PaymentsService::reconcileRefunds(const std::string& since, std::size_t limit) {
+  const std::lock_guard lock(reconcile_mutex_);
+  ReconcileReport report;
+  auto page = store_.capturedCardPayments(since, reconcile_after_, limit);
+  if (page.empty() && !reconcile_after_.empty()) {
+    reconcile_after_.clear();  // through the list: start over
+    page = store_.capturedCardPayments(since, reconcile_after_, limit);
+  }
+  for (const auto& payment : page) {
+    reconcile_after_ = payment.payment.id;
+    ++report.checked;
+    const auto state = provider_.chargeState(providerChargeKey(payment));
+    if (state.lookup == ProviderChargeLookup::kUnavailable) {
+      ++report.unanswered;
+      continue;
+    }
+    if (state.lookup == ProviderChargeLookup::kNoSuchCharge) {
+      // We hold its charge id: the provider forgetting it needs a human.
+      logger_.error("card provider knows no charge for a captured payment",
+                    {{"payment_id", payment.payment.id}, {"order_id", payment.payment.order_id}});
+      continue;
+    }
+    if (!state.refunded) continue;
+    const std::optional<std::string> refund_id =
+        state.refund_id.empty() ? std::nullopt : std::optional<std::string>(state.refund_id);
+    // Conditional on `captured`: a refund of ours racing this pass wins once.
+    if (store_.markRefunded(payment, status::kCaptured, refund_id)) {
+      ++report.refunded;
+      logger_.warn("refund made at the card provider recorded",
+                   {{"payment_id", payment.payment.id},
+                    {"order_id", payment.payment.order_id},
+                    {"refund_id", state.refund_id}});
+    }
+  }
+  return report;
 }
 
 }  // namespace emporium::payments

@@ -3,6 +3,8 @@
 // through a CardProvider, gift-card debits, cash on delivery, refunds. Every
 // entry point is idempotent, so the saga may retry any step after a crash.
 
+#include <cstddef>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -12,6 +14,13 @@
 #include "services/payments/storage/payment_store.hpp"
 
 namespace emporium::payments {
+
+/// What one reconciliation pass did.
+struct ReconcileReport {
+  std::size_t checked = 0;     // payments the provider was asked about
+  std::size_t refunded = 0;    // refunds made at the provider, now recorded
+  std::size_t unanswered = 0;  // the provider could not say
+};
 
 class PaymentsService final : public Client {
  public:
@@ -28,6 +37,13 @@ class PaymentsService final : public Client {
                                          const std::string& currency);
   std::optional<GiftCard> giftCard(std::string_view code);
 
+  /// One reconciliation pass: asks the provider about up to `limit` captured
+  /// card payments last changed since `since` (RFC 3339), continuing after the
+  /// previous pass's last one (and from the start once through), and records
+  /// every refund made at the provider behind our back: payment -> refunded
+  /// with a refunds row. Order states are not touched here.
+  ReconcileReport reconcileRefunds(const std::string& since, std::size_t limit);
+
  private:
   ChargeResult chargeCard(const StoredPayment& pending);
   /// One refund step on the payment as read; nullopt when it changed meanwhile.
@@ -39,6 +55,8 @@ class PaymentsService final : public Client {
   PaymentStore& store_;
   CardProvider& provider_;
   const log::Logger& logger_;
+  std::mutex reconcile_mutex_;   // one pass at a time; guards the cursor
+  std::string reconcile_after_;  // last payment id the previous pass asked about
 };
 
 /// The outcome a stored payment stands for (what a replayed charge returns).

@@ -96,12 +96,31 @@ http::Response getGiftCard(const PaymentsApi& api, const http::Request& req) {
   return giftCardResponse(200, *card);
 }
 
+http::Response paymentsConfig(const PaymentsApi& api) {
+  json::Writer w;
+  w.startObject().key("card");
+  if (api.tokenize_url) {
+    w.startObject().member("tokenize_url", api.tokenize_url()).endObject();
+  } else {
+    w.null();
+  }
+  w.key("methods").startArray();
+  if (api.tokenize_url) w.value(methodName(Method::kCard));
+  w.value(methodName(Method::kGiftCard)).value(methodName(Method::kCashOnDelivery));
+  w.endArray().endObject();
+  return http::Response::json(200, w.str());
+}
+
 }  // namespace
 
 void addRoutes(http::Router& router, const PaymentsApi& api) {
   using http::Method;
   const http::RouteOptions admin{http::Execution::kBlocking, http::Access::kAdmin, true};
+  const http::RouteOptions pub{http::Execution::kInline, http::Access::kPublic, true};
   const auto* a = &api;
+  router.add(
+      Method::kGet, "/api/v1/payments/config", [a](http::Request&) { return paymentsConfig(*a); },
+      pub);
   router.add(
       Method::kPost, "/api/v1/admin/gift-cards",
       [a](http::Request& r) { return createGiftCard(*a, r); }, admin);

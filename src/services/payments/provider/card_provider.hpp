@@ -37,6 +37,20 @@ struct ProviderRefund {
   std::string detail;
 };
 
+enum class ProviderChargeLookup : std::uint8_t {
+  kFound,
+  kNoSuchCharge,  // nothing was charged under that key
+  kUnavailable,   // no usable answer (or this provider cannot be asked)
+};
+
+/// A charge as the provider sees it now.
+struct ProviderChargeState {
+  ProviderChargeLookup lookup = ProviderChargeLookup::kUnavailable;
+  bool refunded = false;  // kFound: refunded at the provider (by anyone)
+  std::string refund_id;  // when refunded and the provider names it
+  std::string detail;
+};
+
 class CardProvider {
  public:
   virtual ~CardProvider() = default;
@@ -49,6 +63,12 @@ class CardProvider {
   /// also covers a charge whose answer was lost). Idempotent per refund key.
   virtual ProviderRefund refund(const std::string& charge_idempotency_key,
                                 const std::string& refund_idempotency_key) = 0;
+  /// The charge made under the key as the provider knows it now, so refunds
+  /// made at the provider (its console or API, not through us) come to light.
+  /// One attempt, no retries: reconciliation asks again on its next pass.
+  virtual ProviderChargeState chargeState(const std::string& /*charge_idempotency_key*/) {
+    return {ProviderChargeLookup::kUnavailable, false, {}, "this provider cannot be asked"};
+  }
 };
 
 }  // namespace emporium::payments

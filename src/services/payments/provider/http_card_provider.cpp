@@ -4,10 +4,12 @@
 #include <rapidjson/document.h>
 
 #include <array>
+#include <cctype>
 #include <memory>
 #include <stdexcept>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "core/json/writer.hpp"
 
@@ -50,6 +52,23 @@ rapidjson::Document parseJson(const std::string& body) {
   return doc;
 }
 
+// A query-string value: unreserved characters as they are, the rest %XX.
+std::string percentEncode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(c);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[u >> 4U]);
+      out.push_back(kHex[u & 0xFU]);
+    }
+  }
+  return out;
+}
+
 std::string describe(const HttpCardProvider::Exchange& ex) {
   if (!ex.transport_ok) return "card provider unreachable: " + ex.error;
   return "card provider answered HTTP " + std::to_string(ex.status);
@@ -76,8 +95,8 @@ HttpCardProvider::HttpCardProvider(BaseUrl base_url, const HttpCardProviderOptio
   }
 }
 
-HttpCardProvider::Exchange HttpCardProvider::post(const std::string& path,
-                                                  const std::string& json_body,
+HttpCardProvider::Exchange HttpCardProvider::send(const std::string& path,
+                                                  const std::optional<std::string>& json_body,
                                                   const std::string& idempotency_key) const {
   Exchange ex;
   const std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(),
@@ -87,9 +106,10 @@ HttpCardProvider::Exchange HttpCardProvider::post(const std::string& path,
     return ex;
   }
   curl_slist* raw_headers = nullptr;
-  for (const std::string& h :
-       {std::string("Content-Type: application/json"), std::string("Accept: application/json"),
-        "Idempotency-Key: " + idempotency_key}) {
+  std::vector<std::string> lines{"Content-Type: application/json", "Accept: application/json"};
+  if (!idempotency_key.empty()) lines.push_back("Idempotency-Key: " + idempotency_key);
+  if (!options_.secret.empty()) lines.push_back("Authorization: Bearer " + options_.secret);
+  for (const std::string& h : lines) {
     curl_slist* next = curl_slist_append(raw_headers, h.c_str());
     if (next == nullptr) {
       curl_slist_free_all(raw_headers);
@@ -110,9 +130,13 @@ HttpCardProvider::Exchange HttpCardProvider::post(const std::string& path,
                    static_cast<long>(options_.connect_timeout.count()));
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.total_timeout.count()));
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(h, CURLOPT_POST, 1L);
-  curl_easy_setopt(h, CURLOPT_POSTFIELDS, json_body.c_str());
-  curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(json_body.size()));
+  if (json_body) {
+    curl_easy_setopt(h, CURLOPT_POST, 1L);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, json_body->c_str());
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(json_body->size()));
+  } else {
+    curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+  }
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &appendBody);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &ex.body);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error.data());
@@ -142,7 +166,7 @@ HttpCardProvider::Exchange HttpCardProvider::postWithRetries(const std::string& 
       return last;
     }
     try {
-      last = post(path, json_body, idempotency_key);
+      last = send(path, json_body, idempotency_key);
     } catch (...) {
       breaker_.onFailure(admission);  // a probe must always report back
       throw;
@@ -222,6 +246,39 @@ ProviderRefund HttpCardProvider::refund(const std::string& charge_idempotency_ke
     result.status = ProviderRefundStatus::kNoSuchCharge;
     result.detail = "the provider holds no charge under that key";
   }
+  return result;
+}
+
+ProviderChargeState HttpCardProvider::chargeState(const std::string& charge_idempotency_key) {
+  ProviderChargeState result;
+  if (charge_idempotency_key.empty()) {
+    result.detail = "no idempotency key";
+    return result;
+  }
+  const auto ex = send("/v1/charges?idempotency_key=" + percentEncode(charge_idempotency_key),
+                       std::nullopt, "");
+  result.detail = describe(ex);
+  if (!ex.transport_ok || ex.status != 200) return result;
+  const auto doc = parseJson(ex.body);
+  const auto items = doc.IsObject() ? doc.FindMember("items") : doc.MemberEnd();
+  if (!doc.IsObject() || items == doc.MemberEnd() || !items->value.IsArray()) {
+    result.detail = "card provider sent an unreadable charge list";
+    return result;
+  }
+  if (items->value.Empty()) {
+    result.lookup = ProviderChargeLookup::kNoSuchCharge;
+    return result;
+  }
+  const auto& charge = items->value[0];
+  const auto refunded = charge.IsObject() ? charge.FindMember("refunded") : charge.MemberEnd();
+  if (!charge.IsObject() || refunded == charge.MemberEnd() || !refunded->value.IsBool()) {
+    result.detail = "card provider sent an unreadable charge";
+    return result;
+  }
+  result.lookup = ProviderChargeLookup::kFound;
+  result.refunded = refunded->value.GetBool();
+  result.refund_id = stringMember(charge, "refund_id");
+  result.detail.clear();
   return result;
 }
 

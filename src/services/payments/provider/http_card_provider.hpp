@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "services/payments/domain/circuit_breaker.hpp"
@@ -19,6 +20,9 @@ struct HttpCardProviderOptions {
   std::chrono::milliseconds total_timeout{3000};  // per attempt
   RetryOptions retry;
   BreakerOptions breaker;
+  /// Sent as `Authorization: Bearer <secret>` when not empty: the provider's
+  /// secret key (the sandbox's secret).
+  std::string secret;
 };
 
 /// What HttpCardProvider needs from the outside world, injectable for tests.
@@ -42,6 +46,9 @@ class HttpCardProvider final : public CardProvider {
                         const std::string& idempotency_key) override;
   ProviderRefund refund(const std::string& charge_idempotency_key,
                         const std::string& refund_idempotency_key) override;
+  /// GET /v1/charges?idempotency_key=K, once, outside the breaker (a
+  /// background check must not open it for the buyers' charges).
+  ProviderChargeState chargeState(const std::string& charge_idempotency_key) override;
 
   /// For /metrics and readiness.
   CircuitBreaker::Snapshot breaker() const { return breaker_.snapshot(); }
@@ -55,7 +62,9 @@ class HttpCardProvider final : public CardProvider {
   };
 
  private:
-  Exchange post(const std::string& path, const std::string& json_body,
+  /// One exchange: a POST of json_body with the Idempotency-Key header, or
+  /// a GET when json_body is nullopt.
+  Exchange send(const std::string& path, const std::optional<std::string>& json_body,
                 const std::string& idempotency_key) const;
   /// Runs post() with retries and the breaker; returns the last exchange,
   /// or one with transport_ok == false and error "circuit open".

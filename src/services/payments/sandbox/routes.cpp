@@ -1,6 +1,7 @@
 #include "services/payments/sandbox/routes.hpp"
 
 #include <rapidjson/document.h>
+#include <sodium.h>
 
 #include <string>
 #include <thread>
@@ -67,6 +68,22 @@ http::Response providerError(int status, std::string_view code, std::string_view
 http::Response unavailable() {
   return providerError(503, "unavailable", "the sandbox failed this call on purpose (control)")
       .withHeader("Retry-After", "1");
+}
+
+// Every route but tokenization acts on the shop's money or on the sandbox
+// itself: it needs the secret, compared in constant time.
+void requireSecret(const SandboxApi& api, const http::Request& req) {
+  constexpr std::string_view kScheme = "Bearer ";
+  const std::string_view given = req.header("Authorization");
+  const bool ok =
+      !api.secret.empty() && given.size() == kScheme.size() + api.secret.size() &&
+      given.starts_with(kScheme) &&
+      sodium_memcmp(given.data() + kScheme.size(), api.secret.data(), api.secret.size()) == 0;
+  if (ok) return;
+  // unauthorized() carries WWW-Authenticate: Bearer.
+  throw http::ApiError::unauthorized(
+      given.empty() ? "this sandbox route needs the sandbox secret (Authorization: Bearer)"
+                    : "the sandbox secret is wrong");
 }
 
 std::string requireIdempotencyKey(const http::Request& req) {
@@ -150,9 +167,14 @@ http::Response createToken(const SandboxApi& api, const http::Request& req) {
   }
   problems.throwIfAny();
 
+  const auto now = api.now();
   const Token token{util::newId("tok"), std::string(cardBrand(*digits)),
-                    digits->substr(digits->size() - 4), behaviourOf(*digits)};
+                    digits->substr(digits->size() - 4), behaviourOf(*digits),
+                    util::formatRfc3339(now)};
   api.store.insertToken(token);
+  // Tokens never charged are dropped once they expire, so tokenizing in a
+  // loop cannot grow the table without bound (the rate limit slows it).
+  api.store.purgeUnusedTokensBefore(util::formatRfc3339(now - api.token_ttl));
   json::Writer w;
   w.startObject()
       .member("token", token.token)
@@ -215,6 +237,9 @@ http::Response createCharge(const SandboxApi& api, const http::Request& req) {
   }
   const auto token = api.store.token(*token_text);
   if (!token) return providerError(404, "invalid_token", "no such card token");
+  if (token->created_at < util::formatRfc3339(api.now() - api.token_ttl)) {
+    return providerError(404, "invalid_token", "the card token expired; tokenize the card again");
+  }
   if (token->behaviour == Behaviour::kFailTwice && api.store.countAttempt(key) <= 2) {
     return providerError(503, "processing_error", "a transient failure of the card network")
         .withHeader("Retry-After", "1");
@@ -311,8 +336,13 @@ http::Response listCharges(const SandboxApi& api, const http::Request& req) {
         .member("currency", c.currency)
         .member("status", c.status)
         .member("refunded", c.refunded)
-        .member("created_at", c.created_at)
-        .endObject();
+        .key("refund_id");
+    if (c.refund_id) {
+      w.value(*c.refund_id);
+    } else {
+      w.null();
+    }
+    w.member("created_at", c.created_at).endObject();
   }
   w.endArray().endObject();
   return http::Response::json(200, w.str());
@@ -327,6 +357,10 @@ http::Response controlResponse(const ControlSettings& s) {
       .member("fail_next", s.fail_next)
       .endObject();
   return http::Response::json(200, w.str());
+}
+
+http::Response getControl(const SandboxApi& api, const http::Request& /*req*/) {
+  return controlResponse(api.control.settings());
 }
 
 // Fields left out keep their current value, so a test can change one knob.
@@ -374,31 +408,30 @@ http::Response setControl(const SandboxApi& api, const http::Request& req) {
 
 void addSandboxRoutes(http::Router& router, const SandboxApi& api, std::string_view prefix) {
   using http::Method;
-  // Public: a client tokenizes the card here without any Emporium account.
-  // Not rate limited: tests drive it hard, and it is a fake.
-  // Aside: the shop's own checkout calls these routes over HTTP from its
-  // blocking pool; queued behind those callers they could never answer.
-  const http::RouteOptions pub{http::Execution::kBlockingAside, http::Access::kPublic, false};
+  // Tokenization is public (a browser or app tokenizes the card here without
+  // any Emporium account) and counted against the listener's per-address
+  // limit. The other routes need the secret and are not limited: the shop
+  // calls them for every checkout.
+  // The sandbox has a listener (and pools) of its own, so the shop's blocking
+  // callers never queue in front of the calls they wait for.
+  const http::RouteOptions pub{http::Execution::kBlocking, http::Access::kPublic, true};
+  const http::RouteOptions secret{http::Execution::kBlocking, http::Access::kPublic, false};
   const auto* a = &api;
   const std::string base(prefix);
+  const auto guarded = [a](http::Response (*handler)(const SandboxApi&, const http::Request&)) {
+    return [a, handler](http::Request& r) {
+      requireSecret(*a, r);
+      return handler(*a, r);
+    };
+  };
   router.add(
       Method::kPost, base + "/v1/tokens", [a](http::Request& r) { return createToken(*a, r); },
       pub);
-  router.add(
-      Method::kPost, base + "/v1/charges", [a](http::Request& r) { return createCharge(*a, r); },
-      pub);
-  router.add(
-      Method::kGet, base + "/v1/charges", [a](http::Request& r) { return listCharges(*a, r); },
-      pub);
-  router.add(
-      Method::kPost, base + "/v1/refunds", [a](http::Request& r) { return createRefund(*a, r); },
-      pub);
-  router.add(
-      Method::kGet, base + "/v1/control",
-      [a](http::Request&) { return controlResponse(a->control.settings()); }, pub);
-  router.add(
-      Method::kPost, base + "/v1/control", [a](http::Request& r) { return setControl(*a, r); },
-      pub);
+  router.add(Method::kPost, base + "/v1/charges", guarded(&createCharge), secret);
+  router.add(Method::kGet, base + "/v1/charges", guarded(&listCharges), secret);
+  router.add(Method::kPost, base + "/v1/refunds", guarded(&createRefund), secret);
+  router.add(Method::kGet, base + "/v1/control", guarded(&getControl), secret);
+  router.add(Method::kPost, base + "/v1/control", guarded(&setControl), secret);
 }
 
 }  // namespace emporium::payments::sandbox

@@ -1,9 +1,12 @@
 #pragma once
 // The sandbox card processor assembled over its own database ("sandbox"):
-// store, fault-injection control and routes. The all-in-one process mounts it
-// at /sandbox on its main router; --target=payment-sandbox serves it alone.
+// store, fault-injection control and routes. It is served on a listener of
+// its own (app/sandbox_listener.hpp), never on the shop's router.
 
+#include <stdexcept>
+#include <string>
 #include <string_view>
+#include <utility>
 
 #include "core/http/router.hpp"
 #include "core/sql/database.hpp"
@@ -17,7 +20,11 @@ namespace emporium::payments::sandbox {
 class SandboxModule {
  public:
   /// db: the "sandbox" database, migrated with sandbox::migrations().
-  explicit SandboxModule(sql::Database& db) : store_(db), api_{store_, control_} {}
+  /// secret: what every route but tokenization requires as a Bearer token.
+  SandboxModule(sql::Database& db, std::string secret)
+      : store_(db), api_{store_, control_, std::move(secret)} {
+    if (api_.secret.empty()) throw std::invalid_argument("the sandbox needs a secret");
+  }
   SandboxModule(const SandboxModule&) = delete;
   SandboxModule& operator=(const SandboxModule&) = delete;
 
@@ -26,6 +33,8 @@ class SandboxModule {
     addSandboxRoutes(router, api_, prefix);
   }
   SandboxStore& store() { return store_; }
+  /// For tests: the clock and token lifetime; set before serving.
+  SandboxApi& api() { return api_; }
   Control& control() { return control_; }
 
  private:

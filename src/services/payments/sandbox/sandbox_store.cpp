@@ -12,8 +12,12 @@ constexpr sql::Query kInsertToken{
     "INSERT INTO sandbox_tokens (token, brand, last4, behaviour, created_at) "
     "VALUES ($1, $2, $3, $4, $5)"};
 constexpr sql::Query kToken{"sandbox.token",
-                            "SELECT token, brand, last4, behaviour FROM sandbox_tokens "
+                            "SELECT token, brand, last4, behaviour, created_at FROM sandbox_tokens "
                             "WHERE token = $1"};
+constexpr sql::Query kPurgeTokens{
+    "sandbox.purge_tokens",
+    "DELETE FROM sandbox_tokens WHERE created_at < $1 AND NOT EXISTS "
+    "(SELECT 1 FROM sandbox_charges c WHERE c.token = sandbox_tokens.token)"};
 
 // One statement on both dialects (SQLite >= 3.35 has RETURNING).
 constexpr sql::Query kCountAttempt{
@@ -53,8 +57,9 @@ constexpr sql::Query kRefundByCharge{
     "WHERE charge_id = $1"};
 
 Charge readCharge(const sql::Row& row) {
-  return {row.getText(0), row.getText(1),         row.getText(2), row.getInt64(3), row.getText(4),
-          row.getText(5), row.getOptionalText(6), row.getText(7), !row.isNull(8)};
+  return {row.getText(0), row.getText(1),        row.getText(2),         row.getInt64(3),
+          row.getText(4), row.getText(5),        row.getOptionalText(6), row.getText(7),
+          !row.isNull(8), row.getOptionalText(8)};
 }
 
 Refund readRefund(const sql::Row& row) {
@@ -98,11 +103,16 @@ Behaviour behaviourOf(std::string_view digits) {
 }
 
 void SandboxStore::insertToken(const Token& token) {
-  const std::string now = util::nowRfc3339();
+  const std::string created_at = token.created_at.empty() ? util::nowRfc3339() : token.created_at;
   db_.write([&](sql::Session& s) {
     s.execute(kInsertToken,
-              {token.token, token.brand, token.last4, behaviourName(token.behaviour), now});
+              {token.token, token.brand, token.last4, behaviourName(token.behaviour), created_at});
   });
+}
+
+std::int64_t SandboxStore::purgeUnusedTokensBefore(const std::string& cutoff) {
+  return db_.write(
+      [&](sql::Session& s) { return s.execute(kPurgeTokens, {cutoff}).affectedRows(); });
 }
 
 std::optional<Token> SandboxStore::token(const std::string& token) {
@@ -111,7 +121,8 @@ std::optional<Token> SandboxStore::token(const std::string& token) {
     if (rows.empty()) return std::nullopt;
     const auto behaviour = parseBehaviour(rows[0].getText(3));
     if (!behaviour) throw sql::Error(sql::ErrorKind::kType, "unknown sandbox token behaviour");
-    return Token{rows[0].getText(0), rows[0].getText(1), rows[0].getText(2), *behaviour};
+    return Token{rows[0].getText(0), rows[0].getText(1), rows[0].getText(2), *behaviour,
+                 rows[0].getText(4)};
   });
 }
 

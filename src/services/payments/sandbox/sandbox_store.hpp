@@ -29,6 +29,7 @@ struct Token {
   std::string brand;
   std::string last4;
   Behaviour behaviour = Behaviour::kApprove;
+  std::string created_at;  // RFC 3339, fixed width: compared as text
 };
 
 struct Charge {
@@ -41,6 +42,7 @@ struct Charge {
   std::optional<std::string> decline_code;
   std::string created_at;
   bool refunded = false;
+  std::optional<std::string> refund_id;  // when refunded
 };
 
 struct Refund {
@@ -56,6 +58,10 @@ class SandboxStore {
 
   void insertToken(const Token& token);
   std::optional<Token> token(const std::string& token);
+  /// Deletes tokens made before `cutoff` (RFC 3339) that no charge names
+  /// (a charged token stays: replays of its charge show its brand). Returns
+  /// how many went.
+  std::int64_t purgeUnusedTokensBefore(const std::string& cutoff);
 
   /// Counts one more attempt under the key and returns the count (1 first).
   std::int64_t countAttempt(const std::string& idempotency_key);

@@ -26,6 +26,12 @@ constexpr sql::Query kLatestForOrder{"payments.latest_for_order",
                                      " FROM payments WHERE order_id = $1 "
                                      "ORDER BY created_at DESC, id DESC LIMIT 1"};
 
+// Reconciliation walks captured card payments by id, a page at a time.
+constexpr sql::Query kCapturedCards{"payments.captured_cards",
+                                    "SELECT " EMPORIUM_PAYMENT_COLUMNS
+                                    " FROM payments WHERE status = 'captured' AND method = 'card' "
+                                    "AND updated_at >= $1 AND id > $2 ORDER BY id LIMIT $3"};
+
 #undef EMPORIUM_PAYMENT_COLUMNS
 
 constexpr sql::Query kMarkCaptured{
@@ -65,6 +71,14 @@ constexpr sql::Query kInsertGiftCard{
 constexpr sql::Query kGiftCard{
     "gift_cards.by_code",
     "SELECT code, balance, currency, created_at, updated_at FROM gift_cards WHERE code = $1"};
+
+// The first payer wins; a later one reads who that was.
+constexpr sql::Query kClaimToken{
+    "payments.claim_token",
+    "INSERT INTO card_token_owners (token, payer, created_at) VALUES ($1, $2, $3) "
+    "ON CONFLICT (token) DO NOTHING"};
+constexpr sql::Query kTokenOwner{"payments.token_owner",
+                                 "SELECT payer FROM card_token_owners WHERE token = $1"};
 
 sql::Param optionalParam(const std::optional<std::string>& value) {
   if (!value) return nullptr;
@@ -263,6 +277,28 @@ std::optional<GiftCard> PaymentStore::giftCard(std::string_view code) {
     const auto rows = s.execute(kGiftCard, {normalized});
     if (rows.empty()) return std::nullopt;
     return readGiftCard(rows[0]);
+  });
+}
+
+std::string PaymentStore::claimCardToken(const std::string& token, const std::string& payer) {
+  return db_.write([&](sql::Session& s) {
+    s.execute(kClaimToken, {token, payer, util::nowRfc3339()});
+    const auto rows = s.execute(kTokenOwner, {token});
+    if (rows.empty()) throw std::logic_error("card token claimed without an owner");
+    return rows[0].getText(0);
+  });
+}
+
+std::vector<StoredPayment> PaymentStore::capturedCardPayments(const std::string& since,
+                                                              const std::string& after_id,
+                                                              std::size_t limit) {
+  return db_.read([&](sql::Session& s) {
+    std::vector<StoredPayment> out;
+    for (const auto& row :
+         s.execute(kCapturedCards, {since, after_id, static_cast<std::int64_t>(limit)})) {
+      out.push_back(readPayment(row));
+    }
+    return out;
   });
 }
 

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/sql/database.hpp"
 #include "services/payments/client.hpp"
@@ -101,6 +102,16 @@ class PaymentStore {
   /// payment was not in `from` (refunded already, or changed meanwhile).
   bool markRefunded(const StoredPayment& payment, std::string_view from,
                     const std::optional<std::string>& provider_refund_id);
+
+  /// Captured card payments last changed at or after `since` (RFC 3339),
+  /// with ids above after_id, in id order, at most limit: a page of what
+  /// reconciliation asks the provider about.
+  std::vector<StoredPayment> capturedCardPayments(const std::string& since,
+                                                  const std::string& after_id, std::size_t limit);
+
+  /// Binds a card token to the first payer that pays with it and returns
+  /// that payer's name: `payer` itself, or whoever claimed the token before.
+  std::string claimCardToken(const std::string& token, const std::string& payer);
 
   /// Issues a gift card (code normalized); nullopt when the code exists.
   std::optional<GiftCard> createGiftCard(std::string_view code, std::int64_t balance,
