@@ -21,6 +21,9 @@ struct Config {
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 8080;
   std::string data_dir = "data";
+  /// A file holding the key-encryption key that seals the signing keys at
+  /// rest (EMPORIUM_KEY_ENCRYPTION_KEY, read directly, takes precedence).
+  std::optional<std::string> key_encryption_key_file;
   /// all: the whole shop. api: HTTP and the outbox relay, no consumers.
   /// worker: the event consumers alone (both need amqp.url).
   /// payment-sandbox: the card provider sandbox alone.
