@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cstdlib>
 #include <stdexcept>
 
 #include "services/cart/storage/schema.hpp"
@@ -65,8 +64,8 @@ Databases openDatabases(const config::Config& config, const log::Logger& logger,
 
 std::optional<users::KeyEncryptionKey> keyEncryptionKey(const config::Config& config,
                                                         const log::Logger& logger) {
-  auto kek =
-      users::loadKeyEncryptionKey(std::getenv(users::kKekEnv), config.key_encryption_key_file);
+  auto kek = users::loadKeyEncryptionKey(config::processEnv(users::kKekEnv),
+                                         config.key_encryption_key_file);
   if (!kek) {
     logger.warn(
         "no key-encryption key: token signing keys are stored in clear in the users database; "

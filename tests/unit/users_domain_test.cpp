@@ -148,8 +148,8 @@ TEST(KeyEncryptionKey, SealsSoThatOnlyTheSameKeyOpens) {
   EXPECT_FALSE(kek.open(tampered).has_value());
   EXPECT_FALSE(kek.open("not sealed").has_value());
   EXPECT_THROW((void)loadKeyEncryptionKey("not a key", std::nullopt), std::runtime_error);
-  EXPECT_THROW((void)loadKeyEncryptionKey(nullptr, "/nonexistent/kek"), std::runtime_error);
-  EXPECT_FALSE(loadKeyEncryptionKey(nullptr, std::nullopt).has_value());
+  EXPECT_THROW((void)loadKeyEncryptionKey(std::nullopt, "/nonexistent/kek"), std::runtime_error);
+  EXPECT_FALSE(loadKeyEncryptionKey(std::nullopt, std::nullopt).has_value());
 }
 
 }  // namespace

@@ -93,10 +93,10 @@ std::optional<std::string> KeyEncryptionKey::open(std::string_view sealed) const
 
 bool KeyEncryptionKey::isSealed(std::string_view stored) { return stored.starts_with(kPrefix); }
 
-std::optional<KeyEncryptionKey> loadKeyEncryptionKey(const char* env_value,
+std::optional<KeyEncryptionKey> loadKeyEncryptionKey(const std::optional<std::string>& env_value,
                                                      const std::optional<std::string>& file) {
-  if (env_value != nullptr && *env_value != '\0') {
-    auto kek = KeyEncryptionKey::parse(env_value);
+  if (env_value && !env_value->empty()) {
+    auto kek = KeyEncryptionKey::parse(*env_value);
     if (!kek) {
       throw std::runtime_error(std::string(kKekEnv) +
                                " must be 32 bytes as base64 or 64 hex digits");

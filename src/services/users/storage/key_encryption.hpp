@@ -42,7 +42,7 @@ inline constexpr const char* kKekEnv = "EMPORIUM_KEY_ENCRYPTION_KEY";
 /// The KEK from `env_value` (EMPORIUM_KEY_ENCRYPTION_KEY) or else from the
 /// file `file`; nullopt when neither is given. Throws std::runtime_error
 /// naming the source when one is given but unreadable or malformed.
-std::optional<KeyEncryptionKey> loadKeyEncryptionKey(const char* env_value,
+std::optional<KeyEncryptionKey> loadKeyEncryptionKey(const std::optional<std::string>& env_value,
                                                      const std::optional<std::string>& file);
 
 }  // namespace emporium::users
