@@ -24,6 +24,10 @@ struct Config {
   /// A file holding the key-encryption key that seals the signing keys at
   /// rest (EMPORIUM_KEY_ENCRYPTION_KEY, read directly, takes precedence).
   std::optional<std::string> key_encryption_key_file;
+  /// Where `serve` writes the ports it listens on, once all are bound: one
+  /// "NAME PORT" line each (shop, sandbox, ops). With --listen HOST:0 this is
+  /// how a script or test learns the port the kernel gave.
+  std::optional<std::string> port_file;
   /// all: the whole shop. api: HTTP and the outbox relay, no consumers.
   /// worker: the event consumers alone (both need amqp.url).
   /// payment-sandbox: the card provider sandbox alone.
