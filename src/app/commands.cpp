@@ -113,7 +113,7 @@ int runSeed(const config::Config& config, const SeedArgs& args) {
 int runKeysRotate(const config::Config& config) {
   log::Logger logger(config.log_level);
   const auto databases = openDatabases(config, logger);
-  users::KeyStore store(*databases.at("users"));
+  users::KeyStore store(*databases.at("users"), keyEncryptionKey(config, logger));
   users::KeyRing ring(store);
   const auto previous = ring.activeKid();
   ring.rotate();

@@ -204,7 +204,8 @@ int runServe(const config::Config& config) {
   events::EventMetrics event_metrics;
   const auto activity = makeActivityLog(config, databases, logger);
   users::UsersModule users(*databases.at("users"), event_sources.outbox("users"), *limiter,
-                           users::AuthLimits{.enabled = config.rate_limits_enabled});
+                           users::AuthLimits{.enabled = config.rate_limits_enabled},
+                           keyEncryptionKey(config, logger));
   // --target=worker runs the event consumers and the ops endpoints only; the
   // services are still built, as the consumers call into them.
   const bool serves_api = config.target != "worker";

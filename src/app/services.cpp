@@ -62,4 +62,17 @@ Databases openDatabases(const config::Config& config, const log::Logger& logger,
   return databases;
 }
 
+std::optional<users::KeyEncryptionKey> keyEncryptionKey(const config::Config& config,
+                                                        const log::Logger& logger) {
+  auto kek = users::loadKeyEncryptionKey(config::processEnv(users::kKekEnv),
+                                         config.key_encryption_key_file);
+  if (!kek) {
+    logger.warn(
+        "no key-encryption key: token signing keys are stored in clear in the users database; "
+        "set EMPORIUM_KEY_ENCRYPTION_KEY or EMPORIUM_KEY_ENCRYPTION_KEY_FILE (32 random bytes, "
+        "base64 or hex) to seal them");
+  }
+  return kek;
+}
+
 }  // namespace emporium::app

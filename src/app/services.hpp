@@ -12,6 +12,7 @@
 #include "core/log/logger.hpp"
 #include "core/sql/database.hpp"
 #include "core/sql/migrations.hpp"
+#include "services/users/storage/key_encryption.hpp"
 
 namespace emporium::app {
 
@@ -32,5 +33,12 @@ using Databases = std::map<std::string, std::unique_ptr<sql::Database>, std::les
 /// one service opens one database).
 Databases openDatabases(const config::Config& config, const log::Logger& logger,
                         std::span<const std::string_view> only = {});
+
+/// The key-encryption key that seals the users service's keys at rest, from
+/// EMPORIUM_KEY_ENCRYPTION_KEY or config.key_encryption_key_file; warns once
+/// when there is none (keys are then stored in clear). Throws
+/// std::runtime_error when one is given but malformed or unreadable.
+std::optional<users::KeyEncryptionKey> keyEncryptionKey(const config::Config& config,
+                                                        const log::Logger& logger);
 
 }  // namespace emporium::app

@@ -297,6 +297,35 @@ TEST_F(AmqpEventsTest, FailingHandlerBacksOffThenDeadLettersAndReplayBringsItBac
   EXPECT_TRUE(listDeadLetters(options_, "flaky").empty());
 }
 
+// Before, a failure no retry can cure took every retry level (seconds to
+// minutes of backoff) on its way to the DLQ.
+TEST_F(AmqpEventsTest, PermanentFailureGoesToTheDeadLettersAtOnceWithItsReason) {
+  declare("mailer", {"order.*"});
+  Seen attempts;
+  AmqpConsumer consumer(options_,
+                        Consumer{"mailer",
+                                 {"order.*"},
+                                 [&](const Event& e) {
+                                   attempts.add(e);
+                                   throw events::PermanentFailure("550 no such mailbox");
+                                 }},
+                        logger_, metrics_);
+  consumer.start();
+  AmqpRelay relay(options_, {outbox_.get()}, doorbell_, logger_, metrics_);
+  relay.start();
+  const std::string id = addEvents(1).front();
+  std::vector<DeadLetter> dead;
+  ASSERT_TRUE(eventually([&] {
+    dead = listDeadLetters(options_, "mailer");
+    return !dead.empty();
+  }));
+  ASSERT_EQ(dead.size(), 1U);
+  EXPECT_EQ(dead[0].event.id, id);
+  EXPECT_EQ(dead[0].attempts, 1);
+  EXPECT_EQ(dead[0].last_error, "550 no such mailbox");
+  EXPECT_EQ(attempts.times(id).size(), 1U);
+}
+
 TEST_F(AmqpEventsTest, UnparseableMessageIsDeadLetteredWithItsBody) {
   declare("strict", {"#"});
   options_.retry.max_attempts = 2;  // topology declared with 4 levels; level 1 exists

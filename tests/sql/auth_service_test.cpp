@@ -8,10 +8,12 @@
 #include <thread>
 #include <vector>
 
+#include "core/ratelimit/local_rate_limiter.hpp"
 #include "services/users/domain/auth_service.hpp"
 #include "services/users/domain/password.hpp"
 #include "services/users/storage/address_store.hpp"
 #include "services/users/storage/key_store.hpp"
+#include "services/users/users_module.hpp"
 #include "sql_test_support.hpp"
 
 namespace emporium::users {
@@ -150,6 +152,18 @@ TEST_P(AuthServiceTest, AddressesBelongToTheirUserOnly) {
   EXPECT_TRUE(addresses.add(a.user.id, addr, 2).has_value());
   EXPECT_FALSE(addresses.add(a.user.id, addr, 2).has_value());  // the cap
   EXPECT_TRUE(addresses.remove(a.user.id, added->id));
+}
+
+// Before, a signed token of a user that does not exist passed every route
+// but /me. The module's authenticator (the one every route uses) refuses it.
+TEST_P(AuthServiceTest, TokensOfUsersThatDoNotExistAreRefused) {
+  ratelimit::LocalRateLimiter limiter;
+  UsersModule module(*db_, *outbox_, limiter, AuthLimits{});
+  const auto alive = registered("alive@example.com");
+  EXPECT_TRUE(module.authenticator().verify(alive.access_token).has_value());
+  const auto ghost = module.keys().issue("usr_never_was", "admin").token;
+  EXPECT_TRUE(module.keys().verify(ghost).has_value()) << "well signed";
+  EXPECT_FALSE(module.authenticator().verify(ghost).has_value());
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, AuthServiceTest,

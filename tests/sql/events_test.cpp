@@ -187,6 +187,31 @@ TEST_P(EventsTest, AFailingConsumerIsRetriedWithBackoffThenDeadLetteredAndCanBeR
   EXPECT_TRUE(outbox_->dead(10).empty());
 }
 
+// Before, a refusal no retry can cure was retried max_attempts times with
+// backoff (minutes of a worker's time) before it reached the dead letters.
+TEST_P(EventsTest, APermanentFailureIsDeadLetteredAtOnceWithItsReason) {
+  Recorder attempts;
+  events::RetryPolicy retry;
+  retry.max_attempts = 5;
+  retry.base_delay = 100ms;
+  auto d = dispatcher({{"mailer",
+                        {"stock.low"},
+                        [&](const events::Event& e) {
+                          attempts.add(e);
+                          throw events::PermanentFailure("550 no such mailbox a@x.test");
+                        }}},
+                      retry);
+  const auto ids = addEvents(1);
+  ASSERT_TRUE(eventually([&] { return !outbox_->dead(10).empty(); }));
+  const auto dead = outbox_->dead(10);
+  ASSERT_EQ(dead.size(), 1U);
+  EXPECT_EQ(dead[0].event.id, ids[0]);
+  EXPECT_EQ(dead[0].attempts, 1);
+  EXPECT_NE(dead[0].last_error.find("550 no such mailbox a@x.test"), std::string::npos)
+      << dead[0].last_error;
+  EXPECT_EQ(attempts.ids().size(), 1U);
+}
+
 TEST_P(EventsTest, EventsNotYetDeliveredWhenTheProcessStopsAreDeliveredByTheNextOne) {
   // Written with nobody delivering, as if the process died right after the commit.
   const auto ids = addEvents(20);

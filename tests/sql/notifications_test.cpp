@@ -43,13 +43,15 @@ class RecordingMailer final : public notifications::Mailer {
     const int attempt = attempts++;
     if (failures > 0 || attempt == fail_attempt) {
       if (failures > 0) --failures;
+      if (permanent) throw MailError("550 no such mailbox (test)", false);
       throw MailError("450 mailbox busy (test)", true);
     }
     sent.push_back(message);
   }
   std::mutex mutex_;
-  int failures = 0;       // fail this many sends from now
-  int fail_attempt = -1;  // fail the send with this 0-based index
+  int failures = 0;        // fail this many sends from now
+  int fail_attempt = -1;   // fail the send with this 0-based index
+  bool permanent = false;  // fail for good (5xx) rather than for now
   int attempts = 0;
   std::vector<MailMessage> sent;
 };
@@ -144,6 +146,25 @@ TEST_P(NotificationsTest, AFailedSendRecordsNothingSoTheRetrySends) {
   EXPECT_EQ(count("sent_mail"), 1);
   notifier_->handle(event);
   EXPECT_EQ(mailer_.sent.size(), 1U);
+}
+
+// Before, MailError::transient() was never read: a 550 was retried five times.
+TEST_P(NotificationsTest, APermanentMailErrorIsAPermanentFailureWithTheReason) {
+  const events::Event event = notifications::test::registeredEvent();
+  mailer_.failures = 1;
+  mailer_.permanent = true;
+  try {
+    notifier_->handle(event);
+    FAIL() << "handle() returned although the mailer threw";
+  } catch (const events::PermanentFailure& e) {
+    EXPECT_NE(std::string(e.what()).find("550 no such mailbox"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(events::wasProcessed(*db_, "notifications", event.id));
+  EXPECT_EQ(count("sent_mail"), 0);
+  // A transient one still propagates as it was, to be retried.
+  mailer_.failures = 1;
+  mailer_.permanent = false;
+  EXPECT_THROW(notifier_->handle(event), MailError);
 }
 
 TEST_P(NotificationsTest, LowStockMailsEveryAdmin) {

@@ -4,6 +4,7 @@
 #include <sodium.h>
 
 #include <array>
+#include <limits>
 #include <random>
 #include <string>
 #include <string_view>
@@ -245,6 +246,37 @@ TEST_F(JwtTest, ClaimsAreChecked) {
       headerFor(key_),
       R"({"iss":"emporium","sub":"u","role":"customer","jti":"t","nonce":[1,{}])" + good_tail,
       key_))));
+}
+
+// Before the bounds, a token issued a year ahead, or living for ten years,
+// was accepted as long as its signature held (audit, issue 14).
+TEST_F(JwtTest, IssuedInTheFutureOrLivingTooLongIsRefused) {
+  const auto token = [this](std::int64_t iat, std::int64_t exp) {
+    return signJwt(AccessClaims{"usr_1", "customer", "t1", iat, exp}, key_);
+  };
+  const JwtTimeBounds bounds{60, 960};
+  const auto verdict = [&](const std::string& t) {
+    return verifyJwt(
+        t, [this](std::string_view kid) { return kid == key_.kid ? &key_ : nullptr; }, kNow,
+        bounds);
+  };
+  const auto refused = [&](const std::string& t) {
+    const auto result = verdict(t);
+    return std::holds_alternative<JwtError>(result) &&
+           std::get<JwtError>(result) == JwtError::kBadTimes;
+  };
+  // Within the skew: another instance's clock runs a little ahead.
+  EXPECT_TRUE(std::holds_alternative<AccessClaims>(verdict(token(kNow + 60, kNow + 960))));
+  EXPECT_TRUE(refused(token(kNow + 61, kNow + 961)));
+  EXPECT_TRUE(refused(token(kNow + 365 * 86400, kNow + 365 * 86400 + 900)));
+  // Lifetime: the TTL plus the skew at most.
+  EXPECT_TRUE(std::holds_alternative<AccessClaims>(verdict(token(kNow - 10, kNow + 950))));
+  EXPECT_TRUE(refused(token(kNow - 10, kNow + 951)));
+  EXPECT_TRUE(refused(token(kNow, kNow + 10LL * 365 * 86400)));
+  // Extreme values neither overflow nor pass.
+  EXPECT_TRUE(refused(token(std::numeric_limits<std::int64_t>::min(), kNow + 1)));
+  EXPECT_TRUE(refused(token(kNow, std::numeric_limits<std::int64_t>::max())));
+  EXPECT_EQ(jwtErrorName(JwtError::kBadTimes), "bad_times");
 }
 
 TEST_F(JwtTest, UnknownKidIsReportedAsSuch) {

@@ -129,6 +129,11 @@ std::vector<Option> options() {
                  c.data_dir = v;
                  return true;
                }});
+  o.push_back({"key_encryption_key_file", "a file path", [](Config& c, const std::string& v) {
+                 if (v.empty()) return false;
+                 c.key_encryption_key_file = v;
+                 return true;
+               }});
   o.push_back({"port_file", "a file path", [](Config& c, const std::string& v) {
                  if (v.empty()) return false;
                  c.port_file = v;

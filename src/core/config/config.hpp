@@ -21,6 +21,9 @@ struct Config {
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 8080;
   std::string data_dir = "data";
+  /// A file holding the key-encryption key that seals the signing keys at
+  /// rest (EMPORIUM_KEY_ENCRYPTION_KEY, read directly, takes precedence).
+  std::optional<std::string> key_encryption_key_file;
   /// Where `serve` writes the ports it listens on, once all are bound: one
   /// "NAME PORT" line each (shop, sandbox, ops). With --listen HOST:0 this is
   /// how a script or test learns the port the kernel gave.

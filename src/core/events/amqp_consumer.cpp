@@ -130,12 +130,16 @@ void AmqpConsumer::process(const Delivery& delivery, AmqpConnection& consuming,
   const std::optional<Event> event = parseEvent(delivery.body);
   std::string error;
   bool done = false;
+  bool permanent = false;  // no retry can cure it: dead-letter now
   if (!event) {
     error = "not an event (unparseable message body)";
   } else {
     try {
       consumer_.handle(*event);
       done = true;
+    } catch (const PermanentFailure& e) {
+      error = e.what();
+      permanent = true;
     } catch (const std::exception& e) {
       error = e.what();
     } catch (...) {
@@ -159,7 +163,7 @@ void AmqpConsumer::process(const Delivery& delivery, AmqpConnection& consuming,
                        .message_id = delivery.message_id,
                        .type = delivery.type};
   std::string target;
-  const bool dead = attempt >= options_.retry.max_attempts;
+  const bool dead = permanent || attempt >= options_.retry.max_attempts;
   if (dead) {
     target = deadLetterQueueName(options_, consumer_.name);
     copy.headers = AmqpTable{{"x-attempts", std::int64_t{attempt}},
@@ -188,6 +192,7 @@ void AmqpConsumer::process(const Delivery& delivery, AmqpConnection& consuming,
                  {{"consumer", std::string_view(consumer_.name)},
                   {"event_id", id},
                   {"attempts", attempt},
+                  {"permanent", permanent},
                   {"error", std::string_view(error)}});
   } else {
     logger_.info("events consumer: handler failed; will retry",

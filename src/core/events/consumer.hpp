@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -13,11 +14,21 @@
 
 namespace emporium::events {
 
+/// Thrown by a handler for a failure no retry can cure (a recipient address
+/// the mail server refuses for good, a message that cannot be written): the
+/// event is dead-lettered at once, with what() as the reason, instead of
+/// being retried max_attempts times first.
+class PermanentFailure : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 struct Consumer {
   std::string name;                   // "notifications", "catalog.ratings"
   std::vector<std::string> patterns;  // topic patterns, e.g. {"order.*", "user.registered"}
   /// Handles one event; throws to have it retried (with backoff) and, after
-  /// RetryPolicy::max_attempts failures, dead-lettered.
+  /// RetryPolicy::max_attempts failures, dead-lettered; throws
+  /// PermanentFailure to have it dead-lettered now.
   std::function<void(const Event&)> handle;
 };
 

@@ -117,12 +117,15 @@ struct LocalDispatcher::State {
     } catch (const std::exception& e) {
       const int attempts = previous_attempts + 1;
       metrics.failed(name);
-      if (attempts >= options.retry.max_attempts) {
+      // A permanent failure is not retried: the reason goes to the dead letter now.
+      const bool permanent = dynamic_cast<const PermanentFailure*>(&e) != nullptr;
+      if (permanent || attempts >= options.retry.max_attempts) {
         metrics.deadLettered(name);
         logger.error("event dead-lettered", {{"consumer", std::string_view(name)},
                                              {"event_id", std::string_view(item->event.id)},
                                              {"type", std::string_view(item->event.type)},
                                              {"attempts", attempts},
+                                             {"permanent", permanent},
                                              {"error", e.what()}});
         finish(item, true, attempts, name + ": " + e.what());
         return;

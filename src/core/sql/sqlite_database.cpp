@@ -1,6 +1,10 @@
 #include "core/sql/sqlite_database.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
 #include <system_error>
 #include <utility>
 
@@ -61,7 +65,29 @@ std::filesystem::path databasePath(const DatabaseOptions& options) {
     throw Error(ErrorKind::kConnection,
                 "cannot create data directory " + dir.string() + ": " + ec.message());
   }
+  // The databases hold password hashes and (unless sealed) signing keys:
+  // nobody but the owner reads them, whatever the umask. The working
+  // directory itself is not ours to change.
+  if (!options.data_dir.empty() && options.data_dir != ".") {
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace, ec);
+  }
   return dir / (options.service + ".db");
+}
+
+// Creates the database file owner-only before SQLite does (SQLite gives its
+// -wal and -shm files the database file's mode), and tightens files an older
+// version left readable to others.
+void restrictDatabaseFiles(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd >= 0) ::close(fd);
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::error_code ec;
+    std::filesystem::permissions(
+        std::filesystem::path(path.string() + suffix),
+        std::filesystem::perms::group_all | std::filesystem::perms::others_all,
+        std::filesystem::perm_options::remove, ec);
+  }
 }
 
 }  // namespace
@@ -137,6 +163,7 @@ class SqliteDatabase::WriterTurn {
 
 SqliteDatabase::SqliteDatabase(const DatabaseOptions& options)
     : path_(databasePath(options)), busy_timeout_(options.busy_timeout) {
+  restrictDatabaseFiles(path_);
   // The writer first: it switches the file to WAL before any reader opens it.
   writer_ =
       std::make_unique<SqliteConnection>(path_, SqliteConnection::Role::kWriter, busy_timeout_);

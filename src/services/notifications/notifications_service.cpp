@@ -89,9 +89,15 @@ void NotificationsService::handle(const events::Event& event) {
     if (already_sent.contains(message.message_id)) continue;
     try {
       mailer_.send(message);
-    } catch (...) {
+    } catch (const MailError& e) {
       // Keep what did go out, so the retry does not mail those recipients
       // again; the event stays unclaimed and the failure propagates.
+      if (!sent.empty()) recordPartial(event, sent);
+      // A refusal for good (a 5xx, an address the mailer cannot write) would
+      // fail the same way on every retry: dead-letter it now, saying why.
+      if (!e.transient()) throw events::PermanentFailure(std::string("mail refused: ") + e.what());
+      throw;
+    } catch (...) {
       if (!sent.empty()) recordPartial(event, sent);
       throw;
     }

@@ -8,14 +8,18 @@ constexpr std::chrono::seconds kRefreshTokenLifetime{30 * 24 * 3600};
 }  // namespace
 
 UsersModule::UsersModule(sql::Database& db, const events::Outbox& outbox,
-                         ratelimit::RateLimiter& limiter, AuthLimits limits)
+                         ratelimit::RateLimiter& limiter, AuthLimits limits,
+                         const std::optional<KeyEncryptionKey>& kek)
     : users_(db, outbox),
       tokens_(db, kRefreshTokenLifetime),
       addresses_(db),
-      key_store_(db),
+      key_store_(db, kek),
       keys_(key_store_),
+      live_users_(keys_, [this](const std::string& id) { return users_.findById(id).has_value(); }),
       auth_(users_, tokens_, keys_),
-      api_{auth_, users_, addresses_, keys_, limiter, limits} {
+      sign_ins_(db, kek),
+      guard_(sign_ins_),
+      api_{auth_, users_, addresses_, keys_, limiter, guard_, limits} {
   // Made now, not on the first unknown-email login, whose timing would differ.
   (void)decoyHash();
 }

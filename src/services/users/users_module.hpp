@@ -8,9 +8,11 @@
 #include "core/sql/database.hpp"
 #include "services/users/domain/auth_service.hpp"
 #include "services/users/domain/key_ring.hpp"
+#include "services/users/domain/live_user_authenticator.hpp"
 #include "services/users/http/routes.hpp"
 #include "services/users/storage/address_store.hpp"
 #include "services/users/storage/key_store.hpp"
+#include "services/users/storage/sign_in_store.hpp"
 #include "services/users/storage/token_store.hpp"
 #include "services/users/storage/user_store.hpp"
 
@@ -18,12 +20,14 @@ namespace emporium::users {
 
 class UsersModule {
  public:
+  /// kek seals the signing keys at rest; without one they are stored in clear.
   UsersModule(sql::Database& db, const events::Outbox& outbox, ratelimit::RateLimiter& limiter,
-              AuthLimits limits);
+              AuthLimits limits, const std::optional<KeyEncryptionKey>& kek = std::nullopt);
 
   void addRoutes(http::Router& router) const { users::addRoutes(router, api_); }
-  /// Verifies access tokens for every service's routes.
-  const http::Authenticator& authenticator() const { return keys_; }
+  /// Verifies access tokens for every service's routes, refusing those of
+  /// users that do not exist (any more).
+  const http::Authenticator& authenticator() const { return live_users_; }
   KeyRing& keys() { return keys_; }
   /// For other services in this process that show a user (e.g. a reviewer's name).
   UserStore& users() { return users_; }
@@ -36,7 +40,10 @@ class UsersModule {
   AddressStore addresses_;
   KeyStore key_store_;
   KeyRing keys_;
+  LiveUserAuthenticator live_users_;
   AuthService auth_;
+  SignInStore sign_ins_;
+  SignInGuard guard_;
   UsersApi api_;
 };
 

@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "core/util/email_address.hpp"
+
 namespace emporium::notifications {
 namespace {
 
@@ -179,7 +181,10 @@ std::string addressOf(std::string_view mailbox) {
     }
   }
   checkToken(address, "an address");
-  if (address.find('@') == std::string::npos) throw MimeError("an address without '@'");
+  // The rule sign-up applies: an address refused here was never accepted there.
+  if (const auto why = util::emailAddressProblem(address)) {
+    throw MimeError("the address '" + address + "' " + *why);
+  }
   return address;
 }
 

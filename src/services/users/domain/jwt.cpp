@@ -79,7 +79,8 @@ std::variant<std::string, JwtError> readHeader(std::string_view json) {
   return std::string(*kid);
 }
 
-std::variant<AccessClaims, JwtError> readClaims(std::string_view json, std::int64_t now) {
+std::variant<AccessClaims, JwtError> readClaims(std::string_view json, std::int64_t now,
+                                                const JwtTimeBounds& bounds) {
   rapidjson::Document doc;
   if (!parseObject(json, doc)) return JwtError::kBadClaims;
   const auto issuer = stringMember(doc, "iss");
@@ -93,6 +94,11 @@ std::variant<AccessClaims, JwtError> readClaims(std::string_view json, std::int6
     return JwtError::kBadClaims;
   }
   if (*expires_at <= now) return JwtError::kExpired;
+  // Written so that nothing overflows: iat is any int64 a claim may hold,
+  // while exp is past now here, and now and the bounds are sane.
+  if (*issued_at > now + bounds.max_clock_skew || *issued_at < *expires_at - bounds.max_lifetime) {
+    return JwtError::kBadTimes;
+  }
   return AccessClaims{std::string(*subject), std::string(*role), std::string(*token_id), *issued_at,
                       *expires_at};
 }
@@ -113,6 +119,8 @@ std::string_view jwtErrorName(JwtError error) {
       return "expired";
     case JwtError::kBadClaims:
       return "bad_claims";
+    case JwtError::kBadTimes:
+      return "bad_times";
   }
   return "unknown";
 }
@@ -159,7 +167,7 @@ std::string signJwt(const AccessClaims& claims, const Ed25519Key& key) {
 }
 
 std::variant<AccessClaims, JwtError> verifyJwt(std::string_view token, const JwtKeyLookup& keys,
-                                               std::int64_t now) {
+                                               std::int64_t now, const JwtTimeBounds& bounds) {
   if (token.empty() || token.size() > kMaxJwtBytes) return JwtError::kMalformed;
   const auto first_dot = token.find('.');
   const auto second_dot =
@@ -186,7 +194,7 @@ std::variant<AccessClaims, JwtError> verifyJwt(std::string_view token, const Jwt
     return JwtError::kBadSignature;
   }
   // Only now, with the signature checked, are the claims read at all.
-  return readClaims(*payload_json, now);
+  return readClaims(*payload_json, now, bounds);
 }
 
 }  // namespace emporium::users

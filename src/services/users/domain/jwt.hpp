@@ -38,6 +38,7 @@ enum class JwtError {
   kBadSignature,          // the signature does not match the key
   kExpired,               // exp <= now
   kBadClaims,             // signed, but a claim is missing, mistyped or wrong (iss)
+  kBadTimes,              // signed, but issued in the future or living too long (JwtTimeBounds)
 };
 
 std::string_view jwtErrorName(JwtError error);
@@ -57,15 +58,23 @@ std::string base64UrlEncode(std::span<const unsigned char> bytes);
 /// secret half.
 std::string signJwt(const AccessClaims& claims, const Ed25519Key& key);
 
+/// How far the claims' times may stray. A token issued (iat) more than
+/// max_clock_skew seconds ahead of `now`, or meant to live (exp - iat) longer
+/// than max_lifetime, was not minted by this service as configured: refused.
+struct JwtTimeBounds {
+  std::int64_t max_clock_skew = 60;
+  std::int64_t max_lifetime = 900 + 60;  // the default access TTL plus the skew
+};
+
 /// Looks a kid up; nullptr when unknown. The key must stay valid until
 /// verifyJwt returns.
 using JwtKeyLookup = std::function<const Ed25519Key*(std::string_view kid)>;
 
 /// The claims of a token this service signed, once its signature is checked
-/// against keys(kid) and it is unexpired at `now` (seconds since the epoch);
-/// otherwise why not. Total: any input gives a value, never an exception
-/// (unless keys throws).
+/// against keys(kid) and it is unexpired at `now` (seconds since the epoch)
+/// and within `bounds`; otherwise why not. Total: any input gives a value,
+/// never an exception (unless keys throws).
 std::variant<AccessClaims, JwtError> verifyJwt(std::string_view token, const JwtKeyLookup& keys,
-                                               std::int64_t now);
+                                               std::int64_t now, const JwtTimeBounds& bounds = {});
 
 }  // namespace emporium::users

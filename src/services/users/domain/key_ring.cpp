@@ -64,6 +64,11 @@ IssuedToken KeyRing::issue(std::string_view user_id, std::string_view role) {
   return IssuedToken{signJwt(claims, keys->accepted[*keys->active].key), ttl};
 }
 
+JwtTimeBounds KeyRing::timeBounds() const {
+  const std::int64_t skew = options_.max_clock_skew.count();
+  return {skew, options_.access_ttl.count() + skew};
+}
+
 std::optional<http::Principal> KeyRing::verify(std::string_view token) const {
   const std::int64_t now = clock_();
   reloadIfDue(now);
@@ -213,7 +218,7 @@ std::variant<AccessClaims, JwtError> KeyRing::check(std::string_view token,
         }
         return nullptr;
       },
-      now);
+      now, timeBounds());
 }
 
 }  // namespace emporium::users

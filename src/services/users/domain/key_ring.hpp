@@ -27,6 +27,10 @@ struct KeyRingOptions {
   std::chrono::seconds access_ttl{900};
   /// How stale the keys may get before verify() or issue() reads them again.
   std::chrono::seconds reload_interval{30};
+  /// How far ahead of our clock a token's iat may be (another instance's
+  /// clock may run ahead). Tokens living longer than access_ttl plus this are
+  /// refused too: this service never issues them.
+  std::chrono::seconds max_clock_skew{60};
 };
 
 /// An access token as the login response returns it.
@@ -93,6 +97,7 @@ class KeyRing final : public http::Authenticator {
   /// Inserts a new key, then retires `previous` and every older unretired key.
   void addSigningKey(std::int64_t now, const std::optional<std::string>& previous);
   std::variant<AccessClaims, JwtError> check(std::string_view token, std::int64_t now) const;
+  JwtTimeBounds timeBounds() const;
 
   KeyStore& store_;
   Clock clock_;

@@ -23,6 +23,35 @@ void writeUser(json::Writer& w, const User& user) {
       .endObject();
 }
 
+// The value of cookie `name` in the request's Cookie header, or empty.
+std::string_view cookie(const http::Request& req, std::string_view name) {
+  std::string_view rest = req.header("Cookie");
+  while (!rest.empty()) {
+    const auto semi = std::min(rest.find(';'), rest.size());
+    auto pair = rest.substr(0, semi);
+    rest.remove_prefix(std::min(semi + 1, rest.size()));
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    if (pair.size() > name.size() && pair.substr(0, name.size()) == name &&
+        pair[name.size()] == '=') {
+      return pair.substr(name.size() + 1);
+    }
+  }
+  return {};
+}
+
+// A signed-in response remembers the client as a known device of the account
+// (sign_in_guard.hpp). Secure whenever the client reached us over TLS, which
+// only a proxy in front can tell.
+http::Response withDeviceCookie(http::Response response, const UsersApi& api,
+                                const http::Request& req, const std::string& email) {
+  std::string value =
+      SignInGuard::deviceCookieName(email) + '=' + api.guard.issueDeviceCookie(email) +
+      "; Path=/api/v1/auth; Max-Age=" + std::to_string(api.guard.policy().device_lifetime.count()) +
+      "; HttpOnly; SameSite=Strict";
+  if (req.header("X-Forwarded-Proto") == "https") value += "; Secure";
+  return response.withHeader("Set-Cookie", value);
+}
+
 http::Response signedInResponse(int status, const SignedIn& s) {
   json::Writer w;
   w.startObject().key("user");
@@ -113,7 +142,7 @@ http::Response registerUser(const UsersApi& api, http::Request& req) {
   }
   const auto& signed_in = std::get<SignedIn>(result);
   req.log().info("user registered", {{"user_id", signed_in.user.id}});
-  return signedInResponse(201, signed_in);
+  return withDeviceCookie(signedInResponse(201, signed_in), api, req, normalizeEmail(email));
 }
 
 http::Response login(const UsersApi& api, http::Request& req) {
@@ -125,10 +154,27 @@ http::Response login(const UsersApi& api, http::Request& req) {
     limitAuthAttempt(api, req, {});
     throw invalidCredentials();
   }
-  limitAuthAttempt(api, req, normalizeEmail(email));
+  // Per address only: an account-wide bucket taken before the password is
+  // checked let anyone keep the owner out. Accounts are guarded by failures.
+  limitAuthAttempt(api, req, {});
+  const auto account = normalizeEmail(email);
+  std::optional<SignInAdmission> admission;
+  if (api.limits.enabled) {
+    auto verdict =
+        api.guard.admit({account, std::string(req.client_ip),
+                         std::string(cookie(req, SignInGuard::deviceCookieName(account)))});
+    if (const auto* refusal = std::get_if<SignInRefusal>(&verdict)) {
+      throw http::ApiError::tooManyRequests(
+          refusal->retry_after,
+          "too many failed sign-ins for this account; sign in from a device that signed in "
+          "before, or try again later");
+    }
+    admission = std::get<SignInAdmission>(std::move(verdict));
+  }
   auto result = api.auth.login(email, password);
   if (std::holds_alternative<AuthFailure>(result)) throw invalidCredentials();
-  return signedInResponse(200, std::get<SignedIn>(result));
+  if (admission) api.guard.succeeded(*admission);
+  return withDeviceCookie(signedInResponse(200, std::get<SignedIn>(result)), api, req, account);
 }
 
 http::Response refresh(const UsersApi& api, http::Request& req) {

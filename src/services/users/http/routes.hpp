@@ -5,14 +5,16 @@
 #include "core/ratelimit/rate_limiter.hpp"
 #include "services/users/domain/auth_service.hpp"
 #include "services/users/domain/key_ring.hpp"
+#include "services/users/domain/sign_in_guard.hpp"
 #include "services/users/storage/address_store.hpp"
 #include "services/users/storage/user_store.hpp"
 
 namespace emporium::users {
 
-/// Limits on sign-in and sign-up, per client address and per account.
+/// Limits on sign-in and sign-up, per client address and per account. Sign-in
+/// counts accounts' failures in SignInGuard instead of per_account.
 struct AuthLimits {
-  bool enabled = true;
+  bool enabled = true;                         // also switches SignInGuard
   ratelimit::Limit per_ip{10, 10.0 / 60};      // 10 at once, then one every 6 s
   ratelimit::Limit per_account{5, 5.0 / 300};  // 5 at once, then one a minute
 };
@@ -23,6 +25,7 @@ struct UsersApi {
   AddressStore& addresses;
   const KeyRing& keys;
   ratelimit::RateLimiter& limiter;
+  SignInGuard& guard;
   AuthLimits limits;
 };
 

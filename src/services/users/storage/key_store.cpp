@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 #include <tuple>
+#include <utility>
 
 namespace emporium::users {
 namespace {
@@ -21,6 +22,12 @@ constexpr sql::Query kSelectKeys{
 constexpr sql::Query kInsertKey{
     "signing_keys.insert",
     "INSERT INTO signing_keys (kid, public_key, secret_key, created_at) VALUES ($1, $2, $3, $4)"};
+
+// Conditional on the row still being clear: two processes sealing at once
+// both succeed, and the second changes nothing.
+constexpr sql::Query kSealKey{
+    "signing_keys.seal",
+    "UPDATE signing_keys SET secret_key = $2 WHERE kid = $1 AND secret_key = $3"};
 
 constexpr sql::Query kRetireKey{
     "signing_keys.retire",
@@ -105,12 +112,31 @@ std::array<unsigned char, N> decode(std::string_view kid, const std::string& tex
   return out;
 }
 
-StoredKey readKey(const sql::Row& row) {
+// A row's secret key in base64: opened with the KEK when sealed.
+std::string clearSecret(std::string_view kid, const std::string& stored,
+                        const std::optional<KeyEncryptionKey>& kek) {
+  if (!KeyEncryptionKey::isSealed(stored)) return stored;
+  if (!kek) {
+    throw std::runtime_error("signing key " + std::string(kid) +
+                             " is sealed: set EMPORIUM_KEY_ENCRYPTION_KEY or "
+                             "EMPORIUM_KEY_ENCRYPTION_KEY_FILE to the key it was sealed with");
+  }
+  auto clear = kek->open(stored);
+  if (!clear) {
+    throw std::runtime_error("signing key " + std::string(kid) +
+                             " does not open with the key-encryption key given (another key?)");
+  }
+  return std::move(*clear);
+}
+
+StoredKey readKey(const sql::Row& row, const std::optional<KeyEncryptionKey>& kek) {
   StoredKey stored;
   stored.key.kid = row.getText(0);
   const std::string& kid = stored.key.kid;
   stored.key.public_key = decode<crypto_sign_PUBLICKEYBYTES>(kid, row.getText(1), "public key");
-  stored.key.secret_key = decode<crypto_sign_SECRETKEYBYTES>(kid, row.getText(2), "secret key");
+  std::string secret = clearSecret(kid, row.getText(2), kek);
+  stored.key.secret_key = decode<crypto_sign_SECRETKEYBYTES>(kid, secret, "secret key");
+  sodium_memzero(secret.data(), secret.size());
   // libsodium's secret key ends with its public key: a mismatch is a corrupt row.
   if (!std::equal(stored.key.public_key.begin(), stored.key.public_key.end(),
                   stored.key.secret_key->begin() + crypto_sign_SEEDBYTES)) {
@@ -124,11 +150,25 @@ StoredKey readKey(const sql::Row& row) {
 }  // namespace
 
 std::vector<StoredKey> KeyStore::all() {
-  std::vector<StoredKey> keys = db_.read([](sql::Session& s) {
+  std::vector<std::pair<std::string, std::string>> clear;  // kid, stored secret
+  std::vector<StoredKey> keys = db_.read([&](sql::Session& s) {
     std::vector<StoredKey> out;
-    for (const sql::Row& row : s.execute(kSelectKeys)) out.push_back(readKey(row));
+    for (const sql::Row& row : s.execute(kSelectKeys)) {
+      out.push_back(readKey(row, kek_));
+      if (kek_ && !KeyEncryptionKey::isSealed(row.getText(2))) {
+        clear.emplace_back(row.getText(0), row.getText(2));
+      }
+    }
     return out;
   });
+  // Keys written before a KEK was configured: sealed on the first read with one.
+  if (!clear.empty()) {
+    db_.write([&](sql::Session& s) {
+      for (const auto& [kid, secret] : clear) {
+        s.execute(kSealKey, {kid, kek_->seal(secret), secret});
+      }
+    });
+  }
   // Sorted here rather than by ORDER BY: PostgreSQL would order text by the
   // database's collation, and every process must agree on which key is newest.
   std::sort(keys.begin(), keys.end(), [](const StoredKey& a, const StoredKey& b) {
@@ -142,7 +182,8 @@ void KeyStore::insert(const Ed25519Key& key, std::int64_t created_at) {
     throw std::invalid_argument("KeyStore::insert: key " + key.kid + " has no secret half");
   }
   const std::string public_key = encode(key.public_key.data(), key.public_key.size());
-  const std::string secret_key = encode(key.secret_key->data(), key.secret_key->size());
+  const std::string clear = encode(key.secret_key->data(), key.secret_key->size());
+  const std::string secret_key = kek_ ? kek_->seal(clear) : clear;
   const std::string created = formatTime(created_at);
   db_.write([&](sql::Session& s) {
     s.execute(kInsertKey, {key.kid, public_key, secret_key, created});

@@ -7,6 +7,7 @@
 
 #include "core/sql/database.hpp"
 #include "services/users/domain/jwt.hpp"
+#include "services/users/storage/key_encryption.hpp"
 
 namespace emporium::users {
 
@@ -19,12 +20,17 @@ struct StoredKey {
 };
 
 /// The token signing keys, shared by every process of the users service.
+/// With a key-encryption key, secret halves are stored sealed, and keys found
+/// in clear (written before there was one) are sealed as they are read.
+/// Without one, keys are stored in clear (the caller warns about that).
 class KeyStore {
  public:
-  explicit KeyStore(sql::Database& db) : db_(db) {}
+  explicit KeyStore(sql::Database& db, std::optional<KeyEncryptionKey> kek = std::nullopt)
+      : db_(db), kek_(std::move(kek)) {}
 
   /// Every key, oldest first (by created_at, then kid). Throws sql::Error,
-  /// kType for a row that does not hold a well-formed key.
+  /// kType for a row that does not hold a well-formed key, and
+  /// std::runtime_error for a sealed key without the right KEK.
   std::vector<StoredKey> all();
   /// Adds a key, which must have its secret half; throws sql::Error
   /// (kUniqueViolation when the kid exists).
@@ -36,6 +42,7 @@ class KeyStore {
 
  private:
   sql::Database& db_;
+  std::optional<KeyEncryptionKey> kek_;
 };
 
 }  // namespace emporium::users
