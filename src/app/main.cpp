@@ -66,6 +66,12 @@ int main(int argc, char** argv) {
           "--target", [&flags](const std::string& v) { flags["target"] = v; },
           "What this process runs (default all; EMPORIUM_TARGET)")
       ->type_name("T");
+  serve
+      ->add_option_function<std::string>(
+          "--ops-listen", [&flags](const std::string& v) { flags["ops_listen"] = v; },
+          "Serve /healthz, /readyz and /metrics on this address instead of the shop's "
+          "(EMPORIUM_OPS_LISTEN)")
+      ->type_name("HOST:PORT");
   addDataFlags(*serve, flags, config_file);
 
   auto* migrate = cli.add_subcommand(
@@ -119,7 +125,8 @@ int main(int argc, char** argv) {
   auto* dlq_replay =
       dlq->add_subcommand("replay", "Send dead-lettered events again, with attempts reset.");
   dlq_replay->add_option("--consumer", dlq_args.consumer, "Only this consumer's queue (RabbitMQ)");
-  dlq_replay->add_option("--id", dlq_args.event_id, "The event to resend")->type_name("EVENT");
+  dlq_replay->add_option("--id", dlq_args.event_ids, "The events to resend (repeatable)")
+      ->type_name("EVENT");
   dlq_replay->add_flag("--all", dlq_args.all, "Resend every dead-lettered event");
   addDataFlags(*dlq_replay, flags, config_file);
 

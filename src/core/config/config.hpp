@@ -21,6 +21,13 @@ struct Config {
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 8080;
   std::string data_dir = "data";
+  /// --ops-listen: /healthz, /readyz and /metrics on a listener of their own
+  /// (and no longer on the shop's). Unset: they stay on the shop's listener.
+  std::optional<std::string> ops_listen_host;
+  std::uint16_t ops_listen_port = 0;
+  /// EMPORIUM_METRICS_TOKEN: a Bearer token that may read /metrics on the
+  /// shop's listener from anywhere (loopback clients need none).
+  std::optional<std::string> metrics_token;
   /// all: the whole shop. api: HTTP and the outbox relay, no consumers.
   /// worker: the event consumers alone (both need amqp.url).
   /// payment-sandbox: the card provider sandbox alone.
@@ -65,6 +72,9 @@ struct Config {
   /// overriding the built-in ones (<name>.txt / <name>.html).
   std::string mail_from = "Emporium <shop@emporium.invalid>";
   std::optional<std::string> mail_templates_dir;
+  /// [catalog] reviews_require_purchase: only customers who bought a
+  /// product may review it (a review is marked verified_purchase either way).
+  bool reviews_require_purchase = false;
   /// Who gets stock.low alerts, besides every admin user.
   std::vector<std::string> admin_emails;
 };
