@@ -72,6 +72,12 @@ int main(int argc, char** argv) {
           "Serve /healthz, /readyz and /metrics on this address instead of the shop's "
           "(EMPORIUM_OPS_LISTEN)")
       ->type_name("HOST:PORT");
+  serve
+      ->add_option_function<std::string>(
+          "--port-file", [&flags](const std::string& v) { flags["port_file"] = v; },
+          "Once listening, write 'NAME PORT' lines here (shop, and the other listeners), e.g. "
+          "for --listen 127.0.0.1:0 (EMPORIUM_PORT_FILE)")
+      ->type_name("FILE");
   addDataFlags(*serve, flags, config_file);
 
   auto* migrate = cli.add_subcommand(

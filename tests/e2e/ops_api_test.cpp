@@ -3,10 +3,7 @@
 // scrape that `promtool check metrics` accepts, /readyz reporting the card
 // provider's breaker, and cached answers counted by the rate limiter.
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -14,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,47 +23,6 @@ namespace {
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
-
-// A loopback port bound but never listened on, for as long as this lives:
-// connecting is refused at once (a card provider that is down).
-class RefusingPort {
- public:
-  RefusingPort() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = 0;
-    ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-    socklen_t len = sizeof addr;
-    if (fd_ >= 0 && ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-      port_ = ntohs(addr.sin_port);
-    }
-  }
-  ~RefusingPort() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  RefusingPort(const RefusingPort&) = delete;
-  RefusingPort& operator=(const RefusingPort&) = delete;
-  std::uint16_t port() const { return port_; }
-
- private:
-  int fd_ = -1;
-  std::uint16_t port_ = 0;
-};
-
-// The port of the first log line with this message and a "url" field
-// ("http://HOST:PORT"); 0 when there is none yet.
-std::uint16_t loggedPort(const std::string& output, const std::string& message) {
-  const auto at = output.find("\"msg\":\"" + message + "\"");
-  if (at == std::string::npos) return 0;
-  const auto url = output.find("\"url\":\"http://", at);
-  const auto line_end = output.find('\n', at);
-  if (url == std::string::npos || url > line_end) return 0;
-  const auto colon = output.find(':', url + 14);
-  if (colon == std::string::npos || colon > line_end) return 0;
-  return static_cast<std::uint16_t>(std::atoi(output.c_str() + colon + 1));
-}
 
 std::optional<std::string> promtool() {
   for (const char* candidate : {"/usr/bin/promtool", "/usr/local/bin/promtool"}) {
@@ -103,20 +60,22 @@ TEST_P(OpsApiTest, MetricsAreForLoopbackAndTokenHoldersOnly) {
 }
 
 TEST_P(OpsApiTest, OpsListenMovesOpsEndpointsToTheirOwnListener) {
-  auto e = env();
-  e["EMPORIUM_LOG_LEVEL"] = "info";  // the lines naming the bound ports
-  ChildProcess server(cmd({"serve", "--listen", "127.0.0.1:0", "--ops-listen", "127.0.0.1:0"}), e);
-  std::uint16_t shop = 0;
-  std::uint16_t ops = 0;
+  const fs::path port_file = data_dir_ / "ports";
+  ChildProcess server(cmd({"serve", "--listen", "127.0.0.1:0", "--ops-listen", "127.0.0.1:0",
+                           "--port-file", port_file.string()}),
+                      env());
+  std::map<std::string, std::uint16_t> ports;
   ASSERT_TRUE(eventually(
       [&] {
-        const auto out = server.output();
-        shop = loggedPort(out, "emporium is serving");
-        ops = loggedPort(out, "ops endpoints are serving");
-        return shop != 0 && ops != 0;
+        ports = readPortFile(port_file);
+        return !ports.empty();
       },
       30s))
       << server.output();
+  const std::uint16_t shop = ports["shop"];
+  const std::uint16_t ops = ports["ops"];
+  ASSERT_NE(shop, 0);
+  ASSERT_NE(ops, 0);
   EXPECT_NE(shop, ops);
   for (const char* path : {"/metrics", "/healthz", "/readyz"}) {
     EXPECT_EQ(call("GET", path, {}, {}, ops).status, 200) << path;
@@ -169,7 +128,7 @@ TEST_P(OpsApiTest, MetricsPassPromtoolCheck) {
 
 // Issue 14: /readyz said ready while the card provider's breaker was open.
 TEST_P(OpsApiTest, ReadyzReportsTheCardProvidersBreaker) {
-  RefusingPort provider;
+  const ClosedPort provider;
   ASSERT_NE(provider.port(), 0);
   ASSERT_NE(startServer({{"EMPORIUM_PAYMENT_PROVIDER_URL",
                           "http://127.0.0.1:" + std::to_string(provider.port())}}),

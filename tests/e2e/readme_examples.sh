@@ -40,13 +40,13 @@ fi
 EMPORIUM_LOG_LEVEL=warn "$binary" seed --products 1000 > "$work/seed.log" 2>&1 ||
   { cat "$work/seed.log"; exit 1; }
 
-# Port 0: the kernel picks a free port, which the start-up log line names.
-EMPORIUM_LOG_LEVEL=info "$binary" serve --listen 127.0.0.1:0 > "$work/serve.log" 2>&1 &
+# Port 0: the kernel picks a free port, which serve writes to the port file.
+EMPORIUM_LOG_LEVEL=warn "$binary" serve --listen 127.0.0.1:0 --port-file "$work/ports" \
+  > "$work/serve.log" 2>&1 &
 server=$!
 port=
 for _ in $(seq 600); do
-  port=$(grep -o '"msg":"emporium is serving","url":"http://127.0.0.1:[0-9]*' "$work/serve.log" |
-         grep -o '[0-9]*$' || true)
+  port=$(awk '$1 == "shop" {print $2}' "$work/ports" 2>/dev/null || true)
   [[ -n $port ]] && break
   kill -0 "$server" 2>/dev/null || { cat "$work/serve.log"; exit 1; }
   sleep 0.1

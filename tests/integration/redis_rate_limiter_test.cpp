@@ -22,6 +22,7 @@
 
 #include "core/deps/url.hpp"
 #include "e2e/process.hpp"
+#include "support/private_redis.hpp"
 
 namespace emporium::ratelimit {
 namespace {
@@ -294,7 +295,8 @@ TEST_F(UnreachableRedisTest, NothingListeningFallsBackQuicklyAndCounts) {
   options.initial_backoff = 10ms;  // so that reconnection attempts happen during the test
   options.max_backoff = 40ms;
   std::unique_ptr<RedisRateLimiter> rl;
-  const std::string url = "redis://127.0.0.1:" + std::to_string(test::freePort()) + "/0";
+  const test::ClosedPort closed;
+  const std::string url = "redis://127.0.0.1:" + std::to_string(closed.port()) + "/0";
   EXPECT_LT(timed([&] { rl = std::make_unique<RedisRateLimiter>(url, options); }), kQuick);
   EXPECT_FALSE(rl->healthy());
   const Limit limit{3, 0.001};
@@ -322,16 +324,18 @@ TEST_F(UnreachableRedisTest, ServerThatNeverAnswersCostsOneTimeoutPerBackoff) {
   const std::string url = "redis://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
 
   RedisRateLimiterOptions options;  // the production timeouts: 100 ms a command
-  options.initial_backoff = 300ms;
+  // Long enough that the 20 calls below fit in it on a loaded machine.
+  options.initial_backoff = 2s;
   std::unique_ptr<RedisRateLimiter> rl;
   EXPECT_LT(timed([&] { rl = std::make_unique<RedisRateLimiter>(url, options); }), kQuick);
   EXPECT_FALSE(rl->healthy());
-  // Within the backoff nobody waits on the silent server.
+  // Within the backoff nobody waits on the silent server (a caller who did
+  // would take the whole command timeout).
   for (int i = 0; i < 20; ++i) {
-    EXPECT_LT(timed([&] { rl->take("k", {100, 1}); }), 50ms) << i;
+    EXPECT_LT(timed([&] { rl->take("k", {100, 1}); }), options.command_timeout) << i;
   }
   // After it, one caller pays a command timeout to find out, and no more than that.
-  std::this_thread::sleep_for(350ms);
+  std::this_thread::sleep_for(options.initial_backoff + 100ms);
   EXPECT_LT(timed([&] { rl->take("k", {100, 1}); }), kQuick);
   EXPECT_EQ(rl->fallbacks(), 21u);
   EXPECT_FALSE(rl->healthy());
@@ -347,8 +351,8 @@ TEST_F(UnreachableRedisTest, RejectsMalformedUrls) {
 TEST_F(UnreachableRedisTest, FactoryChoosesByUrl) {
   const auto local = makeRateLimiter(std::nullopt);
   EXPECT_NE(dynamic_cast<LocalRateLimiter*>(local.get()), nullptr);
-  const auto redis =
-      makeRateLimiter("redis://127.0.0.1:" + std::to_string(test::freePort()) + "/0");
+  const test::ClosedPort closed;
+  const auto redis = makeRateLimiter("redis://127.0.0.1:" + std::to_string(closed.port()) + "/0");
   ASSERT_NE(dynamic_cast<RedisRateLimiter*>(redis.get()), nullptr);
   EXPECT_TRUE(redis->take("k", {1, 1}).allowed);
   EXPECT_FALSE(redis->take("k", {1, 1}).allowed);
@@ -366,33 +370,20 @@ class PrivateRedisTest : public RedisTestBase {
       if (serversRequired()) GTEST_FAIL() << "redis-server not found: " << EMPORIUM_REDIS_SERVER;
       GTEST_SKIP() << "redis-server is not installed";
     }
-    port_ = test::freePort();
-    url_ = std::string("redis://:") + kPassword + "@127.0.0.1:" + std::to_string(port_) + "/2";
+    redis_ = std::make_unique<test::PrivateRedis>(EMPORIUM_REDIS_SERVER, kPassword);
   }
 
+  // The first start picks the port; a restart takes the same one, as a
+  // restarted Redis would.
   void startServer() {
-    server_ = std::make_unique<test::ChildProcess>(
-        std::vector<std::string>{EMPORIUM_REDIS_SERVER, "--port", std::to_string(port_), "--bind",
-                                 "127.0.0.1", "--requirepass", kPassword, "--save", "",
-                                 "--appendonly", "no", "--daemonize", "no", "--dir", "/tmp"},
-        std::map<std::string, std::string>{});
-    const auto deadline = Clock::now() + 10s;
-    while (Clock::now() < deadline) {
-      if (RawRedis(url_).run({"PING"})) return;
-      std::this_thread::sleep_for(20ms);
-    }
-    FAIL() << "private redis-server did not start:\n" << server_->output();
+    ASSERT_TRUE(redis_->start());
+    url_ = redis_->url(2);
   }
 
-  void killServer() {
-    server_->signal(SIGKILL);
-    EXPECT_NE(server_->wait(10s), -1);
-    server_.reset();
-  }
+  void killServer() { redis_->kill(); }
 
-  std::uint16_t port_ = 0;
   std::string url_;
-  std::unique_ptr<test::ChildProcess> server_;
+  std::unique_ptr<test::PrivateRedis> redis_;
 };
 
 TEST_F(PrivateRedisTest, RecoversWhenRedisComesBack) {
@@ -451,7 +442,7 @@ TEST_F(PrivateRedisTest, PooledConnectionClosedByTheServerIsReplacedNotBlamed) {
 
 TEST_F(PrivateRedisTest, WrongPasswordFallsBack) {
   ASSERT_NO_FATAL_FAILURE(startServer());
-  RedisRateLimiter rl("redis://:wrong@127.0.0.1:" + std::to_string(port_));
+  RedisRateLimiter rl("redis://:wrong@127.0.0.1:" + std::to_string(redis_->port()));
   EXPECT_FALSE(rl.healthy());
   EXPECT_TRUE(rl.take("k", {1, 1}).allowed);
   EXPECT_FALSE(rl.take("k", {1, 1}).allowed);

@@ -28,6 +28,10 @@ struct Config {
   /// EMPORIUM_METRICS_TOKEN: a Bearer token that may read /metrics on the
   /// shop's listener from anywhere (loopback clients need none).
   std::optional<std::string> metrics_token;
+  /// Where `serve` writes the ports it listens on, once all are bound: one
+  /// "NAME PORT" line each (shop, sandbox, ops). With --listen HOST:0 this is
+  /// how a script or test learns the port the kernel gave.
+  std::optional<std::string> port_file;
   /// all: the whole shop. api: HTTP and the outbox relay, no consumers.
   /// worker: the event consumers alone (both need amqp.url).
   /// payment-sandbox: the card provider sandbox alone.
