@@ -401,7 +401,7 @@ int runServe(const config::Config& config) {
       http::DispatchContext{translateError, &users.authenticator(),
                             config.rate_limits_enabled ? &client_limit : nullptr});
   std::vector<NamedPort> other_ports;
-  if (ops_listener) other_ports.push_back({"ops", ops_listener->server.port()});
+  if (ops_listener) other_ports.emplace_back("ops", ops_listener->server.port());
   return serveUntilSignal(
       server, config, logger, stop_signals, ops.database_backend,
       [&server, &own_port, &order_service, serves_api] {
