@@ -17,6 +17,8 @@
 # Settings (environment):
 #   EMPORIUM_TEST_START_TIMEOUT  seconds each server may take to answer (90)
 #   PG_BIN                       PostgreSQL binaries (/usr/lib/postgresql/15/bin)
+#   EMPORIUM_TEST_PG_FSYNC       off: PostgreSQL does not flush to disk (default on;
+#                                scripts/with-test-servers.sh sets off)
 set -euo pipefail
 
 STATE="$(realpath -m "${EMPORIUM_TEST_STATE:-/tmp/emporium-test-servers}")"
@@ -360,6 +362,18 @@ port = $PG_PORT
 unix_socket_directories = '$dir'
 max_connections = 200
 EOF
+  # Tests crash the shop, never PostgreSQL or the machine: what PostgreSQL has
+  # written is in the page cache either way, so flushing it to disk (fsync,
+  # full-page writes, waiting for the WAL flush at commit) buys them nothing
+  # and makes each test's CREATE DATABASE cost seconds on a loaded machine.
+  # scripts/with-test-servers.sh turns it off; benchmarks keep it on.
+  if [[ "${EMPORIUM_TEST_PG_FSYNC:-on}" == off ]]; then
+    cat >>"$PG_DATA/postgresql.conf" <<EOF
+fsync = off
+full_page_writes = off
+synchronous_commit = off
+EOF
+  fi
   record PG_DATA "$PG_DATA"
   record PG_PORT "$PG_PORT"
   # pg_ctl -w exits 0 once the server accepts connections, non-zero if it

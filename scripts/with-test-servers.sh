@@ -25,6 +25,8 @@ if [[ -z "${EMPORIUM_TEST_STATE:-}" ]]; then
   own_state=1
 fi
 export EMPORIUM_TEST_STATE
+# Tests never crash PostgreSQL itself: it need not flush to disk (test-servers.sh).
+export EMPORIUM_TEST_PG_FSYNC="${EMPORIUM_TEST_PG_FSYNC:-off}"
 
 # shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {

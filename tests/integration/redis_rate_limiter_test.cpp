@@ -183,14 +183,19 @@ TEST_F(SharedRedisTest, BurstUpToCapacityThenRefusedWithRetryAfter) {
 TEST_F(SharedRedisTest, RefillsOverTime) {
   const auto rl = limiter();
   const Limit limit{2, 20};  // a token every 50 ms
+  EXPECT_TRUE(rl->take("k", limit).allowed);  // a full bucket holds two
   EXPECT_TRUE(rl->take("k", limit).allowed);
-  EXPECT_TRUE(rl->take("k", limit).allowed);
-  const Decision refused = rl->take("k", limit);
-  ASSERT_FALSE(refused.allowed);
-  EXPECT_GT(refused.retry_after, 0ms);
-  EXPECT_LE(refused.retry_after, 50ms);
+  // A loaded machine may take 50 ms between two calls, and so get a token
+  // back: take until refused, which calls in a row soon are.
+  std::optional<Decision> refused;
+  for (int i = 0; i < 100 && !refused; ++i) {
+    if (auto d = rl->take("k", limit); !d.allowed) refused = d;
+  }
+  ASSERT_TRUE(refused.has_value()) << "100 takes at 20/s never refused";
+  EXPECT_GT(refused->retry_after, 0ms);
+  EXPECT_LE(refused->retry_after, 50ms);
   // Redis's clock is the one under test: waiting is the point here.
-  std::this_thread::sleep_for(refused.retry_after + 5ms);
+  std::this_thread::sleep_for(refused->retry_after + 5ms);
   EXPECT_TRUE(rl->take("k", limit).allowed);
   EXPECT_EQ(rl->fallbacks(), 0u);
 }
@@ -258,7 +263,9 @@ TEST_F(SharedRedisTest, KeysExpireWhenTheBucketWouldBeFull) {
   ASSERT_TRUE(rl->take("idle", {3, 10}).allowed);
   const auto ttl = raw_->integer({"PTTL", key});
   ASSERT_TRUE(ttl.has_value());
-  EXPECT_GT(*ttl, 100);  // two tokens at 10/s: 200 ms to be full again
+  // At most two tokens at 10/s short: full again within 200 ms, so the key
+  // lives no longer (how much less depends on how fast this machine is).
+  EXPECT_GT(*ttl, 0);
   EXPECT_LE(*ttl, 200);
   const auto deadline = Clock::now() + 5s;
   while (raw_->integer({"EXISTS", key}) != 0 && Clock::now() < deadline) {
