@@ -27,8 +27,8 @@ PACKAGES=(
   # and the nginx that bench/run.sh compares against
   postgresql-15 postgresql-client-15 redis-server redis-tools rabbitmq-server
   nginx-light python3 python3-aiosmtpd
-  # tools the scripts call
-  curl wrk procps iproute2
+  # tools the scripts call; prometheus ships promtool (ops_api_test lints /metrics)
+  curl jq wrk procps iproute2 prometheus
 )
 
 LOG="${EMPORIUM_INSTALL_LOG:-/tmp/emporium-install-deps.log}"

@@ -2,7 +2,9 @@
 
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <stdexcept>
+#include <string>
 
 #include "app/services.hpp"
 #include "app/stock_sync.hpp"
@@ -19,9 +21,21 @@ namespace emporium::app {
 
 int runMigrate(const config::Config& config) {
   log::Logger logger(config.log_level);
-  const auto databases = openDatabases(config, logger);
+  std::map<std::string, sql::MigrationReport> reports;
+  const auto databases = openDatabases(config, logger, {}, &reports);
   for (const auto& [name, db] : databases) {
-    std::printf("%s: up to date (%s)\n", name.c_str(), db->describe().c_str());
+    const auto& report = reports.at(name);
+    if (report.applied.empty()) {
+      std::printf("%s: up to date at version %d (%s)\n", name.c_str(), report.current_version,
+                  db->describe().c_str());
+      continue;
+    }
+    std::string versions;
+    for (const int v : report.applied)
+      versions += (versions.empty() ? "" : ", ") + std::to_string(v);
+    std::printf("%s: applied %zu migration%s (%s), now at version %d (%s)\n", name.c_str(),
+                report.applied.size(), report.applied.size() == 1 ? "" : "s", versions.c_str(),
+                report.current_version, db->describe().c_str());
   }
   return 0;
 }
@@ -89,14 +103,19 @@ int runSeed(const config::Config& config, const SeedArgs& args) {
     return 0;
   }
   const double seconds = std::chrono::duration<double>(report.elapsed).count();
+  // Products go to leaf categories only; the tree has more (issue 14: "240
+  // categories" was printed for a tree of 312).
+  const std::string tree =
+      report.categories_created > 0
+          ? " of a new tree of " + std::to_string(report.categories_created) + " categories"
+          : std::string();
   std::printf(
-      "seeded %lld products (ids %lld-%lld), %lld variants, %lld reviews in %lld categories%s "
-      "into %s in %.1fs (%.0f products/s)\n",
+      "seeded %lld products (ids %lld-%lld), %lld variants, %lld reviews in %lld leaf "
+      "categories%s into %s in %.1fs (%.0f products/s)\n",
       static_cast<long long>(report.products), static_cast<long long>(report.first_product_id),
       static_cast<long long>(report.first_product_id + report.products - 1),
       static_cast<long long>(report.variants), static_cast<long long>(report.reviews),
-      static_cast<long long>(report.categories_used),
-      report.categories_created > 0 ? " (tree created)" : "", db.describe().c_str(), seconds,
+      static_cast<long long>(report.categories_used), tree.c_str(), db.describe().c_str(), seconds,
       seconds > 0 ? static_cast<double>(report.products) / seconds : 0.0);
   // Inventory owns stock: the new SKUs get their generated stock there too.
   events::Doorbell doorbell;

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/config/config.hpp"
 
@@ -36,10 +37,10 @@ int runSeed(const config::Config& config, const SeedArgs& args);
 int runKeysRotate(const config::Config& config);
 
 struct DlqArgs {
-  std::string consumer;  // empty: every consumer
-  std::string event_id;  // replay: this one
-  bool all = false;      // replay: every one
-  bool json = false;     // list: one JSON object a line
+  std::string consumer;                // empty: every consumer
+  std::vector<std::string> event_ids;  // replay: these
+  bool all = false;                    // replay: every one
+  bool json = false;                   // list: one JSON object a line
 };
 /// Lists dead-lettered events (RabbitMQ's dead-letter queues with amqp.url,
 /// else the outboxes' dead rows).

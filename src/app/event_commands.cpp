@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "app/commands.hpp"
 #include "app/event_wiring.hpp"
@@ -70,19 +71,29 @@ int runDlqList(const config::Config& config, const DlqArgs& args) {
 }
 
 int runDlqReplay(const config::Config& config, const DlqArgs& args) {
-  if (args.event_id.empty() && !args.all) {
-    throw std::invalid_argument("dlq replay needs --id EVENT or --all");
+  if (args.event_ids.empty() == !args.all) {
+    throw std::invalid_argument("dlq replay needs --id EVENT... or --all (not both)");
   }
   log::Logger logger(config.log_level);
   const auto databases = openDatabases(config, logger);
   EventSources sources(databases);
-  const std::size_t replayed = replayDeadLetters(config, sources, args.consumer, args.event_id);
-  std::printf("replayed %zu event(s)\n", replayed);
-  if (!args.event_id.empty() && replayed == 0) {
-    std::fprintf(stderr, "emporium: no dead-lettered event %s\n", args.event_id.c_str());
-    return 1;
+  if (args.all) {
+    std::printf("replayed %zu event(s)\n", replayDeadLetters(config, sources, args.consumer, ""));
+    return 0;
   }
-  return 0;
+  std::size_t replayed = 0;
+  std::vector<std::string> missing;
+  for (const auto& id : args.event_ids) {
+    if (id.empty()) throw std::invalid_argument("--id needs an event id");
+    const std::size_t n = replayDeadLetters(config, sources, args.consumer, id);
+    if (n == 0) missing.push_back(id);
+    replayed += n;
+  }
+  std::printf("replayed %zu event(s)\n", replayed);
+  for (const auto& id : missing) {
+    std::fprintf(stderr, "emporium: no dead-lettered event %s\n", id.c_str());
+  }
+  return missing.empty() ? 0 : 1;
 }
 
 int runEventsReplay(const config::Config& config, const EventsReplayArgs& args) {

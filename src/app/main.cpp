@@ -68,6 +68,12 @@ int main(int argc, char** argv) {
       ->type_name("T");
   serve
       ->add_option_function<std::string>(
+          "--ops-listen", [&flags](const std::string& v) { flags["ops_listen"] = v; },
+          "Serve /healthz, /readyz and /metrics on this address instead of the shop's "
+          "(EMPORIUM_OPS_LISTEN)")
+      ->type_name("HOST:PORT");
+  serve
+      ->add_option_function<std::string>(
           "--port-file", [&flags](const std::string& v) { flags["port_file"] = v; },
           "Once listening, write 'NAME PORT' lines here (shop, and the other listeners), e.g. "
           "for --listen 127.0.0.1:0 (EMPORIUM_PORT_FILE)")
@@ -125,7 +131,8 @@ int main(int argc, char** argv) {
   auto* dlq_replay =
       dlq->add_subcommand("replay", "Send dead-lettered events again, with attempts reset.");
   dlq_replay->add_option("--consumer", dlq_args.consumer, "Only this consumer's queue (RabbitMQ)");
-  dlq_replay->add_option("--id", dlq_args.event_id, "The event to resend")->type_name("EVENT");
+  dlq_replay->add_option("--id", dlq_args.event_ids, "The events to resend (repeatable)")
+      ->type_name("EVENT");
   dlq_replay->add_flag("--all", dlq_args.all, "Resend every dead-lettered event");
   addDataFlags(*dlq_replay, flags, config_file);
 

@@ -40,7 +40,7 @@ Notifications::Notifications(const config::Config& config, const Databases& data
   constexpr std::chrono::seconds kSmtpTimeout{30};
   if (config.smtp_url) {
     mailer_ = std::make_unique<notifications::SmtpMailer>(*config.smtp_url, kSmtpTimeout);
-    logger.info("mail sent over SMTP", {{"url", config::redactUrl(*config.smtp_url)}});
+    logger.info("mail will be sent over SMTP", {{"url", config::redactUrl(*config.smtp_url)}});
   } else {
     const auto dir = std::filesystem::path(config.data_dir) / "mail";
     mailer_ = std::make_unique<notifications::FileMailer>(dir);

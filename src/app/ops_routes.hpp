@@ -6,6 +6,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/http/router.hpp"
@@ -17,19 +18,38 @@ namespace emporium::app {
 struct ReadinessCheck {
   std::string name;
   std::function<void()> check;
+  /// Whether the instance is unready while this one is down. A dependency
+  /// every instance shares and only some requests need (the card provider)
+  /// is reported but not critical: taking each instance out of the load
+  /// balancer would stop browsing and cash orders too, and cure nothing.
+  bool critical = true;
+  /// Extra state for the body, e.g. the breaker's; "" when none.
+  std::function<std::string()> state;
 };
 
 /// One run of the readiness probes: per-dependency JSON and who is down.
 struct ReadinessResult {
   std::string checks_json;
-  std::vector<std::string> failing;
+  std::vector<std::string> failing;              // critical ones: the instance is unready
+  std::vector<std::string> degraded;             // the others
+  std::vector<std::pair<std::string, bool>> up;  // every dependency, for the gauge
+};
+
+/// Who may read /metrics on a listener.
+enum class MetricsAccess : std::uint8_t {
+  kRestricted,  // loopback clients and holders of the metrics token
+  kOpen,        // the --ops-listen listener: whoever can reach it
 };
 
 /// The last probe run, reused for a second.
 struct ReadinessCache {
-  std::mutex mutex;
+  std::mutex mutex;  // held while probes run (up to their timeouts)
   std::optional<ReadinessResult> result;
   std::chrono::steady_clock::time_point at;
+  /// A copy of result->up under a lock never held for long: /metrics reads
+  /// it on an event loop.
+  std::mutex gauge_mutex;
+  std::vector<std::pair<std::string, bool>> last_up;
 };
 
 struct OpsContext {
@@ -38,9 +58,16 @@ struct OpsContext {
   std::vector<ReadinessCheck> checks;
   const metrics::Registry* registry = nullptr;
   ReadinessCache* readiness_cache = nullptr;
+  /// EMPORIUM_METRICS_TOKEN: Bearer token that may read /metrics from anywhere.
+  std::optional<std::string> metrics_token;
 };
 
-/// Registers the ops routes. ctx must outlive the router.
-void addOpsRoutes(http::Router& router, const OpsContext& ctx);
+/// Registers /healthz, /readyz and /metrics. ctx must outlive the router.
+void addOpsRoutes(http::Router& router, const OpsContext& ctx,
+                  MetricsAccess access = MetricsAccess::kRestricted);
+/// Registers the API root (GET /api/v1), which stays on the shop's listener.
+void addApiRoot(http::Router& router, const OpsContext& ctx);
+/// emporium_dependency_up per dependency, as of the last /readyz run.
+void renderReadinessMetrics(std::string& out, ReadinessCache& cache);
 
 }  // namespace emporium::app

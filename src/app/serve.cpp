@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,6 +26,7 @@
 #include "core/cache/tiered_cache.hpp"
 #include "core/deps/probes.hpp"
 #include "core/http/dispatch.hpp"
+#include "core/json/writer.hpp"
 #include "core/net/server.hpp"
 #include "core/ratelimit/rate_limiter.hpp"
 #include "core/ratelimit/redis_rate_limiter.hpp"
@@ -80,6 +82,57 @@ std::vector<ReadinessCheck> readinessChecks(const config::Config& config, const 
   }
   return checks;
 }
+
+// The card provider as /readyz sees it: down while its breaker is not
+// closed. Not critical (see ReadinessCheck::critical and the README).
+ReadinessCheck paymentProviderCheck(const payments::PaymentsModule& module) {
+  const auto state_name = [](payments::CircuitBreaker::State s) {
+    switch (s) {
+      case payments::CircuitBreaker::State::kClosed:
+        return "closed";
+      case payments::CircuitBreaker::State::kOpen:
+        return "open";
+      case payments::CircuitBreaker::State::kHalfOpen:
+        return "half_open";
+    }
+    return "closed";
+  };
+  return {"payment_provider",
+          [&module, state_name] {
+            const auto b = module.breakerState();
+            if (b && b->state != payments::CircuitBreaker::State::kClosed) {
+              throw std::runtime_error(std::string("circuit breaker ") + state_name(b->state));
+            }
+          },
+          /*critical=*/false,
+          [&module, state_name]() -> std::string {
+            const auto b = module.breakerState();
+            if (!b) return {};
+            json::Writer w;
+            w.startObject()
+                .member("breaker", state_name(b->state))
+                .member("consecutive_failures", b->consecutive_failures)
+                .endObject();
+            return w.str();
+          }};
+}
+
+// --ops-listen: the ops routes on a listener of their own, with metrics of
+// their own (not rendered: the shop's are what operators chart).
+struct OpsListener {
+  OpsListener(const config::Config& config, const http::Router& router, const log::Logger& logger)
+      : metrics(router), server(options(config), router, logger, metrics) {}
+  static net::ServerOptions options(const config::Config& config) {
+    net::ServerOptions o = config.http;
+    o.host = *config.ops_listen_host;
+    o.port = config.ops_listen_port;
+    o.threads = 1;
+    o.blocking_threads = 2;  // /readyz probes
+    return o;
+  }
+  metrics::HttpMetrics metrics;
+  net::HttpServer server;
+};
 
 void renderPoolMetrics(std::string& out, const Databases& dbs) {
   out += "# HELP emporium_db_pool_connections Database connections per service and state.\n";
@@ -148,12 +201,19 @@ int serveSandbox(const config::Config& config, const log::Logger& logger,
   const Databases databases = openDatabases(config, logger, kOnly);
   metrics::Registry registry;
   ReadinessCache readiness_cache;
-  OpsContext ops{config.target, config.postgres_url ? "postgresql" : "sqlite",
-                 readinessChecks(config, databases), &registry, &readiness_cache};
+  OpsContext ops{config.target,
+                 config.postgres_url ? "postgresql" : "sqlite",
+                 readinessChecks(config, databases),
+                 &registry,
+                 &readiness_cache,
+                 config.metrics_token};
   SandboxListener sandbox(*databases.at("sandbox"),
                           SandboxListenerOptions{config.http, sandboxSecret(config, logger),
                                                  config.rate_limits_enabled, translateError},
-                          logger, [&ops](http::Router& router) { addOpsRoutes(router, ops); });
+                          logger, [&ops](http::Router& router) {
+                            addOpsRoutes(router, ops);
+                            addApiRoot(router, ops);
+                          });
   registry.add([&sandbox](std::string& out) { sandbox.httpMetrics().render(out); });
   return serveUntilSignal(sandbox.server(), config, logger, stop_signals, ops.database_backend, {},
                           "sandbox");
@@ -193,10 +253,20 @@ int runServe(const config::Config& config) {
 
   metrics::Registry registry;
   ReadinessCache readiness_cache;
-  OpsContext ops{config.target, config.postgres_url ? "postgresql" : "sqlite",
-                 readinessChecks(config, databases), &registry, &readiness_cache};
+  OpsContext ops{config.target,
+                 config.postgres_url ? "postgresql" : "sqlite",
+                 readinessChecks(config, databases),
+                 &registry,
+                 &readiness_cache,
+                 config.metrics_token};
   http::Router router;
-  addOpsRoutes(router, ops);
+  http::Router ops_router;  // --ops-listen
+  if (config.ops_listen_host) {
+    addOpsRoutes(ops_router, ops, MetricsAccess::kOpen);
+  } else {
+    addOpsRoutes(router, ops);
+  }
+  addApiRoot(router, ops);
 
   // Shared through Redis when it is configured, so every instance counts alike.
   const auto limiter = ratelimit::makeRateLimiter(config.redis_url);
@@ -238,6 +308,7 @@ int runServe(const config::Config& config) {
                       {{"sku", sku}, {"on_hand", on_hand}});
         }
       });
+  catalog.requirePurchaseForReviews(config.reviews_require_purchase);
   if (serves_api) catalog.addRoutes(router);
   inventory_service = std::make_unique<inventory::InventoryService>(
       *databases.at("inventory"), event_sources.outbox("inventory"), config.low_stock_threshold,
@@ -277,6 +348,7 @@ int runServe(const config::Config& config) {
           [origin = sandbox ? sandbox->origin() : std::string()] { return origin; }),
       provider_options, logger);
   if (serves_api) payment_module.addRoutes(router);
+  ops.checks.push_back(paymentProviderCheck(payment_module));
 
   users::AddressStore& addresses = users.addresses();
   orders::OrderStore order_store(*databases.at("orders"), event_sources.outbox("orders"));
@@ -299,9 +371,10 @@ int runServe(const config::Config& config) {
 
   // Background work, stopped (destroyed) before the services it calls.
   Notifications notifications(config, databases, users.users(), logger);
-  const auto event_workers =
-      startDelivery(config, event_sources, {notifications.consumer(), catalog.ratingsConsumer()},
-                    logger, event_metrics);
+  const auto event_workers = startDelivery(
+      config, event_sources,
+      {notifications.consumer(), catalog.ratingsConsumer(), catalog.purchasesConsumer()}, logger,
+      event_metrics);
   std::optional<inventory::ExpirySweeper> reservation_sweeper;
   std::optional<cart::GuestCartPurger> cart_purger;
   if (serves_api) {
@@ -315,6 +388,8 @@ int runServe(const config::Config& config) {
   metrics::HttpMetrics http_metrics(router);
   registry.add([&http_metrics](std::string& out) { http_metrics.render(out); });
   registry.add([&databases](std::string& out) { renderPoolMetrics(out, databases); });
+  registry.add(
+      [&readiness_cache](std::string& out) { renderReadinessMetrics(out, readiness_cache); });
   registry.add([start_time](std::string& out) { metrics::renderProcessMetrics(out, start_time); });
   registry.add([&cache](std::string& out) { cache.renderMetrics(out); });
   registry.add([&inventory_service](std::string& out) { inventory_service->renderMetrics(out); });
@@ -334,16 +409,26 @@ int runServe(const config::Config& config) {
     out += "# TYPE emporium_ratelimit_redis_fallbacks_total counter\n";
     out += "emporium_ratelimit_redis_fallbacks_total " +
            std::to_string(redis_limiter->fallbacks()) + "\n";
+    out += "# HELP emporium_ratelimit_redis_up 1 while rate limits are counted in Redis.\n";
     out += "# TYPE emporium_ratelimit_redis_up gauge\nemporium_ratelimit_redis_up " +
            std::string(redis_limiter->healthy() ? "1" : "0") + "\n";
   });
 
+  std::optional<OpsListener> ops_listener;
+  if (config.ops_listen_host) {
+    ops_listener.emplace(config, ops_router, logger);
+    ops_listener->server.start();
+    logger.info("ops endpoints are serving",
+                {{"url", "http://" + *config.ops_listen_host + ":" +
+                             std::to_string(ops_listener->server.port())}});
+  }
   net::HttpServer server(
       config.http, router, logger, http_metrics,
       http::DispatchContext{translateError, &users.authenticator(),
                             config.rate_limits_enabled ? &client_limit : nullptr});
   std::vector<NamedPort> other_ports;
   if (sandbox) other_ports.emplace_back("sandbox", sandbox->port());
+  if (ops_listener) other_ports.emplace_back("ops", ops_listener->server.port());
   return serveUntilSignal(
       server, config, logger, stop_signals, ops.database_backend,
       [&order_service, &payment_module, serves_api,

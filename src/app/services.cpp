@@ -33,7 +33,8 @@ std::span<const ServiceInfo> services() {
 }
 
 Databases openDatabases(const config::Config& config, const log::Logger& logger,
-                        std::span<const std::string_view> only) {
+                        std::span<const std::string_view> only,
+                        std::map<std::string, sql::MigrationReport>* reports) {
   Databases databases;
   for (const auto& service : services()) {
     if (!only.empty() && std::find(only.begin(), only.end(), service.name) == only.end()) {
@@ -54,6 +55,7 @@ Databases openDatabases(const config::Config& config, const log::Logger& logger,
                    {"where", db->describe()},
                    {"schema_version", report.current_version},
                    {"migrations_applied", static_cast<std::int64_t>(report.applied.size())}});
+      if (reports != nullptr) reports->emplace(std::string(service.name), report);
     } catch (const sql::Error& e) {
       throw std::runtime_error("service " + std::string(service.name) + ": " + e.what());
     }

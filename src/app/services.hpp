@@ -31,8 +31,10 @@ using Databases = std::map<std::string, std::unique_ptr<sql::Database>, std::les
 /// (unreachable server, changed migration, ...) with a message naming the service.
 /// `only`, when not empty, limits it to those services (a target that runs
 /// one service opens one database).
+/// `reports`, when given, receives what migrating did to each one.
 Databases openDatabases(const config::Config& config, const log::Logger& logger,
-                        std::span<const std::string_view> only = {});
+                        std::span<const std::string_view> only = {},
+                        std::map<std::string, sql::MigrationReport>* reports = nullptr);
 
 /// The key-encryption key that seals the users service's keys at rest, from
 /// EMPORIUM_KEY_ENCRYPTION_KEY or config.key_encryption_key_file; warns once

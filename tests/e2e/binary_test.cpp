@@ -166,8 +166,14 @@ TEST_P(BinaryTest, InvalidOptionsStopStartupWithOneLineNamingTheOption) {
 TEST_P(BinaryTest, MigrateAppliesOnceAndUserCreateWorks) {
   const auto first = runProcess(cmd({"migrate"}), env_);
   ASSERT_EQ(first.exit_code, 0) << first.output;
-  EXPECT_NE(first.output.find("users: up to date"), std::string::npos);
-  EXPECT_EQ(runProcess(cmd({"migrate"}), env_).exit_code, 0);
+  // Issue 14: it said "up to date" while applying; it names what it applied.
+  EXPECT_NE(first.output.find("users: applied "), std::string::npos) << first.output;
+  EXPECT_EQ(first.output.find("up to date"), std::string::npos) << first.output;
+  const auto second = runProcess(cmd({"migrate"}), env_);
+  EXPECT_EQ(second.exit_code, 0);
+  EXPECT_NE(second.output.find("users: up to date at version "), std::string::npos)
+      << second.output;
+  EXPECT_EQ(second.output.find("applied"), std::string::npos) << second.output;
 
   const auto created = runProcess(cmd({"user", "create", "--admin", "--email", "Admin@Example.com",
                                        "--password", "s3cret-pass"}),

@@ -985,6 +985,19 @@ TEST_P(CatalogApiTest, SortsFiltersAndArchivingCombine) {
   EXPECT_EQ(listPage("limit=5").items.size(), 5U);
 
   const std::set<std::int64_t> all_ids(ids.begin(), ids.end());
+  // sort=rating ranks by the damped mean (C*m + sum) / (C + n), C = 10 and m
+  // the catalog-wide mean of the shown (2-decimal) ratings (issue 14).
+  double rating_sum = 0;
+  double rating_count = 0;
+  for (const auto& s : listAll("limit=100")) {
+    rating_sum += s.rating * static_cast<double>(s.review_count);
+    rating_count += static_cast<double>(s.review_count);
+  }
+  const double mean = rating_sum / rating_count;
+  const auto damped = [mean](const Summary& s) {
+    const auto n = static_cast<double>(s.review_count);
+    return (10.0 * mean + s.rating * n) / (10.0 + n);
+  };
   const std::map<std::string, std::function<bool(const Summary&, const Summary&)>> in_order = {
       {"newest", [](const Summary& a, const Summary& b) { return a.id > b.id; }},
       {"price_asc",
@@ -996,8 +1009,10 @@ TEST_P(CatalogApiTest, SortsFiltersAndArchivingCombine) {
          return std::make_pair(a.price, a.id) > std::make_pair(b.price, b.id);
        }},
       {"rating",
-       [](const Summary& a, const Summary& b) {
-         return std::make_pair(a.rating, a.id) > std::make_pair(b.rating, b.id);
+       [&damped](const Summary& a, const Summary& b) {
+         const double da = damped(a);
+         const double db = damped(b);
+         return std::abs(da - db) < 1e-9 ? a.id > b.id : da > db;
        }},
   };
   for (const auto& [sort, before] : in_order) {
@@ -1012,16 +1027,22 @@ TEST_P(CatalogApiTest, SortsFiltersAndArchivingCombine) {
       }
     }
   }
-  // The rating sort: the two 4.5s, the two 4.33s (the higher id ahead in each), then 3.
+  // The rating sort, damped: the two 4.33s from three reviews, the two 4.5s
+  // from two (the higher id ahead in each), then the unrated products (at the
+  // catalog mean, 3.84), above a 3.0 from one review.
   const auto by_rating = listPage("sort=rating&limit=5");
   ASSERT_EQ(by_rating.items.size(), 5U);
   EXPECT_EQ(idsOf(by_rating.items),
-            (std::vector<std::int64_t>{ids[9], ids[2], ids[14], ids[6], ids[5]}));
-  EXPECT_DOUBLE_EQ(by_rating.items[0].rating, 4.5);
-  EXPECT_EQ(by_rating.items[0].review_count, 2);
-  EXPECT_NEAR(by_rating.items[2].rating, 4.33, 1e-9);
-  EXPECT_EQ(by_rating.items[2].review_count, 3);
-  EXPECT_DOUBLE_EQ(by_rating.items[4].rating, 3.0);
+            (std::vector<std::int64_t>{ids[14], ids[6], ids[9], ids[2], ids[15]}));
+  EXPECT_NEAR(by_rating.items[0].rating, 4.33, 1e-9);  // shown: the plain mean
+  EXPECT_EQ(by_rating.items[0].review_count, 3);
+  EXPECT_DOUBLE_EQ(by_rating.items[2].rating, 4.5);
+  EXPECT_EQ(by_rating.items[2].review_count, 2);
+  EXPECT_EQ(by_rating.items[4].review_count, 0);
+  const auto rated_tail = listAll("sort=rating&limit=100");
+  ASSERT_EQ(rated_tail.size(), 16U);
+  EXPECT_EQ(rated_tail[14].id, ids[5]);   // 3.0 from one review
+  EXPECT_EQ(rated_tail[15].id, ids[12]);  // 1.5 from two
   // Without a search, relevance means newest (and is the same walk).
   EXPECT_EQ(idsOf(listAll("sort=relevance&limit=4")), idsOf(listAll("sort=newest&limit=4")));
   EXPECT_EQ(idsOf(listAll("limit=4")), idsOf(listAll("sort=newest&limit=4")));
@@ -1533,6 +1554,81 @@ TEST_P(CatalogApiTest, AdminWritesAreValidatedAndGuarded) {
   const auto tree = parseJson(get("/api/v1/categories").body);
   ASSERT_TRUE(tree.IsArray());
   EXPECT_EQ(tree.Size(), 1U);  // toys only (board-games under it), no sneaky
+}
+
+// Issue 14: PATCH {"price": ...} answered 200 and changed nothing. A product-level price sets
+// every variant's price, the variant route changes one, a field a write would not apply is
+// refused (422 naming it), and the cached product shows each change on the next read.
+TEST_P(CatalogApiTest, AdminPriceEditsReachEveryVariantAndTheCachedProduct) {
+  ASSERT_FALSE(makeCategory("Shirts", "shirts").empty());
+  const auto created = send("POST", "/api/v1/admin/products",
+                            R"({"title":"Tee","brand":"B","category":"shirts","price":1500,)"
+                            R"("variants":[{"sku":"TEE-S","stock":3},{"sku":"TEE-M","stock":3},)"
+                            R"({"sku":"TEE-L","price":1700,"stock":3}]})",
+                            admin_);
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string id = text(parseJson(created.body), "id");
+  const std::string path = "/api/v1/admin/products/" + id;
+  auto amount = [](const rapidjson::Value& v, const char* member) -> std::int64_t {
+    if (!v.HasMember(member) || !v[member].IsObject()) return -1;
+    return integer(v[member], "amount");
+  };
+  auto variantPrices = [&] {
+    std::map<std::string, std::int64_t> prices;
+    const auto d = detail(id);
+    if (!d.IsObject() || !d.HasMember("variants")) return prices;
+    for (const auto& v : d["variants"].GetArray()) prices[text(v, "sku")] = amount(v, "price");
+    return prices;
+  };
+  using Prices = std::map<std::string, std::int64_t>;
+  EXPECT_EQ(variantPrices(), (Prices{{"TEE-S", 1500}, {"TEE-M", 1500}, {"TEE-L", 1700}}));
+  EXPECT_EQ(detailPrice(id), 1500);  // read once: now cached
+
+  const auto all = send("PATCH", path, R"({"price":1200})", admin_);
+  ASSERT_EQ(all.status, 200) << all.body;
+  EXPECT_EQ(variantPrices(), (Prices{{"TEE-S", 1200}, {"TEE-M", 1200}, {"TEE-L", 1200}}));
+  EXPECT_EQ(detailPrice(id), 1200);
+  EXPECT_EQ(detailPrice("tee"), 1200);
+
+  const auto one =
+      send("PATCH", path + "/variants/TEE-L", R"({"price":900,"attributes":{"size":"L"}})", admin_);
+  ASSERT_EQ(one.status, 200) << one.body;
+  EXPECT_EQ(variantPrices(), (Prices{{"TEE-S", 1200}, {"TEE-M", 1200}, {"TEE-L", 900}}));
+  EXPECT_EQ(detailPrice(id), 900);  // the listing price is the lowest variant's
+  const auto listed = listAll("category=shirts");
+  ASSERT_EQ(listed.size(), 1U);
+  EXPECT_EQ(listed[0].price, 900);
+
+  // Fields a write does not apply are refused and named; nothing changes.
+  const std::vector<std::tuple<std::string, std::string, Fields>> refused = {
+      {path, R"({"price":1,"colour":"red"})", {"colour"}},
+      {path, R"({"currency":"EUR"})", {"currency"}},
+      {path, R"({"variants":[{"sku":"TEE-S","price":1,"cost":5}]})", {"variants[0].cost"}},
+      {path + "/variants/TEE-S", R"({"price":1,"sku":"OTHER"})", {"sku"}},
+      {path + "/variants/TEE-S", R"({"price":-5})", {"price"}},
+      {"/api/v1/admin/products",
+       R"({"title":"X","brand":"B","category":"shirts","colour":"red",)"
+       R"("variants":[{"sku":"X-1","price":1}]})",
+       {"colour"}},
+      {"/api/v1/admin/products",
+       R"({"title":"X","brand":"B","category":"shirts","variants":[{"sku":"X-1"}]})",
+       {"variants[0].price"}},
+  };
+  for (const auto& [target, body, fields] : refused) {
+    const auto method = target == "/api/v1/admin/products" ? "POST" : "PATCH";
+    const auto r = send(method, target, body, admin_);
+    EXPECT_TRUE(isProblem(r, 422)) << target << " " << body;
+    EXPECT_EQ(errorFields(r), fields) << body << ": " << r.body;
+  }
+  EXPECT_EQ(variantPrices(), (Prices{{"TEE-S", 1200}, {"TEE-M", 1200}, {"TEE-L", 900}}));
+  // A SKU that is not this product's variant is 404 on the variant route.
+  EXPECT_TRUE(isProblem(send("PATCH", path + "/variants/NOPE", R"({"price":1})", admin_), 404));
+  EXPECT_TRUE(isProblem(
+      send("PATCH", "/api/v1/admin/products/999999/variants/TEE-S", R"({"price":1})", admin_),
+      404));
+  const auto customer = registerCustomer("variant-snoop@example.com", "Sam Snoop");
+  EXPECT_TRUE(isProblem(send("PATCH", path + "/variants/TEE-S", R"({"price":1})", customer), 403));
+  EXPECT_EQ(variantPrices(), (Prices{{"TEE-S", 1200}, {"TEE-M", 1200}, {"TEE-L", 900}}));
 }
 
 // ---------------------------------------------------------------------------------------------

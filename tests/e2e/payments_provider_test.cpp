@@ -335,14 +335,15 @@ TEST_F(PaymentsProviderTest, ModuleExposesTheBreakerAsMetrics) {
   PaymentsModule module(*db, providerBaseUrl(dead, {}), provider_options, logger);
   std::string before;
   module.renderMetrics(before);
-  EXPECT_NE(before.find("payments_provider_breaker_open 0\n"), std::string::npos) << before;
+  EXPECT_NE(before.find("emporium_payments_provider_breaker_open 0\n"), std::string::npos)
+      << before;
   const auto r =
       module.client().charge({"ord_1", "ord_1", Method::kCard, "tok_x", "", 100, "USD", "user:1"});
   EXPECT_EQ(r.outcome, ChargeOutcome::kUnavailable);
   std::string after;
   module.renderMetrics(after);
-  EXPECT_NE(after.find("payments_provider_breaker_open 1\n"), std::string::npos) << after;
-  EXPECT_NE(after.find("payments_provider_breaker_opened_total 1\n"), std::string::npos);
+  EXPECT_NE(after.find("emporium_payments_provider_breaker_open 1\n"), std::string::npos) << after;
+  EXPECT_NE(after.find("emporium_payments_provider_breaker_opened_total 1\n"), std::string::npos);
 }
 
 TEST_F(PaymentsProviderTest, TokenizingValidatesEveryField) {

@@ -3,9 +3,20 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
 #include <atomic>
+#include <cstdlib>
+#include <functional>
 #include <future>
+#include <memory>
 #include <thread>
+#include <vector>
 
 #include "support/http_client.hpp"
 
@@ -53,6 +64,16 @@ class ServerTest : public ::testing::Test {
   std::uint16_t port_ = 0;
   std::atomic<int> slow_started_{0};
 };
+
+// Polls cond every 20 ms for up to 3 s.
+bool eventuallyTrue(const std::function<bool()>& cond) {
+  const auto deadline = std::chrono::steady_clock::now() + 3s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return cond();
+}
 
 rapidjson::Document json(const std::string& body) {
   rapidjson::Document d;
@@ -218,6 +239,7 @@ TEST_F(ServerTest, IdleKeepAliveConnectionIsClosed) {
 TEST_F(ServerTest, ConnectionCapClosesExtraConnections) {
   ServerOptions o;
   o.max_connections = 2;
+  o.max_connections_per_address = 2;  // the global cap, from one address
   start(o);
   HttpConnection a("127.0.0.1", port_);
   HttpConnection b("127.0.0.1", port_);
@@ -226,6 +248,103 @@ TEST_F(ServerTest, ConnectionCapClosesExtraConnections) {
   HttpConnection c("127.0.0.1", port_);
   EXPECT_TRUE(c.closedByPeer(2s));
   EXPECT_GE(metrics_->connections_rejected.load(), 1U);
+}
+
+// A raw connection from a chosen loopback source address (127.0.0.0/8 is all
+// loopback on Linux), which never sends anything unless told to.
+class RawClient {
+ public:
+  RawClient(const char* source, std::uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    ::inet_pton(AF_INET, source, &from.sin_addr);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(port);
+    ::inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+    connected_ = fd_ >= 0 && ::bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof from) == 0 &&
+                 ::connect(fd_, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0;
+  }
+  ~RawClient() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  RawClient(const RawClient&) = delete;
+  RawClient& operator=(const RawClient&) = delete;
+  bool connected() const { return connected_; }
+  /// True when the server closed the connection within timeout.
+  bool closedWithin(std::chrono::milliseconds timeout) const {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(timeout.count())) != 1) return false;
+    char byte = 0;
+    return ::recv(fd_, &byte, 1, MSG_DONTWAIT) <= 0;
+  }
+  /// Sends a GET /fast and reads the status code (0 when none came).
+  int get() const {
+    static constexpr std::string_view kRequest = "GET /fast HTTP/1.1\r\nHost: x\r\n\r\n";
+    if (::send(fd_, kRequest.data(), kRequest.size(), MSG_NOSIGNAL) !=
+        static_cast<ssize_t>(kRequest.size())) {
+      return 0;
+    }
+    pollfd p{fd_, POLLIN, 0};
+    std::array<char, 512> reply{};
+    if (::poll(&p, 1, 3000) != 1 || ::recv(fd_, reply.data(), reply.size() - 1, 0) < 12) return 0;
+    return std::atoi(reply.data() + 9);
+  }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+};
+
+// Issue 14: at max_connections=20, 20 idle sockets from one address shut
+// everyone else out. Each address gets a share; the others still get in.
+TEST_F(ServerTest, OneAddressCannotTakeEveryConnection) {
+  ServerOptions o;
+  o.max_connections = 20;  // a quarter (5) per address by default
+  o.header_timeout = 30s;  // the admitted ones stay open meanwhile
+  start(o);
+  std::vector<std::unique_ptr<RawClient>> hog;
+  for (int i = 0; i < 20; ++i) {
+    hog.push_back(std::make_unique<RawClient>("127.0.0.1", port_));
+    ASSERT_TRUE(hog.back()->connected());
+  }
+  // The server closes all but five of them at once.
+  int closed = 0;
+  for (const auto& c : hog) closed += c->closedWithin(300ms) ? 1 : 0;
+  EXPECT_EQ(closed, 15);
+  // Another address is served.
+  const RawClient other("127.0.0.2", port_);
+  ASSERT_TRUE(other.connected());
+  EXPECT_EQ(other.get(), 200);
+  // And the hog gets a slot back once one of its connections ends.
+  hog.clear();
+  EXPECT_TRUE(eventuallyTrue([this] { return RawClient("127.0.0.1", port_).get() == 200; }));
+}
+
+// Issue 14: a connection that never sends a request held its slot for the
+// whole idle timeout (60 s by default).
+TEST_F(ServerTest, ConnectionsThatNeverSendARequestAreClosedAfterTheHeaderTimeout) {
+  ServerOptions o;
+  o.header_timeout = 300ms;
+  o.idle_timeout = 30s;
+  o.read_timeout = 30s;
+  start(o);
+  const auto started = std::chrono::steady_clock::now();
+  const RawClient silent("127.0.0.1", port_);
+  ASSERT_TRUE(silent.connected());
+  EXPECT_TRUE(silent.closedWithin(5s));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
+  EXPECT_GE(std::chrono::steady_clock::now() - started, 250ms);
+  // Half a header is cut off as soon, though the read timeout is long.
+  HttpConnection partial("127.0.0.1", port_);
+  partial.sendRaw("GET /fast HTTP/1.1\r\nHo");
+  EXPECT_TRUE(partial.closedByPeer(3s));
+  // A kept-alive connection still waits the idle timeout between requests.
+  HttpConnection kept("127.0.0.1", port_);
+  EXPECT_EQ(kept.request("GET", "/fast").status, 200);
+  EXPECT_FALSE(kept.closedByPeer(600ms));
+  EXPECT_EQ(kept.request("GET", "/fast").status, 200);
 }
 
 TEST_F(ServerTest, BlockingHandlersDoNotStallTheEventLoop) {

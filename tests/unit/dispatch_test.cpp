@@ -35,6 +35,15 @@ TEST(Dispatch, ApiErrorBecomesProblemJsonNamingTheField) {
   EXPECT_NE(std::string(d["detail"].GetString()).find("email"), std::string::npos);
 }
 
+// Issue 14: the detail ran the field name into the message.
+TEST(Dispatch, ValidationDetailSeparatesEachFieldFromItsMessage) {
+  const auto e = ApiError::validation(
+      {{"category", "no category has the slug 'toys'"}, {"price_min", "must be a whole number"}});
+  EXPECT_EQ(e.detail(),
+            "invalid input: category: no category has the slug 'toys'; price_min: must be a "
+            "whole number");
+}
+
 TEST(Dispatch, UnknownExceptionIsA500WithoutInternals) {
   auto route = routeWith([](Request&) -> Response { throw std::runtime_error("secret sql text"); });
   Request req;
@@ -185,6 +194,64 @@ TEST(FastPath, AnswersWhenItCanAndDeclinesOtherwise) {
   EXPECT_EQ(hit->body, "{\"from\":\"memory\"}");
   req.query = "miss";
   EXPECT_FALSE(tryFastPath(route, req));
+}
+
+// Counts the requests it sees; refuses once it has seen `allow` of them.
+class CountingLimiter final : public RequestLimiter {
+ public:
+  CountingLimiter(int allow, bool may_block) : allow_(allow), may_block_(may_block) {}
+  void check(const Request&, const Route&) const override {
+    if (++seen_ > allow_) throw ApiError::tooManyRequests(std::chrono::seconds(1), "slow down");
+  }
+  bool mayBlock() const override { return may_block_; }
+  int seen() const { return seen_; }
+
+ private:
+  int allow_;
+  bool may_block_;
+  mutable int seen_ = 0;
+};
+
+// Issue 14: cached catalog answers skipped the rate limiter.
+TEST(FastPath, CachedAnswersCountAgainstTheLimitOnce) {
+  Route route = routeWith([](Request&) { return Response::json(200, "{\"from\":\"handler\"}"); });
+  route.options.fast_path = [](Request& r) -> std::optional<Response> {
+    if (r.query == "hit") return Response::json(200, "{\"from\":\"memory\"}");
+    return std::nullopt;
+  };
+  const CountingLimiter limiter(2, /*may_block=*/false);
+  DispatchContext ctx;
+  ctx.limiter = &limiter;
+  Request hit;
+  hit.query = "hit";
+  ASSERT_TRUE(tryFastPath(route, hit, ctx));
+  EXPECT_EQ(limiter.seen(), 1);
+  // A miss is counted on the fast path and not again by the handler.
+  Request miss;
+  miss.query = "miss";
+  EXPECT_FALSE(tryFastPath(route, miss, ctx));
+  EXPECT_EQ(invokeRoute(route, miss, ctx).status, 200);
+  EXPECT_EQ(limiter.seen(), 2);
+  // Over the limit, even a cache hit is refused.
+  Request third;
+  third.query = "hit";
+  const auto refused = tryFastPath(route, third, ctx);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 429);
+}
+
+TEST(FastPath, ALimiterThatMayBlockSendsTheRequestToThePool) {
+  Route route = routeWith([](Request&) { return Response::json(200, "{}"); });
+  route.options.fast_path = [](Request&) -> std::optional<Response> {
+    return Response::json(200, "{}");
+  };
+  const CountingLimiter limiter(0, /*may_block=*/true);
+  DispatchContext ctx;
+  ctx.limiter = &limiter;
+  Request req;
+  EXPECT_FALSE(tryFastPath(route, req, ctx)) << "never waits on Redis on an event loop";
+  EXPECT_EQ(limiter.seen(), 0);
+  EXPECT_EQ(invokeRoute(route, req, ctx).status, 429);
 }
 
 TEST(FastPath, AnExceptionOnlyDeclines) {

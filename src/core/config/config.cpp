@@ -76,7 +76,7 @@ Option urlOption(std::string key, std::vector<std::string> schemes,
       }};
 }
 
-bool parseListen(Config& c, const std::string& v) {
+bool parseHostPort(const std::string& v, std::string& host_out, std::uint16_t& port_out) {
   const auto colon = v.rfind(':');
   if (colon == std::string::npos || colon == 0) return false;
   std::string host = v.substr(0, colon);
@@ -90,9 +90,13 @@ bool parseListen(Config& c, const std::string& v) {
     }
   }
   if (host == "localhost") host = "127.0.0.1";
-  c.listen_host = host;
-  c.listen_port = static_cast<std::uint16_t>(port);
+  host_out = host;
+  port_out = static_cast<std::uint16_t>(port);
   return true;
+}
+
+bool parseListen(Config& c, const std::string& v) {
+  return parseHostPort(v, c.listen_host, c.listen_port);
 }
 
 bool loopbackHost(std::string_view host) {
@@ -124,6 +128,20 @@ bool parseSecret(Config& c, const std::string& v) {
 std::vector<Option> options() {
   std::vector<Option> o;
   o.push_back({"listen", "HOST:PORT, e.g. 127.0.0.1:8080", parseListen});
+  o.push_back({"ops_listen", "HOST:PORT, e.g. 127.0.0.1:9090", [](Config& c, const std::string& v) {
+                 std::string host;
+                 if (!parseHostPort(v, host, c.ops_listen_port)) return false;
+                 c.ops_listen_host = host;
+                 return true;
+               }});
+  o.push_back({"metrics.token", "a secret string", [](Config& c, const std::string& v) {
+                 if (v.empty()) {
+                   c.metrics_token.reset();
+                 } else {
+                   c.metrics_token = v;
+                 }
+                 return true;
+               }});
   o.push_back({"data_dir", "a directory path", [](Config& c, const std::string& v) {
                  if (v.empty()) return false;
                  c.data_dir = v;
@@ -174,7 +192,18 @@ std::vector<Option> options() {
   o.push_back(millisOption(
       "http.idle_timeout_ms", [](Config & c) -> auto& { return c.http.idle_timeout; }));
   o.push_back(millisOption(
+      "http.header_timeout_ms", [](Config & c) -> auto& { return c.http.header_timeout; }));
+  o.push_back(sizeOption("http.max_connections_per_address", 0, 1'000'000,
+                         [](Config& c, auto n) { c.http.max_connections_per_address = n; }));
+  o.push_back(millisOption(
       "http.shutdown_grace_ms", [](Config & c) -> auto& { return c.http.shutdown_grace; }));
+  o.push_back(
+      {"catalog.reviews_require_purchase", "true or false", [](Config& c, const std::string& v) {
+         const auto b = parseBool(v);
+         if (!b) return false;
+         c.reviews_require_purchase = *b;
+         return true;
+       }});
   o.push_back({"limits.enabled", "true or false", [](Config& c, const std::string& v) {
                  const auto b = parseBool(v);
                  if (!b) return false;

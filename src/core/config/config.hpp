@@ -24,6 +24,13 @@ struct Config {
   /// A file holding the key-encryption key that seals the signing keys at
   /// rest (EMPORIUM_KEY_ENCRYPTION_KEY, read directly, takes precedence).
   std::optional<std::string> key_encryption_key_file;
+  /// --ops-listen: /healthz, /readyz and /metrics on a listener of their own
+  /// (and no longer on the shop's). Unset: they stay on the shop's listener.
+  std::optional<std::string> ops_listen_host;
+  std::uint16_t ops_listen_port = 0;
+  /// EMPORIUM_METRICS_TOKEN: a Bearer token that may read /metrics on the
+  /// shop's listener from anywhere (loopback clients need none).
+  std::optional<std::string> metrics_token;
   /// Where `serve` writes the ports it listens on, once all are bound: one
   /// "NAME PORT" line each (shop, sandbox, ops). With --listen HOST:0 this is
   /// how a script or test learns the port the kernel gave.
@@ -83,6 +90,9 @@ struct Config {
   /// overriding the built-in ones (<name>.txt / <name>.html).
   std::string mail_from = "Emporium <shop@emporium.invalid>";
   std::optional<std::string> mail_templates_dir;
+  /// [catalog] reviews_require_purchase: only customers who bought a
+  /// product may review it (a review is marked verified_purchase either way).
+  bool reviews_require_purchase = false;
   /// Who gets stock.low alerts, besides every admin user.
   std::vector<std::string> admin_emails;
 };

@@ -14,7 +14,9 @@ ApiError ApiError::validation(std::vector<FieldError> errors) {
   std::string detail = "invalid input: ";
   for (std::size_t i = 0; i < errors.size(); ++i) {
     if (i > 0) detail += "; ";
-    detail += errors[i].field + " " + errors[i].message;
+    // "field: message": messages are not all phrased to follow the name
+    // ("category no category has the slug ..." read as one run-on).
+    detail += errors[i].field + ": " + errors[i].message;
   }
   return ApiError(422, "validation-error", "Invalid input", std::move(detail), std::move(errors));
 }

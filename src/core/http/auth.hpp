@@ -43,6 +43,10 @@ class RequestLimiter {
  public:
   virtual ~RequestLimiter() = default;
   virtual void check(const Request& req, const Route& route) const = 0;
+  /// Whether check() may wait on the network (a limiter shared through
+  /// Redis): such a limiter is never consulted on an event loop, so routes
+  /// with a fast path then answer from the blocking pool, where it is.
+  virtual bool mayBlock() const { return true; }
 };
 
 }  // namespace emporium::http

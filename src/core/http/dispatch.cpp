@@ -41,7 +41,8 @@ Response invokeRoute(const Route& route, Request& req, const DispatchContext& ct
       // Inline routes answer from memory on the event loop, where a limiter
       // backed by Redis must not block; only blocking routes are counted.
       if (ctx.limiter != nullptr && route.options.rate_limited &&
-          route.options.execution != Execution::kInline) {
+          route.options.execution != Execution::kInline && !req.rate_counted) {
+        req.rate_counted = true;
         ctx.limiter->check(req, route);
       }
       authenticate(route, req, ctx);
@@ -70,9 +71,21 @@ Response invokeRoute(const Route& route, Request& req, const DispatchContext& ct
   }
 }
 
-std::optional<Response> tryFastPath(const Route& route, Request& req) noexcept {
+std::optional<Response> tryFastPath(const Route& route, Request& req,
+                                    const DispatchContext& ctx) noexcept {
   if (!route.options.fast_path) return std::nullopt;
   try {
+    // Counted before the answer: a cached page is still a request, and
+    // leaving cache hits uncounted let one client fetch them without limit.
+    if (ctx.limiter != nullptr && route.options.rate_limited && !req.rate_counted) {
+      if (ctx.limiter->mayBlock()) return std::nullopt;
+      req.rate_counted = true;
+      try {
+        ctx.limiter->check(req, route);
+      } catch (const ApiError& e) {
+        return errorResponse(e, req);
+      }
+    }
     return route.options.fast_path(req);
   } catch (...) {
     return std::nullopt;  // the handler will answer, including with the error

@@ -29,8 +29,12 @@ struct DispatchContext {
 /// Authenticates, checks access and limits, runs route.handler(req); never throws.
 Response invokeRoute(const Route& route, Request& req, const DispatchContext& ctx) noexcept;
 
-/// The route's fast path, if it has one and it answers; never throws.
-std::optional<Response> tryFastPath(const Route& route, Request& req) noexcept;
+/// The route's fast path, if it has one and it answers; never throws. Cached
+/// answers count against ctx.limiter like any other (a 429 when over it);
+/// with a limiter that may block, the fast path declines so the request is
+/// counted on the blocking pool instead.
+std::optional<Response> tryFastPath(const Route& route, Request& req,
+                                    const DispatchContext& ctx = {}) noexcept;
 
 /// The response for a request no route matched (404, or 405 with Allow).
 Response unmatchedResponse(const RouteMatch& match, const Request& req);

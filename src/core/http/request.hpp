@@ -39,6 +39,9 @@ class Request {
   const log::Logger* logger = nullptr;
   /// Set by the dispatcher when the request carries a valid bearer token.
   std::optional<Principal> principal;
+  /// Set once the general request limit has counted this request, so a fast
+  /// path that counted it and then declined does not make it pay twice.
+  bool rate_counted = false;
 
   /// The signed-in caller; throws ApiError 401 when there is none (routes
   /// declared Access::kUser or kAdmin never see that).

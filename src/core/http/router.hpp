@@ -40,8 +40,8 @@ struct RouteOptions {
   /// Tried on the event loop before a blocking handler: a response it
   /// returns is sent at once, nullopt hands the request to the handler on
   /// the blocking pool. For cache hits, which cost less than the hop to the
-  /// pool. It must not block, runs unauthenticated and is not counted
-  /// against the request limit (it reaches no database), and whatever it
+  /// pool. It must not block, runs unauthenticated, is counted against the
+  /// request limit like the handler (see tryFastPath), and whatever it
   /// throws only means "declined".
   FastPath fast_path;
 };

@@ -198,15 +198,23 @@ void renderProcessMetrics(std::string& out, double start_time_seconds) {
     ::closedir(dir);
     fds -= 3;  // ".", ".." and the directory's own descriptor
   }
+  // HELP texts as the Prometheus client libraries write them.
+  out += "# HELP process_resident_memory_bytes Resident memory size in bytes.\n";
   out += "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes ";
   appendNumber(out, static_cast<std::int64_t>(resident_pages) * page);
-  out += "\n# TYPE process_virtual_memory_bytes gauge\nprocess_virtual_memory_bytes ";
+  out += "\n# HELP process_virtual_memory_bytes Virtual memory size in bytes.\n";
+  out += "# TYPE process_virtual_memory_bytes gauge\nprocess_virtual_memory_bytes ";
   appendNumber(out, static_cast<std::int64_t>(size_pages) * page);
-  out += "\n# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total ";
+  out += "\n# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n";
+  out += "# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total ";
   appendNumber(out, cpu_seconds);
-  out += "\n# TYPE process_open_fds gauge\nprocess_open_fds ";
+  out += "\n# HELP process_open_fds Number of open file descriptors.\n";
+  out += "# TYPE process_open_fds gauge\nprocess_open_fds ";
   appendNumber(out, fds);
-  out += "\n# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds ";
+  out +=
+      "\n# HELP process_start_time_seconds Start time of the process since unix epoch in "
+      "seconds.\n";
+  out += "# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds ";
   appendNumber(out, start_time_seconds);
   out += "\n";
 }

@@ -17,14 +17,17 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <charconv>
 #include <ctime>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <stdexcept>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -137,9 +140,21 @@ struct HttpServer::Impl {
   std::atomic<bool> started{false};
   std::atomic<bool> stopped{false};
   std::uint16_t port = 0;
+  // Open connections per client address (sessions end on every loop).
+  std::mutex per_address_mutex;
+  std::unordered_map<std::string, std::size_t> per_address;
+
+  std::size_t perAddressLimit() const {
+    if (options.trust_forwarded_for) return 0;
+    if (options.max_connections_per_address > 0) return options.max_connections_per_address;
+    return std::max<std::size_t>(1, options.max_connections / 4);
+  }
+  /// Counts a connection from address; false (nothing counted) when it already has its share.
+  bool admitAddress(const std::string& address);
+  void releaseAddress(const std::string& address);
 
   asio::awaitable<void> acceptLoop();
-  asio::awaitable<void> runSession(Loop* loop, tcp::socket socket);
+  asio::awaitable<void> runSession(Loop* loop, tcp::socket socket, std::string address_key);
   void writeAccessLog(const http::Request& req, int status, std::size_t bytes,
                       double seconds) const;
 };
@@ -235,7 +250,27 @@ void HttpServer::Impl::writeAccessLog(const http::Request& req, int status, std:
              req.request_id);
 }
 
-asio::awaitable<void> HttpServer::Impl::runSession(Loop* loop, tcp::socket socket) {
+bool HttpServer::Impl::admitAddress(const std::string& address) {
+  const std::lock_guard lock(per_address_mutex);
+  auto& open = per_address[address];
+  if (open >= perAddressLimit()) {
+    if (open == 0) per_address.erase(address);
+    return false;
+  }
+  ++open;
+  return true;
+}
+
+void HttpServer::Impl::releaseAddress(const std::string& address) {
+  const std::lock_guard lock(per_address_mutex);
+  const auto it = per_address.find(address);
+  if (it == per_address.end()) return;
+  if (--it->second == 0) per_address.erase(it);
+}
+
+asio::awaitable<void> HttpServer::Impl::runSession(Loop* loop, tcp::socket socket,
+                                                   std::string address_key) {
+  const auto accepted_at = Clock::now();
   Session session(std::move(socket));
   loop->sessions.insert(&session);
   metrics.connections_open.fetch_add(1, std::memory_order_relaxed);
@@ -243,11 +278,14 @@ asio::awaitable<void> HttpServer::Impl::runSession(Loop* loop, tcp::socket socke
     Loop* loop;
     Session* session;
     metrics::HttpMetrics& metrics;
+    HttpServer::Impl* impl;
+    const std::string& address_key;
     ~Unregister() {
       loop->sessions.erase(session);
       metrics.connections_open.fetch_sub(1, std::memory_order_relaxed);
+      if (!address_key.empty()) impl->releaseAddress(address_key);
     }
-  } unregister{loop, &session, metrics};
+  } unregister{loop, &session, metrics, this, address_key};
 
   std::string client_ip;
   {
@@ -258,6 +296,7 @@ asio::awaitable<void> HttpServer::Impl::runSession(Loop* loop, tcp::socket socke
 
   beast::flat_buffer buffer;
   std::string head;  // response header block, reused across requests
+  bool answered_any = false;
   try {
     for (;;) {
       if (draining.load(std::memory_order_relaxed) && buffer.size() == 0) break;
@@ -274,7 +313,14 @@ asio::awaitable<void> HttpServer::Impl::runSession(Loop* loop, tcp::socket socke
       bool continue_sent = false;
       bool first_read = true;
       std::optional<Clock::time_point> request_deadline;
-      if (buffer.size() > 0) request_deadline = Clock::now() + options.read_timeout;
+      // Until the header is complete: from accept on a new connection, from
+      // the first byte on a kept-alive one.
+      std::optional<Clock::time_point> header_deadline;
+      if (!answered_any) header_deadline = accepted_at + options.header_timeout;
+      if (buffer.size() > 0) {
+        request_deadline = Clock::now() + options.read_timeout;
+        if (!header_deadline) header_deadline = Clock::now() + options.header_timeout;
+      }
       for (;;) {
         if (buffer.size() > 0) {
           const std::size_t used = parser.put(buffer.data(), ec);
@@ -297,12 +343,17 @@ asio::awaitable<void> HttpServer::Impl::runSession(Loop* loop, tcp::socket socke
         const bool waiting_for_new_request = first_read && buffer.size() == 0 && !parser.got_some();
         session.idle = waiting_for_new_request;
         if (waiting_for_new_request) {
-          session.stream.expires_after(options.idle_timeout);
+          const auto idle_until = Clock::now() + options.idle_timeout;
+          session.stream.expires_at(header_deadline ? std::min(*header_deadline, idle_until)
+                                                    : idle_until);
         } else {
           // One deadline for the whole request, fixed at its first byte: a
           // client trickling a byte at a time cannot stretch it.
           if (!request_deadline) request_deadline = Clock::now() + options.read_timeout;
-          session.stream.expires_at(*request_deadline);
+          if (!header_deadline) header_deadline = Clock::now() + options.header_timeout;
+          session.stream.expires_at(parser.is_header_done()
+                                        ? *request_deadline
+                                        : std::min(*request_deadline, *header_deadline));
         }
         const std::size_t n = co_await session.stream.async_read_some(
             buffer.prepare(16384), asio::redirect_error(asio::use_awaitable, ec));
@@ -371,7 +422,7 @@ asio::awaitable<void> HttpServer::Impl::runSession(Loop* loop, tcp::socket socke
           req.path_params = std::move(match.params);
           if (route.options.execution == http::Execution::kInline) {
             response = http::invokeRoute(route, req, dispatch);
-          } else if (auto fast = http::tryFastPath(route, req)) {
+          } else if (auto fast = http::tryFastPath(route, req, dispatch)) {
             response = std::move(*fast);
           } else {
             auto& on =
@@ -398,6 +449,7 @@ asio::awaitable<void> HttpServer::Impl::runSession(Loop* loop, tcp::socket socke
       co_await asio::async_write(session.stream, out,
                                  asio::redirect_error(asio::use_awaitable, ec));
       writeAccessLog(req, response.status, body_bytes, seconds);
+      answered_any = true;
       if (ec || close_after) break;
     }
   } catch (const std::exception& e) {
@@ -430,8 +482,21 @@ asio::awaitable<void> HttpServer::Impl::acceptLoop() {
       socket.close(ec);
       continue;
     }
+    // One address's share of the cap: idle sockets from one client must not
+    // shut everyone else out.
+    std::string address_key;
+    if (perAddressLimit() > 0) {
+      const auto peer = socket.remote_endpoint(ec);
+      if (!ec) address_key = peer.address().to_string();
+      if (!address_key.empty() && !admitAddress(address_key)) {
+        metrics.connections_rejected.fetch_add(1, std::memory_order_relaxed);
+        socket.close(ec);
+        continue;
+      }
+    }
     socket.set_option(tcp::no_delay(true), ec);
-    asio::co_spawn(target.io, runSession(&target, std::move(socket)), asio::detached);
+    asio::co_spawn(target.io, runSession(&target, std::move(socket), std::move(address_key)),
+                   asio::detached);
   }
 }
 

@@ -3,6 +3,8 @@
 #include <rapidjson/document.h>
 
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 namespace emporium::catalog {
 
@@ -29,6 +31,37 @@ events::Consumer CatalogModule::ratingsConsumer() {
             // The rating shows on the product page and orders the rating sort.
             const auto product = store_.productAnyState(product_id);
             invalidateProduct(cache_, product_id, {product ? product->summary.slug : ""});
+          }};
+}
+
+events::Consumer CatalogModule::purchasesConsumer() {
+  static constexpr std::string_view kName = "catalog.purchases";
+  return {std::string(kName), {"order.confirmed"}, [this](const events::Event& event) {
+            rapidjson::Document payload;
+            payload.Parse(event.payload.c_str());
+            if (payload.HasParseError() || !payload.IsObject() || !payload.HasMember("order") ||
+                !payload["order"].IsObject()) {
+              throw std::invalid_argument("order.confirmed without an order object");
+            }
+            // Guest orders have no user: nobody to verify.
+            if (!payload.HasMember("user_id") || !payload["user_id"].IsString()) return;
+            const auto& order = payload["order"];
+            std::vector<std::int64_t> products;
+            if (order.HasMember("items") && order["items"].IsArray()) {
+              for (const auto& item : order["items"].GetArray()) {
+                if (!item.IsObject() || !item.HasMember("product_id")) continue;
+                const auto& id = item["product_id"];
+                if (id.IsInt64()) {
+                  products.push_back(id.GetInt64());
+                } else if (id.IsString()) {
+                  products.push_back(std::stoll(id.GetString()));  // throws on garbage: retried
+                }
+              }
+            }
+            const std::string order_id =
+                order.HasMember("id") && order["id"].IsString() ? order["id"].GetString() : "";
+            store_.recordPurchasesOnce(payload["user_id"].GetString(), order_id, products, kName,
+                                       event.id);
           }};
 }
 

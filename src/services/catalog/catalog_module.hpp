@@ -31,6 +31,11 @@ class CatalogModule {
   /// "catalog.ratings": recomputes a product's rating and review count when
   /// one of its reviews is created, once per event.
   events::Consumer ratingsConsumer();
+  /// "catalog.purchases": records who bought what from order.confirmed, so
+  /// reviews can say verified_purchase without reading the orders database.
+  events::Consumer purchasesConsumer();
+  /// catalog.reviews_require_purchase: refuse reviews from non-buyers (403).
+  void requirePurchaseForReviews(bool required) { api_.reviews_require_purchase = required; }
 
   /// Mirrors inventory's available units for a SKU into the catalog and drops
   /// cached pages when the product's in-stock state changed. Never throws:

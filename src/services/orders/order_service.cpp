@@ -610,6 +610,9 @@ void OrderService::renderMetrics(std::string& out) const {
          std::to_string(counters_->recovered_confirmed.load()) + "\n";
   out += "emporium_orders_recovered_total{outcome=\"cancelled\"} " +
          std::to_string(counters_->recovered_cancelled.load()) + "\n";
+  out +=
+      "# HELP emporium_order_effects_deferred_total Order side effects left to the recovery "
+      "sweeper because they failed inline.\n";
   out += "# TYPE emporium_order_effects_deferred_total counter\n";
   out += "emporium_order_effects_deferred_total " +
          std::to_string(counters_->effects_deferred.load()) + "\n";

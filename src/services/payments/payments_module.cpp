@@ -47,22 +47,26 @@ void PaymentsModule::renderMetrics(std::string& out) const {
   if (!http_provider_) return;
   const auto b = http_provider_->breaker();
   out +=
-      "# HELP payments_provider_breaker_open 1 while the card provider's circuit breaker "
+      "# HELP emporium_payments_provider_breaker_open 1 while the card provider's circuit breaker "
       "refuses calls (open or half-open).\n";
-  out += "# TYPE payments_provider_breaker_open gauge\n";
-  out += "payments_provider_breaker_open ";
+  out += "# TYPE emporium_payments_provider_breaker_open gauge\n";
+  out += "emporium_payments_provider_breaker_open ";
   out += b.state == CircuitBreaker::State::kClosed ? "0\n" : "1\n";
   out +=
-      "# HELP payments_provider_consecutive_failures Transient card provider failures in a "
+      "# HELP emporium_payments_provider_consecutive_failures Transient card provider failures in "
+      "a "
       "row.\n";
-  out += "# TYPE payments_provider_consecutive_failures gauge\n";
-  out += "payments_provider_consecutive_failures " + std::to_string(b.consecutive_failures) + "\n";
-  out += "# HELP payments_provider_breaker_opened_total Times the breaker opened.\n";
-  out += "# TYPE payments_provider_breaker_opened_total counter\n";
-  out += "payments_provider_breaker_opened_total " + std::to_string(b.times_opened) + "\n";
-  out += "# HELP payments_provider_calls_rejected_total Calls refused by the open breaker.\n";
-  out += "# TYPE payments_provider_calls_rejected_total counter\n";
-  out += "payments_provider_calls_rejected_total " + std::to_string(b.calls_rejected) + "\n";
+  out += "# TYPE emporium_payments_provider_consecutive_failures gauge\n";
+  out += "emporium_payments_provider_consecutive_failures " +
+         std::to_string(b.consecutive_failures) + "\n";
+  out += "# HELP emporium_payments_provider_breaker_opened_total Times the breaker opened.\n";
+  out += "# TYPE emporium_payments_provider_breaker_opened_total counter\n";
+  out += "emporium_payments_provider_breaker_opened_total " + std::to_string(b.times_opened) + "\n";
+  out +=
+      "# HELP emporium_payments_provider_calls_rejected_total Calls refused by the open breaker.\n";
+  out += "# TYPE emporium_payments_provider_calls_rejected_total counter\n";
+  out +=
+      "emporium_payments_provider_calls_rejected_total " + std::to_string(b.calls_rejected) + "\n";
   out +=
       "# HELP emporium_payments_provider_refunds_recorded_total Refunds made at the card "
       "provider that reconciliation found and recorded.\n";

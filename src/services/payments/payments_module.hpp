@@ -40,9 +40,14 @@ class PaymentsModule {
   Client& client() { return service_; }
   PaymentsService& service() { return service_; }
   PaymentStore& store() { return store_; }
-  /// Appends payments_provider_* metrics (breaker state) in Prometheus text;
+  /// Appends emporium_payments_provider_* metrics (breaker state) in Prometheus text;
   /// nothing when the provider is not the HTTP one.
   void renderMetrics(std::string& out) const;
+  /// The HTTP provider's circuit breaker; nullopt when the provider was given.
+  std::optional<CircuitBreaker::Snapshot> breakerState() const {
+    if (!http_provider_) return std::nullopt;
+    return http_provider_->breaker();
+  }
 
   /// Starts the periodic reconciliation pass (see
   /// PaymentsService::reconcileRefunds) over payments captured within the

@@ -60,6 +60,9 @@ struct Review {
   std::string title;
   std::string body;
   std::string created_at;
+  /// The author had bought the product when writing it (an order of theirs
+  /// containing it was confirmed).
+  bool verified_purchase = false;
 };
 
 }  // namespace emporium::catalog

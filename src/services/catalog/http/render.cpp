@@ -142,6 +142,7 @@ std::string renderReview(const Review& r) {
       .member("title", r.title)
       .member("body", r.body)
       .member("created_at", r.created_at)
+      .member("verified_purchase", r.verified_purchase)
       .endObject();
   return w.str();
 }

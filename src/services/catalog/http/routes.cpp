@@ -259,6 +259,18 @@ const rapidjson::Value* member(const rapidjson::Value& object, std::string_view 
   return &it->value;
 }
 
+/// Admin writes refuse a member they would not apply (the contract: a
+/// silently ignored edit is a lost edit). path_prefix names nested objects.
+void refuseUnknownFields(const rapidjson::Value& object,
+                         std::initializer_list<std::string_view> known,
+                         const std::string& path_prefix, Validation& v) {
+  for (auto it = object.MemberBegin(); it != object.MemberEnd(); ++it) {
+    const std::string_view name(it->name.GetString(), it->name.GetStringLength());
+    if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+    v.fail(path_prefix + std::string(name), "is not a field this request can change");
+  }
+}
+
 std::optional<std::string> textField(const rapidjson::Value& object, std::string_view name,
                                      const std::string& path, std::size_t max_bytes, bool required,
                                      Validation& v) {
@@ -362,7 +374,7 @@ std::optional<std::int64_t> resolveCategory(const rapidjson::Value& value,
 }
 
 std::vector<ProductPatch::VariantPatch> variantsField(const rapidjson::Value& object, bool creating,
-                                                      Validation& v) {
+                                                      bool price_required, Validation& v) {
   std::vector<ProductPatch::VariantPatch> out;
   const auto* value = member(object, "variants");
   if (value == nullptr) {
@@ -381,6 +393,7 @@ std::vector<ProductPatch::VariantPatch> variantsField(const rapidjson::Value& ob
       v.fail(path, "must be an object");
       continue;
     }
+    refuseUnknownFields(item, {"sku", "price", "attributes", "stock"}, path + ".", v);
     ProductPatch::VariantPatch variant;
     const auto sku = textField(item, "sku", path + ".sku", 64, true, v);
     if (sku && !isSku(*sku)) {
@@ -392,7 +405,7 @@ std::vector<ProductPatch::VariantPatch> variantsField(const rapidjson::Value& ob
       seen.push_back(*sku);
       variant.sku = *sku;
     }
-    variant.price = priceField(item, path + ".price", creating, v);
+    variant.price = priceField(item, path + ".price", price_required, v);
     variant.attributes_json = objectField(item, "attributes", path + ".attributes", v);
     variant.stock = stockField(item, path + ".stock", v);
     out.push_back(std::move(variant));
@@ -412,6 +425,10 @@ http::Response createProduct(CatalogApi& api, const http::Request& req) {
   const auto body = json::Body::parse(req);
   const auto& root = body.root();
   Validation v;
+  refuseUnknownFields(root,
+                      {"title", "slug", "description", "brand", "category", "currency",
+                       "attributes", "images", "variants", "price"},
+                      "", v);
   NewProduct product;
   const auto title = textField(root, "title", "title", 300, true, v);
   const auto slug = textField(root, "slug", "slug", 120, false, v);
@@ -437,10 +454,13 @@ http::Response createProduct(CatalogApi& api, const http::Request& req) {
   }
   product.attributes_json = objectField(root, "attributes", "attributes", v).value_or("{}");
   product.images_json = imagesField(root, v).value_or("[]");
-  for (auto& variant : variantsField(root, /*creating=*/true, v)) {
-    product.variants.push_back(NewVariant{variant.sku, variant.price.value_or(0),
-                                          variant.attributes_json.value_or("{}"),
-                                          variant.stock.value_or(0)});
+  // A product-level price is every variant's price unless a variant names its own.
+  const auto product_price = priceField(root, "price", false, v);
+  const bool variant_prices_required = member(root, "price") == nullptr;
+  for (auto& variant : variantsField(root, /*creating=*/true, variant_prices_required, v)) {
+    product.variants.push_back(
+        NewVariant{variant.sku, variant.price.value_or(product_price.value_or(0)),
+                   variant.attributes_json.value_or("{}"), variant.stock.value_or(0)});
   }
   v.throwIfAny();
   product.title = *title;
@@ -472,6 +492,10 @@ http::Response updateProduct(CatalogApi& api, const http::Request& req) {
   const auto body = json::Body::parse(req);
   const auto& root = body.root();
   Validation v;
+  refuseUnknownFields(root,
+                      {"title", "slug", "description", "brand", "category", "attributes", "images",
+                       "variants", "price"},
+                      "", v);
   ProductPatch patch;
   patch.title = textField(root, "title", "title", 300, false, v);
   patch.slug = textField(root, "slug", "slug", 120, false, v);
@@ -492,7 +516,8 @@ http::Response updateProduct(CatalogApi& api, const http::Request& req) {
   }
   patch.attributes_json = objectField(root, "attributes", "attributes", v);
   patch.images_json = imagesField(root, v);
-  patch.variants = variantsField(root, /*creating=*/false, v);
+  patch.price = priceField(root, "price", false, v);
+  patch.variants = variantsField(root, /*creating=*/false, /*price_required=*/false, v);
   v.throwIfAny();
   Product updated;
   std::string previous_slug;
@@ -512,6 +537,30 @@ http::Response updateProduct(CatalogApi& api, const http::Request& req) {
     }
   }
   invalidateProduct(api.cache, id, {previous_slug, updated.summary.slug});
+  return http::Response::json(200, renderProduct(updated, /*admin_view=*/true));
+}
+
+// PATCH /admin/products/{id}/variants/{sku}: one variant's price, attributes
+// or stock. A SKU of another product (or none) is 404: the path names it.
+http::Response updateVariant(CatalogApi& api, const http::Request& req) {
+  const std::int64_t id = adminProductId(req);
+  const std::string sku(req.pathParam("sku"));
+  const auto body = json::Body::parse(req);
+  const auto& root = body.root();
+  Validation v;
+  refuseUnknownFields(root, {"price", "attributes", "stock"}, "", v);
+  ProductPatch::VariantPatch patch;
+  patch.sku = sku;
+  patch.price = priceField(root, "price", false, v);
+  patch.attributes_json = objectField(root, "attributes", "attributes", v);
+  patch.stock = stockField(root, "stock", v);
+  v.throwIfAny();
+  Product updated;
+  if (!isSku(sku) || api.store.updateVariant(id, patch, updated) == WriteOutcome::kNotFound) {
+    throw http::ApiError::notFound("no variant " + sku + " of product " + std::to_string(id));
+  }
+  if (api.stock_written && patch.stock) api.stock_written(sku, *patch.stock);
+  invalidateProduct(api.cache, id, {updated.summary.slug});
   return http::Response::json(200, renderProduct(updated, /*admin_view=*/true));
 }
 
@@ -571,8 +620,13 @@ http::Response createReview(CatalogApi& api, const http::Request& req) {
   review.title = *title;
   review.body = *text;
   Review created;
-  const auto outcome = api.store.addReview(review, created);
+  const auto outcome = api.store.addReview(review, created, api.reviews_require_purchase);
   if (outcome == WriteOutcome::kNotFound) throw productNotFound(req);
+  if (outcome == WriteOutcome::kForbidden) {
+    throw http::ApiError::forbidden(
+        "this shop takes reviews only from customers who bought the product (an order of yours "
+        "containing it was confirmed)");
+  }
   if (outcome == WriteOutcome::kConflict) {
     throw http::ApiError::conflict("you have already reviewed this product");
   }
@@ -747,6 +801,9 @@ void addRoutes(http::Router& router, CatalogApi& api) {
   router.add(
       Method::kPatch, "/api/v1/admin/products/{id}",
       [&api](Request& req) { return updateProduct(api, req); }, admin);
+  router.add(
+      Method::kPatch, "/api/v1/admin/products/{id}/variants/{sku}",
+      [&api](Request& req) { return updateVariant(api, req); }, admin);
   router.add(
       Method::kDelete, "/api/v1/admin/products/{id}",
       [&api](Request& req) {

@@ -25,6 +25,8 @@ struct CatalogApi {
   /// Told the stock an admin gave a variant (create, or a patch with stock):
   /// the inventory service owns stock, the catalog only mirrors it.
   std::function<void(const std::string& sku, std::int64_t on_hand)> stock_written;
+  /// catalog.reviews_require_purchase: only buyers may review (else 403).
+  bool reviews_require_purchase = false;
 };
 
 void addRoutes(http::Router& router, CatalogApi& api);

@@ -282,6 +282,16 @@ std::string scoreExpression(Dialect dialect, const SearchPlan& search, const std
   return "0.0";
 }
 
+// sort=rating ranks by a damped (Bayesian) mean, (C*m + sum) / (C + n): each
+// product's reviews are topped up with C reviews at the catalog-wide mean m,
+// so one 5-star review no longer outranks 4.8 stars from 300 (issue 14).
+// C is about the review count at which a product's own mean starts to
+// dominate. The displayed rating stays the plain mean.
+constexpr std::string_view kDampedRating =
+    "((10.0 * (SELECT COALESCE(SUM(r.rating * r.review_count) / "
+    "NULLIF(CAST(SUM(r.review_count) AS DOUBLE PRECISION), 0), 0) FROM products r "
+    "WHERE r.archived = FALSE) + p.rating * p.review_count) / (10.0 + p.review_count))";
+
 std::string orderBy(Sort sort) {
   switch (sort) {
     case Sort::kRelevance:
@@ -359,8 +369,10 @@ std::vector<ProductSummary> pageItems(sql::Session& s, const ListingQuery& query
       listingScope(s.dialect(), query, search, category_path, FacetFilters::kApply, st);
   // The trigram score reuses the words' placeholder ($1: bound first).
   const std::string score = scoreExpression(s.dialect(), search, "$1");
+  const std::string rating =
+      query.sort == Sort::kRating ? std::string(kDampedRating) : std::string("p.rating");
   std::string text = "SELECT id, score, price, rating FROM (SELECT p.id AS id, " + score +
-                     " AS score, p.price AS price, p.rating AS rating FROM " + scope.from +
+                     " AS score, p.price AS price, " + rating + " AS rating FROM " + scope.from +
                      scope.where + ") page";
   if (query.after) text += " WHERE " + keysetCondition(query.sort, *query.after, st);
   // Column names in ORDER BY / keyset refer to the subquery's output.
@@ -665,6 +677,8 @@ constexpr sql::Query kUpdateProduct{
     "description = COALESCE($4, description), brand = COALESCE($5, brand), "
     "category_id = COALESCE($6, category_id), attributes = COALESCE($7, attributes), "
     "images = COALESCE($8, images), updated_at = $9 WHERE id = $1"};
+constexpr sql::Query kSetAllVariantPrices{"catalog.set_all_variant_prices",
+                                          "UPDATE variants SET price = $2 WHERE product_id = $1"};
 constexpr sql::Query kProductSlug{"catalog.product_slug",
                                   "SELECT slug FROM products WHERE id = $1"};
 constexpr sql::Query kArchive{"catalog.archive",
@@ -732,6 +746,7 @@ WriteOutcome CatalogStore::updateProduct(std::int64_t id, const ProductPatch& pa
           {id, optionalText(patch.slug), optionalText(patch.title), optionalText(patch.description),
            optionalText(patch.brand), optionalInt(patch.category_id),
            optionalText(patch.attributes_json), optionalText(patch.images_json), now});
+      if (patch.price) s.execute(kSetAllVariantPrices, {id, *patch.price});
       for (const auto& v : patch.variants) {
         const auto owner = s.execute(kVariantProduct, {v.sku});
         if (owner.empty()) {
@@ -760,6 +775,26 @@ WriteOutcome CatalogStore::updateProduct(std::int64_t id, const ProductPatch& pa
     if (e.kind() == sql::ErrorKind::kUniqueViolation) return WriteOutcome::kConflict;
     throw;
   }
+}
+
+WriteOutcome CatalogStore::updateVariant(std::int64_t id, const ProductPatch::VariantPatch& patch,
+                                         Product& updated) {
+  const auto outcome = db_.write([&](sql::Session& s) {
+    const auto owner = s.execute(kVariantProduct, {patch.sku});
+    if (owner.empty() || owner[0].getInt64(0) != id) return WriteOutcome::kNotFound;
+    const auto slug = s.execute(kProductSlug, {id});
+    if (slug.empty()) return WriteOutcome::kNotFound;
+    s.execute(kUpdateVariant, {patch.sku, optionalInt(patch.price),
+                               optionalText(patch.attributes_json), optionalInt(patch.stock)});
+    s.execute(kRefreshDerived, {id, util::nowRfc3339()});
+    outbox_.add(s, "product.updated", productEventPayload(id, slug[0].getText(0), "updated"));
+    return WriteOutcome::kDone;
+  });
+  if (outcome == WriteOutcome::kDone) {
+    outbox_.committed();
+    updated = *productAnyState(id);
+  }
+  return outcome;
 }
 
 WriteOutcome CatalogStore::archiveProduct(std::int64_t id, std::string& slug) {
@@ -849,18 +884,24 @@ std::int64_t CatalogStore::variantCount() {
 namespace {
 constexpr sql::Query kReviewsFirst{
     "catalog.reviews_first",
-    "SELECT id, product_id, user_id, user_name, rating, title, body, created_at FROM reviews "
-    "WHERE product_id = $1 ORDER BY id DESC LIMIT $2"};
+    "SELECT id, product_id, user_id, user_name, rating, title, body, created_at, "
+    "verified_purchase FROM reviews WHERE product_id = $1 ORDER BY id DESC LIMIT $2"};
 constexpr sql::Query kReviewsBefore{
     "catalog.reviews_before",
-    "SELECT id, product_id, user_id, user_name, rating, title, body, created_at FROM reviews "
-    "WHERE product_id = $1 AND id < $3 ORDER BY id DESC LIMIT $2"};
+    "SELECT id, product_id, user_id, user_name, rating, title, body, created_at, "
+    "verified_purchase FROM reviews WHERE product_id = $1 AND id < $3 ORDER BY id DESC LIMIT $2"};
+constexpr sql::Query kHasPurchased{
+    "catalog.has_purchased", "SELECT 1 FROM purchases WHERE user_id = $1 AND product_id = $2"};
+constexpr sql::Query kRecordPurchase{
+    "catalog.record_purchase",
+    "INSERT INTO purchases (user_id, product_id, order_id, purchased_at) VALUES ($1, $2, $3, $4) "
+    "ON CONFLICT (user_id, product_id) DO NOTHING"};
 constexpr sql::Query kProductExists{"catalog.product_exists",
                                     "SELECT 1 FROM products WHERE id = $1 AND archived = FALSE"};
 constexpr sql::Query kInsertReview{
     "catalog.insert_review",
-    "INSERT INTO reviews (product_id, user_id, user_name, rating, title, body, created_at) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"};
+    "INSERT INTO reviews (product_id, user_id, user_name, rating, title, body, created_at, "
+    "verified_purchase) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id"};
 constexpr sql::Query kReviewAggregate{
     "catalog.review_aggregate",
     "SELECT COUNT(*), COALESCE(SUM(rating), 0) FROM reviews WHERE product_id = $1"};
@@ -877,6 +918,7 @@ Review readReview(const sql::Row& row) {
   r.title = row.getText(5);
   r.body = row.getText(6);
   r.created_at = row.getText(7);
+  r.verified_purchase = row.getBool(8);
   return r;
 }
 }  // namespace
@@ -895,16 +937,19 @@ std::vector<Review> CatalogStore::reviews(std::int64_t product_id,
   });
 }
 
-WriteOutcome CatalogStore::addReview(const Review& review, Review& created) {
+WriteOutcome CatalogStore::addReview(const Review& review, Review& created, bool require_purchase) {
   try {
     const auto outcome = db_.write([&](sql::Session& s) {
       if (s.execute(kProductExists, {review.product_id}).empty()) return WriteOutcome::kNotFound;
       created = review;
+      created.verified_purchase =
+          !s.execute(kHasPurchased, {review.user_id, review.product_id}).empty();
+      if (require_purchase && !created.verified_purchase) return WriteOutcome::kForbidden;
       created.created_at = util::nowRfc3339();
       const auto rows =
           s.execute(kInsertReview, {review.product_id, review.user_id, review.user_name,
                                     static_cast<std::int64_t>(review.rating), review.title,
-                                    review.body, created.created_at});
+                                    review.body, created.created_at, created.verified_purchase});
       created.id = rows[0].getInt64(0);
       json::Writer payload;
       payload.startObject()
@@ -922,6 +967,19 @@ WriteOutcome CatalogStore::addReview(const Review& review, Review& created) {
     if (e.kind() == sql::ErrorKind::kUniqueViolation) return WriteOutcome::kConflict;
     throw;
   }
+}
+
+bool CatalogStore::recordPurchasesOnce(const std::string& user_id, const std::string& order_id,
+                                       std::span<const std::int64_t> product_ids,
+                                       std::string_view consumer, std::string_view event_id) {
+  return db_.write([&](sql::Session& s) {
+    if (!events::claimEvent(s, consumer, event_id)) return false;
+    const std::string now = util::nowRfc3339();
+    for (const std::int64_t product_id : product_ids) {
+      s.execute(kRecordPurchase, {user_id, product_id, order_id, now});
+    }
+    return true;
+  });
 }
 
 bool CatalogStore::refreshRatingOnce(std::int64_t product_id, std::string_view consumer,

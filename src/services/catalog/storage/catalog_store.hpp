@@ -59,6 +59,8 @@ struct ProductPatch {
   std::optional<std::int64_t> category_id;
   std::optional<std::string> attributes_json;
   std::optional<std::string> images_json;
+  /// Every variant's price (applied before the variants' own entries below).
+  std::optional<std::int64_t> price;
   struct VariantPatch {
     std::string sku;
     std::optional<std::int64_t> price;
@@ -68,7 +70,7 @@ struct ProductPatch {
   std::vector<VariantPatch> variants;
 };
 
-enum class WriteOutcome { kDone, kNotFound, kConflict };
+enum class WriteOutcome { kDone, kNotFound, kConflict, kForbidden };
 
 struct StockLevel {
   std::string sku;
@@ -112,6 +114,10 @@ class CatalogStore final : public SkuLookup {
   /// to the slug before the update (callers drop caches keyed by it).
   WriteOutcome updateProduct(std::int64_t id, const ProductPatch& patch, Product& updated,
                              std::string& previous_slug);
+  /// Changes one existing variant of product `id` (a new SKU is not added).
+  /// kNotFound: no such product, or the SKU is not one of its variants.
+  WriteOutcome updateVariant(std::int64_t id, const ProductPatch::VariantPatch& patch,
+                             Product& updated);
   /// Marks a product archived; kNotFound when there is none.
   WriteOutcome archiveProduct(std::int64_t id, std::string& slug);
 
@@ -128,8 +134,16 @@ class CatalogStore final : public SkuLookup {
   /// Newest first, keyset by review id.
   std::vector<Review> reviews(std::int64_t product_id, std::optional<std::int64_t> before_id,
                               std::size_t limit);
-  /// kConflict: this user already reviewed the product; kNotFound: no such product.
-  WriteOutcome addReview(const Review& review, Review& created);
+  /// kConflict: this user already reviewed the product; kNotFound: no such
+  /// product; kForbidden: require_purchase and the user has not bought it.
+  /// created.verified_purchase says whether they had.
+  WriteOutcome addReview(const Review& review, Review& created, bool require_purchase = false);
+  /// Records that user_id bought these products in order_id, once per
+  /// order.confirmed event: false when `consumer` already processed
+  /// `event_id` (a redelivery), which then changes nothing.
+  bool recordPurchasesOnce(const std::string& user_id, const std::string& order_id,
+                           std::span<const std::int64_t> product_ids, std::string_view consumer,
+                           std::string_view event_id);
   /// Recomputes a product's rating and review_count from its reviews, once
   /// per review.created event: false when `consumer` already processed
   /// `event_id` (a redelivery), which then changes nothing.
