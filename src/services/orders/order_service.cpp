@@ -174,9 +174,6 @@ http::Response OrderService::place(const CheckoutRequest& request, std::string_v
                                    std::string_view request_id) {
   const std::string hash = requestHash(request);
   const IdempotencyRef ref{request.user_id, request.idempotency_key};
-  // Marked before the claim, so the sweeper never takes this claim for one a
-  // crash left behind.
-  const InFlight key_in_flight(*this, saga::keyMark(ref));
   auto claim = store_.claimKey(ref, hash);
   const auto deadline = std::chrono::steady_clock::now() + options_.replay_wait;
   while (claim.state == ClaimState::kInProgress) {
@@ -202,6 +199,10 @@ http::Response OrderService::place(const CheckoutRequest& request, std::string_v
     response.headers.emplace_back("Idempotent-Replayed", "true");
     return response;
   }
+  // Ours from here: the sweeper must not take this claim for one a crash left
+  // behind, however long the checkout runs. (Not marked while waiting on
+  // another request's claim: that one may be exactly such a leftover.)
+  const InFlight key_in_flight(*this, saga::keyMark(ref));
   options_.crash("key_claimed");
 
   // This request owns the key. Until an order exists, a problem forgets the
