@@ -90,6 +90,30 @@ if ((${#not_built[@]})); then
   echo "lint: clang-tidy: not in the build, not checked: ${not_built[*]}"
 fi
 
+# Verdicts are cached by everything they depend on (scripts/tidy-keys.py):
+# a file whose key passed before is not checked again. Only clean files are
+# cached, so a finding is reported on every run until it is fixed.
+TIDY_CACHE="${EMPORIUM_TIDY_CACHE:-${HOME:-/root}/.cache/emporium-tidy}"
+TIDY_ARGS="--extra-arg=-DBOOST_ASIO_HAS_CO_AWAIT=1 --extra-arg=-DBOOST_ASIO_HAS_STD_COROUTINE=1"
+cached=0
+if ((${#tidy_files[@]})) && command -v python3 >/dev/null 2>&1; then
+  mkdir -p "$TIDY_CACHE"
+  declare -A tidy_key=()
+  to_check=()
+  while read -r key file; do
+    tidy_key["$file"]="$key"
+    if [[ "$key" != - && -f "$TIDY_CACHE/$key" ]]; then
+      cached=$((cached + 1))
+    else
+      to_check+=("$file")
+    fi
+  done < <(python3 scripts/tidy-keys.py "$COMPDB_DIR" "$("$CLANG_TIDY" --version | tr '\n' ' ')" \
+    "$TIDY_ARGS" "${tidy_files[@]}")
+  total=${#tidy_files[@]}
+  tidy_files=("${to_check[@]}")
+  echo "lint: clang-tidy: $cached of $total file(s) unchanged since a clean check (cache: $TIDY_CACHE)"
+fi
+
 if ((${#tidy_files[@]})); then
   start=$SECONDS
   # Two files at a time (one per core). Each file's report is printed whole,
@@ -98,8 +122,9 @@ if ((${#tidy_files[@]})); then
   # looks for <experimental/coroutine> (libc++); with libstdc++ it then hides
   # awaitable/co_spawn. clang 14 does handle libstdc++'s <coroutine>, so tell
   # Asio to use it, as it does for g++.
-  TIDY_ARGS="--extra-arg=-DBOOST_ASIO_HAS_CO_AWAIT=1 --extra-arg=-DBOOST_ASIO_HAS_STD_COROUTINE=1"
   export CLANG_TIDY COMPDB_DIR TIDY_ARGS
+  clean_list="$(mktemp)"
+  export clean_list
   # shellcheck disable=SC2016  # expanded by the inner bash
   if printf '%s\0' "${tidy_files[@]}" | xargs -0 -n1 -P2 bash -c '
       # A finding fails the file even if .clang-tidy stops making warnings
@@ -107,6 +132,7 @@ if ((${#tidy_files[@]})); then
       # shellcheck disable=SC2086  # TIDY_ARGS: several words
       if out="$("$CLANG_TIDY" -p "$COMPDB_DIR" --quiet $TIDY_ARGS "$1" 2>&1)" &&
         ! grep -qE ": (warning|error): " <<<"$out"; then
+        echo "$1" >>"$clean_list"
         exit 0
       fi
       # Without the "N warnings generated." count of suppressed ones.
@@ -117,6 +143,12 @@ if ((${#tidy_files[@]})); then
     echo "lint: clang-tidy: findings above ($((SECONDS - start))s)"
     status=1
   fi
+  # Remember the clean ones (appends of short lines from parallel jobs do not interleave).
+  while read -r file; do
+    key="${tidy_key[$file]:-}"
+    [[ -n "$key" && "$key" != - ]] && : >"$TIDY_CACHE/$key"
+  done <"$clean_list"
+  rm -f "$clean_list"
 fi
 
 exit "$status"

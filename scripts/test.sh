@@ -6,7 +6,15 @@
 # Every step runs even after an earlier one failed (a test suite only if its
 # build succeeded); the last line sums up; exit status 1 on any failure.
 #
+# The release suite runs every test; the ASan + UBSan suite runs the tests
+# that exercise memory the most for their cost (labels unit, sql, integration,
+# and "asan": one pass of each HTTP API per backend, the transport and the
+# provider client; see docs/testing.md), which keeps the whole run within its
+# 40-minute budget on 2 cores. The last lines are a table of step times.
+#
 #   EMPORIUM_TEST_TIMEOUT   seconds a single test may take (300)
+#   EMPORIUM_ASAN_LABELS    ctest -L regex for the ASan suite (unit|sql|integration|asan);
+#                           "." runs everything
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -14,6 +22,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 t0=$SECONDS
 passed=()
 failed=()
+timings=()  # "NAME<TAB>SECONDS<TAB>ok|FAILED", in the order the steps ran
 
 # step NAME CMD...: run CMD, record the outcome; never fails itself.
 step() {
@@ -22,12 +31,25 @@ step() {
   echo "=== test.sh: $name"
   if "$@"; then
     passed+=("$name")
+    timings+=("$name"$'\t'"$((SECONDS - t))"$'\t'ok)
     echo "=== test.sh: $name: ok ($((SECONDS - t))s)"
   else
     failed+=("$name")
+    timings+=("$name"$'\t'"$((SECONDS - t))"$'\t'FAILED)
     echo "=== test.sh: $name: FAILED ($((SECONDS - t))s)"
     return 1
   fi
+}
+
+time_table() {
+  echo "test.sh: step times"
+  local row name secs outcome
+  for row in "${timings[@]}"; do
+    IFS=$'\t' read -r name secs outcome <<<"$row"
+    printf '  %-16s %5ss  %3dm%02ds  %s\n' "$name" "$secs" $((secs / 60)) $((secs % 60)) "$outcome"
+  done
+  local took=$((SECONDS - t0))
+  printf '  %-16s %5ss  %3dm%02ds\n' total "$took" $((took / 60)) $((took % 60))
 }
 
 join() {
@@ -38,6 +60,7 @@ join() {
 
 summary() {
   local took=$((SECONDS - t0))
+  time_table
   if ((${#failed[@]} == 0)); then
     echo "test.sh: PASSED: $(join "${passed[@]}") (${took}s)"
     exit 0
@@ -62,28 +85,36 @@ if ((${#suites[@]})); then
   # suite, two tests at a time (they must not depend on each other).
   # shellcheck disable=SC2016  # expanded by the inner bash
   bash scripts/with-test-servers.sh bash -c '
-    results="$1" timeout="$2"
-    shift 2
+    results="$1" timeout="$2" asan_labels="$3"
+    shift 3
     rc=0
     for preset; do
       t=$SECONDS
-      echo "=== test.sh: ctest $preset"
-      if ctest --preset "$preset" -j2 --output-on-failure --no-tests=error --timeout "$timeout"; then
-        echo "ok ctest $preset" >>"$results"
+      select=()
+      [[ "$preset" == asan ]] && select=(-L "$asan_labels")
+      echo "=== test.sh: ctest $preset ${select[*]}"
+      if ctest --preset "$preset" "${select[@]}" -j2 --output-on-failure --no-tests=error \
+          --timeout "$timeout"; then
+        echo "ok ctest $preset $((SECONDS - t))" >>"$results"
         echo "=== test.sh: ctest $preset: ok ($((SECONDS - t))s)"
       else
-        echo "FAILED ctest $preset" >>"$results"
+        echo "FAILED ctest $preset $((SECONDS - t))" >>"$results"
         echo "=== test.sh: ctest $preset: FAILED ($((SECONDS - t))s)"
         rc=1
       fi
     done
-    exit "$rc"' _ "$results" "${EMPORIUM_TEST_TIMEOUT:-300}" "${suites[@]}" || true
+    exit "$rc"' _ "$results" "${EMPORIUM_TEST_TIMEOUT:-300}" \
+    "${EMPORIUM_ASAN_LABELS:-unit|sql|integration|asan}" "${suites[@]}" || true
   for preset in "${suites[@]}"; do
-    if grep -qx "ok ctest $preset" "$results"; then
+    line="$(grep -E "^(ok|FAILED) ctest $preset " "$results" || true)"
+    secs="${line##* }"
+    if [[ "$line" == ok* ]]; then
       passed+=("ctest $preset")
+      timings+=("ctest $preset"$'\t'"$secs"$'\t'ok)
     else
       # Includes test servers that did not start: the suite never ran.
       failed+=("ctest $preset")
+      timings+=("ctest $preset"$'\t'"${secs:-0}"$'\t'FAILED)
     fi
   done
   rm -f "$results"

@@ -66,6 +66,12 @@ int main(int argc, char** argv) {
           "--target", [&flags](const std::string& v) { flags["target"] = v; },
           "What this process runs (default all; EMPORIUM_TARGET)")
       ->type_name("T");
+  serve
+      ->add_option_function<std::string>(
+          "--port-file", [&flags](const std::string& v) { flags["port_file"] = v; },
+          "Once listening, write 'NAME PORT' lines here (shop, and the other listeners), e.g. "
+          "for --listen 127.0.0.1:0 (EMPORIUM_PORT_FILE)")
+      ->type_name("FILE");
   addDataFlags(*serve, flags, config_file);
 
   auto* migrate = cli.add_subcommand(

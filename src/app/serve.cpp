@@ -9,11 +9,14 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "app/commands.hpp"
 #include "app/event_wiring.hpp"
 #include "app/notifications_wiring.hpp"
 #include "app/ops_routes.hpp"
+#include "app/port_file.hpp"
 #include "app/request_limits.hpp"
 #include "app/services.hpp"
 #include "app/stock_sync.hpp"
@@ -93,10 +96,14 @@ void renderPoolMetrics(std::string& out, const Databases& dbs) {
   }
 }
 
-// Serves until SIGTERM/SIGINT, then drains in-flight requests.
+// Serves until SIGTERM/SIGINT, then drains in-flight requests. `listener` names
+// the server's port in the port file; `other_ports` are listeners started
+// before it (each already bound).
 int serveUntilSignal(net::HttpServer& server, const config::Config& config,
                      const log::Logger& logger, const sigset_t& stop_signals,
-                     std::string_view backend, const std::function<void()>& on_started) {
+                     std::string_view backend, const std::function<void()>& on_started,
+                     std::string_view listener = "shop",
+                     const std::vector<NamedPort>& other_ports = {}) {
   server.start();
   logger.info("emporium is serving",
               {{"url", "http://" + config.listen_host + ":" + std::to_string(server.port())},
@@ -104,6 +111,13 @@ int serveUntilSignal(net::HttpServer& server, const config::Config& config,
                {"data_dir", config.data_dir},
                {"database", backend}});
   if (on_started) on_started();
+  if (config.port_file) {
+    // Last, once everything that answers requests has started: a port file
+    // means "ready to be called".
+    std::vector<NamedPort> ports{{std::string(listener), server.port()}};
+    ports.insert(ports.end(), other_ports.begin(), other_ports.end());
+    writePortFile(*config.port_file, ports);
+  }
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   logger.info("shutting down: draining in-flight requests",
@@ -132,7 +146,8 @@ int serveSandbox(const config::Config& config, const log::Logger& logger,
   registry.add([&http_metrics](std::string& out) { http_metrics.render(out); });
   net::HttpServer server(config.http, router, logger, http_metrics,
                          http::DispatchContext{translateError, nullptr, nullptr});
-  return serveUntilSignal(server, config, logger, stop_signals, ops.database_backend, {});
+  return serveUntilSignal(server, config, logger, stop_signals, ops.database_backend, {},
+                          "sandbox");
 }
 
 orders::OrderOptions orderOptions(const config::Config& config) {

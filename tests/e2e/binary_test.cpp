@@ -42,15 +42,12 @@ class BinaryTest : public ::testing::TestWithParam<Backend> {
   }
 
   std::unique_ptr<ChildProcess> serve(std::map<std::string, std::string> extra = {}) {
-    port_ = freePort();
     auto e = env_;
     for (auto& [k, v] : extra) e[k] = v;
-    auto child = std::make_unique<ChildProcess>(
-        cmd({"serve", "--listen", "127.0.0.1:" + std::to_string(port_)}), e);
-    if (!waitForHealthy(port_, 30s)) {
-      ADD_FAILURE() << "emporium did not become healthy:\n" << child->output();
-    }
-    return child;
+    auto served = startServe(EMPORIUM_BINARY, {}, e);
+    port_ = served.port;
+    if (port_ == 0) ADD_FAILURE() << "emporium did not become healthy:\n" << served.child->output();
+    return std::move(served.child);
   }
 
   fs::path data_dir_;
@@ -234,10 +231,10 @@ TEST(BinaryReadiness, ChecksEveryConfiguredServer) {
                                        {"EMPORIUM_AMQP_URL", *amqp},
                                        {"EMPORIUM_SMTP_URL", *smtp}};
   {
-    const auto port = freePort();
-    ChildProcess server({EMPORIUM_BINARY, "serve", "--listen", "127.0.0.1:" + std::to_string(port)},
-                        e);
-    ASSERT_TRUE(waitForHealthy(port, 30s)) << server.output();
+    auto served = startServe(EMPORIUM_BINARY, {}, e);
+    auto& server = *served.child;
+    const auto port = served.port;
+    ASSERT_NE(port, 0) << server.output();
     const auto ready = httpRequest(port, "GET", "/readyz");
     EXPECT_EQ(ready.status, 200) << ready.body;
     const auto d = parseJson(ready.body);
@@ -248,12 +245,12 @@ TEST(BinaryReadiness, ChecksEveryConfiguredServer) {
     EXPECT_EQ(server.wait(15s), 0);
   }
   // The same with Redis pointed at a port where nothing listens: 503, naming it.
-  e["EMPORIUM_REDIS_URL"] = "redis://127.0.0.1:" + std::to_string(freePort());
+  const ClosedPort no_redis;
+  e["EMPORIUM_REDIS_URL"] = "redis://127.0.0.1:" + std::to_string(no_redis.port());
   {
-    const auto port = freePort();
-    ChildProcess server({EMPORIUM_BINARY, "serve", "--listen", "127.0.0.1:" + std::to_string(port)},
-                        e);
-    ASSERT_TRUE(waitForHealthy(port, 30s)) << server.output();
+    auto served = startServe(EMPORIUM_BINARY, {}, e);
+    const auto port = served.port;
+    ASSERT_NE(port, 0) << served.child->output();
     const auto ready = httpRequest(port, "GET", "/readyz");
     EXPECT_EQ(ready.status, 503);
     EXPECT_EQ(ready.header("content-type"), "application/problem+json");

@@ -38,6 +38,7 @@
 
 #include "e2e/process.hpp"
 #include "support/http_client.hpp"
+#include "support/private_redis.hpp"
 
 namespace emporium::test {
 namespace {
@@ -232,55 +233,7 @@ struct Spec {
   std::string sku;  // generated when empty
 };
 
-// A redis-server of the test's own, on a free port, killed at the end.
-class PrivateRedis {
- public:
-  static bool available() { return ::access(EMPORIUM_REDIS_SERVER, X_OK) == 0; }
-
-  ::testing::AssertionResult start() {
-    port_ = freePort();
-    process_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{EMPORIUM_REDIS_SERVER, "--port", std::to_string(port_), "--bind",
-                                 "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize",
-                                 "no", "--dir", "/tmp"},
-        std::map<std::string, std::string>{});
-    if (eventually([this] { return ping(); }, 10s)) return ::testing::AssertionSuccess();
-    return ::testing::AssertionFailure() << "redis-server did not start:\n" << process_->output();
-  }
-
-  void kill() {
-    if (!process_) return;
-    process_->signal(SIGKILL);
-    process_->wait(10s);
-    process_.reset();
-  }
-
-  std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_) + "/0"; }
-
- private:
-  // PING over a raw socket: true on +PONG.
-  bool ping() const {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return false;
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port_);
-    ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-    bool ok = false;
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-        ::send(fd, "PING\r\n", 6, MSG_NOSIGNAL) == 6) {
-      pollfd p{fd, POLLIN, 0};
-      char reply[16] = {};
-      ok = ::poll(&p, 1, 500) == 1 && ::recv(fd, reply, sizeof reply - 1, 0) > 0 &&
-           std::string(reply).rfind("+PONG", 0) == 0;
-    }
-    ::close(fd);
-    return ok;
-  }
-
-  std::uint16_t port_ = 0;
-  std::unique_ptr<ChildProcess> process_;
-};
+bool redisServerInstalled() { return ::access(EMPORIUM_REDIS_SERVER, X_OK) == 0; }
 
 enum class Backend { kSqlite, kPostgres };
 
@@ -311,18 +264,17 @@ class CatalogApiBase : public ::testing::TestWithParam<Backend> {
   // returns its port, 0 with a failure when it did not become healthy. The first server
   // started is the one the helpers below talk to unless told otherwise.
   std::uint16_t startServer(const Headers& extra = {}) {
-    const auto port = freePort();
     auto e = env_;
     e["EMPORIUM_RATE_LIMITS"] = "off";
     for (const auto& [k, v] : extra) e[k] = v;
-    servers_.push_back(std::make_unique<ChildProcess>(
-        cmd({"serve", "--listen", "127.0.0.1:" + std::to_string(port)}), e));
-    if (!waitForHealthy(port, 30s)) {
+    auto served = startServe(EMPORIUM_BINARY, {}, e);
+    servers_.push_back(std::move(served.child));
+    if (served.port == 0) {
       ADD_FAILURE() << "emporium did not become healthy:\n" << servers_.back()->output();
       return 0;
     }
-    if (port_ == 0) port_ = port;
-    return port;
+    if (port_ == 0) port_ = served.port;
+    return served.port;
   }
 
   // An admin made with `emporium user create --admin`, signed in; its token in admin_.
@@ -1753,9 +1705,9 @@ TEST_P(CatalogApiCacheTest, AWriteThroughOneProcessReachesTheOtherWithinTwoSecon
     if (required("EMPORIUM_REQUIRE_SERVERS")) FAIL() << "EMPORIUM_TEST_REDIS_URL is not set";
     GTEST_SKIP() << "EMPORIUM_TEST_REDIS_URL not set";
   }
-  PrivateRedis redis;
+  PrivateRedis redis(EMPORIUM_REDIS_SERVER);
   std::string url;
-  if (PrivateRedis::available()) {
+  if (redisServerInstalled()) {
     ASSERT_TRUE(redis.start());
     url = redis.url();
   } else {
@@ -1840,11 +1792,11 @@ TEST_P(CatalogApiCacheTest, AWriteThroughOneProcessReachesTheOtherWithinTwoSecon
 
 // Redis killed mid-run: every request is still answered from L4 or the database.
 TEST_P(CatalogApiCacheTest, RedisDyingNeverFailsARequest) {
-  if (!PrivateRedis::available()) {
+  if (!redisServerInstalled()) {
     if (required("EMPORIUM_REQUIRE_SERVERS")) FAIL() << "redis-server not found";
     GTEST_SKIP() << "redis-server is not installed";
   }
-  PrivateRedis redis;
+  PrivateRedis redis(EMPORIUM_REDIS_SERVER);
   ASSERT_TRUE(redis.start());
   ASSERT_NE(startServer({{"EMPORIUM_REDIS_URL", redis.url()}}), 0);
   ASSERT_NO_FATAL_FAILURE(signInAdmin());

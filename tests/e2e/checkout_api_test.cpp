@@ -468,7 +468,8 @@ TEST_P(CheckoutApiTest, TransientProviderErrorsAreRetriedWithOneCharge) {
 }
 
 TEST_P(CheckoutApiTest, AProviderThatIsDownOpensTheBreakerAndNothingStaysReserved) {
-  const auto dead_port = freePort();  // nothing listens there
+  const ClosedPort dead;  // bound, never listening: connections are refused
+  const auto dead_port = dead.port();
   startShop({{"EMPORIUM_PAYMENT_PROVIDER_URL", "http://127.0.0.1:" + std::to_string(dead_port)}});
   const auto sku = createProduct("Sofa", 50000, 3);
   const auto buyer = registerCustomer("p@example.com");

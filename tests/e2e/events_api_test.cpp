@@ -84,15 +84,22 @@ std::string randomSuffix() {
 class SlowSmtp {
  public:
   SlowSmtp(const fs::path& dir, double delay) : dir_(dir) {
-    port_ = freePort();
+    // Port 0: the server binds whatever is free and logs "ready <port> <time>".
     process_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{"/usr/bin/python3", EMPORIUM_SLOW_SMTP, "--port",
-                                 std::to_string(port_), "--maildir", (dir_ / "maildir").string(),
-                                 "--delay", std::to_string(delay), "--log",
-                                 (dir_ / "smtp.log").string()},
+        std::vector<std::string>{"/usr/bin/python3", EMPORIUM_SLOW_SMTP, "--port", "0", "--maildir",
+                                 (dir_ / "maildir").string(), "--delay", std::to_string(delay),
+                                 "--log", (dir_ / "smtp.log").string()},
         std::map<std::string, std::string>{});
     ready_ = eventually(
-        [&] { return readFile(dir_ / "smtp.log").find("ready") != std::string::npos; }, 15s);
+        [&] {
+          std::istringstream log(readFile(dir_ / "smtp.log"));
+          std::string word;
+          unsigned port = 0;
+          if (!(log >> word >> port) || word != "ready") return false;
+          port_ = static_cast<std::uint16_t>(port);
+          return true;
+        },
+        15s);
   }
   ~SlowSmtp() {
     process_->signal(SIGTERM);

@@ -111,10 +111,16 @@ ChildProcess::~ChildProcess() {
 void ChildProcess::signal(int sig) const { ::kill(pid_, sig); }
 
 int ChildProcess::wait(std::chrono::milliseconds timeout) {
+  if (exited_) return exit_code_;
   const int code = waitFor(pid_, timeout);
-  if (code != -1) exited_ = true;
+  if (code != -1) {
+    exited_ = true;
+    exit_code_ = code;
+  }
   return code;
 }
+
+bool ChildProcess::running() { return wait(std::chrono::milliseconds(0)) == -1; }
 
 std::string ChildProcess::output() const { return readFile(log_path_); }
 
@@ -148,17 +154,67 @@ std::optional<BackendSetup> prepareBackend(bool postgres, const std::string& pre
   return setup;
 }
 
-std::uint16_t freePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+std::map<std::string, std::uint16_t> readPortFile(const std::filesystem::path& file) {
+  std::map<std::string, std::uint16_t> ports;
+  std::ifstream in(file);
+  std::string name;
+  unsigned port = 0;
+  while (in >> name >> port) ports[name] = static_cast<std::uint16_t>(port);
+  return ports;
+}
+
+ServeProcess startServe(const std::string& binary, const std::vector<std::string>& extra_args,
+                        const std::map<std::string, std::string>& env,
+                        std::chrono::milliseconds timeout) {
+  const auto port_file =
+      std::filesystem::temp_directory_path() / ("emporium-ports-" + randomSuffix());
+  std::vector<std::string> args{binary,        "serve",       "--listen",
+                                "127.0.0.1:0", "--port-file", port_file.string()};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  ServeProcess served;
+  served.child = std::make_unique<ChildProcess>(args, env);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  // The file appears (whole: it is renamed into place) once every listener
+  // serves; a child that exits first will never write it.
+  while (std::chrono::steady_clock::now() < deadline && served.child->running()) {
+    served.ports = readPortFile(port_file);
+    if (!served.ports.empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::filesystem::remove(port_file);
+  const auto shop = served.ports.find("shop");
+  const auto port = shop != served.ports.end() ? shop->second
+                    : served.ports.empty()     ? std::uint16_t{0}
+                                               : served.ports.begin()->second;
+  const auto left = deadline - std::chrono::steady_clock::now();
+  if (port != 0 &&
+      waitForHealthy(port, std::chrono::duration_cast<std::chrono::milliseconds>(left))) {
+    served.port = port;
+  }
+  return served;
+}
+
+ClosedPort::ClosedPort() : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+  if (fd_ < 0) throw std::runtime_error("socket() failed");
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
   socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
+  if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    ::close(fd_);
+    throw std::runtime_error("cannot bind a loopback port");
+  }
+  port_ = ntohs(addr.sin_port);
+}
+
+ClosedPort::~ClosedPort() { ::close(fd_); }
+
+std::uint16_t candidatePort() {
+  // Below 32768 (ip_local_port_range's start) and above the test servers'
+  // fixed bases (scripts/test-servers.sh, 12525-17772).
+  thread_local std::mt19937 gen(std::random_device{}());
+  return static_cast<std::uint16_t>(std::uniform_int_distribution<int>(20000, 32000)(gen));
 }
 
 bool waitForHealthy(std::uint16_t port, std::chrono::milliseconds timeout) {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,6 +32,8 @@ class ChildProcess {
   ChildProcess& operator=(const ChildProcess&) = delete;
 
   void signal(int sig) const;
+  /// False once the child has exited (reaps it; wait() then returns at once).
+  bool running();
   /// Waits for exit; returns the exit code (128+N when killed by signal N), or -1 on timeout.
   int wait(std::chrono::milliseconds timeout);
   std::string output() const;
@@ -40,6 +43,7 @@ class ChildProcess {
   pid_t pid_ = -1;
   std::string log_path_;
   bool exited_ = false;
+  int exit_code_ = -1;
 };
 
 /// An environment variable, nullopt when unset or empty.
@@ -59,8 +63,45 @@ struct BackendSetup {
 };
 std::optional<BackendSetup> prepareBackend(bool postgres, const std::string& prefix);
 
-/// A loopback port that was free a moment ago.
-std::uint16_t freePort();
+/// `emporium serve` started as a child on 127.0.0.1:0: the kernel picks the
+/// port as it binds, so tests running in parallel never race for one. The
+/// server writes its ports to a file (--port-file) once it serves.
+struct ServeProcess {
+  std::unique_ptr<ChildProcess> child;
+  /// The shop's port; 0 when the server did not start (child->output() says why).
+  std::uint16_t port = 0;
+  /// Every listener of the port file by name: "shop", and "sandbox", "ops"... when started.
+  std::map<std::string, std::uint16_t> ports;
+};
+ServeProcess startServe(const std::string& binary, const std::vector<std::string>& extra_args,
+                        const std::map<std::string, std::string>& env,
+                        std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+/// "NAME PORT" lines of a port file; empty when it does not exist (yet).
+std::map<std::string, std::uint16_t> readPortFile(const std::filesystem::path& file);
+
+/// A loopback port bound, never listened on, for as long as this object lives:
+/// connecting to it is refused at once, and no other process can take it
+/// meanwhile (a "dead peer" for tests of unreachable servers).
+class ClosedPort {
+ public:
+  ClosedPort();
+  ~ClosedPort();
+  ClosedPort(const ClosedPort&) = delete;
+  ClosedPort& operator=(const ClosedPort&) = delete;
+  std::uint16_t port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+};
+
+/// A port for a third-party server that cannot report the port it bound
+/// (redis-server): random, below Linux's ephemeral range (32768+) so that no
+/// outgoing connection holds it. Two tests may still pick the same one: the
+/// caller must check that its own server bound it (its log) and pick again
+/// when not.
+std::uint16_t candidatePort();
 
 /// Polls GET /healthz until it answers 200 (true) or the timeout passes.
 bool waitForHealthy(std::uint16_t port, std::chrono::milliseconds timeout);

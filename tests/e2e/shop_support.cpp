@@ -129,17 +129,16 @@ std::vector<std::string> ShopTest::cmd(std::initializer_list<std::string> args) 
 }
 
 std::uint16_t ShopTest::startServer(const Headers& extra) {
-  const auto port = freePort();
   auto e = env_;
   for (const auto& [k, v] : extra) e[k] = v;
-  servers_.push_back(std::make_unique<ChildProcess>(
-      cmd({"serve", "--listen", "127.0.0.1:" + std::to_string(port)}), e));
-  if (!waitForHealthy(port, 30s)) {
+  auto served = startServe(EMPORIUM_BINARY, {}, e);
+  servers_.push_back(std::move(served.child));
+  if (served.port == 0) {
     ADD_FAILURE() << "emporium did not become healthy:\n" << servers_.back()->output();
     return 0;
   }
-  if (port_ == 0) port_ = port;
-  return port;
+  if (port_ == 0) port_ = served.port;
+  return served.port;
 }
 
 void ShopTest::stopServers(bool kill) {

@@ -225,8 +225,9 @@ TEST_F(AmqpEventsTest, UnreachableBrokerLeavesEventsPendingUntilARelayGetsThroug
   declare("audit", {"order.*"});
   const std::vector<std::string> ids = addEvents(20);
   {
+    const test::ClosedPort closed;
     AmqpOptions nowhere = options_;
-    nowhere.url = "amqp://emporium:emporium@127.0.0.1:" + std::to_string(test::freePort()) + "/%2f";
+    nowhere.url = "amqp://emporium:emporium@127.0.0.1:" + std::to_string(closed.port()) + "/%2f";
     AmqpRelay relay(nowhere, {outbox_.get()}, doorbell_, logger_, metrics_);
     relay.start();
     std::this_thread::sleep_for(1500ms);  // several reconnect attempts

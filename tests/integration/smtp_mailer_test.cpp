@@ -121,7 +121,8 @@ TEST_F(SharedSmtpTest, OneMailerSendsManyMessagesOnItsConnection) {
 }
 
 TEST(SmtpMailerTest, ARefusedConnectionIsTransient) {
-  SmtpMailer mailer("smtp://127.0.0.1:" + std::to_string(emporium::test::freePort()), 2s);
+  const emporium::test::ClosedPort closed;
+  SmtpMailer mailer("smtp://127.0.0.1:" + std::to_string(closed.port()), 2s);
   try {
     mailer.send(message(uniqueId("refused")));
     FAIL() << "sent to a port nobody listens on";
@@ -131,7 +132,8 @@ TEST(SmtpMailerTest, ARefusedConnectionIsTransient) {
 }
 
 TEST(SmtpMailerTest, AnUnwritableMessageIsPermanent) {
-  SmtpMailer mailer("smtp://127.0.0.1:" + std::to_string(emporium::test::freePort()), 2s);
+  const emporium::test::ClosedPort closed;
+  SmtpMailer mailer("smtp://127.0.0.1:" + std::to_string(closed.port()), 2s);
   MailMessage bad = message(uniqueId("bad"));
   bad.to = "zoe@example.com\r\nBcc: victim@example.com";
   try {
@@ -146,16 +148,25 @@ TEST(SmtpMailerTest, AnUnwritableMessageIsPermanent) {
 // A private slow_smtp.py: answers 250 to DATA only after `delay` seconds.
 class SlowSmtp {
  public:
+  // Port 0: the server binds whatever is free and prints "ready <port>".
   explicit SlowSmtp(double delay)
-      : port_(emporium::test::freePort()),
-        maildir_(std::filesystem::temp_directory_path() /
+      : maildir_(std::filesystem::temp_directory_path() /
                  ("emporium-slow-smtp-" + emporium::test::randomSuffix())),
-        child_({"/usr/bin/python3", EMPORIUM_SLOW_SMTP, "--port", std::to_string(port_),
-                "--maildir", maildir_.string(), "--delay", std::to_string(delay)},
+        child_({"/usr/bin/python3", EMPORIUM_SLOW_SMTP, "--port", "0", "--maildir",
+                maildir_.string(), "--delay", std::to_string(delay)},
                {}) {
     const auto deadline = Clock::now() + 15s;
-    while (child_.output().find("ready") == std::string::npos) {
-      if (Clock::now() > deadline) throw std::runtime_error("slow_smtp.py: " + child_.output());
+    for (;;) {
+      std::istringstream out(child_.output());
+      std::string word;
+      unsigned port = 0;
+      if (out >> word >> port && word == "ready") {
+        port_ = static_cast<std::uint16_t>(port);
+        return;
+      }
+      if (Clock::now() > deadline || !child_.running()) {
+        throw std::runtime_error("slow_smtp.py: " + child_.output());
+      }
       std::this_thread::sleep_for(20ms);
     }
   }
@@ -172,7 +183,7 @@ class SlowSmtp {
   const std::filesystem::path& maildir() const { return maildir_; }
 
  private:
-  std::uint16_t port_;
+  std::uint16_t port_ = 0;
   std::filesystem::path maildir_;
   emporium::test::ChildProcess child_;
 };

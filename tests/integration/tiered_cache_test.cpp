@@ -22,6 +22,7 @@
 
 #include "core/deps/url.hpp"
 #include "e2e/process.hpp"
+#include "support/private_redis.hpp"
 
 namespace emporium::cache {
 namespace {
@@ -284,8 +285,9 @@ constexpr auto kQuick = 300ms;
 class UnreachableRedisCacheTest : public CacheRedisTestBase {};
 
 TEST_F(UnreachableRedisCacheTest, NothingListeningServesFromTheLoader) {
+  const test::ClosedPort closed;
   Options options;
-  options.redis_url = "redis://127.0.0.1:" + std::to_string(test::freePort()) + "/0";
+  options.redis_url = "redis://127.0.0.1:" + std::to_string(closed.port()) + "/0";
   std::unique_ptr<TieredCache> cache;
   EXPECT_LT(timed([&] { cache = std::make_unique<TieredCache>(std::move(options)); }), kQuick);
   for (int i = 0; i < 20; ++i) {
@@ -355,29 +357,17 @@ class PrivateRedisCacheTest : public CacheRedisTestBase {
       if (serversRequired()) GTEST_FAIL() << "redis-server not found: " << EMPORIUM_REDIS_SERVER;
       GTEST_SKIP() << "redis-server is not installed";
     }
-    port_ = test::freePort();
-    url_ = std::string("redis://:") + kPassword + "@127.0.0.1:" + std::to_string(port_) + "/3";
+    redis_ = std::make_unique<test::PrivateRedis>(EMPORIUM_REDIS_SERVER, kPassword);
   }
 
+  // The first start picks the port; a restart takes the same one, as a
+  // restarted Redis would.
   void startServer() {
-    server_ = std::make_unique<test::ChildProcess>(
-        std::vector<std::string>{EMPORIUM_REDIS_SERVER, "--port", std::to_string(port_), "--bind",
-                                 "127.0.0.1", "--requirepass", kPassword, "--save", "",
-                                 "--appendonly", "no", "--daemonize", "no", "--dir", "/tmp"},
-        std::map<std::string, std::string>{});
-    const auto deadline = Clock::now() + 10s;
-    while (Clock::now() < deadline) {
-      if (RawRedis(url_).run({"PING"})) return;
-      std::this_thread::sleep_for(20ms);
-    }
-    FAIL() << "private redis-server did not start:\n" << server_->output();
+    ASSERT_TRUE(redis_->start());
+    url_ = redis_->url(3);
   }
 
-  void killServer() {
-    server_->signal(SIGKILL);
-    EXPECT_NE(server_->wait(10s), -1);
-    server_.reset();
-  }
+  void killServer() { redis_->kill(); }
 
   // Production timeouts, short backoffs so that the test sees recovery quickly.
   Options options() const {
@@ -389,9 +379,8 @@ class PrivateRedisCacheTest : public CacheRedisTestBase {
     return options;
   }
 
-  std::uint16_t port_ = 0;
   std::string url_;
-  std::unique_ptr<test::ChildProcess> server_;
+  std::unique_ptr<test::PrivateRedis> redis_;
 };
 
 TEST_F(PrivateRedisCacheTest, KeepsAnsweringWhileRedisIsDownAndUsesItAgainAfter) {

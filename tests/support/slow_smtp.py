@@ -3,6 +3,9 @@
 
   slow_smtp.py --port P --maildir DIR [--delay SECONDS] [--log FILE]
 
+With --port 0 the kernel picks a free port (no race with other tests picking
+one); the "ready" line carries the port it got.
+
 Every message is stored in the Maildir DIR, but only after DELAY seconds spent
 between receiving its DATA and answering 250 -- as a busy mail server would.
 A client that hangs up during that time never got its 250, so the message is
@@ -10,7 +13,7 @@ not stored (SMTP hands over responsibility with the 250, not before).
 Recipients whose address starts with "reject" are refused with 550, so a test
 can make a message that always fails.
 
-Prints "ready" on stdout once it accepts connections. The log gets one line per event, with the Unix time last:
+Prints "ready <port>" on stdout once it accepts connections. The log gets one line per event, with the Unix time last:
   ready <port> <t> | data <rcpt> <t> | stored <rcpt> <t> | dropped <rcpt> <t>
   | rejected <rcpt> <t>
 """
@@ -57,6 +60,15 @@ class SlowHandler:
         return "250 OK"
 
 
+class AnyPortController(Controller):
+    """A Controller that may listen on port 0: the port the kernel gave is read
+    back from the bound socket before the controller's own first connection."""
+
+    def _trigger_server(self):
+        self.port = self.server.sockets[0].getsockname()[1]
+        super()._trigger_server()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
@@ -65,10 +77,10 @@ def main():
     parser.add_argument("--log", default="/dev/stderr")
     args = parser.parse_args()
     handler = SlowHandler(args.maildir, args.delay, args.log)
-    controller = Controller(handler, hostname="127.0.0.1", port=args.port)
+    controller = AnyPortController(handler, hostname="127.0.0.1", port=args.port)
     controller.start()
-    handler.note("ready", args.port)
-    print("ready", flush=True)
+    handler.note("ready", controller.port)
+    print("ready", controller.port, flush=True)
     try:
         while True:
             time.sleep(3600)

@@ -103,6 +103,11 @@ std::vector<Option> options() {
                  c.data_dir = v;
                  return true;
                }});
+  o.push_back({"port_file", "a file path", [](Config& c, const std::string& v) {
+                 if (v.empty()) return false;
+                 c.port_file = v;
+                 return true;
+               }});
   o.push_back(
       {"target", "one of: all, api, worker, payment-sandbox", [](Config& c, const std::string& v) {
          if (v != "all" && v != "api" && v != "worker" && v != "payment-sandbox") {

@@ -21,6 +21,10 @@ struct Config {
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 8080;
   std::string data_dir = "data";
+  /// Where `serve` writes the ports it listens on, once all are bound: one
+  /// "NAME PORT" line each (shop, sandbox, ops). With --listen HOST:0 this is
+  /// how a script or test learns the port the kernel gave.
+  std::optional<std::string> port_file;
   /// all: the whole shop. api: HTTP and the outbox relay, no consumers.
   /// worker: the event consumers alone (both need amqp.url).
   /// payment-sandbox: the card provider sandbox alone.

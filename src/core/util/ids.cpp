@@ -7,6 +7,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -14,20 +15,12 @@
 
 namespace emporium::util {
 
-std::string newId(std::string_view prefix) {
+namespace {
+
+/// 128 bits -> 26 base32 digits (130 bits, two leading zero bits), most significant first.
+std::string encodeCrockford(const std::array<std::uint8_t, 16>& bytes) {
   static constexpr std::string_view kAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-  const auto ms =
-      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                     std::chrono::system_clock::now().time_since_epoch())
-                                     .count());
-  std::array<std::uint8_t, 16> bytes{};
-  for (int i = 0; i < 6; ++i)
-    bytes[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(ms >> (40 - 8 * i));
-  randombytes_buf(bytes.data() + 6, 10);
-  // 128 bits -> 26 base32 digits (130 bits, two leading zero bits), most significant first.
-  std::string out(prefix);
-  out.push_back('_');
-  std::array<char, 26> digits{};
+  std::string digits(26, '0');
   std::uint32_t acc = 0;  // bits not yet emitted, right-aligned
   int acc_bits = 2;       // the two implicit leading zero bits
   std::size_t d = 0;
@@ -39,7 +32,58 @@ std::string newId(std::string_view prefix) {
       digits[d++] = kAlphabet[(acc >> acc_bits) & 31U];
     }
   }
-  out.append(digits.data(), digits.size());
+  return digits;
+}
+
+/// Adds `step` to the big-endian number in `bytes`; false when it overflowed.
+bool addBigEndian(std::array<std::uint8_t, 10>& bytes, std::uint64_t step) {
+  std::uint64_t carry = step;
+  for (auto i = bytes.size(); i-- > 0 && carry != 0;) {
+    const std::uint64_t sum = bytes[i] + (carry & 0xFFU);
+    bytes[i] = static_cast<std::uint8_t>(sum);
+    carry = (carry >> 8) + (sum >> 8);
+  }
+  return carry == 0;
+}
+
+}  // namespace
+
+std::string MonotonicUlid::next(std::uint64_t ms) {
+  std::array<std::uint8_t, 16> bytes{};
+  {
+    const std::lock_guard lock(mutex_);
+    bool fresh = ms > last_ms_;
+    if (!fresh) {
+      std::uint32_t step = 0;
+      randombytes_buf(&step, sizeof step);
+      // The random part ran out for this millisecond (2^80 / 2^32 ids in it
+      // at the least): move on to the next one rather than wrap around.
+      if (!addBigEndian(last_random_, std::uint64_t{step} + 1)) {
+        ms = last_ms_ + 1;
+        fresh = true;
+      } else {
+        ms = last_ms_;
+      }
+    }
+    if (fresh) randombytes_buf(last_random_.data(), last_random_.size());
+    last_ms_ = ms;
+    for (int i = 0; i < 6; ++i)
+      bytes[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(ms >> (40 - 8 * i));
+    std::copy(last_random_.begin(), last_random_.end(), bytes.begin() + 6);
+  }
+  return encodeCrockford(bytes);
+}
+
+std::string newId(std::string_view prefix) {
+  // One sequence for the whole process (see MonotonicUlid).
+  static MonotonicUlid generator;
+  const auto ms =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
+  std::string out(prefix);
+  out.push_back('_');
+  out += generator.next(ms);
   return out;
 }
 
