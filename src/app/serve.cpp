@@ -233,6 +233,14 @@ orders::OrderOptions orderOptions(const config::Config& config) {
   return options;
 }
 
+// Refuses (before anything starts) a sweeper that would take a checkout
+// still charging for an abandoned one.
+void validateOrderRecovery(const config::Config& config) {
+  const auto provider = payments::providerOptions(config);
+  orders::validateRecovery(config.orders_recover_after,
+                           payments::RetryPolicy(provider.retry).worstCase(provider.total_timeout));
+}
+
 }  // namespace
 
 int runServe(const config::Config& config) {
@@ -247,6 +255,7 @@ int runServe(const config::Config& config) {
 
   log::Logger logger(config.log_level);
   if (config.target == "payment-sandbox") return serveSandbox(config, logger, stop_signals);
+  validateOrderRecovery(config);
   const double start_time =
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   const Databases databases = openDatabases(config, logger);

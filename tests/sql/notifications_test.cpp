@@ -214,15 +214,15 @@ TEST_P(NotificationsTest, AMalformedPayloadThrowsAndRecordsNothing) {
 TEST_P(NotificationsTest, TheConsumerSubscribesToTheMailedTypes) {
   const events::Consumer consumer = notifier_->consumer();
   EXPECT_EQ(consumer.name, "notifications");
-  for (const char* type :
-       {"user.registered", "order.confirmed", "order.shipped", "order.cancelled", "stock.low"}) {
+  for (const char* type : {"user.registered", "order.confirmed", "order.shipped", "order.delivered",
+                           "order.cancelled", "order.refunded", "stock.low"}) {
     EXPECT_TRUE(std::any_of(consumer.patterns.begin(), consumer.patterns.end(),
                             [&](const std::string& p) { return events::topicMatches(p, type); }))
         << type;
   }
   EXPECT_FALSE(
       std::any_of(consumer.patterns.begin(), consumer.patterns.end(),
-                  [](const std::string& p) { return events::topicMatches(p, "order.delivered"); }));
+                  [](const std::string& p) { return events::topicMatches(p, "order.placed"); }));
   consumer.handle(notifications::test::registeredEvent());
   EXPECT_EQ(mailer_.sent.size(), 1U);
 }

@@ -1,6 +1,7 @@
 // The orders store on both backends: Idempotency-Key claims, the guarded
 // status transitions (one winner under races), effects, and keyset history.
 
+#include <array>
 #include <atomic>
 #include <memory>
 #include <string>
@@ -49,6 +50,21 @@ class OrderStoreTest : public SqlTest {
     order.lines = {{"SKU-1", 7, "Lamp", 2, 1000, 2000}};
     store_->createPending(order, ref);
     return order;
+  }
+
+  Order confirmed(const std::string& user, const std::string& key) {
+    auto order = place(user, key);
+    Transition confirm;
+    confirm.to = OrderStatus::kConfirmed;
+    EXPECT_TRUE(store_->transition(order.id, confirm)->applied);
+    return order;
+  }
+
+  std::int64_t events(const std::string& type) {
+    static constexpr Query kCount{"test.count_events",
+                                  "SELECT COUNT(*) FROM outbox WHERE type = $1"};
+    return orders_db_->read(
+        [&](Session& s) { return s.execute(kCount, {std::string_view(type)})[0].getInt64(0); });
   }
 
   std::unique_ptr<Database> orders_db_;
@@ -116,7 +132,7 @@ TEST_P(OrderStoreTest, TransitionsAreGuardedAndSaveTheResponseWithTheChange) {
   confirm.payment_status = "captured";
   confirm.idempotency = IdempotencyRef{"usr_1", "k"};
   confirm.response = orders::StoredResponse{201, "{}"};
-  const auto after = store_->transition(order.id, std::array{OrderStatus::kPending}, confirm);
+  const auto after = store_->transition(order.id, confirm);
   ASSERT_TRUE(after);
   EXPECT_TRUE(after->applied);
   EXPECT_EQ(after->order.status, OrderStatus::kConfirmed);
@@ -125,11 +141,11 @@ TEST_P(OrderStoreTest, TransitionsAreGuardedAndSaveTheResponseWithTheChange) {
   EXPECT_EQ(store_->claimKey({"usr_1", "k"}, "hash-k").state, ClaimState::kReplay);
 
   // Confirming again is refused: the order is returned as it is.
-  const auto again = store_->transition(order.id, std::array{OrderStatus::kPending}, confirm);
+  const auto again = store_->transition(order.id, confirm);
   ASSERT_TRUE(again);
   EXPECT_FALSE(again->applied);
   EXPECT_EQ(again->order.timeline.size(), 2U);
-  EXPECT_FALSE(store_->transition("ord_missing", std::array{OrderStatus::kPending}, confirm));
+  EXPECT_FALSE(store_->transition("ord_missing", confirm));
 }
 
 TEST_P(OrderStoreTest, ACancelAndAShipRacingHaveOneWinner) {
@@ -137,7 +153,7 @@ TEST_P(OrderStoreTest, ACancelAndAShipRacingHaveOneWinner) {
     const auto order = place("usr_1", "k" + std::to_string(round));
     Transition confirm;
     confirm.to = OrderStatus::kConfirmed;
-    store_->transition(order.id, std::array{OrderStatus::kPending}, confirm);
+    store_->transition(order.id, confirm);
     Transition cancel;
     cancel.to = OrderStatus::kCancelled;
     cancel.stock_effect = orders::StockEffect::kRelease;
@@ -148,11 +164,11 @@ TEST_P(OrderStoreTest, ACancelAndAShipRacingHaveOneWinner) {
     ship.tracking_number = "1Z";
     std::atomic<int> applied{0};
     std::thread a([&] {
-      const auto r = store_->transition(order.id, std::array{OrderStatus::kConfirmed}, cancel);
+      const auto r = store_->transition(order.id, cancel);
       if (r && r->applied && r->order.status == OrderStatus::kCancelled) ++applied;
     });
     std::thread b([&] {
-      const auto r = store_->transition(order.id, std::array{OrderStatus::kConfirmed}, ship);
+      const auto r = store_->transition(order.id, ship);
       if (r && r->applied && r->order.status == OrderStatus::kShipped) ++applied;
     });
     a.join();
@@ -174,7 +190,7 @@ TEST_P(OrderStoreTest, EffectsAreClearedOnlyWhenStillOwed) {
   cancel.to = OrderStatus::kCancelled;
   cancel.stock_effect = orders::StockEffect::kRelease;
   cancel.payment_effect = orders::PaymentEffect::kRefund;
-  store_->transition(order.id, std::array{OrderStatus::kPending}, cancel);
+  store_->transition(order.id, cancel);
   const auto far_future = "9999-01-01T00:00:00.000000Z";
   EXPECT_EQ(store_->owingEffects(far_future, 10).size(), 1U);
   EXPECT_TRUE(store_->owingEffects("2000-01-01T00:00:00.000000Z", 10).empty());
@@ -208,6 +224,144 @@ TEST_P(OrderStoreTest, HistoryIsNewestFirstWithAKeysetCursorAndPerUser) {
   EXPECT_EQ(store_->listAll(OrderStatus::kPending, std::nullopt, 100).size(), 6U);
   EXPECT_TRUE(store_->listAll(OrderStatus::kShipped, std::nullopt, 100).empty());
   EXPECT_EQ(store_->stalePending("9999-01-01T00:00:00.000000Z", 100).size(), 6U);
+}
+
+// The transition table is in the WHERE clause: a refund applies from
+// confirmed/shipped/delivered only, and of N at once exactly one applies and
+// writes one order.refunded event (the audit saw 200, 200, 200 and 3 events).
+TEST_P(OrderStoreTest, ConcurrentRefundsApplyOnceWithOneEvent) {
+  for (const auto from :
+       {OrderStatus::kConfirmed, OrderStatus::kShipped, OrderStatus::kDelivered}) {
+    const auto order = confirmed("usr_1", "k" + std::to_string(static_cast<int>(from)));
+    if (from != OrderStatus::kConfirmed) {
+      Transition ship;
+      ship.to = OrderStatus::kShipped;
+      ASSERT_TRUE(store_->transition(order.id, ship)->applied);
+    }
+    if (from == OrderStatus::kDelivered) {
+      Transition deliver;
+      deliver.to = OrderStatus::kDelivered;
+      ASSERT_TRUE(store_->transition(order.id, deliver)->applied);
+    }
+    const auto before = events("order.refunded");
+    Transition refund;
+    refund.to = OrderStatus::kRefunded;
+    refund.payment_effect = orders::PaymentEffect::kRefund;
+    std::atomic<int> applied{0};
+    std::vector<std::thread> threads;
+    threads.reserve(8);
+    for (int i = 0; i < 8; ++i) {
+      threads.emplace_back([&] {
+        const auto r = store_->transition(order.id, refund);
+        if (r && r->applied) ++applied;
+      });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(applied.load(), 1);
+    EXPECT_EQ(events("order.refunded"), before + 1);
+    EXPECT_EQ(store_->find(order.id)->status, OrderStatus::kRefunded);
+  }
+}
+
+TEST_P(OrderStoreTest, TransitionsTheTableForbidsAreRefusedAndNameTheStatus) {
+  Transition refund;
+  refund.to = OrderStatus::kRefunded;
+  refund.stock_effect = orders::StockEffect::kRelease;
+  // A pending order (its checkout still running) cannot be refunded: the
+  // stock it holds would never be freed.
+  const auto pending = place("usr_1", "pending");
+  auto r = store_->transition(pending.id, refund);
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(r->applied);
+  EXPECT_EQ(r->order.status, OrderStatus::kPending);
+  EXPECT_EQ(r->order.stock_effect, orders::StockEffect::kNone);
+  // Nor a cancelled one.
+  const auto order = confirmed("usr_1", "cancelled");
+  Transition cancel;
+  cancel.to = OrderStatus::kCancelled;
+  ASSERT_TRUE(store_->transition(order.id, cancel)->applied);
+  r = store_->transition(order.id, refund);
+  EXPECT_FALSE(r->applied);
+  EXPECT_EQ(r->order.status, OrderStatus::kCancelled);
+  // only_from narrows the table (a caller that priced effects on what it read).
+  const auto other = confirmed("usr_1", "narrowed");
+  r = store_->transition(other.id, refund, std::array{OrderStatus::kShipped});
+  EXPECT_FALSE(r->applied);
+  EXPECT_EQ(r->order.status, OrderStatus::kConfirmed);
+  r = store_->transition(other.id, refund, std::array{OrderStatus::kConfirmed});
+  EXPECT_TRUE(r->applied);
+  // Shipping a pending order, confirming a refunded one: refused.
+  Transition ship;
+  ship.to = OrderStatus::kShipped;
+  EXPECT_FALSE(store_->transition(pending.id, ship)->applied);
+  Transition confirm;
+  confirm.to = OrderStatus::kConfirmed;
+  EXPECT_FALSE(store_->transition(other.id, confirm)->applied);
+  EXPECT_EQ(store_->find(other.id)->timeline.size(), 3U);
+}
+
+// A refused checkout ends `failed`: kept for the owner (?status=failed), not
+// in the buyer's history nor the unfiltered admin list, and no event (so no mail).
+TEST_P(OrderStoreTest, FailedCheckoutsAreKeptForTheOwnerOnly) {
+  const auto kept = confirmed("usr_1", "ok");
+  const auto order = place("usr_1", "declined");
+  Transition fail;
+  fail.to = OrderStatus::kFailed;
+  fail.payment_status = "declined";
+  fail.stock_effect = orders::StockEffect::kRelease;
+  ASSERT_TRUE(store_->transition(order.id, fail)->applied);
+  const auto mine = store_->listForUser("usr_1", std::nullopt, 10);
+  ASSERT_EQ(mine.size(), 1U);
+  EXPECT_EQ(mine[0].id, kept.id);
+  EXPECT_EQ(store_->listAll(std::nullopt, std::nullopt, 10).size(), 1U);
+  const auto failed = store_->listAll(OrderStatus::kFailed, std::nullopt, 10);
+  ASSERT_EQ(failed.size(), 1U);
+  EXPECT_EQ(failed[0].payment_status, "declined");
+  EXPECT_EQ(events("order.cancelled"), 0);
+  EXPECT_EQ(events("order.failed"), 0);
+  // Failed is final.
+  Transition confirm;
+  confirm.to = OrderStatus::kConfirmed;
+  EXPECT_FALSE(store_->transition(order.id, confirm)->applied);
+}
+
+// A crash between claiming a key and creating the order leaves a claim with
+// neither order nor response: the sweeper finds and releases it, once.
+TEST_P(OrderStoreTest, UnlinkedKeysAreFoundAndReleased) {
+  const IdempotencyRef orphan{"usr_1", "orphan"};
+  ASSERT_EQ(store_->claimKey(orphan, "h").state, ClaimState::kClaimed);
+  place("usr_1", "linked");
+  const IdempotencyRef answered{"usr_1", "answered"};
+  ASSERT_EQ(store_->claimKey(answered, "h").state, ClaimState::kClaimed);
+  store_->saveResponse(answered, {422, "{}"});
+  EXPECT_TRUE(store_->unlinkedKeys("2000-01-01T00:00:00.000000Z", 10).empty());
+  const auto found = store_->unlinkedKeys("9999-01-01T00:00:00.000000Z", 10);
+  ASSERT_EQ(found.size(), 1U);
+  EXPECT_EQ(found[0].key, "orphan");
+  EXPECT_TRUE(store_->releaseUnlinkedKey(found[0]));
+  EXPECT_FALSE(store_->releaseUnlinkedKey(found[0]));
+  EXPECT_FALSE(store_->releaseUnlinkedKey({"usr_1", "linked"}));
+  EXPECT_EQ(store_->claimKey(orphan, "h").state, ClaimState::kClaimed);
+}
+
+// Emptying the cart is owed with the confirmation and stays owed through
+// later changes until done, so a crash right after confirming still empties it.
+TEST_P(OrderStoreTest, TheCartEffectStaysOwedUntilCleared) {
+  const auto order = place("usr_1", "k");
+  Transition confirm;
+  confirm.to = OrderStatus::kConfirmed;
+  confirm.empty_cart = true;
+  ASSERT_TRUE(store_->transition(order.id, confirm)->applied);
+  const auto far_future = "9999-01-01T00:00:00.000000Z";
+  EXPECT_EQ(store_->owingEffects(far_future, 10).size(), 1U);
+  Transition ship;
+  ship.to = OrderStatus::kShipped;
+  ASSERT_TRUE(store_->transition(order.id, ship)->applied);
+  EXPECT_TRUE(store_->find(order.id)->empty_cart);
+  store_->clearEffects(order.id, orders::StockEffect::kNone, orders::PaymentEffect::kNone,
+                       std::nullopt, true);
+  EXPECT_FALSE(store_->find(order.id)->empty_cart);
+  EXPECT_TRUE(store_->owingEffects(far_future, 10).empty());
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, OrderStoreTest,

@@ -234,8 +234,8 @@ TEST(TemplateTest, RejectsMalformedTemplates) {
 
 TEST(TemplatesTest, EmbeddedTemplatesLoadAndADirectoryOverrides) {
   const Templates builtin = Templates::load();
-  for (const char* name :
-       {"welcome", "order_confirmed", "order_shipped", "order_cancelled", "low_stock"}) {
+  for (const char* name : {"welcome", "order_confirmed", "order_shipped", "order_delivered",
+                           "order_cancelled", "order_refunded", "low_stock"}) {
     EXPECT_TRUE(builtin.has(name)) << name;
   }
   const auto dir =
@@ -339,6 +339,24 @@ TEST_F(ComposeTest, OrderCancelled) {
   EXPECT_EQ(message->subject, "Your Emporium order ORD-1042 was cancelled");
   EXPECT_NE(message->text.find("€70.40"), std::string::npos);
   EXPECT_NE(message->html.find("cancelled"), std::string::npos);
+}
+
+// The audit found mail for shipped but none for delivered or refunded.
+TEST_F(ComposeTest, OrderDeliveredAndRefunded) {
+  orders::Order order = test::sampleOrder();
+  order.status = orders::OrderStatus::kDelivered;
+  auto message = composeNotification(test::orderEvent("order.delivered", order), recipient_,
+                                     templates_, shop_);
+  ASSERT_TRUE(message);
+  EXPECT_EQ(message->subject, "Your Emporium order ORD-1042 was delivered");
+  EXPECT_NE(message->html.find("delivered"), std::string::npos);
+  order.status = orders::OrderStatus::kRefunded;
+  message =
+      composeNotification(test::orderEvent("order.refunded", order), recipient_, templates_, shop_);
+  ASSERT_TRUE(message);
+  EXPECT_EQ(message->subject, "Your Emporium order ORD-1042 was refunded");
+  EXPECT_NE(message->text.find("€70.40"), std::string::npos);
+  EXPECT_NE(message->html.find("refunded"), std::string::npos);
 }
 
 TEST_F(ComposeTest, WelcomeAndStableMessageIds) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "services/orders/domain/order.hpp"
+#include "services/orders/order_service.hpp"
 
 namespace emporium::orders {
 namespace {
@@ -25,22 +26,57 @@ TEST(OrderStateMachine, AllowsTheContractsTransitions) {
 }
 
 TEST(OrderStateMachine, RefusesEverythingElse) {
-  const std::vector<S> all = {S::kPending,   S::kConfirmed, S::kShipped,
-                              S::kDelivered, S::kCancelled, S::kRefunded};
+  const std::vector<S> all = {S::kPending,   S::kConfirmed, S::kShipped, S::kDelivered,
+                              S::kCancelled, S::kRefunded,  S::kFailed};
   int allowed = 0;
   for (const auto from : all) {
     for (const auto to : all) allowed += canTransition(from, to) ? 1 : 0;
   }
-  EXPECT_EQ(allowed, 8);                                    // exactly the ones listed above
+  EXPECT_EQ(allowed, 9);  // the ones listed above, and pending -> failed
   EXPECT_FALSE(canTransition(S::kShipped, S::kCancelled));  // too late to cancel
   EXPECT_FALSE(canTransition(S::kCancelled, S::kConfirmed));
   EXPECT_FALSE(canTransition(S::kRefunded, S::kRefunded));
   EXPECT_FALSE(canTransition(S::kPending, S::kShipped));
+  // The audit's cases: refunding a cancelled or a pending order, refunding twice.
+  EXPECT_FALSE(canTransition(S::kCancelled, S::kRefunded));
+  EXPECT_FALSE(canTransition(S::kPending, S::kRefunded));
+  // A failed checkout is final, and nothing becomes pending again.
+  for (const auto to : all) {
+    EXPECT_FALSE(canTransition(S::kFailed, to));
+    EXPECT_FALSE(canTransition(to, S::kPending));
+  }
+}
+
+// allowedFrom is the table the store's conditional write uses: it must say
+// exactly what canTransition says, for every pair.
+TEST(OrderStateMachine, AllowedFromIsTheTable) {
+  EXPECT_EQ(std::vector<S>(allowedFrom(S::kRefunded).begin(), allowedFrom(S::kRefunded).end()),
+            (std::vector<S>{S::kConfirmed, S::kShipped, S::kDelivered}));
+  EXPECT_EQ(std::vector<S>(allowedFrom(S::kCancelled).begin(), allowedFrom(S::kCancelled).end()),
+            (std::vector<S>{S::kPending, S::kConfirmed}));
+  EXPECT_TRUE(allowedFrom(S::kPending).empty());
+  EXPECT_TRUE(visibleToBuyer(S::kCancelled));
+  EXPECT_FALSE(visibleToBuyer(S::kFailed));
+}
+
+// A recover_after shorter than the worst-case charge would let the sweeper
+// cancel checkouts still charging: refused at start, naming the option.
+TEST(OrderRecoveryConfig, RefusesARecoveryWindowShorterThanTheWorstCharge) {
+  using std::chrono::milliseconds;
+  EXPECT_NO_THROW(validateRecovery(milliseconds(60000), milliseconds(12350)));
+  EXPECT_NO_THROW(validateRecovery(milliseconds(12350), milliseconds(12350)));
+  try {
+    validateRecovery(milliseconds(300), milliseconds(12350));
+    ADD_FAILURE() << "a 300 ms recovery window was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("orders.recover_after_ms"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("12350"), std::string::npos);
+  }
 }
 
 TEST(OrderStatusNames, RoundTrip) {
-  for (const auto status :
-       {S::kPending, S::kConfirmed, S::kShipped, S::kDelivered, S::kCancelled, S::kRefunded}) {
+  for (const auto status : {S::kPending, S::kConfirmed, S::kShipped, S::kDelivered, S::kCancelled,
+                            S::kRefunded, S::kFailed}) {
     EXPECT_EQ(parseStatus(statusName(status)), status);
   }
   EXPECT_FALSE(parseStatus("Pending"));

@@ -95,6 +95,16 @@ TEST(RetryPolicy, CeilingDoublesFromTheBaseUpToTheCap) {
   EXPECT_EQ(policy.ceilingAfter(1000), 1000ms);  // no overflow however many attempts
 }
 
+// The orders sweeper must wait at least this long before taking a pending
+// checkout for abandoned: 4 attempts of 3 s plus waits of 50, 100 and 200 ms.
+TEST(RetryPolicy, WorstCaseIsEveryAttemptTimingOutPlusEveryCeiling) {
+  const RetryPolicy policy(RetryOptions{});
+  EXPECT_EQ(policy.worstCase(std::chrono::milliseconds(3000)), std::chrono::milliseconds(12350));
+  const RetryPolicy once(
+      RetryOptions{1, std::chrono::milliseconds(50), std::chrono::milliseconds(1000)});
+  EXPECT_EQ(once.worstCase(std::chrono::milliseconds(3000)), std::chrono::milliseconds(3000));
+}
+
 TEST(RetryPolicy, MaxAttemptsCountsTheFirstTry) {
   const RetryPolicy policy({4, 50ms, 1000ms});
   EXPECT_TRUE(policy.mayRetryAfter(1));

@@ -248,11 +248,12 @@ std::vector<Option> options() {
   o.push_back(sizeOption("orders.stock_hold_seconds", 10, 86'400,
                          [](Config& c, auto n) { c.orders_stock_hold = std::chrono::seconds(n); }));
   o.push_back({"test.crash_at",
-               "one of: order_created, stock_reserved, payment_taken, stock_confirmed, "
-               "order_confirmed (or empty)",
+               "one of: key_claimed, order_created, stock_reserved, payment_taken, "
+               "stock_confirmed, order_confirmed (or empty)",
                [](Config& c, const std::string& v) {
-                 if (!v.empty() && v != "order_created" && v != "stock_reserved" &&
-                     v != "payment_taken" && v != "stock_confirmed" && v != "order_confirmed") {
+                 if (!v.empty() && v != "key_claimed" && v != "order_created" &&
+                     v != "stock_reserved" && v != "payment_taken" && v != "stock_confirmed" &&
+                     v != "order_confirmed") {
                    return false;
                  }
                  c.test_crash_at = v;

@@ -42,7 +42,8 @@ NotificationsService::NotificationsService(sql::Database& db, Mailer& mailer,
 
 events::Consumer NotificationsService::consumer() {
   return {std::string(kConsumerName),
-          {"user.registered", "order.confirmed", "order.shipped", "order.cancelled", "stock.low"},
+          {"user.registered", "order.confirmed", "order.shipped", "order.delivered",
+           "order.cancelled", "order.refunded", "stock.low"},
           [this](const events::Event& event) { handle(event); }};
 }
 

@@ -12,19 +12,9 @@
 #include "core/sql/migrations.hpp"
 #include "core/util/ids.hpp"
 #include "services/orders/http/render.hpp"
+#include "services/orders/order_saga_support.hpp"
 
 namespace emporium::orders {
-
-struct OrderService::Counters {
-  std::atomic<std::uint64_t> confirmed{0};
-  std::atomic<std::uint64_t> insufficient_stock{0};
-  std::atomic<std::uint64_t> declined{0};
-  std::atomic<std::uint64_t> provider_unavailable{0};
-  std::atomic<std::uint64_t> replayed{0};
-  std::atomic<std::uint64_t> recovered_confirmed{0};
-  std::atomic<std::uint64_t> recovered_cancelled{0};
-  std::atomic<std::uint64_t> effects_deferred{0};
-};
 
 namespace {
 
@@ -95,35 +85,61 @@ std::string paymentStatusAfterCharge(payments::ChargeOutcome outcome) {
   return "failed";
 }
 
-std::vector<inventory::ReservationLine> reservationLines(const Order& order) {
-  // Merged per SKU: a reservation holds one row per (order, sku).
-  std::map<std::string, std::int64_t> per_sku;
-  for (const auto& line : order.lines) per_sku[line.sku] += line.quantity;
-  std::vector<inventory::ReservationLine> lines;
-  lines.reserve(per_sku.size());
-  for (const auto& [sku, quantity] : per_sku) lines.push_back({sku, quantity});
-  return lines;
-}
-
-std::vector<cart::CartLine> cartLines(const Order& order) {
-  std::vector<cart::CartLine> lines;
-  lines.reserve(order.lines.size());
-  for (const auto& line : order.lines) lines.push_back({line.sku, line.quantity});
-  return lines;
-}
-
-http::ApiError interruptedProblem() {
-  return http::ApiError(409, "checkout-interrupted", "Checkout interrupted",
-                        "the checkout was interrupted and has been cancelled; no payment was kept "
-                        "and no stock is held. Place the order again");
+http::ApiError refused(const Order& order, OrderStatus to) {
+  http::ApiError error(409, "invalid-transition", "Not allowed in this state",
+                       "the order is " + std::string(statusName(order.status)) + "; it cannot be " +
+                           std::string(statusName(to)));
+  json::Writer w;
+  w.startObject().member("order_status", statusName(order.status)).endObject();
+  // The members of the object, without its braces: the problem adds them.
+  const std::string& object = w.str();
+  error.extensionMembers() = object.substr(1, object.size() - 2);
+  return error;
 }
 
 }  // namespace
+
+void validateRecovery(std::chrono::milliseconds recover_after,
+                      std::chrono::milliseconds worst_case_charge) {
+  if (recover_after < worst_case_charge) {
+    throw std::invalid_argument(
+        "orders.recover_after_ms is " + std::to_string(recover_after.count()) +
+        " ms, shorter than the worst-case card charge (" +
+        std::to_string(worst_case_charge.count()) +
+        " ms: 4 attempts of payments.provider_timeout_ms plus backoff); the sweeper would cancel "
+        "checkouts still charging. Raise it or lower payments.provider_timeout_ms");
+  }
+}
 
 void CrashHook::operator()(std::string_view step) const {
   // A test hook: the process dies here as if the power went out (no
   // destructors, no flushing), so the tests see what a real crash leaves.
   if (!at.empty() && at == step) std::_Exit(86);
+}
+
+class OrderService::InFlight {
+ public:
+  InFlight(OrderService& service, std::string id) : service_(service), id_(std::move(id)) {
+    const std::lock_guard lock(service_.in_flight_mutex_);
+    service_.in_flight_.insert(id_);
+  }
+  ~InFlight() {
+    const std::lock_guard lock(service_.in_flight_mutex_);
+    service_.in_flight_.erase(id_);
+  }
+  InFlight(const InFlight&) = delete;
+  InFlight& operator=(const InFlight&) = delete;
+  InFlight(InFlight&&) = delete;
+  InFlight& operator=(InFlight&&) = delete;
+
+ private:
+  OrderService& service_;
+  std::string id_;
+};
+
+bool OrderService::inFlight(const std::string& id) const {
+  const std::lock_guard lock(in_flight_mutex_);
+  return in_flight_.contains(id);
 }
 
 OrderService::OrderService(OrderStore& store, cart::Client& carts, catalog::SkuLookup& skus,
@@ -137,7 +153,9 @@ OrderService::OrderService(OrderStore& store, cart::Client& carts, catalog::SkuL
       addresses_(std::move(addresses)),
       options_(std::move(options)),
       logger_(logger),
-      counters_(std::make_unique<Counters>()) {}
+      counters_(std::make_unique<Counters>()) {
+  options_.clock = util::orSystemClock(std::move(options_.clock));
+}
 
 void OrderService::startSweeper() {
   if (sweeper_) return;
@@ -181,6 +199,11 @@ http::Response OrderService::place(const CheckoutRequest& request, std::string_v
     response.headers.emplace_back("Idempotent-Replayed", "true");
     return response;
   }
+  // Ours from here: the sweeper must not take this claim for one a crash left
+  // behind, however long the checkout runs. (Not marked while waiting on
+  // another request's claim: that one may be exactly such a leftover.)
+  const InFlight key_in_flight(*this, saga::keyMark(ref));
+  options_.crash("key_claimed");
 
   // This request owns the key. Until an order exists, a problem forgets the
   // key, so the buyer can fix the cart and retry with it.
@@ -237,37 +260,44 @@ http::Response OrderService::place(const CheckoutRequest& request, std::string_v
     store_.releaseKey(ref);
     throw;
   }
+  const InFlight order_in_flight(*this, order.id);
   options_.crash("order_created");
 
   const auto problem = [&](const http::ApiError& error) {
     return http::problemResponse(error, request_path, request_id);
   };
-  // Ends the saga with the order cancelled; the response is kept for replays
+  // Ends the saga with the checkout refused: the order becomes `failed`
+  // (kept for the owner, not the buyer's), its effects give back what was
+  // taken, the cart is left as it was. The response is kept for replays
   // unless keep_key is false (nothing a replay should repeat).
-  const auto cancelWith = [&](const http::Response& response, std::string note, Transition change,
-                              bool keep_key) {
-    change.to = Status::kCancelled;
+  const auto failWith = [&](const http::Response& response, std::string note, Transition change,
+                            bool keep_key) {
+    change.to = Status::kFailed;
     change.note = std::move(note);
     if (keep_key) {
       change.idempotency = ref;
       change.response = stored(response);
     }
-    const auto after = store_.transition(order.id, std::array{Status::kPending}, change);
+    const auto after = store_.transition(order.id, change);
     if (after) runEffects(after->order);
     if (!keep_key) store_.releaseKey(ref);
     return response;
   };
 
-  const auto reserve = inventory_.reserve(order.id, reservationLines(order), options_.hold_for);
+  const auto reserve =
+      inventory_.reserve(order.id, saga::reservationLines(order), options_.hold_for);
   if (!reserve.reserved) {
     counters_->insufficient_stock.fetch_add(1, std::memory_order_relaxed);
-    http::ApiError short_stock(409, "insufficient-stock", "Insufficient stock",
-                               "not enough stock for: " + joined(reserve.short_skus));
+    http::ApiError short_stock(
+        409, "insufficient-stock", "Insufficient stock",
+        "not enough stock for: " + joined(reserve.short_skus) +
+            ". Nothing was charged and your cart is unchanged: lower the quantity of these items "
+            "or remove them, then check out again");
     short_stock.extensionMembers() = skuArray(reserve.short_skus);
     Transition change;
     change.payment_status = "not_charged";
-    return cancelWith(problem(short_stock), "insufficient stock: " + joined(reserve.short_skus),
-                      change, true);
+    return failWith(problem(short_stock), "insufficient stock: " + joined(reserve.short_skus),
+                    change, true);
   }
   options_.crash("stock_reserved");
 
@@ -296,42 +326,48 @@ http::Response OrderService::place(const CheckoutRequest& request, std::string_v
     case payments::ChargeOutcome::kInsufficientFunds: {
       counters_->declined.fetch_add(1, std::memory_order_relaxed);
       const bool funds = charged.outcome == payments::ChargeOutcome::kInsufficientFunds;
-      http::ApiError declined(
-          402, funds ? "insufficient-funds" : "payment-declined", "Payment declined",
-          charged.detail.empty()
-              ? std::string(funds ? "insufficient funds" : "the payment was declined")
-              : charged.detail);
-      return cancelWith(problem(declined), "payment declined", failed, true);
+      std::string detail = charged.detail.empty() ? std::string(funds ? "insufficient funds"
+                                                                      : "the payment was declined")
+                                                  : charged.detail;
+      detail +=
+          ". Nothing was charged and your cart is unchanged: try another card or another payment "
+          "method";
+      const http::ApiError declined(402, funds ? "insufficient-funds" : "payment-declined",
+                                    "Payment declined", detail);
+      return failWith(problem(declined), "payment declined", failed, true);
     }
     case payments::ChargeOutcome::kInvalid: {
       counters_->declined.fetch_add(1, std::memory_order_relaxed);
       const std::string field =
           request.method == payments::Method::kGiftCard ? "payment.code" : "payment.token";
       const http::ApiError invalid = http::ApiError::validation(
-          field, charged.detail.empty() ? "is not usable" : charged.detail);
-      return cancelWith(problem(invalid), "payment not usable", failed, true);
+          field, (charged.detail.empty() ? std::string("is not usable") : charged.detail) +
+                     "; check it or pay another way (your cart is unchanged)");
+      return failWith(problem(invalid), "payment not usable", failed, true);
     }
     case payments::ChargeOutcome::kUnavailable: {
       counters_->provider_unavailable.fetch_add(1, std::memory_order_relaxed);
       http::ApiError down(503, "payment-provider-unavailable", "Payment provider unavailable",
-                          "the card payment provider cannot be reached; nothing was charged and "
-                          "no stock is held. Retry shortly");
+                          "the card payment provider cannot be reached; nothing was charged, no "
+                          "stock is held and your cart is unchanged. Retry shortly, or pay "
+                          "another way");
       down.headers().emplace_back("Retry-After", "5");
       // The provider may have taken the money before the line went quiet: the
       // refund effect asks it by idempotency key and gives it back.
       failed.payment_effect = PaymentEffect::kRefund;
       auto response = problem(down);
-      return cancelWith(response, "payment provider unavailable", failed, false);
+      return failWith(response, "payment provider unavailable", failed, false);
     }
   }
 
   if (!inventory_.confirm(order.id)) {
     // The hold expired while the payment ran (it lasts minutes): give the money back.
     http::ApiError expired(409, "insufficient-stock", "Insufficient stock",
-                           "the stock held for this order was released before payment finished");
+                           "the stock held for this order was released before payment finished; "
+                           "the payment is refunded and your cart is unchanged. Check out again");
     Transition change = failed;
     change.payment_effect = PaymentEffect::kRefund;
-    return cancelWith(problem(expired), "stock hold expired", change, true);
+    return failWith(problem(expired), "stock hold expired", change, true);
   }
   options_.crash("stock_confirmed");
 
@@ -341,6 +377,9 @@ http::Response OrderService::place(const CheckoutRequest& request, std::string_v
                                                                       : "payment captured";
   confirm.payment_status = paymentStatusAfterCharge(charged.outcome);
   if (charged.payment) confirm.payment_id = charged.payment->id;
+  // Owed with the confirmation, so a crash before the cart is emptied leaves
+  // the sweeper to empty it.
+  confirm.empty_cart = true;
   confirm.idempotency = ref;
   // The stored bytes must describe the order as committed: render it from the
   // values the transition writes (timestamps differ by microseconds at most).
@@ -353,20 +392,14 @@ http::Response OrderService::place(const CheckoutRequest& request, std::string_v
   expected.timeline.push_back(TimelineEntry{Status::kConfirmed, expected.updated_at, confirm.note});
   http::Response created = http::Response::json(201, renderOrder(expected));
   confirm.response = stored(created);
-  const auto after = store_.transition(order.id, std::array{Status::kPending}, confirm);
+  const auto after = store_.transition(order.id, confirm);
   if (!after || after->order.status != Status::kConfirmed) {
     // The sweeper decided first (only after recover_after): report what it did.
-    return problem(interruptedProblem());
+    return problem(saga::interruptedProblem());
   }
   counters_->confirmed.fetch_add(1, std::memory_order_relaxed);
   options_.crash("order_confirmed");
-  try {
-    carts_.removeLines(order.cart_id, cartLines(order));
-  } catch (const std::exception& e) {
-    // The order stands; a cart that still shows the lines is an annoyance, not a loss.
-    logger_.warn("could not empty the cart after checkout",
-                 {{"order_id", order.id}, {"error", std::string_view(e.what())}});
-  }
+  runEffects(after->order);
   created.headers.emplace_back("Location", "/api/v1/orders/" + order.id);
   return created;
 }
@@ -376,38 +409,30 @@ http::Response OrderService::place(const CheckoutRequest& request, std::string_v
 std::optional<Order> OrderService::orderFor(const std::string& user_id,
                                             const std::string& order_id) {
   auto order = store_.find(order_id);
-  if (!order || order->user_id != user_id) return std::nullopt;
+  if (!order || order->user_id != user_id || !visibleToBuyer(order->status)) return std::nullopt;
   return order;
 }
 
-Order OrderService::transitionOrThrow(const std::string& order_id,
-                                      std::span<const OrderStatus> from, const Transition& change) {
-  const auto after = store_.transition(order_id, from, change);
+Order OrderService::transitionOrThrow(const std::string& order_id, const Transition& change,
+                                      std::span<const OrderStatus> only_from) {
+  const auto after = store_.transition(order_id, change, only_from);
   if (!after) throw http::ApiError::notFound("no order " + order_id);
-  if (!after->applied) {
-    throw http::ApiError(409, "invalid-transition", "Not allowed in this state",
-                         "the order is " + std::string(statusName(after->order.status)) +
-                             "; it cannot be " + std::string(statusName(change.to)));
-  }
+  if (!after->applied) throw refused(after->order, change.to);
   runEffects(after->order);
   return store_.find(order_id).value_or(after->order);
 }
 
 Order OrderService::cancel(const std::string& order_id, const std::optional<std::string>& user_id) {
-  const auto current = store_.find(order_id);
-  if (!current || (user_id && current->user_id != *user_id)) {
-    throw http::ApiError::notFound("no order " + order_id);
-  }
-  if (current->status == Status::kPending) {
-    throw http::ApiError(409, "invalid-transition", "Not allowed in this state",
-                         "the order is still being placed; try again in a moment");
-  }
+  const auto current = user_id ? orderFor(*user_id, order_id) : store_.find(order_id);
+  if (!current) throw http::ApiError::notFound("no order " + order_id);
   Transition change;
   change.to = Status::kCancelled;
   change.note = user_id ? "cancelled by the buyer" : "cancelled by the shop";
   change.stock_effect = StockEffect::kRelease;
   change.payment_effect = PaymentEffect::kRefund;
-  return transitionOrThrow(order_id, std::array{Status::kConfirmed}, change);
+  // pending -> cancelled belongs to the saga running the checkout: a cancel
+  // from outside would race its payment.
+  return transitionOrThrow(order_id, change, std::array{Status::kConfirmed});
 }
 
 Order OrderService::ship(const std::string& order_id, const std::string& carrier,
@@ -418,7 +443,7 @@ Order OrderService::ship(const std::string& order_id, const std::string& carrier
   change.stock_effect = StockEffect::kFulfil;
   change.carrier = carrier;
   change.tracking_number = tracking_number;
-  return transitionOrThrow(order_id, std::array{Status::kConfirmed}, change);
+  return transitionOrThrow(order_id, change);
 }
 
 Order OrderService::deliver(const std::string& order_id) {
@@ -428,168 +453,25 @@ Order OrderService::deliver(const std::string& order_id) {
   change.to = Status::kDelivered;
   change.note = "delivered";
   if (current->payment_method == "cod") change.payment_effect = PaymentEffect::kCollect;
-  return transitionOrThrow(order_id, std::array{Status::kShipped}, change);
+  return transitionOrThrow(order_id, change);
 }
 
-Order OrderService::refund(const std::string& order_id) {
+Order OrderService::refund(const std::string& order_id, const std::string& by,
+                           const std::string& reason) {
   const auto current = store_.find(order_id);
   if (!current) throw http::ApiError::notFound("no order " + order_id);
   Transition change;
   change.to = Status::kRefunded;
-  change.note = "refunded";
+  change.note = reason.empty() ? "refunded" : "refunded: " + reason;
   change.payment_effect = PaymentEffect::kRefund;
   // Stock still held comes back; shipped goods are the customer's to return.
   if (current->status == Status::kConfirmed) change.stock_effect = StockEffect::kRelease;
-  // The guard is the status just read, so a concurrent change is a 409, not a wrong effect.
-  return transitionOrThrow(order_id, std::array{current->status}, change);
-}
-
-// --- effects and recovery ----------------------------------------------------
-
-bool OrderService::runEffects(const Order& order) {
-  bool settled = true;
-  StockEffect stock_done = StockEffect::kNone;
-  PaymentEffect payment_done = PaymentEffect::kNone;
-  std::optional<std::string> payment_status;
-  try {
-    if (order.stock_effect == StockEffect::kRelease) inventory_.release(order.id);
-    if (order.stock_effect == StockEffect::kFulfil) inventory_.fulfil(order.id);
-    stock_done = order.stock_effect;
-  } catch (const std::exception& e) {
-    settled = false;
-    logger_.warn("stock effect deferred",
-                 {{"order_id", order.id}, {"error", std::string_view(e.what())}});
-  }
-  try {
-    if (order.payment_effect == PaymentEffect::kRefund) {
-      const auto outcome = payments_.refund(order.id);
-      if (outcome == payments::RefundOutcome::kUnavailable) {
-        settled = false;
-      } else {
-        payment_done = PaymentEffect::kRefund;
-        if (outcome == payments::RefundOutcome::kRefunded) {
-          const auto payment = payments_.forOrder(order.id);
-          payment_status = payment ? payment->status : "refunded";
-        }
-      }
-    } else if (order.payment_effect == PaymentEffect::kCollect) {
-      payments_.markCollected(order.id);
-      payment_done = PaymentEffect::kCollect;
-      payment_status = "captured";
-    }
-  } catch (const std::exception& e) {
-    settled = false;
-    logger_.warn("payment effect deferred",
-                 {{"order_id", order.id}, {"error", std::string_view(e.what())}});
-  }
-  if (stock_done != StockEffect::kNone || payment_done != PaymentEffect::kNone) {
-    store_.clearEffects(order.id, stock_done, payment_done, payment_status);
-  }
-  if (!settled) counters_->effects_deferred.fetch_add(1, std::memory_order_relaxed);
-  return settled;
-}
-
-void OrderService::resumePending(const std::string& order_id, RecoveryReport& report) {
-  const auto order = store_.find(order_id);
-  if (!order || order->status != Status::kPending) return;
-  const auto key = store_.keyForOrder(order_id);
-  const auto payment = payments_.forOrder(order_id);
-  const bool paid =
-      payment &&
-      (payment->status == "captured" ||
-       (payment->method == payments::Method::kCashOnDelivery && payment->status == "pending"));
-  if (paid) {
-    // Finish forward: the buyer paid, so the order should stand if the stock
-    // is still there (the hold is idempotent per order).
-    const auto reserve = inventory_.reserve(order_id, reservationLines(*order), options_.hold_for);
-    if (reserve.reserved && inventory_.confirm(order_id)) {
-      Transition confirm;
-      confirm.to = Status::kConfirmed;
-      confirm.note = "completed after an interruption";
-      confirm.payment_status = payment->status;
-      confirm.payment_id = payment->id;
-      Order expected = *order;
-      expected.status = Status::kConfirmed;
-      expected.payment_status = payment->status;
-      expected.payment_id = payment->id;
-      expected.updated_at = util::nowRfc3339();
-      expected.timeline.push_back(
-          TimelineEntry{Status::kConfirmed, expected.updated_at, confirm.note});
-      if (key) {
-        confirm.idempotency = key;
-        confirm.response = StoredResponse{201, renderOrder(expected)};
-      }
-      const auto after = store_.transition(order_id, std::array{Status::kPending}, confirm);
-      if (after && after->applied) {
-        ++report.confirmed;
-        counters_->recovered_confirmed.fetch_add(1, std::memory_order_relaxed);
-        try {
-          carts_.removeLines(order->cart_id, cartLines(*order));
-        } catch (const std::exception&) {
-          // The order stands either way.
-        }
-      }
-      return;
-    }
-  }
-  // Not paid (or no stock left to honour the payment): cancel cleanly.
-  Transition cancel;
-  cancel.to = Status::kCancelled;
-  cancel.note = "checkout interrupted; cancelled";
-  cancel.stock_effect = StockEffect::kRelease;
-  cancel.payment_effect = PaymentEffect::kRefund;
-  if (payment) {
-    cancel.payment_status = payment->status == "pending" ? "failed" : payment->status;
-    cancel.payment_id = payment->id;
-  }
-  if (key) {
-    cancel.idempotency = key;
-    cancel.response = stored(http::problemResponse(interruptedProblem(), "/api/v1/orders", ""));
-  }
-  const auto after = store_.transition(order_id, std::array{Status::kPending}, cancel);
-  if (after && after->applied) {
-    ++report.cancelled;
-    counters_->recovered_cancelled.fetch_add(1, std::memory_order_relaxed);
-    if (!runEffects(after->order)) ++report.deferred;
-  }
-}
-
-RecoveryReport OrderService::recover() {
-  RecoveryReport report;
-  const auto before = util::formatRfc3339(
-      std::chrono::system_clock::now() -
-      std::chrono::duration_cast<std::chrono::system_clock::duration>(options_.recover_after));
-  constexpr std::size_t kBatch = 100;
-  for (const auto& id : store_.stalePending(before, kBatch)) {
-    try {
-      resumePending(id, report);
-    } catch (const std::exception& e) {
-      ++report.deferred;
-      logger_.warn("could not recover an order",
-                   {{"order_id", id}, {"error", std::string_view(e.what())}});
-    }
-  }
-  for (const auto& id : store_.owingEffects(before, kBatch)) {
-    const auto order = store_.find(id);
-    if (!order) continue;
-    if (runEffects(*order)) {
-      ++report.effects_done;
-    } else {
-      ++report.deferred;
-    }
-  }
-  return report;
-}
-
-void OrderService::sweepOnce() {
-  const auto report = recover();
-  if (report.confirmed + report.cancelled + report.effects_done + report.deferred > 0) {
-    logger_.info("order recovery pass",
-                 {{"confirmed", static_cast<std::int64_t>(report.confirmed)},
-                  {"cancelled", static_cast<std::int64_t>(report.cancelled)},
-                  {"effects_done", static_cast<std::int64_t>(report.effects_done)},
-                  {"deferred", static_cast<std::int64_t>(report.deferred)}});
-  }
+  // The effects were chosen for the status just read: the write applies only
+  // from it (and only if the table allows it), so of N concurrent refunds one
+  // applies and the rest get 409 naming the status it left.
+  auto after = transitionOrThrow(order_id, change, std::array{current->status});
+  logger_.info("order refunded", {{"order_id", order_id}, {"by", by}, {"reason", reason}});
+  return after;
 }
 
 void OrderService::renderMetrics(std::string& out) const {
@@ -604,12 +486,18 @@ void OrderService::renderMetrics(std::string& out) const {
   line("declined", counters_->declined);
   line("provider_unavailable", counters_->provider_unavailable);
   line("replayed", counters_->replayed);
-  out += "# HELP emporium_orders_recovered_total Pending orders the sweeper finished.\n";
+  out += "# HELP emporium_orders_recovered_total Interrupted checkouts the sweeper finished.\n";
   out += "# TYPE emporium_orders_recovered_total counter\n";
   out += "emporium_orders_recovered_total{outcome=\"confirmed\"} " +
          std::to_string(counters_->recovered_confirmed.load()) + "\n";
-  out += "emporium_orders_recovered_total{outcome=\"cancelled\"} " +
-         std::to_string(counters_->recovered_cancelled.load()) + "\n";
+  out += "emporium_orders_recovered_total{outcome=\"failed\"} " +
+         std::to_string(counters_->recovered_failed.load()) + "\n";
+  out +=
+      "# HELP emporium_order_keys_released_total Idempotency keys a crash left unlinked and "
+      "the sweeper released.\n";
+  out += "# TYPE emporium_order_keys_released_total counter\n";
+  out += "emporium_order_keys_released_total " + std::to_string(counters_->keys_released.load()) +
+         "\n";
   out +=
       "# HELP emporium_order_effects_deferred_total Order side effects left to the recovery "
       "sweeper because they failed inline.\n";

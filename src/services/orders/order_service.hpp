@@ -9,15 +9,25 @@
 // (release stock, refund) in the same transaction as the status change, done
 // right after it and cleared when done. A crash at any point leaves either a
 // `pending` order or owed effects, and the sweeper finishes both.
+//
+// A refused checkout (402 declined, 409 stock, 422 payment details, 503
+// provider down, or interrupted) ends `failed`, an internal status: the row
+// keeps the attempt for the shop owner (GET /admin/orders?status=failed, the
+// checkouts_total metric), while the buyer's history, detail and mail never
+// see it. The cart is only emptied by a confirmed order (an owed effect too,
+// so a crash right after the confirmation still empties it).
 
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "core/http/response.hpp"
 #include "core/log/logger.hpp"
+#include "core/util/clock.hpp"
 #include "core/util/periodic_task.hpp"
 #include "services/cart/client.hpp"
 #include "services/catalog/sku_lookup.hpp"
@@ -39,7 +49,8 @@ struct CheckoutRequest {
   std::string gift_card_code;
 };
 
-/// Where the saga may stop the process, for crash tests: "order_created",
+/// Where the saga may stop the process, for crash tests: "key_claimed",
+/// "order_created",
 /// "stock_reserved", "payment_taken", "stock_confirmed", "order_confirmed"
 /// (committed, with its order.confirmed event). Empty in production.
 struct CrashHook {
@@ -58,7 +69,19 @@ struct OrderOptions {
   /// How long a request waits for another one with the same key to finish.
   std::chrono::milliseconds replay_wait{10000};
   CrashHook crash;
+  /// What "now" is for the sweeper's age checks; the system clock when empty
+  /// (tests move a fake one forward instead of sleeping).
+  util::Clock clock;
 };
+
+/// The longest a card charge can take with the provider's retries (per
+/// attempt timeout times attempts, plus the backoff between them). A sweeper
+/// that treats a younger `pending` order as abandoned would cancel checkouts
+/// still charging in another process: validateRecovery refuses that.
+/// Throws std::invalid_argument naming orders.recover_after_ms when
+/// recover_after < worst_case_charge.
+void validateRecovery(std::chrono::milliseconds recover_after,
+                      std::chrono::milliseconds worst_case_charge);
 
 /// A user's saved address by id (the users service, through the app's wiring).
 using AddressBook = std::function<std::optional<ShippingAddress>(const std::string& user_id,
@@ -66,7 +89,8 @@ using AddressBook = std::function<std::optional<ShippingAddress>(const std::stri
 
 struct RecoveryReport {
   std::size_t confirmed = 0;
-  std::size_t cancelled = 0;
+  std::size_t failed = 0;  // interrupted checkouts given up (status failed)
+  std::size_t keys_released = 0;
   std::size_t effects_done = 0;
   std::size_t deferred = 0;  // a dependency was unavailable: next round
 };
@@ -86,17 +110,21 @@ class OrderService {
   http::Response place(const CheckoutRequest& request, std::string_view request_path,
                        std::string_view request_id);
 
-  /// The caller's order (another user's is nullopt, i.e. 404).
+  /// The caller's order (another user's, or a failed checkout, is nullopt, i.e. 404).
   std::optional<Order> orderFor(const std::string& user_id, const std::string& order_id);
   std::optional<Order> order(const std::string& order_id) { return store_.find(order_id); }
 
-  /// The state machine's transitions. Throw http::ApiError 404 (no such order)
-  /// or 409 (the order's status forbids it).
+  /// The state machine's transitions, each through the transition table in
+  /// one conditional write. Throw http::ApiError 404 (no such order) or 409
+  /// naming the current status (the table forbids the change).
   Order cancel(const std::string& order_id, const std::optional<std::string>& user_id);
   Order ship(const std::string& order_id, const std::string& carrier,
              const std::string& tracking_number);
   Order deliver(const std::string& order_id);
-  Order refund(const std::string& order_id);
+  /// The whole order; `by` (the admin's user id) is logged, `reason` (may be
+  /// empty) goes on the timeline.
+  Order refund(const std::string& order_id, const std::string& by = {},
+               const std::string& reason = {});
 
   /// One sweeper pass: finishes or compensates stale pending orders and
   /// performs owed effects. Runs on the background thread; public for tests.
@@ -111,8 +139,12 @@ class OrderService {
 
  private:
   struct Counters;
-  Order transitionOrThrow(const std::string& order_id, std::span<const OrderStatus> from,
-                          const Transition& change);
+  /// Marks an order (or a key not yet linked to one) as a checkout this
+  /// process is running: the sweeper leaves it alone whatever its age.
+  class InFlight;
+  Order transitionOrThrow(const std::string& order_id, const Transition& change,
+                          std::span<const OrderStatus> only_from = {});
+  bool inFlight(const std::string& id) const;
   /// Performs the effects the order owes; true when none is left owing.
   bool runEffects(const Order& order);
   void resumePending(const std::string& order_id, RecoveryReport& report);
@@ -127,6 +159,8 @@ class OrderService {
   OrderOptions options_;
   const log::Logger& logger_;
   std::unique_ptr<Counters> counters_;
+  mutable std::mutex in_flight_mutex_;
+  std::set<std::string> in_flight_;  // order ids and "key:<user>/<key>" being checked out
   std::unique_ptr<util::PeriodicTask> sweeper_;  // last: stopped before the rest goes
 };
 

@@ -190,6 +190,8 @@ const char* templateFor(std::string_view type) {
   if (type == "order.confirmed") return "order_confirmed";
   if (type == "order.shipped") return "order_shipped";
   if (type == "order.cancelled") return "order_cancelled";
+  if (type == "order.delivered") return "order_delivered";
+  if (type == "order.refunded") return "order_refunded";
   return nullptr;
 }
 

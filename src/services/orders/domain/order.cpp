@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <array>
 #include <ctime>
 #include <limits>
@@ -10,8 +11,16 @@
 namespace emporium::orders {
 namespace {
 
-constexpr std::array<std::string_view, 6> kStatusNames = {"pending",   "confirmed", "shipped",
-                                                          "delivered", "cancelled", "refunded"};
+constexpr std::array<std::string_view, 7> kStatusNames = {
+    "pending", "confirmed", "shipped", "delivered", "cancelled", "refunded", "failed"};
+
+using S = OrderStatus;
+constexpr std::array<S, 0> kFromNowhere{};
+constexpr std::array kFromPending{S::kPending};
+constexpr std::array kFromConfirmed{S::kConfirmed};
+constexpr std::array kFromShipped{S::kShipped};
+constexpr std::array kCancellable{S::kPending, S::kConfirmed};
+constexpr std::array kRefundable{S::kConfirmed, S::kShipped, S::kDelivered};
 
 std::int64_t checkedAdd(std::int64_t a, std::int64_t b) {
   std::int64_t out = 0;
@@ -38,23 +47,31 @@ std::optional<OrderStatus> parseStatus(std::string_view name) {
   return std::nullopt;
 }
 
-bool canTransition(OrderStatus from, OrderStatus to) {
-  using S = OrderStatus;
-  switch (from) {
-    case S::kPending:
-      return to == S::kConfirmed || to == S::kCancelled;
+std::span<const OrderStatus> allowedFrom(OrderStatus to) {
+  switch (to) {
     case S::kConfirmed:
-      return to == S::kShipped || to == S::kCancelled || to == S::kRefunded;
+    case S::kFailed:
+      return kFromPending;
     case S::kShipped:
-      return to == S::kDelivered || to == S::kRefunded;
+      return kFromConfirmed;
     case S::kDelivered:
-      return to == S::kRefunded;
+      return kFromShipped;
     case S::kCancelled:
+      return kCancellable;
     case S::kRefunded:
-      return false;
+      return kRefundable;
+    case S::kPending:  // only ever the first status
+      break;
   }
-  return false;
+  return kFromNowhere;
 }
+
+bool canTransition(OrderStatus from, OrderStatus to) {
+  const auto allowed = allowedFrom(to);
+  return std::find(allowed.begin(), allowed.end(), from) != allowed.end();
+}
+
+bool visibleToBuyer(OrderStatus status) { return status != S::kFailed; }
 
 std::string_view stockEffectName(StockEffect effect) {
   switch (effect) {

@@ -18,18 +18,31 @@ enum class OrderStatus : std::uint8_t {
   kDelivered,
   kCancelled,
   kRefunded,
+  /// Internal: a checkout refused (declined, no stock, bad payment details,
+  /// provider down, interrupted). Kept for the shop owner (admin list with
+  /// ?status=failed); never in the buyer's history, never announced by mail.
+  kFailed,
 };
 
 std::string_view statusName(OrderStatus status);
 std::optional<OrderStatus> parseStatus(std::string_view name);
 
-/// The transitions the contract allows:
-///   pending -> confirmed | cancelled          (the saga's outcome)
+/// The one transition table every status change goes through: the states a
+/// change to `to` may start from. The store puts exactly these in the WHERE
+/// clause of the write that applies the change, so the check and the write
+/// cannot be separated by a concurrent change.
+///   pending -> confirmed | failed | cancelled  (the saga's outcome)
 ///   confirmed -> shipped | cancelled | refunded
 ///   shipped -> delivered | refunded
 ///   delivered -> refunded
-/// Everything else (e.g. cancelling a shipped order) is refused with 409.
+/// Everything else (e.g. cancelling a shipped order, refunding twice) is
+/// refused with 409 naming the current status.
+std::span<const OrderStatus> allowedFrom(OrderStatus to);
 bool canTransition(OrderStatus from, OrderStatus to);
+
+/// Whether the buyer sees the order (history, detail, cancel): a failed
+/// checkout is not an order to them.
+bool visibleToBuyer(OrderStatus status);
 
 /// What a status change still owes other services. Written in the same
 /// transaction as the change, done right after it, cleared when done; the
@@ -82,14 +95,17 @@ struct Order {
   std::string currency;
   Totals totals;
   std::string payment_method;  // "card" | "gift_card" | "cod"
-  std::string payment_status;  // "pending" | "captured" | "declined" | "refunded" | ...
-  std::string payment_id;      // the payments service's id ("" before a charge)
+  /// "pending" | "captured" | "declined" | "failed" | "not_charged" | "voided" |
+  /// "refunded" | "partially_refunded"
+  std::string payment_status;
+  std::string payment_id;  // the payments service's id ("" before a charge)
   std::string cart_id;
   ShippingAddress shipping_address;
   std::optional<std::string> carrier;
   std::optional<std::string> tracking_number;
   StockEffect stock_effect = StockEffect::kNone;
   PaymentEffect payment_effect = PaymentEffect::kNone;
+  bool empty_cart = false;  // owed: take the ordered lines out of the cart
   std::string created_at;
   std::string updated_at;
   std::int64_t item_count = 0;  // units over all lines (set on lists as well)

@@ -18,6 +18,7 @@ std::optional<std::string_view> eventTypeFor(OrderStatus status) {
     case OrderStatus::kRefunded:
       return "order.refunded";
     case OrderStatus::kPending:
+    case OrderStatus::kFailed:  // a refused checkout: the buyer got the answer, not a mail
       break;
   }
   return std::nullopt;

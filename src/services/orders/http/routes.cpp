@@ -168,7 +168,8 @@ http::Response adminOrders(OrderService& service, http::Request& req) {
     status = parseStatus(*raw);
     if (!status) {
       throw http::ApiError::validation(
-          "status", "must be one of pending, confirmed, shipped, delivered, cancelled, refunded");
+          "status",
+          "must be one of pending, confirmed, shipped, delivered, cancelled, refunded, failed");
     }
   }
   const std::size_t limit = http::pageLimit(req);
@@ -192,6 +193,29 @@ http::Response shipOrder(OrderService& service, http::Request& req) {
   v.text("tracking_number", tracking, 100, true);
   v.throwIfAny();
   return orderJson(service.ship(std::string(req.pathParam("id")), *carrier, *tracking));
+}
+
+// {amount?, lines?, reason?}: the whole order when amount and lines are absent.
+http::Response refundOrder(OrderService& service, http::Request& req) {
+  std::optional<std::string> reason;
+  if (!req.body.empty()) {
+    const auto body = json::Body::parse(req);
+    Validation v;
+    for (const char* field : {"amount", "lines"}) {
+      // Refused rather than ignored: a partial refund taken as a whole one
+      // would pay back more than the admin meant.
+      if (body.has(field)) {
+        v.fail(field,
+               "partial refunds are not supported yet; send neither amount nor lines to "
+               "refund the whole order");
+      }
+    }
+    reason = body.optionalString("reason");
+    v.text("reason", reason, 500, false);
+    v.throwIfAny();
+  }
+  return orderJson(
+      service.refund(std::string(req.pathParam("id")), req.user().user_id, reason.value_or("")));
 }
 
 // Analytics: the first answer only, never a replay of the key.
@@ -246,8 +270,7 @@ void addRoutes(http::Router& router, OrderService& service, events::ActivityLog&
       admin);
   router.add(
       Method::kPost, "/api/v1/admin/orders/{id}/refund",
-      [s](http::Request& r) { return orderJson(s->refund(std::string(r.pathParam("id")))); },
-      admin);
+      [s](http::Request& r) { return refundOrder(*s, r); }, admin);
   router.add(
       Method::kPost, "/api/v1/admin/orders/{id}/cancel",
       [s](http::Request& r) {

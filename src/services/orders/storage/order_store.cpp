@@ -1,5 +1,7 @@
 #include "services/orders/storage/order_store.hpp"
 
+#include <algorithm>
+
 #include "core/json/body.hpp"
 #include "core/json/writer.hpp"
 #include "core/util/ids.hpp"
@@ -26,17 +28,25 @@ constexpr sql::Query kSaveResponse{
     "WHERE user_id = $1 AND key = $2"};
 constexpr sql::Query kLinkKey{
     "orders.link_key", "UPDATE idempotency_keys SET order_id = $3 WHERE user_id = $1 AND key = $2"};
+constexpr sql::Query kUnlinkedKeys{
+    "orders.unlinked_keys",
+    "SELECT user_id, key FROM idempotency_keys WHERE order_id IS NULL AND response_status IS NULL "
+    "AND created_at < $1 ORDER BY created_at LIMIT $2"};
+constexpr sql::Query kReleaseUnlinkedKey{
+    "orders.release_unlinked_key",
+    "DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND order_id IS NULL "
+    "AND response_status IS NULL"};
 constexpr sql::Query kKeyForOrder{"orders.key_for_order",
                                   "SELECT user_id, key FROM idempotency_keys WHERE order_id = $1"};
 
 // --- orders -----------------------------------------------------------------
 
-#define ORDER_SELECT                                                                          \
-  "SELECT id, number, user_id, status, currency, subtotal, shipping, tax, total, "            \
-  "payment_method, payment_status, cart_id, shipping_address, carrier, tracking_number, "     \
-  "stock_effect, payment_effect, created_at, updated_at, payment_id, "                        \
-  "(SELECT COALESCE(SUM(quantity), 0) FROM order_lines l WHERE l.order_id = orders.id) FROM " \
-  "orders "
+#define ORDER_SELECT                                                                      \
+  "SELECT id, number, user_id, status, currency, subtotal, shipping, tax, total, "        \
+  "payment_method, payment_status, cart_id, shipping_address, carrier, tracking_number, " \
+  "stock_effect, payment_effect, created_at, updated_at, payment_id, "                    \
+  "(SELECT COALESCE(SUM(quantity), 0) FROM order_lines l WHERE l.order_id = orders.id), " \
+  "cart_effect FROM orders "
 
 constexpr sql::Query kInsertOrder{
     "orders.insert",
@@ -59,13 +69,18 @@ constexpr sql::Query kLines{
 constexpr sql::Query kTimeline{
     "orders.timeline",
     "SELECT status, at, note FROM order_timeline WHERE order_id = $1 ORDER BY seq"};
-constexpr sql::Query kUserFirst{"orders.user_first",
-                                ORDER_SELECT "WHERE user_id = $1 ORDER BY id DESC LIMIT $2"};
+// A failed checkout is not in the buyer's history (visibleToBuyer).
+constexpr sql::Query kUserFirst{
+    "orders.user_first",
+    ORDER_SELECT "WHERE user_id = $1 AND status <> 'failed' ORDER BY id DESC LIMIT $2"};
 constexpr sql::Query kUserBefore{
-    "orders.user_before", ORDER_SELECT "WHERE user_id = $1 AND id < $3 ORDER BY id DESC LIMIT $2"};
-constexpr sql::Query kAllFirst{"orders.all_first", ORDER_SELECT "ORDER BY id DESC LIMIT $1"};
-constexpr sql::Query kAllBefore{"orders.all_before",
-                                ORDER_SELECT "WHERE id < $2 ORDER BY id DESC LIMIT $1"};
+    "orders.user_before",
+    ORDER_SELECT "WHERE user_id = $1 AND status <> 'failed' AND id < $3 ORDER BY id DESC LIMIT $2"};
+// Failed checkouts are listed for the owner only when asked (?status=failed).
+constexpr sql::Query kAllFirst{"orders.all_first",
+                               ORDER_SELECT "WHERE status <> 'failed' ORDER BY id DESC LIMIT $1"};
+constexpr sql::Query kAllBefore{"orders.all_before", ORDER_SELECT
+                                "WHERE status <> 'failed' AND id < $2 ORDER BY id DESC LIMIT $1"};
 constexpr sql::Query kStatusFirst{"orders.status_first",
                                   ORDER_SELECT "WHERE status = $2 ORDER BY id DESC LIMIT $1"};
 constexpr sql::Query kStatusBefore{
@@ -75,7 +90,7 @@ constexpr sql::Query kStalePending{
     "SELECT id FROM orders WHERE status = 'pending' AND updated_at < $1 ORDER BY id LIMIT $2"};
 constexpr sql::Query kOwingEffects{
     "orders.owing_effects",
-    "SELECT id FROM orders WHERE (stock_effect <> '' OR payment_effect <> '') "
+    "SELECT id FROM orders WHERE (stock_effect <> '' OR payment_effect <> '' OR cart_effect <> '') "
     "AND updated_at < $1 ORDER BY updated_at LIMIT $2"};
 
 #undef ORDER_SELECT
@@ -125,6 +140,7 @@ Order readOrder(const sql::Row& row) {
   o.updated_at = row.getText(18);
   o.payment_id = row.getText(19);
   o.item_count = row.getInt64(20);
+  o.empty_cart = row.getText(21) == "empty";
   return o;
 }
 
@@ -224,16 +240,32 @@ void OrderStore::createPending(Order& order, const IdempotencyRef& ref) {
 }
 
 std::optional<Transitioned> OrderStore::transition(const std::string& order_id,
-                                                   std::span<const OrderStatus> from,
-                                                   const Transition& change) {
-  // The guard is in the WHERE clause: of two concurrent changes (a cancel and
-  // a ship) exactly one applies, on either backend.
+                                                   const Transition& change,
+                                                   std::span<const OrderStatus> only_from) {
+  // The transition table's from-states, narrowed by only_from, go into the
+  // WHERE clause: the check and the write are one statement, so of two
+  // concurrent changes (a cancel and a ship, five refunds) exactly one
+  // applies, on either backend.
+  std::vector<OrderStatus> from;
+  for (const auto status : allowedFrom(change.to)) {
+    if (only_from.empty() ||
+        std::find(only_from.begin(), only_from.end(), status) != only_from.end()) {
+      from.push_back(status);
+    }
+  }
+  if (from.empty()) {
+    auto order = find(order_id);
+    if (!order) return std::nullopt;
+    return Transitioned{std::move(*order), false};
+  }
   std::string text =
       "UPDATE orders SET status = $2, updated_at = $3, stock_effect = $4, payment_effect = $5, "
       "payment_status = COALESCE($6, payment_status), carrier = COALESCE($7, carrier), "
-      "tracking_number = COALESCE($8, tracking_number), payment_id = COALESCE($9, payment_id) "
+      "tracking_number = COALESCE($8, tracking_number), payment_id = COALESCE($9, payment_id), "
+      "cart_effect = CASE WHEN $10 = '' THEN cart_effect ELSE $10 END "  // owed until done
       "WHERE id = $1 AND status IN (";
-  std::string name = "orders.transition";
+  std::string name = "orders.transition.";
+  name += statusName(change.to);
   for (std::size_t i = 0; i < from.size(); ++i) {
     if (i > 0) text += ", ";
     text += '\'';
@@ -251,10 +283,10 @@ std::optional<Transitioned> OrderStore::transition(const std::string& order_id,
       return std::string_view(*v);
     };
     const auto changed = s.execute(
-        update,
-        {order_id, statusName(change.to), now, stockEffectName(change.stock_effect),
-         paymentEffectName(change.payment_effect), as_param(change.payment_status),
-         as_param(change.carrier), as_param(change.tracking_number), as_param(change.payment_id)});
+        update, {order_id, statusName(change.to), now, stockEffectName(change.stock_effect),
+                 paymentEffectName(change.payment_effect), as_param(change.payment_status),
+                 as_param(change.carrier), as_param(change.tracking_number),
+                 as_param(change.payment_id), change.empty_cart ? "empty" : ""});
     const bool applied = changed.affectedRows() == 1;
     if (applied) {
       s.execute(kAppendTimeline, {order_id, statusName(change.to), change.note, now});
@@ -278,7 +310,10 @@ std::optional<Transitioned> OrderStore::transition(const std::string& order_id,
 }
 
 void OrderStore::clearEffects(const std::string& order_id, StockEffect stock, PaymentEffect payment,
-                              const std::optional<std::string>& payment_status) {
+                              const std::optional<std::string>& payment_status, bool cart) {
+  static constexpr sql::Query kClearCart{
+      "orders.clear_cart_effect",
+      "UPDATE orders SET cart_effect = '' WHERE id = $1 AND cart_effect = 'empty'"};
   static constexpr sql::Query kClearStock{
       "orders.clear_stock_effect",
       "UPDATE orders SET stock_effect = '' WHERE id = $1 AND stock_effect = $2"};
@@ -287,6 +322,7 @@ void OrderStore::clearEffects(const std::string& order_id, StockEffect stock, Pa
       "UPDATE orders SET payment_effect = '', payment_status = COALESCE($3, payment_status) "
       "WHERE id = $1 AND payment_effect = $2"};
   db_.write([&](sql::Session& s) {
+    if (cart) s.execute(kClearCart, {order_id});
     if (stock != StockEffect::kNone) s.execute(kClearStock, {order_id, stockEffectName(stock)});
     if (payment != PaymentEffect::kNone) {
       const sql::Param status =
@@ -342,6 +378,22 @@ std::vector<std::string> OrderStore::owingEffects(const std::string& before, std
       ids.push_back(row.getText(0));
     }
     return ids;
+  });
+}
+
+std::vector<IdempotencyRef> OrderStore::unlinkedKeys(const std::string& before, std::size_t limit) {
+  return db_.read([&](sql::Session& s) {
+    std::vector<IdempotencyRef> refs;
+    for (const auto& row : s.execute(kUnlinkedKeys, {before, static_cast<std::int64_t>(limit)})) {
+      refs.push_back(IdempotencyRef{row.getText(0), row.getText(1)});
+    }
+    return refs;
+  });
+}
+
+bool OrderStore::releaseUnlinkedKey(const IdempotencyRef& ref) {
+  return db_.write([&](sql::Session& s) {
+    return s.execute(kReleaseUnlinkedKey, {ref.user_id, ref.key}).affectedRows() == 1;
   });
 }
 

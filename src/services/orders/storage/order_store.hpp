@@ -37,12 +37,14 @@ struct Claim {
   std::optional<StoredResponse> response;
 };
 
-/// A status change, applied only when the order is in one of `from`.
+/// A status change, applied only when the order's status is one the
+/// transition table (allowedFrom) lets it start from.
 struct Transition {
   OrderStatus to = OrderStatus::kConfirmed;
   std::string note;
   StockEffect stock_effect = StockEffect::kNone;
   PaymentEffect payment_effect = PaymentEffect::kNone;
+  bool empty_cart = false;
   std::optional<std::string> payment_status;
   std::optional<std::string> payment_id;
   std::optional<std::string> carrier;
@@ -78,22 +80,25 @@ class OrderStore {
   /// created_at and updated_at; draws a new number on the rare clash.
   void createPending(Order& order, const IdempotencyRef& ref);
 
-  /// Applies the transition when the order's status is one of from. Returns
-  /// the order as it is afterwards, and whether this call changed it.
-  /// nullopt: no such order.
-  std::optional<Transitioned> transition(const std::string& order_id,
-                                         std::span<const OrderStatus> from,
-                                         const Transition& change);
+  /// Applies the transition in one conditional write when the order's status
+  /// is one allowedFrom(change.to) lists and, when only_from is not empty,
+  /// also one of only_from (a caller that priced its effects on the status it
+  /// read). Returns the order as it is afterwards, and whether this call
+  /// changed it. nullopt: no such order.
+  std::optional<Transitioned> transition(const std::string& order_id, const Transition& change,
+                                         std::span<const OrderStatus> only_from = {});
 
   /// Clears effects that are done. Only clears the named ones, and only when
   /// they are still the ones owed (a later change may have set others).
   void clearEffects(const std::string& order_id, StockEffect stock, PaymentEffect payment,
-                    const std::optional<std::string>& payment_status);
+                    const std::optional<std::string>& payment_status, bool cart = false);
 
   std::optional<Order> find(const std::string& order_id);
   /// Newest first; before_id is the keyset cursor (exclusive).
+  /// Only orders the buyer sees (visibleToBuyer).
   std::vector<Order> listForUser(const std::string& user_id,
                                  const std::optional<std::string>& before_id, std::size_t limit);
+  /// Failed checkouts only when status asks for them.
   std::vector<Order> listAll(std::optional<OrderStatus> status,
                              const std::optional<std::string>& before_id, std::size_t limit);
 
@@ -101,6 +106,11 @@ class OrderStore {
   /// `before` (RFC 3339), or owing effects since then.
   std::vector<std::string> stalePending(const std::string& before, std::size_t limit);
   std::vector<std::string> owingEffects(const std::string& before, std::size_t limit);
+  /// Claims made before `before` that never got an order nor a response: a
+  /// process died between claiming the key and creating the order.
+  std::vector<IdempotencyRef> unlinkedKeys(const std::string& before, std::size_t limit);
+  /// Releases one such claim, only if it is still unlinked; true when released.
+  bool releaseUnlinkedKey(const IdempotencyRef& ref);
 
   /// The idempotency key linked to an order, if any.
   std::optional<IdempotencyRef> keyForOrder(const std::string& order_id);

@@ -30,4 +30,10 @@ std::chrono::milliseconds RetryPolicy::delayAfter(int attempt) const {
   return std::chrono::milliseconds(std::clamp<std::int64_t>(random_(ceiling), 0, ceiling));
 }
 
+std::chrono::milliseconds RetryPolicy::worstCase(std::chrono::milliseconds per_attempt) const {
+  std::chrono::milliseconds total = per_attempt * options_.max_attempts;
+  for (int attempt = 1; attempt < options_.max_attempts; ++attempt) total += ceilingAfter(attempt);
+  return total;
+}
+
 }  // namespace emporium::payments

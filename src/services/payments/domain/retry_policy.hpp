@@ -35,6 +35,9 @@ class RetryPolicy {
   std::chrono::milliseconds ceilingAfter(int attempt) const;
   /// The wait after failed attempt `attempt`: uniform in [0, ceilingAfter(attempt)].
   std::chrono::milliseconds delayAfter(int attempt) const;
+  /// The longest a call can take under this policy when each attempt may run
+  /// for per_attempt: every attempt times out and every wait is its ceiling.
+  std::chrono::milliseconds worstCase(std::chrono::milliseconds per_attempt) const;
 
  private:
   RetryOptions options_;

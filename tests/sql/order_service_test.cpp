@@ -1,0 +1,345 @@
+// OrderService on both backends with fake carts, catalog, inventory and
+// payments: the transition table as the service applies it (refunds once,
+// never from pending), failed checkouts kept out of the buyer's history, and
+// the recovery sweeper driven by an injected clock (no sleeps), which never
+// takes a checkout still running in this process for an abandoned one.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/http/api_error.hpp"
+#include "core/sql/migrations.hpp"
+#include "services/orders/order_service.hpp"
+#include "services/orders/storage/schema.hpp"
+#include "sql_test_support.hpp"
+
+namespace emporium::sql::test {
+namespace {
+
+using namespace std::chrono_literals;
+using orders::OrderStatus;
+
+class FakeCarts final : public cart::Client {
+ public:
+  std::optional<std::vector<cart::CartLine>> linesFor(const std::string& /*cart_id*/,
+                                                      const std::string& /*user_id*/) override {
+    return std::vector<cart::CartLine>{{"SKU-1", 2}};
+  }
+  void removeLines(const std::string& /*cart_id*/,
+                   const std::vector<cart::CartLine>& /*lines*/) override {
+    if (unavailable) throw std::runtime_error("cart service unavailable");
+    ++emptied;
+  }
+  std::atomic<int> emptied{0};
+  std::atomic<bool> unavailable{false};
+};
+
+class FakeSkus final : public catalog::SkuLookup {
+ public:
+  std::vector<catalog::SkuInfo> lookup(std::span<const std::string> /*skus*/) override {
+    return {catalog::SkuInfo{"SKU-1", 7, "Lamp", 1000, "USD", true}};
+  }
+};
+
+class FakeInventory final : public inventory::Client {
+ public:
+  std::vector<inventory::StockLevel> levels(std::span<const std::string> /*skus*/) override {
+    return {};
+  }
+  inventory::ReserveResult reserve(const std::string& /*order_id*/,
+                                   std::span<const inventory::ReservationLine> /*lines*/,
+                                   std::chrono::seconds /*hold_for*/) override {
+    ++reserved;
+    return {true, {}};
+  }
+  bool confirm(const std::string& /*order_id*/) override { return true; }
+  void fulfil(const std::string& /*order_id*/) override {}
+  void release(const std::string& /*order_id*/) override { ++released; }
+  std::atomic<int> reserved{0};
+  std::atomic<int> released{0};
+};
+
+// Charges answer `outcome`; with hold_charges set, a charge waits until
+// releaseCharges() (a payment still running at the provider).
+class FakePayments final : public payments::Client {
+ public:
+  payments::ChargeResult charge(const payments::ChargeRequest& request) override {
+    {
+      std::unique_lock lock(mutex_);
+      ++charging_;
+      changed_.notify_all();
+      changed_.wait(lock, [this] { return !hold_charges_; });
+    }
+    payments::ChargeResult result;
+    result.outcome = outcome;
+    if (outcome == payments::ChargeOutcome::kCaptured) {
+      payments::Payment p;
+      p.id = "pay_" + request.order_id;
+      p.order_id = request.order_id;
+      p.status = "captured";
+      p.amount = request.amount;
+      result.payment = p;
+      const std::lock_guard lock(mutex_);
+      captured_.push_back(p);
+    }
+    return result;
+  }
+  // As the payments service: nothing to give back without a payment.
+  payments::RefundOutcome refund(const std::string& order_id) override {
+    if (!forOrder(order_id)) return payments::RefundOutcome::kNothingToDo;
+    ++refunds;
+    return payments::RefundOutcome::kRefunded;
+  }
+  void markCollected(const std::string& /*order_id*/) override {}
+  std::optional<payments::Payment> forOrder(const std::string& order_id) override {
+    const std::lock_guard lock(mutex_);
+    for (const auto& p : captured_) {
+      if (p.order_id == order_id) return p;
+    }
+    return std::nullopt;
+  }
+  void holdCharges() {
+    const std::lock_guard lock(mutex_);
+    hold_charges_ = true;
+  }
+  void releaseCharges() {
+    const std::lock_guard lock(mutex_);
+    hold_charges_ = false;
+    changed_.notify_all();
+  }
+  bool waitUntilCharging(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout, [this] { return charging_ > 0; });
+  }
+
+  payments::ChargeOutcome outcome = payments::ChargeOutcome::kCaptured;
+  std::atomic<int> refunds{0};
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  int charging_ = 0;
+  bool hold_charges_ = false;
+  std::vector<payments::Payment> captured_;
+};
+
+class OrderServiceTest : public SqlTest {
+ protected:
+  void SetUp() override {
+    SqlTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    orders_db_ = open(service_ + "_orders");
+    applyMigrations(*orders_db_, orders::migrations());
+    outbox_ = std::make_unique<events::Outbox>("orders", *orders_db_, doorbell_);
+    store_ = std::make_unique<orders::OrderStore>(*orders_db_, *outbox_);
+    orders::OrderOptions options;
+    options.recover_after = 60s;
+    options.clock = [this] {
+      const std::lock_guard lock(clock_mutex_);
+      return now_;
+    };
+    service_under_test_ = std::make_unique<orders::OrderService>(
+        *store_, carts_, skus_, inventory_, payments_,
+        [](const std::string&, const std::string&) { return std::nullopt; }, options, logger_);
+  }
+
+  void advance(std::chrono::system_clock::duration by) {
+    const std::lock_guard lock(clock_mutex_);
+    now_ += by;
+  }
+
+  orders::OrderService& service() { return *service_under_test_; }
+
+  http::Response checkout(const std::string& key) {
+    orders::CheckoutRequest request;
+    request.user_id = "usr_1";
+    request.idempotency_key = key;
+    request.cart_id = "cart_1";
+    request.shipping_address = orders::ShippingAddress{
+        "Ada L", "1 Main St", std::nullopt, "Berlin", std::nullopt, "10115", "DE"};
+    request.card_token = "tok_1";
+    return service().place(request, "/api/v1/orders", "req");
+  }
+
+  std::string onlyOrderId(std::optional<OrderStatus> status) {
+    const auto all = store_->listAll(status, std::nullopt, 10);
+    EXPECT_EQ(all.size(), 1U);
+    return all.empty() ? std::string() : all[0].id;
+  }
+
+  std::int64_t events(const std::string& type) {
+    static constexpr Query kCount{"test.count_events",
+                                  "SELECT COUNT(*) FROM outbox WHERE type = $1"};
+    return orders_db_->read(
+        [&](Session& s) { return s.execute(kCount, {std::string_view(type)})[0].getInt64(0); });
+  }
+
+  std::unique_ptr<Database> orders_db_;
+  events::Doorbell doorbell_;
+  std::unique_ptr<events::Outbox> outbox_;
+  std::unique_ptr<orders::OrderStore> store_;
+  FakeCarts carts_;
+  FakeSkus skus_;
+  FakeInventory inventory_;
+  FakePayments payments_;
+  log::Logger logger_{log::Level::kError};
+  std::mutex clock_mutex_;
+  std::chrono::system_clock::time_point now_ = std::chrono::system_clock::now();
+  std::unique_ptr<orders::OrderService> service_under_test_;
+};
+
+TEST_P(OrderServiceTest, ConcurrentRefundsMakeOneProviderRefundAndOneEvent) {
+  ASSERT_EQ(checkout("k").status, 201);
+  const auto id = onlyOrderId(OrderStatus::kConfirmed);
+  std::atomic<int> ok{0};
+  std::atomic<int> conflicts{0};
+  std::vector<std::thread> threads;
+  threads.reserve(6);
+  for (int i = 0; i < 6; ++i) {
+    threads.emplace_back([&] {
+      try {
+        service().refund(id);
+        ++ok;
+      } catch (const http::ApiError& e) {
+        if (e.status() == 409 && e.detail().find("refunded") != std::string::npos) ++conflicts;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 1);
+  EXPECT_EQ(conflicts.load(), 5);
+  EXPECT_EQ(payments_.refunds.load(), 1);
+  EXPECT_EQ(events("order.refunded"), 1);
+  // A later one is refused too, naming the status.
+  try {
+    service().refund(id);
+    ADD_FAILURE() << "a second refund was accepted";
+  } catch (const http::ApiError& e) {
+    EXPECT_EQ(e.status(), 409);
+    EXPECT_NE(e.extensionMembers().find(R"("order_status":"refunded")"), std::string::npos);
+  }
+}
+
+TEST_P(OrderServiceTest, ARefundOrCancelDuringCheckoutIsRefused) {
+  payments_.holdCharges();
+  auto placed = std::async(std::launch::async, [this] { return checkout("k"); });
+  ASSERT_TRUE(payments_.waitUntilCharging(10s));
+  const auto id = onlyOrderId(OrderStatus::kPending);
+  for (const bool refund : {true, false}) {
+    try {
+      if (refund) {
+        service().refund(id);
+      } else {
+        service().cancel(id, std::nullopt);
+      }
+      ADD_FAILURE() << "a pending order was changed from outside its checkout";
+    } catch (const http::ApiError& e) {
+      EXPECT_EQ(e.status(), 409);
+      EXPECT_NE(e.detail().find("pending"), std::string::npos) << e.detail();
+    }
+  }
+  payments_.releaseCharges();
+  EXPECT_EQ(placed.get().status, 201);
+  EXPECT_EQ(store_->find(id)->status, OrderStatus::kConfirmed);
+  EXPECT_EQ(inventory_.released.load(), 0);
+}
+
+TEST_P(OrderServiceTest, ADeclinedCheckoutLeavesNoOrderMailOrCartChange) {
+  payments_.outcome = payments::ChargeOutcome::kDeclined;
+  const auto r = checkout("k");
+  EXPECT_EQ(r.status, 402);
+  EXPECT_NE(r.body.find("another card"), std::string::npos) << r.body;
+  EXPECT_TRUE(store_->listForUser("usr_1", std::nullopt, 10).empty());
+  const auto id = onlyOrderId(OrderStatus::kFailed);
+  EXPECT_FALSE(service().orderFor("usr_1", id));
+  EXPECT_EQ(inventory_.released.load(), 1);
+  EXPECT_EQ(carts_.emptied.load(), 0);
+  EXPECT_EQ(events("order.cancelled"), 0);
+  EXPECT_EQ(store_->find(id)->payment_status, "declined");
+}
+
+TEST_P(OrderServiceTest, TheSweeperGoesByTheInjectedClock) {
+  {
+    // From here: opening the database may have taken seconds.
+    const std::lock_guard lock(clock_mutex_);
+    now_ = std::chrono::system_clock::now();
+  }
+  // A checkout that died after creating its order (nothing charged).
+  const orders::IdempotencyRef ref{"usr_1", "crashed"};
+  ASSERT_EQ(store_->claimKey(ref, "h").state, orders::ClaimState::kClaimed);
+  orders::Order order;
+  order.user_id = "usr_1";
+  order.currency = "USD";
+  order.totals = {2000, 0, 0, 2000};
+  order.payment_method = "card";
+  order.payment_status = "pending";
+  order.cart_id = "cart_1";
+  order.shipping_address = {"Ada L",      "1 Main St", std::nullopt, "Berlin",
+                            std::nullopt, "10115",     "DE"};
+  order.lines = {{"SKU-1", 7, "Lamp", 2, 1000, 2000}};
+  store_->createPending(order, ref);
+  // And one that died between claiming its key and creating the order.
+  ASSERT_EQ(store_->claimKey({"usr_1", "orphan"}, "h").state, orders::ClaimState::kClaimed);
+
+  auto report = service().recover();
+  EXPECT_EQ(report.failed + report.keys_released, 0U);  // younger than recover_after
+  advance(50s);
+  report = service().recover();
+  EXPECT_EQ(report.failed + report.keys_released, 0U);
+  advance(20s);
+  report = service().recover();
+  EXPECT_EQ(report.failed, 1U);
+  EXPECT_EQ(report.keys_released, 1U);
+  const auto after = store_->find(order.id);
+  EXPECT_EQ(after->status, OrderStatus::kFailed);
+  EXPECT_EQ(after->payment_status, "not_charged");
+  EXPECT_EQ(inventory_.released.load(), 1);
+  // The replay of the crashed key answers what recovery decided.
+  EXPECT_EQ(store_->claimKey(ref, "h").state, orders::ClaimState::kReplay);
+  EXPECT_EQ(store_->claimKey({"usr_1", "orphan"}, "h").state, orders::ClaimState::kClaimed);
+}
+
+TEST_P(OrderServiceTest, ACheckoutStillChargingHereIsNeverSwept) {
+  payments_.holdCharges();
+  auto placed = std::async(std::launch::async, [this] { return checkout("k"); });
+  ASSERT_TRUE(payments_.waitUntilCharging(10s));
+  advance(24h);  // far past recover_after: only "in flight here" protects it
+  const auto report = service().recover();
+  EXPECT_EQ(report.failed, 0U);
+  EXPECT_EQ(report.keys_released, 0U);
+  payments_.releaseCharges();
+  const auto r = placed.get();
+  EXPECT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(onlyOrderId(OrderStatus::kConfirmed).empty(), false);
+  EXPECT_EQ(carts_.emptied.load(), 1);
+  EXPECT_EQ(payments_.refunds.load(), 0);
+}
+
+// Emptying the cart is an owed effect of the confirmation: when it cannot
+// happen right away (here the cart service fails; after a crash the process
+// is gone) the sweeper does it later.
+TEST_P(OrderServiceTest, AConfirmedOrderWhoseCartWasNotEmptiedIsEmptiedBySweeper) {
+  carts_.unavailable = true;
+  ASSERT_EQ(checkout("k").status, 201);
+  const auto id = onlyOrderId(OrderStatus::kConfirmed);
+  EXPECT_TRUE(store_->find(id)->empty_cart);
+  EXPECT_EQ(carts_.emptied.load(), 0);
+  carts_.unavailable = false;
+  advance(24h);
+  EXPECT_EQ(service().recover().effects_done, 1U);
+  EXPECT_EQ(carts_.emptied.load(), 1);
+  EXPECT_FALSE(store_->find(id)->empty_cart);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, OrderServiceTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres), backendName);
+
+}  // namespace
+}  // namespace emporium::sql::test
