@@ -182,7 +182,7 @@ TEST_F(SharedRedisTest, BurstUpToCapacityThenRefusedWithRetryAfter) {
 
 TEST_F(SharedRedisTest, RefillsOverTime) {
   const auto rl = limiter();
-  const Limit limit{2, 20};  // a token every 50 ms
+  const Limit limit{2, 20};                   // a token every 50 ms
   EXPECT_TRUE(rl->take("k", limit).allowed);  // a full bucket holds two
   EXPECT_TRUE(rl->take("k", limit).allowed);
   // A loaded machine may take 50 ms between two calls, and so get a token
