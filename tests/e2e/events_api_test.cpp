@@ -80,7 +80,8 @@ std::string randomSuffix() {
 }
 
 // A real SMTP server (aiosmtpd) of this test's own that takes `delay` seconds
-// per message and refuses recipients whose address starts with "reject".
+// per message, refuses recipients whose address starts with "reject" (550) and
+// defers those starting with "busy" (451).
 class SlowSmtp {
  public:
   SlowSmtp(const fs::path& dir, double delay) : dir_(dir) {
@@ -277,23 +278,29 @@ TEST_P(EventsApiTest, EventsCommittedBeforeACrashAreDeliveredAfterTheRestart) {
   EXPECT_EQ(countContaining(messagesIn(mailDir()), number), 1U);
 }
 
-// One flow for both transports: a welcome mail the SMTP server always refuses
-// is tried max_attempts times with growing gaps, then dead-lettered;
-// `emporium dlq replay` sends it through the same again.
-void checkPoisonFlow(EventsApiTest& test, SlowSmtp& smtp, const std::string& email,
+// The times slow_smtp.py logged `what` ("deferred", "rejected") for `email`.
+std::vector<double> smtpAttempts(const SlowSmtp& smtp, const std::string& what,
+                                 const std::string& email) {
+  std::vector<double> times;
+  std::istringstream lines(smtp.log());
+  std::string word, rcpt;
+  double at = 0;
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::istringstream fields(line);
+    if (fields >> word >> rcpt >> at && word == what && rcpt == email) times.push_back(at);
+  }
+  return times;
+}
+
+// One flow for both transports: a welcome mail the SMTP server keeps deferring
+// (451, transient) is tried max_attempts times with growing gaps, then
+// dead-lettered; `emporium dlq replay` sends it through the same again. A mail
+// it refuses for good (550) is dead-lettered after one attempt, with the reason.
+void checkPoisonFlow(const std::function<void(const std::string&)>& sign_up, SlowSmtp& smtp,
+                     const std::string& email,
                      const std::function<ProcessResult(std::initializer_list<std::string>)>& run) {
-  const auto attempts = [&] {
-    std::vector<double> times;
-    std::istringstream lines(smtp.log());
-    std::string word, rcpt;
-    double at = 0;
-    std::string line;
-    while (std::getline(lines, line)) {
-      std::istringstream fields(line);
-      if (fields >> word >> rcpt >> at && word == "rejected" && rcpt == email) times.push_back(at);
-    }
-    return times;
-  };
+  const auto attempts = [&] { return smtpAttempts(smtp, "deferred", email); };
   ASSERT_TRUE(eventually([&] { return attempts().size() >= 3; }, 30s)) << smtp.log();
   std::string listed;
   ASSERT_TRUE(eventually(
@@ -313,7 +320,19 @@ void checkPoisonFlow(EventsApiTest& test, SlowSmtp& smtp, const std::string& ema
   EXPECT_EQ(replay.exit_code, 0) << replay.output;
   EXPECT_NE(replay.output.find("replayed 1 event"), std::string::npos) << replay.output;
   EXPECT_TRUE(eventually([&] { return attempts().size() == 6; }, 30s)) << smtp.log();
-  (void)test;
+
+  // A permanent refusal: no retries, dead-lettered at once with the reason.
+  const std::string refused = "reject" + randomSuffix() + "@example.com";
+  sign_up(refused);
+  ASSERT_TRUE(eventually(
+      [&] {
+        listed = run({"dlq", "list", "--json"}).output;
+        return listed.find("\"attempts\":1") != std::string::npos;
+      },
+      20s))
+      << listed << smtp.log();
+  EXPECT_NE(listed.find("550"), std::string::npos) << "the reason: " << listed;
+  EXPECT_EQ(smtpAttempts(smtp, "rejected", refused).size(), 1U) << smtp.log();
 }
 
 TEST_P(EventsApiTest, AnEventThatKeepsFailingIsDeadLetteredWithBackoffAndCanBeReplayed) {
@@ -323,9 +342,10 @@ TEST_P(EventsApiTest, AnEventThatKeepsFailingIsDeadLetteredWithBackoffAndCanBeRe
                        {"EMPORIUM_EVENTS_MAX_ATTEMPTS", "3"},
                        {"EMPORIUM_EVENTS_RETRY_BASE_MS", "300"}};
   startShop(config);
-  const std::string email = "reject" + randomSuffix() + "@example.com";
+  const std::string email = "busy" + randomSuffix() + "@example.com";
   registerCustomer(email, "Never Delivered");
-  checkPoisonFlow(*this, smtp, email,
+  checkPoisonFlow([this](const std::string& e) { registerCustomer(e, "Never Delivered"); }, smtp,
+                  email,
                   [&](std::initializer_list<std::string> args) { return emporium(args, config); });
 }
 
@@ -440,9 +460,10 @@ TEST_P(EventsApiTest, OverRabbitMqAPoisonMessageIsDeadLetteredWithBackoffAndCanB
   config["EMPORIUM_EVENTS_MAX_ATTEMPTS"] = "3";
   config["EMPORIUM_EVENTS_RETRY_BASE_MS"] = "300";
   startShop(config);
-  const std::string email = "reject" + randomSuffix() + "@example.com";
+  const std::string email = "busy" + randomSuffix() + "@example.com";
   registerCustomer(email, "Never Delivered");
-  checkPoisonFlow(*this, smtp, email,
+  checkPoisonFlow([this](const std::string& e) { registerCustomer(e, "Never Delivered"); }, smtp,
+                  email,
                   [&](std::initializer_list<std::string> args) { return emporium(args, config); });
 }
 

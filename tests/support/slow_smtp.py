@@ -15,6 +15,7 @@ can make a message that always fails.
 
 Prints "ready <port>" on stdout once it accepts connections. The log gets one line per event, with the Unix time last:
   ready <port> <t> | data <rcpt> <t> | stored <rcpt> <t> | dropped <rcpt> <t>
+  | rejected <rcpt> <t> (550, recipients starting "reject") | deferred <rcpt> <t> (451, "busy")
   | rejected <rcpt> <t>
 """
 
@@ -43,6 +44,9 @@ class SlowHandler:
         if address.lower().startswith("reject"):
             self.note("rejected", address)
             return "550 5.1.1 <%s>: mailbox unavailable" % address
+        if address.lower().startswith("busy"):
+            self.note("deferred", address)
+            return "451 4.2.1 <%s>: mailbox busy, try again later" % address
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
