@@ -209,12 +209,13 @@ TEST_F(PaymentsProviderTest, RefundsAreIdempotent) {
   const auto p = provider();
   const auto charge = p->charge(sandbox_->token("4242424242424242"), 900, "USD", "key-r");
   ASSERT_EQ(charge.status, ProviderStatus::kApproved);
-  const auto first = p->refund("key-r", "key-r:refund");
+  const auto first = p->refund("key-r", "key-r:refund", 0);
   ASSERT_EQ(first.status, ProviderRefundStatus::kRefunded) << first.detail;
   EXPECT_EQ(first.charge_id, charge.charge_id);
-  EXPECT_EQ(p->refund("key-r", "key-r:refund").refund_id, first.refund_id);
-  EXPECT_EQ(p->refund("key-r", "another-key").refund_id, first.refund_id);  // refunded once
-  EXPECT_EQ(p->refund("key-never", "key-never:refund").status, ProviderRefundStatus::kNoSuchCharge);
+  EXPECT_EQ(p->refund("key-r", "key-r:refund", 0).refund_id, first.refund_id);
+  EXPECT_EQ(p->refund("key-r", "another-key", 0).refund_id, first.refund_id);  // refunded once
+  EXPECT_EQ(p->refund("key-never", "key-never:refund", 0).status,
+            ProviderRefundStatus::kNoSuchCharge);
   const auto listed = parse(sandbox_->get("/v1/charges?idempotency_key=key-r").body);
   EXPECT_TRUE(listed["items"][0]["refunded"].GetBool());
 }
@@ -243,7 +244,7 @@ TEST_F(PaymentsProviderTest, BreakerOpensOnAClosedPortThenFailsFast) {
   }
   EXPECT_EQ(waits(), waits_before);  // no attempts, so no backoff either
   EXPECT_EQ(p.breaker().calls_rejected - rejected_before, 20);
-  EXPECT_EQ(p.refund("k1", "k1:refund").status, ProviderRefundStatus::kUnavailable);
+  EXPECT_EQ(p.refund("k1", "k1:refund", 0).status, ProviderRefundStatus::kUnavailable);
 }
 
 TEST_F(PaymentsProviderTest, BreakerClosesWhenTheProviderComesBack) {
@@ -545,7 +546,9 @@ class UnusedProvider final : public CardProvider {
                         const std::string&) override {
     return {};
   }
-  ProviderRefund refund(const std::string&, const std::string&) override { return {}; }
+  ProviderRefund refund(const std::string&, const std::string&, std::int64_t) override {
+    return {};
+  }
 };
 
 class PaymentsAdminTest : public ::testing::Test {

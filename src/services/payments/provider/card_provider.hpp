@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace emporium::payments {
 
@@ -28,6 +29,7 @@ enum class ProviderRefundStatus : std::uint8_t {
   kRefunded,
   kNoSuchCharge,  // nothing was ever charged under that key
   kUnavailable,
+  kTooLarge,  // the amount is more than what is left of the charge: nothing refunded
 };
 
 struct ProviderRefund {
@@ -35,6 +37,14 @@ struct ProviderRefund {
   std::string refund_id;
   std::string charge_id;
   std::string detail;
+  std::int64_t amount = 0;  // kRefunded: what this refund gave back (0: not said)
+};
+
+/// One refund of a charge as the provider lists it.
+struct ProviderRefundEntry {
+  std::string id;
+  std::string idempotency_key;
+  std::int64_t amount = 0;
 };
 
 enum class ProviderChargeLookup : std::uint8_t {
@@ -46,9 +56,11 @@ enum class ProviderChargeLookup : std::uint8_t {
 /// A charge as the provider sees it now.
 struct ProviderChargeState {
   ProviderChargeLookup lookup = ProviderChargeLookup::kUnavailable;
-  bool refunded = false;  // kFound: refunded at the provider (by anyone)
+  bool refunded = false;  // kFound: refunded in full at the provider (by anyone)
   std::string refund_id;  // when refunded and the provider names it
   std::string detail;
+  std::int64_t amount_refunded = 0;          // kFound: all refunds together
+  std::vector<ProviderRefundEntry> refunds;  // kFound, when the provider lists them
 };
 
 class CardProvider {
@@ -59,10 +71,12 @@ class CardProvider {
   virtual ProviderCharge charge(const std::string& token, std::int64_t amount,
                                 const std::string& currency,
                                 const std::string& idempotency_key) = 0;
-  /// Refunds in full the charge made under charge_idempotency_key (which
-  /// also covers a charge whose answer was lost). Idempotent per refund key.
+  /// Refunds `amount` (minor units; 0: all that is left) of the charge made
+  /// under charge_idempotency_key (which also covers a charge whose answer
+  /// was lost). A charge may be refunded in several parts, never above its
+  /// amount (kTooLarge). Idempotent per refund key.
   virtual ProviderRefund refund(const std::string& charge_idempotency_key,
-                                const std::string& refund_idempotency_key) = 0;
+                                const std::string& refund_idempotency_key, std::int64_t amount) = 0;
   /// The charge made under the key as the provider knows it now, so refunds
   /// made at the provider (its console or API, not through us) come to light.
   /// One attempt, no retries: reconciliation asks again on its next pass.

@@ -38,6 +38,13 @@ void requireHeaderSafe(const std::string& value) {
   }
 }
 
+std::int64_t int64Member(const rapidjson::Value& object, const char* name) {
+  if (!object.IsObject()) return 0;
+  const auto it = object.FindMember(name);
+  if (it == object.MemberEnd() || !it->value.IsInt64()) return 0;
+  return it->value.GetInt64();
+}
+
 std::string stringMember(const rapidjson::Value& object, const char* name) {
   if (!object.IsObject()) return {};
   const auto it = object.FindMember(name);
@@ -227,9 +234,12 @@ ProviderCharge HttpCardProvider::charge(const std::string& token, std::int64_t a
 }
 
 ProviderRefund HttpCardProvider::refund(const std::string& charge_idempotency_key,
-                                        const std::string& refund_idempotency_key) {
+                                        const std::string& refund_idempotency_key,
+                                        std::int64_t amount) {
   json::Writer w;
-  w.startObject().member("charge_idempotency_key", charge_idempotency_key).endObject();
+  w.startObject().member("charge_idempotency_key", charge_idempotency_key);
+  if (amount > 0) w.member("amount", amount);
+  w.endObject();
   const auto ex = postWithRetries("/v1/refunds", w.str(), refund_idempotency_key);
   ProviderRefund result;
   result.detail = describe(ex);
@@ -239,12 +249,17 @@ ProviderRefund HttpCardProvider::refund(const std::string& charge_idempotency_ke
     result.status = ProviderRefundStatus::kRefunded;
     result.refund_id = stringMember(doc, "id");
     result.charge_id = stringMember(doc, "charge_id");
+    result.amount = int64Member(doc, "amount");
     result.detail.clear();
     return result;
   }
   if (ex.status == 404 && stringMember(doc, "code") == "no_such_charge") {
     result.status = ProviderRefundStatus::kNoSuchCharge;
     result.detail = "the provider holds no charge under that key";
+  }
+  if (ex.status == 422 && stringMember(doc, "code") == "amount_too_large") {
+    result.status = ProviderRefundStatus::kTooLarge;
+    result.detail = "the refunds would add up to more than the charge";
   }
   return result;
 }
@@ -278,6 +293,18 @@ ProviderChargeState HttpCardProvider::chargeState(const std::string& charge_idem
   result.lookup = ProviderChargeLookup::kFound;
   result.refunded = refunded->value.GetBool();
   result.refund_id = stringMember(charge, "refund_id");
+  result.amount_refunded = int64Member(charge, "amount_refunded");
+  // A provider that lists no amounts but says "refunded": all of it.
+  if (result.refunded && result.amount_refunded == 0)
+    result.amount_refunded = int64Member(charge, "amount");
+  if (const auto refunds = charge.FindMember("refunds");
+      refunds != charge.MemberEnd() && refunds->value.IsArray()) {
+    for (const auto& r : refunds->value.GetArray()) {
+      if (!r.IsObject()) continue;
+      result.refunds.push_back(ProviderRefundEntry{
+          stringMember(r, "id"), stringMember(r, "idempotency_key"), int64Member(r, "amount")});
+    }
+  }
   result.detail.clear();
   return result;
 }

@@ -45,7 +45,7 @@ class HttpCardProvider final : public CardProvider {
   ProviderCharge charge(const std::string& token, std::int64_t amount, const std::string& currency,
                         const std::string& idempotency_key) override;
   ProviderRefund refund(const std::string& charge_idempotency_key,
-                        const std::string& refund_idempotency_key) override;
+                        const std::string& refund_idempotency_key, std::int64_t amount) override;
   /// GET /v1/charges?idempotency_key=K, once, outside the breaker (a
   /// background check must not open it for the buyers' charges).
   ProviderChargeState chargeState(const std::string& charge_idempotency_key) override;

@@ -271,6 +271,20 @@ http::Response createCharge(const SandboxApi& api, const http::Request& req) {
   return chargeResponse(api, stored, created);
 }
 
+http::Response refundJson(const Refund& refund) {
+  json::Writer w;
+  w.startObject()
+      .member("id", refund.id)
+      .member("status", "refunded")
+      .member("charge_id", refund.charge_id)
+      .member("amount", refund.amount)
+      .member("created_at", refund.created_at)
+      .endObject();
+  return http::Response::json(200, w.str());
+}
+
+// {charge_idempotency_key, amount?}: amount (minor units) refunds part of the
+// charge, several times up to its amount; without it, all that is left.
 http::Response createRefund(const SandboxApi& api, const http::Request& req) {
   const std::string key = requireIdempotencyKey(req);
   const auto body = json::Body::parse(req);
@@ -280,6 +294,8 @@ http::Response createRefund(const SandboxApi& api, const http::Request& req) {
   if (!charge_key && !body.has("charge_idempotency_key")) {
     problems.fail("charge_idempotency_key", "is required");
   }
+  const auto amount = problems.read([&] { return body.optionalInt("amount"); });
+  if (amount && *amount <= 0) problems.fail("amount", "must be greater than zero");
   problems.throwIfAny();
 
   const auto plan = api.control.planCall();
@@ -293,18 +309,16 @@ http::Response createRefund(const SandboxApi& api, const http::Request& req) {
     if (!charge || charge->status != "succeeded") {
       return providerError(404, "no_such_charge", "no successful charge under that key");
     }
-    refund =
-        api.store.insertRefundOrGet(Refund{util::newId("re"), key, charge->id, util::nowRfc3339()});
+    const auto done = api.store.insertRefund(
+        Refund{util::newId("re"), key, charge->id, util::nowRfc3339(), amount.value_or(0)});
+    if (done.kind == RefundInsert::Kind::kTooLarge) {
+      return providerError(422, "amount_too_large",
+                           "the refunds would add up to more than the charge");
+    }
+    refund = done.refund;
   }
   if (plan.fail) return unavailable();
-  json::Writer w;
-  w.startObject()
-      .member("id", refund->id)
-      .member("status", "refunded")
-      .member("charge_id", refund->charge_id)
-      .member("created_at", refund->created_at)
-      .endObject();
-  return http::Response::json(200, w.str());
+  return refundJson(*refund);
 }
 
 http::Response listCharges(const SandboxApi& api, const http::Request& req) {
@@ -336,12 +350,23 @@ http::Response listCharges(const SandboxApi& api, const http::Request& req) {
         .member("currency", c.currency)
         .member("status", c.status)
         .member("refunded", c.refunded)
+        .member("amount_refunded", c.refunded_amount)
         .key("refund_id");
     if (c.refund_id) {
       w.value(*c.refund_id);
     } else {
       w.null();
     }
+    w.key("refunds").startArray();
+    for (const auto& r : api.store.refundsOf(c.id)) {
+      w.startObject()
+          .member("id", r.id)
+          .member("idempotency_key", r.idempotency_key)
+          .member("amount", r.amount)
+          .member("created_at", r.created_at)
+          .endObject();
+    }
+    w.endArray();
     w.member("created_at", c.created_at).endObject();
   }
   w.endArray().endObject();

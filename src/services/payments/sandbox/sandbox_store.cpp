@@ -31,39 +31,52 @@ constexpr sql::Query kInsertCharge{
     "INSERT INTO sandbox_charges (id, idempotency_key, token, amount, currency, status, "
     "decline_code, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"};
 
-constexpr sql::Query kChargeByKey{
-    "sandbox.charge_by_key",
-    "SELECT c.id, c.idempotency_key, c.token, c.amount, c.currency, c.status, c.decline_code, "
-    "c.created_at, r.id FROM sandbox_charges c LEFT JOIN sandbox_refunds r ON r.charge_id = c.id "
-    "WHERE c.idempotency_key = $1"};
+// The latest refund's id names the charge's refund (null when none).
+#define EMPORIUM_SANDBOX_CHARGE_SELECT                                                        \
+  "SELECT c.id, c.idempotency_key, c.token, c.amount, c.currency, c.status, c.decline_code, " \
+  "c.created_at, (SELECT r.id FROM sandbox_refunds r WHERE r.charge_id = c.id "               \
+  "ORDER BY r.created_at DESC, r.id DESC LIMIT 1), c.refunded_amount FROM sandbox_charges c "
 
-constexpr sql::Query kListCharges{
-    "sandbox.list_charges",
-    "SELECT c.id, c.idempotency_key, c.token, c.amount, c.currency, c.status, c.decline_code, "
-    "c.created_at, r.id FROM sandbox_charges c LEFT JOIN sandbox_refunds r ON r.charge_id = c.id "
-    "ORDER BY c.created_at DESC, c.id DESC LIMIT $1"};
+constexpr sql::Query kChargeByKey{"sandbox.charge_by_key",
+                                  EMPORIUM_SANDBOX_CHARGE_SELECT "WHERE c.idempotency_key = $1"};
+
+constexpr sql::Query kListCharges{"sandbox.list_charges", EMPORIUM_SANDBOX_CHARGE_SELECT
+                                  "ORDER BY c.created_at DESC, c.id DESC LIMIT $1"};
+
+#undef EMPORIUM_SANDBOX_CHARGE_SELECT
 
 constexpr sql::Query kInsertRefund{
     "sandbox.insert_refund",
-    "INSERT INTO sandbox_refunds (id, idempotency_key, charge_id, created_at) "
-    "VALUES ($1, $2, $3, $4)"};
+    "INSERT INTO sandbox_refunds (id, idempotency_key, charge_id, created_at, amount) "
+    "VALUES ($1, $2, $3, $4, $5)"};
 constexpr sql::Query kRefundByKey{
     "sandbox.refund_by_key",
-    "SELECT id, idempotency_key, charge_id, created_at FROM sandbox_refunds "
+    "SELECT id, idempotency_key, charge_id, created_at, amount FROM sandbox_refunds "
     "WHERE idempotency_key = $1"};
-constexpr sql::Query kRefundByCharge{
-    "sandbox.refund_by_charge",
-    "SELECT id, idempotency_key, charge_id, created_at FROM sandbox_refunds "
-    "WHERE charge_id = $1"};
+constexpr sql::Query kRefundsByCharge{
+    "sandbox.refunds_by_charge",
+    "SELECT id, idempotency_key, charge_id, created_at, amount FROM sandbox_refunds "
+    "WHERE charge_id = $1 ORDER BY created_at, id"};
+constexpr sql::Query kChargeById{
+    "sandbox.charge_amounts", "SELECT amount, refunded_amount FROM sandbox_charges WHERE id = $1"};
+// The check and the addition in one statement: two concurrent refunds can
+// never both fit in what one of them leaves.
+constexpr sql::Query kAddRefunded{
+    "sandbox.add_refunded",
+    "UPDATE sandbox_charges SET refunded_amount = refunded_amount + $2 "
+    "WHERE id = $1 AND refunded_amount + $2 <= amount"};
 
 Charge readCharge(const sql::Row& row) {
-  return {row.getText(0), row.getText(1),        row.getText(2),         row.getInt64(3),
-          row.getText(4), row.getText(5),        row.getOptionalText(6), row.getText(7),
-          !row.isNull(8), row.getOptionalText(8)};
+  Charge c{row.getText(0), row.getText(1),        row.getText(2),         row.getInt64(3),
+           row.getText(4), row.getText(5),        row.getOptionalText(6), row.getText(7),
+           false,          row.getOptionalText(8)};
+  c.refunded_amount = row.getInt64(9);
+  c.refunded = c.refunded_amount > 0 && c.refunded_amount >= c.amount;
+  return c;
 }
 
 Refund readRefund(const sql::Row& row) {
-  return {row.getText(0), row.getText(1), row.getText(2), row.getText(3)};
+  return {row.getText(0), row.getText(1), row.getText(2), row.getText(3), row.getInt64(4)};
 }
 
 sql::Param optionalParam(const std::optional<std::string>& value) {
@@ -183,22 +196,49 @@ std::optional<Refund> SandboxStore::refundByKey(const std::string& idempotency_k
   });
 }
 
-Refund SandboxStore::insertRefundOrGet(const Refund& refund) {
+RefundInsert SandboxStore::insertRefund(const Refund& refund) {
+  using Kind = RefundInsert::Kind;
   try {
-    db_.write([&](sql::Session& s) {
+    return db_.write([&](sql::Session& s) -> RefundInsert {
+      const auto by_key = s.execute(kRefundByKey, {refund.idempotency_key});
+      if (!by_key.empty()) return {Kind::kExisting, readRefund(by_key[0])};
+      const auto charge = s.execute(kChargeById, {refund.charge_id});
+      if (charge.empty()) throw std::logic_error("sandbox refund of an unknown charge");
+      const std::int64_t left = charge[0].getInt64(0) - charge[0].getInt64(1);
+      if (refund.amount > left) return {Kind::kTooLarge, std::nullopt};
+      Refund row = refund;
+      if (row.amount == 0) {
+        if (left == 0) {
+          // Refunded in full already: that is the refund (a charge is refunded once).
+          const auto all = s.execute(kRefundsByCharge, {refund.charge_id});
+          if (all.empty()) return {Kind::kTooLarge, std::nullopt};
+          return {Kind::kExisting, readRefund(all[all.size() - 1])};
+        }
+        row.amount = left;
+      }
+      // Conditional: a concurrent refund committed since the read above makes
+      // this one refuse rather than overshoot.
+      if (s.execute(kAddRefunded, {row.charge_id, row.amount}).affectedRows() != 1) {
+        return {Kind::kTooLarge, std::nullopt};
+      }
       s.execute(kInsertRefund,
-                {refund.id, refund.idempotency_key, refund.charge_id, refund.created_at});
+                {row.id, row.idempotency_key, row.charge_id, row.created_at, row.amount});
+      return {Kind::kCreated, row};
     });
-    return refund;
   } catch (const sql::Error& e) {
     if (e.kind() != sql::ErrorKind::kUniqueViolation) throw;
   }
-  // Refunded before (this key or another): a charge is refunded once.
+  // The same key, concurrently: that refund is this one.
+  auto existing = refundByKey(refund.idempotency_key);
+  if (!existing) throw std::logic_error("sandbox refund conflict without a refund");
+  return {Kind::kExisting, std::move(existing)};
+}
+
+std::vector<Refund> SandboxStore::refundsOf(const std::string& charge_id) {
   return db_.read([&](sql::Session& s) {
-    auto rows = s.execute(kRefundByCharge, {refund.charge_id});
-    if (rows.empty()) rows = s.execute(kRefundByKey, {refund.idempotency_key});
-    if (rows.empty()) throw std::logic_error("sandbox refund conflict without a refund");
-    return readRefund(rows[0]);
+    std::vector<Refund> out;
+    for (const auto& row : s.execute(kRefundsByCharge, {charge_id})) out.push_back(readRefund(row));
+    return out;
   });
 }
 

@@ -41,8 +41,9 @@ struct Charge {
   std::string status;  // "succeeded" or "declined"
   std::optional<std::string> decline_code;
   std::string created_at;
-  bool refunded = false;
-  std::optional<std::string> refund_id;  // when refunded
+  bool refunded = false;                 // refunded in full (in one refund or several)
+  std::optional<std::string> refund_id;  // the latest refund, when any
+  std::int64_t refunded_amount = 0;
 };
 
 struct Refund {
@@ -50,6 +51,18 @@ struct Refund {
   std::string idempotency_key;
   std::string charge_id;
   std::string created_at;
+  std::int64_t amount = 0;
+};
+
+/// What insertRefund did.
+struct RefundInsert {
+  enum class Kind : std::uint8_t {
+    kCreated,   // a new refund of `amount`
+    kExisting,  // the key was used before (that refund), or nothing was left to refund
+    kTooLarge,  // more than what is left of the charge: nothing refunded
+  };
+  Kind kind = Kind::kCreated;
+  std::optional<Refund> refund;
 };
 
 class SandboxStore {
@@ -75,9 +88,15 @@ class SandboxStore {
                                   std::size_t limit);
 
   std::optional<Refund> refundByKey(const std::string& idempotency_key);
-  /// Inserts the refund; when the charge was refunded already (under any
-  /// key) or the key was used, returns the existing refund.
-  Refund insertRefundOrGet(const Refund& refund);
+  /// Refunds refund.amount of the charge (0: all that is left of it). The
+  /// running total and the refund row are one transaction whose UPDATE is
+  /// conditional on the total staying within the charge, so concurrent
+  /// partial refunds never add up to more than was charged. A key used
+  /// before returns its refund; with nothing left to refund and no amount
+  /// asked, the latest refund (a charge is refunded in full once).
+  RefundInsert insertRefund(const Refund& refund);
+  /// The charge's refunds, oldest first.
+  std::vector<Refund> refundsOf(const std::string& charge_id);
 
  private:
   sql::Database& db_;
