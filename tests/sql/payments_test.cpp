@@ -45,16 +45,29 @@ class FakeProvider final : public CardProvider {
     return {ProviderStatus::kApproved, it->second.id, "visa", "4242", {}};
   }
 
-  ProviderRefund refund(const std::string& charge_key, const std::string& refund_key) override {
+  ProviderRefund refund(const std::string& charge_key, const std::string& refund_key,
+                        std::int64_t amount) override {
     ++refund_calls;
     const std::lock_guard lock(mutex_);
     last_refund_key = refund_key;
     if (!reachable) return {ProviderRefundStatus::kUnavailable, {}, {}, "unreachable"};
     const auto it = charges_.find(charge_key);
     if (it == charges_.end()) return {ProviderRefundStatus::kNoSuchCharge, {}, {}, "none"};
-    if (!it->second.refunded) ++refunds_made;
-    it->second.refunded = true;
-    return {ProviderRefundStatus::kRefunded, "re_" + it->second.id, it->second.id, {}};
+    // One refund per key, several per charge up to its amount (0: the rest).
+    if (const auto done = refund_keys_.find(refund_key); done != refund_keys_.end()) {
+      return {ProviderRefundStatus::kRefunded, done->second, it->second.id, {}};
+    }
+    const std::int64_t left = it->second.amount - it->second.refunded_amount;
+    const std::int64_t part = amount == 0 ? left : amount;
+    if (part > left || (part == 0 && !it->second.refunded)) {
+      return {ProviderRefundStatus::kTooLarge, {}, {}, "too large"};
+    }
+    if (part > 0) ++refunds_made;
+    it->second.refunded_amount += part;
+    it->second.refunded = it->second.refunded_amount >= it->second.amount;
+    const std::string id = "re_" + it->second.id + "_" + std::to_string(refunds_made.load());
+    refund_keys_[refund_key] = id;
+    return {ProviderRefundStatus::kRefunded, id, it->second.id, {}};
   }
 
   ProviderChargeState chargeState(const std::string& charge_key) override {
@@ -72,7 +85,9 @@ class FakeProvider final : public CardProvider {
   /// A refund made at the provider's console: the shop is not told.
   void refundBehindOurBack(const std::string& charge_key) {
     const std::lock_guard lock(mutex_);
-    charges_.at(charge_key).refunded = true;
+    auto& charge = charges_.at(charge_key);
+    charge.refunded = true;
+    charge.refunded_amount = charge.amount;
   }
 
   bool refunded(const std::string& charge_key) {
@@ -98,7 +113,9 @@ class FakeProvider final : public CardProvider {
     std::string id;
     std::int64_t amount = 0;
     bool refunded = false;
+    std::int64_t refunded_amount = 0;
   };
+  std::map<std::string, std::string> refund_keys_;  // refund key -> refund id
   std::mutex mutex_;
   std::map<std::string, Record> charges_;
   int next_id_ = 0;
@@ -483,6 +500,56 @@ TEST_P(PaymentsTest, ForOrderIsTheLatestPayment) {
   EXPECT_EQ(service_->forOrder("ord_1")->status, "captured");
 }
 
+// Partial refunds (issue 14): several per payment, one per key however often
+// asked, never above the payment; a gift card is credited back each part, a
+// card refunded at the provider under one key per part, cash on delivery not
+// collected yet voided once nothing is left to collect.
+TEST_P(PaymentsTest, PartialRefundsAddUpToThePaymentAtMost) {
+  ASSERT_TRUE(service_->createGiftCard("GIFT-PART", 1000, "USD").has_value());
+  ASSERT_EQ(service_->charge(gift("ord_g", "GIFT-PART", 800)).outcome, ChargeOutcome::kCaptured);
+  EXPECT_EQ(service_->refundPart("ord_g", "orf_1", 300), RefundOutcome::kRefunded);
+  EXPECT_EQ(service_->refundPart("ord_g", "orf_1", 300), RefundOutcome::kRefunded);  // replay
+  EXPECT_EQ(service_->giftCard("GIFT-PART")->balance, 500);
+  EXPECT_EQ(service_->forOrder("ord_g")->status, "partially_refunded");
+  EXPECT_EQ(service_->forOrder("ord_g")->refunded_amount, 300);
+  EXPECT_EQ(service_->refundPart("ord_g", "orf_2", 600),
+            RefundOutcome::kNothingToDo);  // > 500 left
+  EXPECT_EQ(service_->giftCard("GIFT-PART")->balance, 500);
+  EXPECT_EQ(service_->refundPart("ord_g", "orf_3", 500), RefundOutcome::kRefunded);
+  EXPECT_EQ(service_->forOrder("ord_g")->status, "refunded");
+  EXPECT_EQ(service_->giftCard("GIFT-PART")->balance, 1000);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM refunds"), 2);
+
+  // A card: eight quarter refunds at once under their own keys, four more
+  // than fit: exactly four reach the provider's books.
+  ASSERT_EQ(service_->charge(card("ord_c", "tok_ok", 2000)).outcome, ChargeOutcome::kCaptured);
+  std::atomic<int> refunded{0};
+  std::vector<std::thread> threads;
+  threads.reserve(8);
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      if (service_->refundPart("ord_c", "orf_c" + std::to_string(i), 500) ==
+          RefundOutcome::kRefunded) {
+        ++refunded;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(refunded.load(), 4);
+  EXPECT_EQ(provider_.refunds_made.load(), 4);
+  EXPECT_EQ(service_->forOrder("ord_c")->refunded_amount, 2000);
+  EXPECT_EQ(service_->forOrder("ord_c")->status, "refunded");
+  // The whole-order refund afterwards finds nothing left.
+  EXPECT_EQ(service_->refund("ord_c"), RefundOutcome::kNothingToDo);
+
+  // Cash on delivery, not collected: parts are recorded, the rest voids it.
+  ASSERT_EQ(service_->charge(cod("ord_d")).outcome, ChargeOutcome::kPending);
+  EXPECT_EQ(service_->refundPart("ord_d", "orf_d1", 999), RefundOutcome::kRefunded);
+  EXPECT_EQ(service_->forOrder("ord_d")->status, "pending");
+  EXPECT_EQ(service_->refundPart("ord_d", "orf_d2", 4000), RefundOutcome::kRefunded);
+  EXPECT_EQ(service_->forOrder("ord_d")->status, "voided");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, PaymentsTest,
                          ::testing::Values(sql::test::Backend::kSqlite,
                                            sql::test::Backend::kPostgres),
@@ -553,9 +620,11 @@ TEST_P(SandboxStoreTest, OneChargePerKeyAndOneRefundPerCharge) {
   EXPECT_EQ(store_->listCharges(std::nullopt, 1).size(), 1U);
   ASSERT_EQ(store_->listCharges(std::string("k1"), 100).size(), 1U);
 
-  const auto refund = store_->insertRefundOrGet({"re_1", "r1", "ch_1", "2026-11-26T00:00:09Z"});
-  EXPECT_EQ(refund.id, "re_1");
-  EXPECT_EQ(store_->insertRefundOrGet({"re_2", "r2", "ch_1", "2026-11-26T00:00:10Z"}).id, "re_1");
+  const auto refund = store_->insertRefund({"re_1", "r1", "ch_1", "2026-11-26T00:00:09Z", 0});
+  EXPECT_EQ(refund.refund->id, "re_1");
+  EXPECT_EQ(refund.refund->amount, 100);  // no amount: all of it
+  EXPECT_EQ(store_->insertRefund({"re_2", "r2", "ch_1", "2026-11-26T00:00:10Z", 0}).refund->id,
+            "re_1");
   EXPECT_EQ(store_->refundByKey("r1")->charge_id, "ch_1");
   EXPECT_FALSE(store_->refundByKey("r2").has_value());
   EXPECT_TRUE(store_->chargeByKey("k1")->refunded);

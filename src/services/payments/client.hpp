@@ -55,9 +55,10 @@ struct Payment {
   std::string order_id;
   Method method = Method::kCard;
   /// "pending" (in flight, or cash to collect on delivery), "captured",
-  /// "declined", "failed", "refunded".
+  /// "declined", "failed", "partially_refunded", "refunded", "voided".
   std::string status;
   std::int64_t amount = 0;
+  std::int64_t refunded_amount = 0;  // all refunds together, at most amount
   std::string currency;
   std::optional<std::string> card_brand;
   std::optional<std::string> card_last4;
@@ -91,9 +92,16 @@ class Client {
   virtual ~Client() = default;
   /// Idempotent per request.idempotency_key (see ChargeRequest).
   virtual ChargeResult charge(const ChargeRequest& request) = 0;
-  /// Refunds the order's captured payment in full, or voids a pending COD
-  /// one. Idempotent.
+  /// Refunds what is left of the order's captured payment, or voids a
+  /// pending COD one. Idempotent.
   virtual RefundOutcome refund(const std::string& order_id) = 0;
+  /// Refunds `amount` (minor units, > 0) of the order's payment: one refund
+  /// per key (the orders service's refund id), however often it is called,
+  /// and never above what was captured. A card is refunded at the provider,
+  /// a gift card credited back, cash on delivery only recorded (paid back by
+  /// hand; uncollected cash has that much less to collect).
+  virtual RefundOutcome refundPart(const std::string& order_id, const std::string& key,
+                                   std::int64_t amount) = 0;
   /// Cash on delivery was collected: pending -> captured. No-op otherwise.
   virtual void markCollected(const std::string& order_id) = 0;
   /// The order's latest payment, if any.

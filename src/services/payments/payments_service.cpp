@@ -72,6 +72,9 @@ std::string providerChargeKey(const StoredPayment& payment) { return payment.pay
 std::string providerRefundKey(const StoredPayment& payment) {
   return payment.payment.id + ":refund";
 }
+std::string providerPartRefundKey(const StoredPayment& payment, const std::string& key) {
+  return providerRefundKey(payment) + ":" + key;
+}
 
 std::optional<std::string> checkChargeRequest(const ChargeRequest& r) {
   if (r.order_id.empty()) return "order_id is required";
@@ -189,7 +192,7 @@ ChargeResult PaymentsService::chargeCard(const StoredPayment& pending) {
 }
 
 void PaymentsService::returnOrphanCharge(const StoredPayment& payment) {
-  const auto answer = provider_.refund(providerChargeKey(payment), providerRefundKey(payment));
+  const auto answer = provider_.refund(providerChargeKey(payment), providerRefundKey(payment), 0);
   if (answer.status == ProviderRefundStatus::kRefunded) {
     store_.markRefunded(payment, status::kFailed, answer.refund_id);
     logger_.warn("late card charge refunded",
@@ -218,13 +221,14 @@ RefundOutcome PaymentsService::refund(const std::string& order_id) {
 
 std::optional<RefundOutcome> PaymentsService::refundStep(const StoredPayment& payment) {
   const auto& p = payment.payment;
+  // Captured, perhaps partly refunded already: what is left goes back.
   const bool captured = p.status == status::kCaptured;
   const bool pending = p.status == status::kPending;
   if (!captured && !pending) return RefundOutcome::kNothingToDo;
   if (p.method == Method::kCard) return refundCard(payment);
   // Gift card: the balance is credited back in the same transaction. Cash
   // already collected is paid back by hand; the record says it was.
-  const bool done = captured ? store_.markRefunded(payment, status::kCaptured, std::nullopt)
+  const bool done = captured ? store_.markRefunded(payment, p.status, std::nullopt)
                              // Cash not collected yet: nothing to give back.
                              : store_.transition(p.id, status::kPending, status::kVoided);
   if (!done) return std::nullopt;
@@ -233,11 +237,17 @@ std::optional<RefundOutcome> PaymentsService::refundStep(const StoredPayment& pa
 
 std::optional<RefundOutcome> PaymentsService::refundCard(const StoredPayment& payment) {
   const auto& p = payment.payment;
-  const auto answer = provider_.refund(providerChargeKey(payment), providerRefundKey(payment));
+  // Amount 0: all that is left after any partial refunds.
+  const auto answer = provider_.refund(providerChargeKey(payment), providerRefundKey(payment), 0);
   switch (answer.status) {
     case ProviderRefundStatus::kRefunded:
       if (!store_.markRefunded(payment, p.status, answer.refund_id)) return std::nullopt;
       return RefundOutcome::kRefunded;
+    case ProviderRefundStatus::kTooLarge:
+      // Nothing left at the provider: refunded there already (reconciliation
+      // records it).
+      logger_.warn("card refund found nothing left to refund", {{"payment_id", p.id}});
+      return RefundOutcome::kNothingToDo;
     case ProviderRefundStatus::kNoSuchCharge:
       if (p.status == status::kCaptured) {
         // We hold the provider's charge id, yet it knows no such charge.
@@ -256,6 +266,55 @@ std::optional<RefundOutcome> PaymentsService::refundCard(const StoredPayment& pa
   return RefundOutcome::kUnavailable;
 }
 
+RefundOutcome PaymentsService::refundPart(const std::string& order_id, const std::string& key,
+                                          std::int64_t amount) {
+  if (amount <= 0 || key.empty()) throw std::invalid_argument("refundPart needs a key and amount");
+  // Each pass acts on the payment as read; the store's write is conditional,
+  // so a concurrent change makes the next pass read it again.
+  constexpr int kPasses = 3;
+  for (int pass = 0; pass < kPasses; ++pass) {
+    if (store_.refundExists(key)) return RefundOutcome::kRefunded;  // done before
+    const auto found = store_.latestForOrder(order_id);
+    if (!found) return RefundOutcome::kNothingToDo;
+    const auto& p = found->payment;
+    const bool cod_pending = p.method == Method::kCashOnDelivery && p.status == status::kPending;
+    if (p.status != status::kCaptured && !cod_pending) {
+      return RefundOutcome::kNothingToDo;
+    }
+    std::optional<std::string> provider_refund_id;
+    if (p.method == Method::kCard) {
+      // The provider keeps one refund per key: a retry after a lost answer
+      // or a crash never refunds twice.
+      const auto answer =
+          provider_.refund(providerChargeKey(*found), providerPartRefundKey(*found, key), amount);
+      switch (answer.status) {
+        case ProviderRefundStatus::kRefunded:
+          provider_refund_id = answer.refund_id;
+          break;
+        case ProviderRefundStatus::kUnavailable:
+          logger_.warn("card refund unanswered", {{"payment_id", p.id}, {"detail", answer.detail}});
+          return RefundOutcome::kUnavailable;
+        case ProviderRefundStatus::kNoSuchCharge:
+          throw std::runtime_error("card provider knows no charge for captured payment " + p.id);
+        case ProviderRefundStatus::kTooLarge:
+          logger_.error("card provider refused a refund above what is left of the charge",
+                        {{"payment_id", p.id}, {"refund_key", key}, {"amount", amount}});
+          return RefundOutcome::kNothingToDo;
+      }
+    }
+    switch (store_.recordRefund(*found, key, amount, provider_refund_id)) {
+      case PaymentStore::RefundRecord::kRecorded:
+      case PaymentStore::RefundRecord::kReplayed:
+        return RefundOutcome::kRefunded;
+      case PaymentStore::RefundRecord::kRefused:
+        break;  // changed meanwhile (or over what is left): read it again
+    }
+  }
+  logger_.error("partial refund could not be recorded",
+                {{"order_id", order_id}, {"refund_key", key}, {"amount", amount}});
+  return RefundOutcome::kNothingToDo;
+}
+
 void PaymentsService::markCollected(const std::string& order_id) {
   const auto found = store_.latestForOrder(order_id);
   if (!found || found->payment.method != Method::kCashOnDelivery) return;
@@ -265,7 +324,11 @@ void PaymentsService::markCollected(const std::string& order_id) {
 std::optional<Payment> PaymentsService::forOrder(const std::string& order_id) {
   auto found = store_.latestForOrder(order_id);
   if (!found) return std::nullopt;
-  return std::move(found->payment);
+  auto& p = found->payment;
+  if (p.status == status::kCaptured && p.refunded_amount > 0) {
+    p.status = std::string(status::kPartiallyRefunded);
+  }
+  return std::move(p);
 }
 
 std::optional<GiftCard> PaymentsService::createGiftCard(std::string_view code, std::int64_t balance,
@@ -275,6 +338,28 @@ std::optional<GiftCard> PaymentsService::createGiftCard(std::string_view code, s
 
 std::optional<GiftCard> PaymentsService::giftCard(std::string_view code) {
   return store_.giftCard(code);
+}
+
+void PaymentsService::setProviderRefundListener(ProviderRefundListener listener) {
+  const std::lock_guard lock(reconcile_mutex_);
+  provider_refund_listener_ = std::move(listener);
+}
+
+bool PaymentsService::recordProviderRefund(const StoredPayment& payment,
+                                           const std::string& refund_id, std::int64_t amount) {
+  const std::string key = "provider:" + refund_id;
+  if (store_.refundExists(key)) return false;  // recorded on an earlier pass
+  // The order first: a crash before our own record tells it again next pass.
+  if (provider_refund_listener_) {
+    provider_refund_listener_({payment.payment.order_id, refund_id, amount});
+  }
+  const auto recorded = store_.recordRefund(payment, key, amount, refund_id);
+  if (recorded != PaymentStore::RefundRecord::kRecorded) return false;
+  logger_.warn("refund made at the card provider recorded", {{"payment_id", payment.payment.id},
+                                                             {"order_id", payment.payment.order_id},
+                                                             {"refund_id", refund_id},
+                                                             {"amount", amount}});
+  return true;
 }
 
 ReconcileReport PaymentsService::reconcileRefunds(const std::string& since, std::size_t limit) {
@@ -299,11 +384,28 @@ ReconcileReport PaymentsService::reconcileRefunds(const std::string& since, std:
                     {{"payment_id", payment.payment.id}, {"order_id", payment.payment.order_id}});
       continue;
     }
-    if (!state.refunded) continue;
+    // Refunds the provider lists whose key is not one of ours (every refund
+    // we ask for starts with providerRefundKey) were made there directly.
+    bool listed_any = false;
+    for (const auto& refund : state.refunds) {
+      listed_any = true;
+      if (refund.idempotency_key.starts_with(providerRefundKey(payment)) || refund.amount <= 0) {
+        continue;
+      }
+      if (recordProviderRefund(payment, refund.id, refund.amount)) ++report.refunded;
+    }
+    if (listed_any || !state.refunded) continue;
+    // A provider that lists no refunds but says "refunded": all that is left.
     const std::optional<std::string> refund_id =
         state.refund_id.empty() ? std::nullopt : std::optional<std::string>(state.refund_id);
-    // Conditional on `captured`: a refund of ours racing this pass wins once.
-    if (store_.markRefunded(payment, status::kCaptured, refund_id)) {
+    const std::int64_t left = payment.payment.amount - payment.payment.refunded_amount;
+    if (provider_refund_listener_ && left > 0) {
+      provider_refund_listener_({payment.payment.order_id,
+                                 state.refund_id.empty() ? payment.payment.id : state.refund_id,
+                                 left});
+    }
+    // Conditional on the status read: a refund of ours racing this pass wins once.
+    if (store_.markRefunded(payment, payment.payment.status, refund_id)) {
       ++report.refunded;
       logger_.warn("refund made at the card provider recorded",
                    {{"payment_id", payment.payment.id},

@@ -4,6 +4,7 @@
 // entry point is idempotent, so the saga may retry any step after a crash.
 
 #include <cstddef>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -22,6 +23,18 @@ struct ReconcileReport {
   std::size_t unanswered = 0;  // the provider could not say
 };
 
+/// A refund made at the card provider, not through the shop.
+struct ProviderRefundNotice {
+  std::string order_id;
+  std::string provider_refund_id;
+  std::int64_t amount = 0;  // minor units
+};
+/// Told of each refund made at the provider before payments records it (so
+/// a crash in between tells it again; it must be idempotent per
+/// provider_refund_id). The app wires the orders service here: the order
+/// records the refund through its own tables, never payments'.
+using ProviderRefundListener = std::function<void(const ProviderRefundNotice&)>;
+
 class PaymentsService final : public Client {
  public:
   PaymentsService(PaymentStore& store, CardProvider& provider, const log::Logger& logger)
@@ -29,6 +42,8 @@ class PaymentsService final : public Client {
 
   ChargeResult charge(const ChargeRequest& request) override;
   RefundOutcome refund(const std::string& order_id) override;
+  RefundOutcome refundPart(const std::string& order_id, const std::string& key,
+                           std::int64_t amount) override;
   void markCollected(const std::string& order_id) override;
   std::optional<Payment> forOrder(const std::string& order_id) override;
 
@@ -44,6 +59,11 @@ class PaymentsService final : public Client {
   /// with a refunds row. Order states are not touched here.
   ReconcileReport reconcileRefunds(const std::string& since, std::size_t limit);
 
+  /// Sets (or, empty, clears) who hears of refunds made at the provider.
+  /// Waits for a running reconciliation pass, so after clearing it the old
+  /// listener is never called again.
+  void setProviderRefundListener(ProviderRefundListener listener);
+
  private:
   ChargeResult chargeCard(const StoredPayment& pending);
   /// One refund step on the payment as read; nullopt when it changed meanwhile.
@@ -57,6 +77,28 @@ class PaymentsService final : public Client {
   const log::Logger& logger_;
   std::mutex reconcile_mutex_;   // one pass at a time; guards the cursor
   std::string reconcile_after_;  // last payment id the previous pass asked about
+  ProviderRefundListener provider_refund_listener_;  // guarded by reconcile_mutex_
+  /// Records one refund made at the provider (listener first); true when new.
+  bool recordProviderRefund(const StoredPayment& payment, const std::string& refund_id,
+                            std::int64_t amount);
+};
+
+/// Listens to a service's provider refunds for its lifetime (RAII): the
+/// destructor unhooks the listener, waiting for a pass that is calling it.
+class ProviderRefundSubscription {
+ public:
+  ProviderRefundSubscription(PaymentsService& service, ProviderRefundListener listener)
+      : service_(service) {
+    service_.setProviderRefundListener(std::move(listener));
+  }
+  ~ProviderRefundSubscription() { service_.setProviderRefundListener({}); }
+  ProviderRefundSubscription(const ProviderRefundSubscription&) = delete;
+  ProviderRefundSubscription& operator=(const ProviderRefundSubscription&) = delete;
+  ProviderRefundSubscription(ProviderRefundSubscription&&) = delete;
+  ProviderRefundSubscription& operator=(ProviderRefundSubscription&&) = delete;
+
+ private:
+  PaymentsService& service_;
 };
 
 /// The outcome a stored payment stands for (what a replayed charge returns).
@@ -67,6 +109,9 @@ ChargeOutcome outcomeOf(const StoredPayment& payment);
 /// name the same charge.
 std::string providerChargeKey(const StoredPayment& payment);
 std::string providerRefundKey(const StoredPayment& payment);
+/// The provider's key for one partial refund (key: the refund's own key).
+/// Starts with providerRefundKey(payment): every refund of ours does.
+std::string providerPartRefundKey(const StoredPayment& payment, const std::string& key);
 
 /// A problem with a charge request, before any money moves; nullopt if fine.
 std::optional<std::string> checkChargeRequest(const ChargeRequest& request);

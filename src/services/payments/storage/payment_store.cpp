@@ -10,12 +10,13 @@ namespace {
 
 #define EMPORIUM_PAYMENT_COLUMNS                                                              \
   "id, order_id, idempotency_key, method, status, amount, currency, card_token, card_brand, " \
-  "card_last4, gift_card_code, provider_charge_id, decline_reason, created_at, updated_at"
+  "card_last4, gift_card_code, provider_charge_id, decline_reason, created_at, updated_at, "  \
+  "refunded_amount"
 
 constexpr sql::Query kInsertPayment{
     "payments.insert",
     "INSERT INTO payments (" EMPORIUM_PAYMENT_COLUMNS
-    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, NULL, $9, NULL, $10, $11, $11)"};
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, NULL, $9, NULL, $10, $11, $11, 0)"};
 
 constexpr sql::Query kByKey{"payments.by_key", "SELECT " EMPORIUM_PAYMENT_COLUMNS
                                                " FROM payments WHERE idempotency_key = $1"};
@@ -46,8 +47,30 @@ constexpr sql::Query kTransition{
 
 constexpr sql::Query kInsertRefund{
     "payments.insert_refund",
-    "INSERT INTO refunds (id, payment_id, amount, status, provider_refund_id, created_at) "
-    "VALUES ($1, $2, $3, 'succeeded', $4, $5)"};
+    "INSERT INTO refunds (id, payment_id, amount, status, provider_refund_id, created_at, "
+    "idempotency_key) VALUES ($1, $2, $3, 'succeeded', $4, $5, $6)"};
+constexpr sql::Query kRefundByKey{"payments.refund_by_key",
+                                  "SELECT id FROM refunds WHERE idempotency_key = $1"};
+constexpr sql::Query kRefundedAmount{"payments.refunded_amount",
+                                     "SELECT refunded_amount FROM payments WHERE id = $1"};
+// The whole rest: conditional on the status and on the total read, so a
+// concurrent partial refund makes this one try again rather than overpay.
+constexpr sql::Query kMarkRefunded{
+    "payments.mark_refunded",
+    "UPDATE payments SET status = 'refunded', refunded_amount = amount, updated_at = $4 "
+    "WHERE id = $1 AND status = $2 AND refunded_amount = $3"};
+// One partial refund: the check and the addition are one statement, so
+// concurrent refunds never add up to more than the payment. A partly
+// refunded payment stays 'captured' as stored (the CHECK on status predates
+// partial refunds); refunded_amount > 0 is what makes it partly refunded.
+constexpr sql::Query kAddRefund{
+    "payments.add_refund",
+    "UPDATE payments SET refunded_amount = refunded_amount + $2, status = CASE "
+    "WHEN status = 'pending' THEN CASE WHEN refunded_amount + $2 >= amount THEN 'voided' "
+    "ELSE 'pending' END "
+    "WHEN refunded_amount + $2 >= amount THEN 'refunded' ELSE status END, "
+    "updated_at = $3 WHERE id = $1 AND refunded_amount + $2 <= amount AND "
+    "(status = 'captured' OR (status = 'pending' AND method = 'cod'))"};
 
 // The whole debit: the balance check and the subtraction are one statement,
 // so two concurrent debits can never both see the same balance.
@@ -109,6 +132,7 @@ StoredPayment readPayment(const sql::Row& row) {
   p.decline_reason = row.getOptionalText(12);
   p.payment.created_at = row.getText(13);
   p.payment.updated_at = row.getText(14);
+  p.payment.refunded_amount = row.getInt64(15);
   return p;
 }
 
@@ -242,17 +266,50 @@ bool PaymentStore::markRefunded(const StoredPayment& payment, std::string_view f
   return db_.write([&](sql::Session& s) {
     const std::string now = util::nowRfc3339();
     const auto& p = payment.payment;
-    if (s.execute(kTransition, {p.id, from, status::kRefunded, nullptr, now}).affectedRows() != 1) {
-      return false;
-    }
+    const auto current = s.execute(kRefundedAmount, {p.id});
+    if (current.empty()) return false;
+    const std::int64_t before = current[0].getInt64(0);
+    if (s.execute(kMarkRefunded, {p.id, from, before, now}).affectedRows() != 1) return false;
+    const std::int64_t rest = p.amount - before;
     s.execute(kInsertRefund,
-              {util::newId("ref"), p.id, p.amount, optionalParam(provider_refund_id), now});
-    if (p.method == Method::kGiftCard && payment.gift_card_code) {
-      s.execute(kCreditGiftCard, {*payment.gift_card_code, p.amount, now});
-      s.execute(kInsertLedger, {util::newId("gcl"), *payment.gift_card_code, p.id, p.amount, now});
+              {util::newId("ref"), p.id, rest, optionalParam(provider_refund_id), now, nullptr});
+    if (p.method == Method::kGiftCard && payment.gift_card_code && rest > 0) {
+      s.execute(kCreditGiftCard, {*payment.gift_card_code, rest, now});
+      s.execute(kInsertLedger, {util::newId("gcl"), *payment.gift_card_code, p.id, rest, now});
     }
     return true;
   });
+}
+
+PaymentStore::RefundRecord PaymentStore::recordRefund(
+    const StoredPayment& payment, const std::string& key, std::int64_t amount,
+    const std::optional<std::string>& provider_refund_id) {
+  if (amount <= 0) return RefundRecord::kRefused;
+  try {
+    return db_.write([&](sql::Session& s) {
+      if (!s.execute(kRefundByKey, {key}).empty()) return RefundRecord::kReplayed;
+      const std::string now = util::nowRfc3339();
+      const auto& p = payment.payment;
+      if (s.execute(kAddRefund, {p.id, amount, now}).affectedRows() != 1) {
+        return RefundRecord::kRefused;
+      }
+      s.execute(kInsertRefund,
+                {util::newId("ref"), p.id, amount, optionalParam(provider_refund_id), now, key});
+      if (p.method == Method::kGiftCard && payment.gift_card_code) {
+        s.execute(kCreditGiftCard, {*payment.gift_card_code, amount, now});
+        s.execute(kInsertLedger, {util::newId("gcl"), *payment.gift_card_code, p.id, amount, now});
+      }
+      return RefundRecord::kRecorded;
+    });
+  } catch (const sql::Error& e) {
+    // The same key, concurrently: the other call recorded it.
+    if (!isUniqueViolation(e)) throw;
+    return RefundRecord::kReplayed;
+  }
+}
+
+bool PaymentStore::refundExists(const std::string& key) {
+  return db_.read([&](sql::Session& s) { return !s.execute(kRefundByKey, {key}).empty(); });
 }
 
 std::optional<GiftCard> PaymentStore::createGiftCard(std::string_view code, std::int64_t balance,

@@ -23,6 +23,9 @@ inline constexpr std::string_view kCaptured = "captured";
 inline constexpr std::string_view kDeclined = "declined";
 inline constexpr std::string_view kFailed = "failed";
 inline constexpr std::string_view kRefunded = "refunded";
+/// Never stored: a captured payment with refunded_amount > 0, as the client
+/// interface reports it (see PaymentsService::forOrder).
+inline constexpr std::string_view kPartiallyRefunded = "partially_refunded";
 inline constexpr std::string_view kVoided = "voided";
 }  // namespace status
 
@@ -97,13 +100,30 @@ class PaymentStore {
   /// as it is, and nothing is debited.
   StoredPayment debitGiftCard(const NewPayment& payment);
 
-  /// from -> refunded plus a refunds row, and for a gift card the balance
-  /// credited back with its ledger row, in one transaction. False when the
-  /// payment was not in `from` (refunded already, or changed meanwhile).
+  /// from -> refunded plus a refunds row of what was left, and for a gift
+  /// card that much credited back with its ledger row, in one transaction.
+  /// False when the payment was not in `from` (refunded already, or changed
+  /// meanwhile).
   bool markRefunded(const StoredPayment& payment, std::string_view from,
                     const std::optional<std::string>& provider_refund_id);
 
-  /// Captured card payments last changed at or after `since` (RFC 3339),
+  /// What recordRefund did.
+  enum class RefundRecord : std::uint8_t {
+    kRecorded,  // a new refund row; the running total grew by amount
+    kReplayed,  // a refund under this key exists already: nothing changed
+    kRefused,   // the payment is not refundable, or amount exceeds what is left
+  };
+  /// Adds a refund of `amount` under `key`: the payment's running total (and
+  /// status: refunded once nothing is left, else still captured; a pending
+  /// COD payment stays pending, or voided when nothing is left to collect) grows in one
+  /// conditional UPDATE that never passes the payment's amount, with the
+  /// refunds row and a gift card's credit in the same transaction.
+  RefundRecord recordRefund(const StoredPayment& payment, const std::string& key,
+                            std::int64_t amount,
+                            const std::optional<std::string>& provider_refund_id);
+  bool refundExists(const std::string& key);
+
+  /// Captured (maybe partly refunded) card payments last changed at or after `since` (RFC 3339),
   /// with ids above after_id, in id order, at most limit: a page of what
   /// reconciliation asks the provider about.
   std::vector<StoredPayment> capturedCardPayments(const std::string& since,
