@@ -58,6 +58,11 @@ class Client {
   /// Gives a held or confirmed reservation back to available stock. A no-op
   /// when there is nothing to release (already released, fulfilled, or none).
   virtual void release(const std::string& order_id) = 0;
+
+  /// Goods a customer sent back go on hand again (a refund's returned
+  /// lines). Once per key: repeating a key adds nothing. Unknown SKUs are
+  /// skipped (nothing to put them back into).
+  virtual void returnToStock(const std::string& key, std::span<const ReservationLine> lines) = 0;
 };
 
 }  // namespace emporium::inventory

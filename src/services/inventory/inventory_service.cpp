@@ -87,6 +87,17 @@ void InventoryService::release(const std::string& order_id) {
   notify(done.lines);
 }
 
+void InventoryService::returnToStock(const std::string& key,
+                                     std::span<const ReservationLine> lines) {
+  if (key.empty()) throw std::invalid_argument("returnToStock needs a key");
+  std::vector<std::string> skus;
+  for (const auto& line : lines) {
+    if (line.quantity < 1) throw std::invalid_argument("returnToStock with a quantity below 1");
+    skus.push_back(line.sku);
+  }
+  if (store_.returnToStock(key, lines, now())) notify(skus);
+}
+
 std::optional<StockLevel> InventoryService::level(const std::string& sku) {
   return store_.level(sku);
 }

@@ -47,6 +47,7 @@ class InventoryService final : public Client {
   bool confirm(const std::string& order_id) override;
   void fulfil(const std::string& order_id) override;
   void release(const std::string& order_id) override;
+  void returnToStock(const std::string& key, std::span<const ReservationLine> lines) override;
 
   // Admin
   std::optional<StockLevel> level(const std::string& sku);

@@ -70,6 +70,14 @@ constexpr sql::Query kSetOnHand{
     "INSERT INTO stock (sku, on_hand, reserved, updated_at) VALUES ($1, $2, 0, $3) "
     "ON CONFLICT (sku) DO UPDATE SET on_hand = excluded.on_hand, updated_at = excluded.updated_at "
     "WHERE stock.reserved <= excluded.on_hand RETURNING on_hand, reserved"};
+// The key row first: a repeated key inserts nothing, and adds nothing.
+constexpr sql::Query kClaimReturn{
+    "inventory.claim_return",
+    "INSERT INTO stock_returns (key, sku, quantity, created_at) VALUES ($1, $2, $3, $4) "
+    "ON CONFLICT (key, sku) DO NOTHING"};
+constexpr sql::Query kAddOnHand{
+    "inventory.add_on_hand",
+    "UPDATE stock SET on_hand = on_hand + $2, updated_at = $3 WHERE sku = $1"};
 constexpr sql::Query kImportOne{
     "inventory.import_one",
     "INSERT INTO stock (sku, on_hand, reserved, updated_at) VALUES ($1, $2, 0, $3) "
@@ -261,6 +269,21 @@ std::vector<std::string> InventoryStore::expiredOrders(const std::string& now, s
       orders.push_back(row.getText(0));
     }
     return orders;
+  });
+}
+
+bool InventoryStore::returnToStock(const std::string& key, std::span<const ReservationLine> lines,
+                                   const std::string& now) {
+  return db_.write([&](sql::Session& s) {
+    bool added = false;
+    for (const auto& line : lines) {
+      if (s.execute(kClaimReturn, {key, line.sku, line.quantity, now}).affectedRows() != 1) {
+        continue;
+      }
+      s.execute(kAddOnHand, {line.sku, line.quantity, now});
+      added = true;
+    }
+    return added;
   });
 }
 

@@ -70,6 +70,10 @@ class InventoryStore {
 
   /// Creates or updates the SKU's on_hand, refusing to go below reserved.
   SetOnHandResult setOnHand(const std::string& sku, std::int64_t on_hand, const std::string& now);
+  /// Adds the lines to on_hand once per (key, sku), in one transaction;
+  /// false when the key had been used (nothing added).
+  bool returnToStock(const std::string& key, std::span<const ReservationLine> lines,
+                     const std::string& now);
   /// Creates rows for the SKUs not yet present (reserved 0); existing rows are
   /// left alone. Returns how many rows were created. Throws
   /// std::invalid_argument for a negative on_hand.
