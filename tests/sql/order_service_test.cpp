@@ -8,7 +8,10 @@
 #include <chrono>
 #include <condition_variable>
 #include <future>
+#include <map>
 #include <mutex>
+#include <set>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -62,8 +65,24 @@ class FakeInventory final : public inventory::Client {
   bool confirm(const std::string& /*order_id*/) override { return true; }
   void fulfil(const std::string& /*order_id*/) override {}
   void release(const std::string& /*order_id*/) override { ++released; }
+  void returnToStock(const std::string& key,
+                     std::span<const inventory::ReservationLine> lines) override {
+    const std::lock_guard lock(mutex_);
+    for (const auto& line : lines) {
+      if (returned_keys_.insert(key + "/" + line.sku).second) returned[line.sku] += line.quantity;
+    }
+  }
+  std::int64_t returnedOf(const std::string& sku) {
+    const std::lock_guard lock(mutex_);
+    return returned[sku];
+  }
   std::atomic<int> reserved{0};
   std::atomic<int> released{0};
+
+ private:
+  std::mutex mutex_;
+  std::set<std::string> returned_keys_;
+  std::map<std::string, std::int64_t> returned;
 };
 
 // Charges answer `outcome`; with hold_charges set, a charge waits until
@@ -97,6 +116,22 @@ class FakePayments final : public payments::Client {
     ++refunds;
     return payments::RefundOutcome::kRefunded;
   }
+  // As the payments service: one refund per key, never above the payment.
+  payments::RefundOutcome refundPart(const std::string& order_id, const std::string& key,
+                                     std::int64_t amount) override {
+    const auto payment = forOrder(order_id);
+    if (!payment) return payments::RefundOutcome::kNothingToDo;
+    const std::lock_guard lock(mutex_);
+    if (!refund_keys_.insert(key).second) return payments::RefundOutcome::kRefunded;
+    refunded_amount_ += amount;
+    EXPECT_LE(refunded_amount_, payment->amount) << "refunded more than was captured";
+    ++refunds;
+    return payments::RefundOutcome::kRefunded;
+  }
+  std::int64_t refundedAmount() {
+    const std::lock_guard lock(mutex_);
+    return refunded_amount_;
+  }
   void markCollected(const std::string& /*order_id*/) override {}
   std::optional<payments::Payment> forOrder(const std::string& order_id) override {
     const std::lock_guard lock(mutex_);
@@ -128,6 +163,8 @@ class FakePayments final : public payments::Client {
   int charging_ = 0;
   bool hold_charges_ = false;
   std::vector<payments::Payment> captured_;
+  std::set<std::string> refund_keys_;
+  std::int64_t refunded_amount_ = 0;
 };
 
 class OrderServiceTest : public SqlTest {
@@ -336,6 +373,104 @@ TEST_P(OrderServiceTest, AConfirmedOrderWhoseCartWasNotEmptiedIsEmptiedBySweeper
   EXPECT_EQ(service().recover().effects_done, 1U);
   EXPECT_EQ(carts_.emptied.load(), 1);
   EXPECT_FALSE(store_->find(id)->empty_cart);
+}
+
+// Partial refunds through the service (issue 14): by amount, by lines (their
+// value, with returned stock only for lines marked returned), each a refund at
+// the payments service under its own key; 422 naming the field for what does
+// not fit; concurrent ones never above the captured total.
+TEST_P(OrderServiceTest, PartialRefundsByAmountAndLinesStopAtTheCapturedTotal) {
+  ASSERT_EQ(checkout("k").status, 201);  // 2 x 1000 + 499 shipping
+  const auto id = onlyOrderId(OrderStatus::kConfirmed);
+  const auto fields = [&](const orders::RefundRequest& request) {
+    try {
+      service().refund(id, request);
+    } catch (const http::ApiError& e) {
+      std::string names;
+      for (const auto& error : e.errors()) names += error.field + ";";
+      return std::to_string(e.status()) + " " + names;
+    }
+    return std::string("accepted");
+  };
+  orders::RefundRequest request;
+  request.by = "usr_admin";
+  request.lines = {{"SKU-1", 1, true}};
+  // Not shipped: nothing can come back into stock.
+  EXPECT_EQ(fields(request), "422 lines[0].returned;");
+  request.lines = {{"SKU-9", 1, false}, {"SKU-1", 3, false}};
+  EXPECT_EQ(fields(request), "422 lines[0].sku;lines[1].quantity;");
+  request.lines.clear();
+  request.amount = 2500;
+  EXPECT_EQ(fields(request), "422 amount;");
+
+  ASSERT_EQ(service().ship(id, "DHL", "TRK-1").status, OrderStatus::kShipped);
+  // Eight at once, 600 each, with 2499 captured: exactly four fit.
+  request.amount = 600;
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  threads.reserve(8);
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&] {
+      if (fields(request) == "accepted") ++ok;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 4);
+  EXPECT_EQ(payments_.refunds.load(), 4);
+  EXPECT_EQ(payments_.refundedAmount(), 2400);
+  auto order = store_->find(id);
+  EXPECT_EQ(order->status, OrderStatus::kShipped);  // partial: the status stays
+  EXPECT_EQ(order->refunded_total, 2400);
+  EXPECT_EQ(order->payment_status, "partially_refunded");
+  EXPECT_EQ(events("order.refunded"), 4);
+
+  // By lines: worth 1000 but only 99 left, so 99; the returned unit goes back.
+  request.amount.reset();
+  request.lines = {{"SKU-1", 1, true}};
+  EXPECT_EQ(fields(request), "accepted");
+  EXPECT_EQ(inventory_.returnedOf("SKU-1"), 1);
+  order = store_->find(id);
+  EXPECT_EQ(order->status, OrderStatus::kRefunded);
+  EXPECT_EQ(order->refunded_total, order->totals.total);
+  EXPECT_EQ(order->payment_status, "refunded");
+  EXPECT_EQ(order->refunds.back().amount, 99);
+  EXPECT_EQ(payments_.refundedAmount(), 2499);
+  EXPECT_EQ(payments_.refunds.load(), 5);
+  // Refunded in full: any further refund is a 409 naming the status.
+  request.lines = {{"SKU-1", 1, false}};
+  EXPECT_EQ(fields(request), "409 ");
+  EXPECT_EQ(inventory_.returnedOf("SKU-1"), 1);
+}
+
+// Lines not marked returned leave stock alone; a line refunded in full
+// cannot be refunded again; the value of lines is price x quantity.
+TEST_P(OrderServiceTest, RefundsByLinesReturnStockOnlyWhenMarkedReturned) {
+  ASSERT_EQ(checkout("k").status, 201);
+  const auto id = onlyOrderId(OrderStatus::kConfirmed);
+  ASSERT_EQ(service().ship(id, "DHL", "TRK-1").status, OrderStatus::kShipped);
+  orders::RefundRequest request;
+  request.lines = {{"SKU-1", 1, false}};
+  auto order = service().refund(id, request);
+  EXPECT_EQ(order.refunded_total, 1000);
+  EXPECT_EQ(inventory_.returnedOf("SKU-1"), 0);
+  request.lines = {{"SKU-1", 1, true}};
+  order = service().refund(id, request);
+  EXPECT_EQ(order.refunded_total, 2000);
+  EXPECT_EQ(inventory_.returnedOf("SKU-1"), 1);
+  EXPECT_EQ(order.status, OrderStatus::kShipped);
+  try {
+    service().refund(id, request);
+    ADD_FAILURE() << "a third unit of two was refunded";
+  } catch (const http::ApiError& e) {
+    EXPECT_EQ(e.status(), 422);
+    ASSERT_EQ(e.errors().size(), 1U);
+    EXPECT_EQ(e.errors()[0].field, "lines[0].quantity");
+  }
+  // The sweeper settles nothing twice: every refund is settled already.
+  advance(120s);
+  EXPECT_EQ(service().recover().effects_done, 0U);
+  EXPECT_EQ(payments_.refunds.load(), 2);
+  EXPECT_EQ(inventory_.returnedOf("SKU-1"), 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, OrderServiceTest,

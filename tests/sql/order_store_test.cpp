@@ -364,6 +364,106 @@ TEST_P(OrderStoreTest, TheCartEffectStaysOwedUntilCleared) {
   EXPECT_TRUE(store_->owingEffects(far_future, 10).empty());
 }
 
+// Partial refunds (issue 14): the order's running total and each line's
+// refunded quantity are conditional writes, so refunds never add up to more
+// than the order's total however many run at once; a line asking more than is
+// left rolls its whole refund back; reaching the total makes the order
+// refunded, and the payment status follows the settled refunds.
+TEST_P(OrderStoreTest, PartialRefundsNeverAddUpToMoreThanTheTotal) {
+  using Outcome = orders::RefundApplied::Outcome;
+  auto order = place("usr_1", "partial");  // 2 x 1000 + 499 shipping = 2499
+  Transition confirm;
+  confirm.to = OrderStatus::kConfirmed;
+  confirm.payment_status = "captured";
+  ASSERT_TRUE(store_->transition(order.id, confirm)->applied);
+
+  orders::NewRefund part;
+  part.amount = 1000;
+  part.by = "usr_admin";
+  part.reason = "scratched";
+  part.note = "partially refunded: scratched";
+  part.lines = {{"SKU-1", 1, false}};
+  auto r = store_->applyRefund(order.id, part);
+  ASSERT_EQ(r.outcome, Outcome::kApplied);
+  EXPECT_FALSE(r.full);
+  auto now = store_->find(order.id);
+  EXPECT_EQ(now->status, OrderStatus::kConfirmed);  // a partial refund keeps the status
+  EXPECT_EQ(now->refunded_total, 1000);
+  EXPECT_EQ(now->lines[0].refunded_quantity, 1);
+  EXPECT_TRUE(now->refund_effect);
+  ASSERT_EQ(now->refunds.size(), 1U);
+  EXPECT_EQ(now->refunds[0].by, "usr_admin");
+  EXPECT_EQ(now->refunds[0].reason, "scratched");
+  EXPECT_FALSE(now->refunds[0].at.empty());
+  ASSERT_EQ(now->refunds[0].lines.size(), 1U);
+  EXPECT_EQ(now->refunds[0].lines[0].quantity, 1);
+  EXPECT_EQ(events("order.refunded"), 1);
+
+  // More units than are left on the line: nothing of it is kept.
+  part.amount = 500;
+  part.lines = {{"SKU-1", 2, false}};
+  r = store_->applyRefund(order.id, part);
+  EXPECT_EQ(r.outcome, Outcome::kLineQuantity);
+  EXPECT_EQ(r.line_index, 0U);
+  now = store_->find(order.id);
+  EXPECT_EQ(now->refunded_total, 1000);
+  EXPECT_EQ(now->refunds.size(), 1U);
+  // More money than is left.
+  part.lines.clear();
+  part.amount = 1500;
+  EXPECT_EQ(store_->applyRefund(order.id, part).outcome, Outcome::kOverTotal);
+
+  // Eight at once, 500 each, with 1499 left: exactly two fit.
+  part.amount = 500;
+  std::atomic<int> applied{0};
+  std::vector<std::thread> threads;
+  threads.reserve(8);
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&] {
+      if (store_->applyRefund(order.id, part).outcome == Outcome::kApplied) ++applied;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(applied.load(), 2);
+  EXPECT_EQ(store_->find(order.id)->refunded_total, 2000);
+  EXPECT_EQ(events("order.refunded"), 3);
+
+  // The rest: the order is refunded, and the stock it held is owed back.
+  part.amount = 499;
+  r = store_->applyRefund(order.id, part);
+  ASSERT_EQ(r.outcome, Outcome::kApplied);
+  EXPECT_TRUE(r.full);
+  now = store_->find(order.id);
+  EXPECT_EQ(now->status, OrderStatus::kRefunded);
+  EXPECT_EQ(now->stock_effect, orders::StockEffect::kRelease);
+  EXPECT_EQ(now->timeline.back().status, OrderStatus::kRefunded);
+  // Nothing more, not even a cent, and never from a refunded order.
+  part.amount = 1;
+  EXPECT_EQ(store_->applyRefund(order.id, part).outcome, Outcome::kStatus);
+
+  // The payment status follows the refunds whose money went back.
+  store_->settleRefund(order.id, now->refunds[0].id);
+  EXPECT_EQ(store_->find(order.id)->payment_status, "partially_refunded");
+  EXPECT_TRUE(store_->find(order.id)->refund_effect);
+  for (const auto& refund : now->refunds) store_->settleRefund(order.id, refund.id);
+  now = store_->find(order.id);
+  EXPECT_EQ(now->payment_status, "refunded");
+  EXPECT_FALSE(now->refund_effect);
+  EXPECT_EQ(now->refunds.size(), 4U);
+
+  // A pending order (its checkout running) takes no refund.
+  const auto pending = place("usr_1", "pending-refund");
+  EXPECT_EQ(store_->applyRefund(pending.id, part).outcome, Outcome::kStatus);
+  // A refund recorded under an id once (one made at the provider) is not recorded again.
+  const auto other = confirmed("usr_1", "provider");
+  part.id = "orf_provider_re_1";
+  part.settled = true;
+  EXPECT_EQ(store_->applyRefund(other.id, part).outcome, Outcome::kApplied);
+  EXPECT_EQ(store_->applyRefund(other.id, part).outcome, Outcome::kDuplicate);
+  EXPECT_EQ(store_->find(other.id)->refunded_total, 1);
+  EXPECT_FALSE(store_->find(other.id)->refund_effect);  // settled: nothing owed
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, OrderStoreTest,
                          ::testing::Values(Backend::kSqlite, Backend::kPostgres), backendName);
 

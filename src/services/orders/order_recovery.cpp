@@ -14,8 +14,36 @@ namespace emporium::orders {
 
 using Status = OrderStatus;
 
-bool OrderService::runEffects(const Order& order) {
+bool OrderService::settleRefunds(const Order& order) {
   bool settled = true;
+  for (const auto& refund : order.refunds) {
+    if (refund.settled) continue;
+    try {
+      // Both calls are idempotent per refund id: a retry by the sweeper, or
+      // a second settlement racing this one, neither pays nor restocks twice.
+      std::vector<inventory::ReservationLine> returned;
+      for (const auto& line : refund.lines) {
+        if (line.returned) returned.push_back({line.sku, line.quantity});
+      }
+      if (!returned.empty()) inventory_.returnToStock(refund.id, returned);
+      const auto outcome = payments_.refundPart(order.id, refund.id, refund.amount);
+      if (outcome == payments::RefundOutcome::kUnavailable) {
+        settled = false;
+        continue;
+      }
+      store_.settleRefund(order.id, refund.id);
+    } catch (const std::exception& e) {
+      settled = false;
+      logger_.warn("refund settlement deferred", {{"order_id", order.id},
+                                                  {"refund_id", refund.id},
+                                                  {"error", std::string_view(e.what())}});
+    }
+  }
+  return settled;
+}
+
+bool OrderService::runEffects(const Order& order) {
+  bool settled = !order.refund_effect || settleRefunds(order);
   StockEffect stock_done = StockEffect::kNone;
   PaymentEffect payment_done = PaymentEffect::kNone;
   bool cart_done = false;

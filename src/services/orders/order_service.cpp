@@ -456,22 +456,161 @@ Order OrderService::deliver(const std::string& order_id) {
   return transitionOrThrow(order_id, change);
 }
 
-Order OrderService::refund(const std::string& order_id, const std::string& by,
-                           const std::string& reason) {
+namespace {
+
+const OrderLine* lineFor(const Order& order, const std::string& sku) {
+  for (const auto& line : order.lines) {
+    if (line.sku == sku) return &line;
+  }
+  return nullptr;
+}
+
+std::string refundNote(bool full, const std::string& reason) {
+  std::string note = full ? "refunded" : "partially refunded";
+  if (!reason.empty()) note += ": " + reason;
+  return note;
+}
+
+}  // namespace
+
+Order OrderService::refund(const std::string& order_id, const RefundRequest& request) {
+  const bool whole = !request.amount && request.lines.empty();
+  // A whole-order refund takes what is left as read; a concurrent partial
+  // refund in between makes the write refuse it, and it reads again.
+  constexpr int kAttempts = 3;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    const auto current = store_.find(order_id);
+    if (!current) throw http::ApiError::notFound("no order " + order_id);
+    if (!canTransition(current->status, Status::kRefunded))
+      throw refused(*current, Status::kRefunded);
+    const std::int64_t left = current->totals.total - current->refunded_total;
+
+    std::vector<http::FieldError> errors;
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < request.lines.size(); ++i) {
+      const auto& line = request.lines[i];
+      const std::string at = "lines[" + std::to_string(i) + "]";
+      const OrderLine* bought = lineFor(*current, line.sku);
+      if (bought == nullptr) {
+        errors.push_back({at + ".sku", "is not in this order"});
+        continue;
+      }
+      if (!seen.insert(line.sku).second) {
+        errors.push_back({at + ".sku", "appears twice; give each SKU once"});
+        continue;
+      }
+      const std::int64_t refundable = bought->quantity - bought->refunded_quantity;
+      if (line.quantity > refundable) {
+        errors.push_back({at + ".quantity", "is more than the " + std::to_string(refundable) +
+                                                " unit(s) bought and not yet refunded"});
+      }
+      // Goods still in the warehouse are not returned: the reservation
+      // still holds them (a whole refund of a confirmed order releases it).
+      if (line.returned && current->status == Status::kConfirmed) {
+        errors.push_back({at + ".returned", "the order has not shipped; nothing can come back"});
+      }
+    }
+    if (!errors.empty()) throw http::ApiError::validation(errors);
+
+    std::int64_t amount = left;
+    if (!request.lines.empty()) {
+      std::int64_t value = 0;
+      try {
+        value = refundValueOfLines(*current, request.lines);
+      } catch (const std::overflow_error&) {
+        throw http::ApiError::validation("lines", "the refund is too large");
+      }
+      if (request.amount && *request.amount > value) {
+        // An amount with lines refunds those lines, for less if the shop
+        // keeps something back (a restocking fee), never for more: more
+        // would pay back something the lines do not name.
+        throw http::ApiError::validation(
+            "amount", "is more than the lines are worth (" + std::to_string(value) + ")");
+      }
+      // Never above what is left: earlier refunds by amount may have paid
+      // back part of these lines' value already.
+      amount = std::min(request.amount.value_or(value), left);
+    } else if (request.amount) {
+      amount = *request.amount;
+    }
+    if (amount > left || amount <= 0) {
+      throw http::ApiError::validation(
+          "amount", "is more than what is left to refund (" +
+                        std::to_string(std::max<std::int64_t>(left, 0)) + " of " +
+                        std::to_string(current->totals.total) + ")");
+    }
+
+    NewRefund refund;
+    refund.amount = amount;
+    refund.lines = request.lines;
+    refund.reason = request.reason;
+    refund.by = request.by;
+    refund.note =
+        refundNote(current->refunded_total + amount >= current->totals.total, request.reason);
+    const auto applied = store_.applyRefund(order_id, refund);
+    using Outcome = RefundApplied::Outcome;
+    switch (applied.outcome) {
+      case Outcome::kApplied: {
+        logger_.info("order refunded", {{"order_id", order_id},
+                                        {"refund_id", applied.refund.id},
+                                        {"amount", amount},
+                                        {"full", applied.full},
+                                        {"by", request.by},
+                                        {"reason", request.reason}});
+        // The payment refund, returned stock and, when full, the stock a
+        // confirmed order still held; the sweeper finishes what fails here.
+        runEffects(*applied.order);
+        return store_.find(order_id).value_or(*applied.order);
+      }
+      case Outcome::kNoOrder:
+        throw http::ApiError::notFound("no order " + order_id);
+      case Outcome::kStatus:
+        throw refused(*applied.order, Status::kRefunded);
+      case Outcome::kLineQuantity:
+        throw http::ApiError::validation(
+            "lines[" + std::to_string(applied.line_index) + "].quantity",
+            "is more than the units bought and not yet refunded (another refund took them)");
+      case Outcome::kOverTotal:
+      case Outcome::kDuplicate:
+        if (whole) continue;  // a concurrent refund changed what is left: read again
+        throw http::ApiError::validation("amount",
+                                         "is more than what is left to refund (another refund "
+                                         "was made meanwhile)");
+    }
+  }
+  throw http::ApiError(409, "refund-contended", "Refund contended",
+                       "other refunds of this order keep changing what is left; retry");
+}
+
+bool OrderService::recordProviderRefund(const std::string& order_id,
+                                        const std::string& provider_refund_id,
+                                        std::int64_t amount) {
   const auto current = store_.find(order_id);
-  if (!current) throw http::ApiError::notFound("no order " + order_id);
-  Transition change;
-  change.to = Status::kRefunded;
-  change.note = reason.empty() ? "refunded" : "refunded: " + reason;
-  change.payment_effect = PaymentEffect::kRefund;
-  // Stock still held comes back; shipped goods are the customer's to return.
-  if (current->status == Status::kConfirmed) change.stock_effect = StockEffect::kRelease;
-  // The effects were chosen for the status just read: the write applies only
-  // from it (and only if the table allows it), so of N concurrent refunds one
-  // applies and the rest get 409 naming the status it left.
-  auto after = transitionOrThrow(order_id, change, std::array{current->status});
-  logger_.info("order refunded", {{"order_id", order_id}, {"by", by}, {"reason", reason}});
-  return after;
+  if (!current || amount <= 0) return false;
+  const bool full = current->refunded_total + amount >= current->totals.total;
+  NewRefund refund;
+  // The provider's refund id makes it idempotent: the next pass finds it.
+  refund.id = "orf_provider_" + provider_refund_id;
+  refund.amount = amount;
+  refund.reason = "refunded at the provider";
+  refund.by = "provider";
+  refund.note = refundNote(full, refund.reason);
+  refund.settled = true;  // the money moved at the provider already
+  const auto applied = store_.applyRefund(order_id, refund);
+  if (applied.outcome != RefundApplied::Outcome::kApplied) {
+    if (applied.outcome != RefundApplied::Outcome::kDuplicate) {
+      logger_.warn(
+          "a refund made at the provider does not fit the order",
+          {{"order_id", order_id}, {"provider_refund_id", provider_refund_id}, {"amount", amount}});
+    }
+    return false;
+  }
+  // Settled as recorded: the order's payment status follows it.
+  store_.settleRefund(order_id, applied.refund.id);
+  if (applied.full) runEffects(*applied.order);  // stock a confirmed order still held
+  logger_.warn("refund made at the card provider recorded on the order",
+               {{"order_id", order_id}, {"amount", amount}, {"full", applied.full}});
+  return true;
 }
 
 void OrderService::renderMetrics(std::string& out) const {

@@ -49,6 +49,15 @@ struct CheckoutRequest {
   std::string gift_card_code;
 };
 
+/// POST /admin/orders/{id}/refund, parsed: no amount and no lines refunds
+/// what is left of the order.
+struct RefundRequest {
+  std::string by;  // the admin's user id
+  std::string reason;
+  std::optional<std::int64_t> amount;  // minor units, > 0
+  std::vector<RefundLine> lines;       // distinct SKUs, quantity >= 1
+};
+
 /// Where the saga may stop the process, for crash tests: "key_claimed",
 /// "order_created",
 /// "stock_reserved", "payment_taken", "stock_confirmed", "order_confirmed"
@@ -121,10 +130,20 @@ class OrderService {
   Order ship(const std::string& order_id, const std::string& carrier,
              const std::string& tracking_number);
   Order deliver(const std::string& order_id);
-  /// The whole order; `by` (the admin's user id) is logged, `reason` (may be
-  /// empty) goes on the timeline.
-  Order refund(const std::string& order_id, const std::string& by = {},
-               const std::string& reason = {});
+  /// A refund by amount, by lines, or of what is left (see RefundRequest),
+  /// recorded with who/when/why. The bookkeeping is one conditional write
+  /// (OrderStore::applyRefund), so concurrent refunds never add up to more
+  /// than the order's total; then exactly one payment refund per accepted
+  /// request (keyed by the refund's id) and returned lines back in stock.
+  /// Throws ApiError 404, 409 (status, naming it) or 422 naming the field
+  /// (`amount`, `lines[i].sku`, `lines[i].quantity`, `lines[i].returned`).
+  Order refund(const std::string& order_id, const RefundRequest& request = {});
+  /// A refund made at the card provider (found by payments' reconciliation):
+  /// recorded once per provider refund id, as settled (the money moved
+  /// already), by "provider". False when it was recorded before or the
+  /// order cannot take it (not refundable, or above what is left).
+  bool recordProviderRefund(const std::string& order_id, const std::string& provider_refund_id,
+                            std::int64_t amount);
 
   /// One sweeper pass: finishes or compensates stale pending orders and
   /// performs owed effects. Runs on the background thread; public for tests.
@@ -147,6 +166,9 @@ class OrderService {
   bool inFlight(const std::string& id) const;
   /// Performs the effects the order owes; true when none is left owing.
   bool runEffects(const Order& order);
+  /// Settles the order's unsettled refunds (payment, returned stock); true
+  /// when none is left owing.
+  bool settleRefunds(const Order& order);
   void resumePending(const std::string& order_id, RecoveryReport& report);
   void sweepOnce();
 

@@ -225,7 +225,19 @@ std::optional<MailMessage> composeNotification(const events::Event& event,
     view.set(user, "name", optionalString(payload, "name", "name"));
     view.set(view.root(), "user", std::move(user));
   } else {
-    view.set(view.root(), "order", orderView(view, payload, shop));
+    Value order = orderView(view, payload, shop);
+    if (event.type == "order.refunded") {
+      // The refund's own amount (a partial one says how much), or, in events
+      // from before refunds carried it, the order's total.
+      const auto refund = payload.FindMember("refund");
+      const bool has_refund = refund != payload.MemberEnd() && refund->value.IsObject();
+      view.set(order, "refund_amount",
+               has_refund ? requireMoney(refund->value, "amount", "refund.amount")
+                          : requireMoney(requireObject(requireObject(payload, "order", "order"),
+                                                       "totals", "order.totals"),
+                                         "total", "order.totals.total"));
+    }
+    view.set(view.root(), "order", std::move(order));
   }
   return address(event, recipient, shop, templates.render(name, view.root()));
 }

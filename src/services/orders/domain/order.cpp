@@ -124,6 +124,23 @@ Totals priceOrder(std::span<OrderLine> lines, const PricingRules& rules) {
   return totals;
 }
 
+std::int64_t refundValueOfLines(const Order& order, std::span<const RefundLine> lines) {
+  std::int64_t value = 0;
+  for (const auto& refund_line : lines) {
+    for (const auto& line : order.lines) {
+      if (line.sku != refund_line.sku) continue;
+      value = checkedAdd(value, checkedMul(line.unit_price, refund_line.quantity));
+      break;
+    }
+  }
+  if (order.totals.subtotal <= 0 || order.totals.tax <= 0) return value;
+  // value * tax / subtotal, half up, in integers (money is never a float).
+  const std::int64_t tax_share =
+      checkedAdd(checkedMul(value, order.totals.tax), order.totals.subtotal / 2) /
+      order.totals.subtotal;
+  return checkedAdd(value, tax_share);
+}
+
 std::string newOrderNumber() {
   static constexpr std::string_view kCrockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
   const std::time_t now = std::time(nullptr);

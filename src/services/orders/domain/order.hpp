@@ -72,6 +72,26 @@ struct OrderLine {
   std::int64_t quantity = 0;
   std::int64_t unit_price = 0;  // minor units, as priced at checkout
   std::int64_t line_total = 0;
+  std::int64_t refunded_quantity = 0;  // units refunded by line so far
+};
+
+/// A line of a refund: `returned` units went back into stock.
+struct RefundLine {
+  std::string sku;
+  std::int64_t quantity = 0;
+  bool returned = false;
+};
+
+/// One refund of an order (an admin's, or one made at the card provider).
+struct Refund {
+  std::string id;
+  std::int64_t amount = 0;  // minor units, > 0
+  std::vector<RefundLine> lines;
+  std::string reason;
+  std::string by;  // the admin's user id, or "provider"
+  std::string at;
+  /// The money went back and returned lines are in stock (owed until then).
+  bool settled = false;
 };
 
 struct Totals {
@@ -105,12 +125,15 @@ struct Order {
   std::optional<std::string> tracking_number;
   StockEffect stock_effect = StockEffect::kNone;
   PaymentEffect payment_effect = PaymentEffect::kNone;
-  bool empty_cart = false;  // owed: take the ordered lines out of the cart
+  bool empty_cart = false;          // owed: take the ordered lines out of the cart
+  bool refund_effect = false;       // owed: a refund in `refunds` is not settled yet
+  std::int64_t refunded_total = 0;  // all refunds together, at most totals.total
   std::string created_at;
   std::string updated_at;
   std::int64_t item_count = 0;  // units over all lines (set on lists as well)
   std::vector<OrderLine> lines;
   std::vector<TimelineEntry> timeline;
+  std::vector<Refund> refunds;  // oldest first (detail reads only)
 };
 
 /// Shipping and tax rules, from configuration ([orders] in the config file).
@@ -123,6 +146,13 @@ struct PricingRules {
 /// Line totals and order totals. Tax rounds half up to the minor unit.
 /// Throws std::overflow_error when an amount would not fit in 64 bits.
 Totals priceOrder(std::span<OrderLine> lines, const PricingRules& rules);
+
+/// What refunding these lines gives back, when no amount is named: their
+/// price times quantity plus their share of the tax (charged on the
+/// subtotal, so owed back with the goods), rounded half up. Shipping is not
+/// included: it was performed, and a refund of the whole order (or one by
+/// amount) is how it is paid back. Throws std::overflow_error.
+std::int64_t refundValueOfLines(const Order& order, std::span<const RefundLine> lines);
 
 /// "EM-261126-7KQ4X9": the date a buyer recognises plus six random Crockford
 /// base32 characters (30 bits); uniqueness is enforced by the store, which

@@ -30,4 +30,23 @@ std::string orderEventPayload(const Order& order) {
   return w.str();
 }
 
+std::string refundEventPayload(const Order& order, const Refund& refund, bool full) {
+  json::Writer w;
+  w.startObject().member("user_id", order.user_id).key("order").raw(renderOrder(order));
+  w.key("refund")
+      .startObject()
+      .member("id", refund.id)
+      .key("amount")
+      .startObject()
+      .member("amount", refund.amount)
+      .member("currency", order.currency)
+      .endObject()
+      .member("full", full)
+      .member("reason", refund.reason)
+      .member("by", refund.by)
+      .endObject();
+  w.endObject();
+  return w.str();
+}
+
 }  // namespace emporium::orders

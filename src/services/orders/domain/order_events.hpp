@@ -17,4 +17,9 @@ std::optional<std::string_view> eventTypeFor(OrderStatus status);
 /// {"user_id": ..., "order": <GET /api/v1/orders/{id}>}.
 std::string orderEventPayload(const Order& order);
 
+/// order.refunded: {"user_id", "order", "refund": {"id", "amount": Money,
+/// "full": bool, "reason", "by"}}; one per refund, partial (full: false; the
+/// order keeps its status) or the one that completes it (full: true).
+std::string refundEventPayload(const Order& order, const Refund& refund, bool full);
+
 }  // namespace emporium::orders

@@ -29,6 +29,7 @@ void header(json::Writer& w, const Order& o) {
   if (!o.payment_id.empty()) w.member("id", o.payment_id);
   w.endObject();
   w.member("item_count", o.item_count);
+  money(w, "refunded_total", o.refunded_total, o.currency);
   w.member("created_at", o.created_at).member("updated_at", o.updated_at);
 }
 
@@ -63,6 +64,22 @@ std::string renderOrder(const Order& o) {
         .member("at", entry.at)
         .member("note", entry.note)
         .endObject();
+  }
+  w.endArray();
+  w.key("refunds").startArray();
+  for (const auto& refund : o.refunds) {
+    w.startObject().member("id", refund.id);
+    money(w, "amount", refund.amount, o.currency);
+    w.key("lines").startArray();
+    for (const auto& line : refund.lines) {
+      w.startObject()
+          .member("sku", line.sku)
+          .member("quantity", line.quantity)
+          .member("returned", line.returned)
+          .endObject();
+    }
+    w.endArray();
+    w.member("reason", refund.reason).member("by", refund.by).member("at", refund.at).endObject();
   }
   w.endArray();
   if (o.carrier && o.tracking_number) {

@@ -195,27 +195,102 @@ http::Response shipOrder(OrderService& service, http::Request& req) {
   return orderJson(service.ship(std::string(req.pathParam("id")), *carrier, *tracking));
 }
 
-// {amount?, lines?, reason?}: the whole order when amount and lines are absent.
+// Money in a request, as the contract writes it: {"amount": minor units,
+// "currency"} (a bare integer of minor units is accepted too, as in admin
+// product prices). The currency, when given, must be the order's; that is
+// checked by the caller, who knows the order.
+std::optional<std::int64_t> moneyField(const rapidjson::Value& value, const std::string& field,
+                                       Validation& v, std::optional<std::string>& currency) {
+  const rapidjson::Value* amount = &value;
+  if (value.IsObject()) {
+    const auto it = value.FindMember("amount");
+    amount = it == value.MemberEnd() ? nullptr : &it->value;
+    if (const auto c = value.FindMember("currency"); c != value.MemberEnd()) {
+      if (!c->value.IsString()) {
+        v.fail(field + ".currency", "must be an ISO 4217 code such as \"USD\"");
+      } else {
+        currency = std::string(c->value.GetString(), c->value.GetStringLength());
+      }
+    }
+  }
+  if (amount == nullptr || !amount->IsInt64() || amount->GetInt64() <= 0) {
+    v.fail(field, "must be money: {\"amount\": minor units above 0, \"currency\"}");
+    return std::nullopt;
+  }
+  return amount->GetInt64();
+}
+
+// [{sku, quantity, returned?}]
+std::vector<RefundLine> refundLines(const rapidjson::Value& value, Validation& v) {
+  std::vector<RefundLine> lines;
+  constexpr rapidjson::SizeType kMaxLines = 100;
+  if (!value.IsArray() || value.Empty() || value.Size() > kMaxLines) {
+    v.fail("lines", "must be an array of 1 to 100 {sku, quantity, returned?}");
+    return lines;
+  }
+  for (rapidjson::SizeType i = 0; i < value.Size(); ++i) {
+    const std::string at = "lines[" + std::to_string(i) + "]";
+    const auto& item = value[i];
+    if (!item.IsObject()) {
+      v.fail(at, "must be an object {sku, quantity, returned?}");
+      continue;
+    }
+    RefundLine line;
+    const auto sku = item.FindMember("sku");
+    if (sku == item.MemberEnd() || !sku->value.IsString() || sku->value.GetStringLength() == 0 ||
+        sku->value.GetStringLength() > 100) {
+      v.fail(at + ".sku", "is required: the SKU of a line of the order");
+    } else {
+      line.sku = std::string(sku->value.GetString(), sku->value.GetStringLength());
+    }
+    const auto quantity = item.FindMember("quantity");
+    if (quantity == item.MemberEnd() || !quantity->value.IsInt64() ||
+        quantity->value.GetInt64() < 1) {
+      v.fail(at + ".quantity", "must be a whole number of units, 1 or more");
+    } else {
+      line.quantity = quantity->value.GetInt64();
+    }
+    if (const auto returned = item.FindMember("returned"); returned != item.MemberEnd()) {
+      if (!returned->value.IsBool()) {
+        v.fail(at + ".returned", "must be true or false");
+      } else {
+        line.returned = returned->value.GetBool();
+      }
+    }
+    lines.push_back(std::move(line));
+  }
+  return lines;
+}
+
+// {amount?, lines?, reason?}: what is left of the order when amount and lines
+// are absent; by amount, by lines, or both (see OrderService::refund).
 http::Response refundOrder(OrderService& service, http::Request& req) {
-  std::optional<std::string> reason;
+  const std::string id(req.pathParam("id"));
+  RefundRequest refund;
+  refund.by = req.user().user_id;
   if (!req.body.empty()) {
     const auto body = json::Body::parse(req);
     Validation v;
-    for (const char* field : {"amount", "lines"}) {
-      // Refused rather than ignored: a partial refund taken as a whole one
-      // would pay back more than the admin meant.
-      if (body.has(field)) {
-        v.fail(field,
-               "partial refunds are not supported yet; send neither amount nor lines to "
-               "refund the whole order");
+    std::optional<std::string> currency;
+    const auto& root = body.root();
+    if (const auto it = root.FindMember("amount"); it != root.MemberEnd()) {
+      refund.amount = moneyField(it->value, "amount", v, currency);
+    }
+    if (const auto it = root.FindMember("lines"); it != root.MemberEnd()) {
+      refund.lines = refundLines(it->value, v);
+    }
+    const auto reason = body.optionalString("reason");
+    v.text("reason", reason, 500, false);
+    refund.reason = reason.value_or("");
+    if (currency) {
+      const auto order = service.order(id);
+      if (order && *currency != order->currency) {
+        v.fail("amount.currency", "must be the order's currency, " + order->currency);
       }
     }
-    reason = body.optionalString("reason");
-    v.text("reason", reason, 500, false);
     v.throwIfAny();
   }
-  return orderJson(
-      service.refund(std::string(req.pathParam("id")), req.user().user_id, reason.value_or("")));
+  return orderJson(service.refund(id, refund));
 }
 
 // Analytics: the first answer only, never a replay of the key.

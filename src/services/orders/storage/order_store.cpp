@@ -1,6 +1,9 @@
 #include "services/orders/storage/order_store.hpp"
 
 #include <algorithm>
+#include <stdexcept>
+
+#include <rapidjson/document.h>
 
 #include "core/json/body.hpp"
 #include "core/json/writer.hpp"
@@ -46,7 +49,7 @@ constexpr sql::Query kKeyForOrder{"orders.key_for_order",
   "payment_method, payment_status, cart_id, shipping_address, carrier, tracking_number, " \
   "stock_effect, payment_effect, created_at, updated_at, payment_id, "                    \
   "(SELECT COALESCE(SUM(quantity), 0) FROM order_lines l WHERE l.order_id = orders.id), " \
-  "cart_effect FROM orders "
+  "cart_effect, refunded_total, refund_effect FROM orders "
 
 constexpr sql::Query kInsertOrder{
     "orders.insert",
@@ -64,8 +67,66 @@ constexpr sql::Query kAppendTimeline{
 constexpr sql::Query kOrderById{"orders.by_id", ORDER_SELECT "WHERE id = $1"};
 constexpr sql::Query kLines{
     "orders.lines",
-    "SELECT sku, product_id, title, quantity, unit_price, line_total FROM order_lines "
-    "WHERE order_id = $1 ORDER BY position"};
+    "SELECT sku, product_id, title, quantity, unit_price, line_total, refunded_quantity "
+    "FROM order_lines WHERE order_id = $1 ORDER BY position"};
+constexpr sql::Query kRefunds{
+    "orders.refunds",
+    "SELECT id, amount, lines, reason, refunded_by, at, settled FROM order_refunds "
+    "WHERE order_id = $1 ORDER BY at, id"};
+constexpr sql::Query kRefundExists{"orders.refund_exists",
+                                   "SELECT 1 FROM order_refunds WHERE id = $1"};
+constexpr sql::Query kInsertRefund{
+    "orders.insert_refund",
+    "INSERT INTO order_refunds (id, order_id, amount, lines, reason, refunded_by, at, settled) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"};
+// The check and the addition in one statement, the statuses the transition
+// table lets `refunded` start from in its WHERE: of concurrent refunds only
+// those that still fit apply. SET reads the row as it was, so the CASEs see
+// the old status and total.
+const std::string& addRefundedText() {
+  static const std::string text = [] {
+    std::string t =
+        "UPDATE orders SET refunded_total = refunded_total + $2, "
+        "status = CASE WHEN refunded_total + $2 >= total THEN 'refunded' ELSE status END, "
+        "stock_effect = CASE WHEN refunded_total + $2 >= total AND status = 'confirmed' "
+        "THEN 'release' ELSE stock_effect END, "
+        "refund_effect = CASE WHEN $4 = 1 THEN refund_effect ELSE 'settle' END, updated_at = $3 "
+        "WHERE id = $1 AND $2 > 0 AND refunded_total + $2 <= total AND status IN (";
+    const auto from = allowedFrom(OrderStatus::kRefunded);
+    for (std::size_t i = 0; i < from.size(); ++i) {
+      if (i > 0) t += ", ";
+      t += '\'';
+      t += statusName(from[i]);
+      t += '\'';
+    }
+    return t + ")";
+  }();
+  return text;
+}
+constexpr sql::Query kAddLineRefunded{
+    "orders.add_line_refunded",
+    "UPDATE order_lines SET refunded_quantity = refunded_quantity + $3 "
+    "WHERE order_id = $1 AND sku = $2 AND refunded_quantity + $3 <= quantity"};
+constexpr sql::Query kSettleRefund{
+    "orders.settle_refund",
+    "UPDATE order_refunds SET settled = 1 WHERE id = $1 AND order_id = $2 AND settled = 0"};
+// The payment's status follows the refunds whose money went back: a partly
+// refunded payment says so, a fully refunded one too, and cash on delivery
+// not yet collected is voided once nothing is left to collect.
+constexpr sql::Query kRefundPaymentStatus{
+    "orders.refund_payment_status",
+    "UPDATE orders SET payment_status = CASE "
+    "WHEN payment_status = 'pending' AND payment_method = 'cod' THEN CASE WHEN "
+    "(SELECT COALESCE(SUM(amount), 0) FROM order_refunds r WHERE r.order_id = orders.id "
+    "AND r.settled = 1) >= total THEN 'voided' ELSE payment_status END "
+    "WHEN payment_status IN ('captured', 'partially_refunded') THEN CASE WHEN "
+    "(SELECT COALESCE(SUM(amount), 0) FROM order_refunds r WHERE r.order_id = orders.id "
+    "AND r.settled = 1) >= total THEN 'refunded' ELSE 'partially_refunded' END "
+    "ELSE payment_status END WHERE id = $1"};
+constexpr sql::Query kClearRefundEffect{
+    "orders.clear_refund_effect",
+    "UPDATE orders SET refund_effect = '' WHERE id = $1 AND refund_effect <> '' AND NOT EXISTS "
+    "(SELECT 1 FROM order_refunds r WHERE r.order_id = $1 AND r.settled = 0)"};
 constexpr sql::Query kTimeline{
     "orders.timeline",
     "SELECT status, at, note FROM order_timeline WHERE order_id = $1 ORDER BY seq"};
@@ -90,7 +151,8 @@ constexpr sql::Query kStalePending{
     "SELECT id FROM orders WHERE status = 'pending' AND updated_at < $1 ORDER BY id LIMIT $2"};
 constexpr sql::Query kOwingEffects{
     "orders.owing_effects",
-    "SELECT id FROM orders WHERE (stock_effect <> '' OR payment_effect <> '' OR cart_effect <> '') "
+    "SELECT id FROM orders WHERE (stock_effect <> '' OR payment_effect <> '' OR cart_effect <> '' "
+    "OR refund_effect <> '') "
     "AND updated_at < $1 ORDER BY updated_at LIMIT $2"};
 
 #undef ORDER_SELECT
@@ -141,7 +203,46 @@ Order readOrder(const sql::Row& row) {
   o.payment_id = row.getText(19);
   o.item_count = row.getInt64(20);
   o.empty_cart = row.getText(21) == "empty";
+  o.refunded_total = row.getInt64(22);
+  o.refund_effect = !row.getText(23).empty();
   return o;
+}
+
+std::string refundLinesJson(const std::vector<RefundLine>& lines) {
+  json::Writer w;
+  w.startArray();
+  for (const auto& line : lines) {
+    w.startObject()
+        .member("sku", line.sku)
+        .member("quantity", line.quantity)
+        .member("returned", line.returned)
+        .endObject();
+  }
+  w.endArray();
+  return w.str();
+}
+
+std::vector<RefundLine> parseRefundLines(const std::string& text) {
+  rapidjson::Document doc;
+  doc.Parse(text.data(), text.size());
+  std::vector<RefundLine> lines;
+  if (doc.HasParseError() || !doc.IsArray()) return lines;
+  for (const auto& item : doc.GetArray()) {
+    if (!item.IsObject()) continue;
+    RefundLine line;
+    if (const auto it = item.FindMember("sku"); it != item.MemberEnd() && it->value.IsString()) {
+      line.sku = it->value.GetString();
+    }
+    if (const auto it = item.FindMember("quantity");
+        it != item.MemberEnd() && it->value.IsInt64()) {
+      line.quantity = it->value.GetInt64();
+    }
+    if (const auto it = item.FindMember("returned"); it != item.MemberEnd() && it->value.IsBool()) {
+      line.returned = it->value.GetBool();
+    }
+    lines.push_back(std::move(line));
+  }
+  return lines;
 }
 
 std::optional<Order> loadOrder(sql::Session& s, const std::string& order_id) {
@@ -150,7 +251,13 @@ std::optional<Order> loadOrder(sql::Session& s, const std::string& order_id) {
   Order order = readOrder(rows[0]);
   for (const auto& row : s.execute(kLines, {order_id})) {
     order.lines.push_back(OrderLine{row.getText(0), row.getInt64(1), row.getText(2),
-                                    row.getInt64(3), row.getInt64(4), row.getInt64(5)});
+                                    row.getInt64(3), row.getInt64(4), row.getInt64(5),
+                                    row.getInt64(6)});
+  }
+  for (const auto& row : s.execute(kRefunds, {order_id})) {
+    order.refunds.push_back(Refund{row.getText(0), row.getInt64(1),
+                                   parseRefundLines(row.getText(2)), row.getText(3), row.getText(4),
+                                   row.getText(5), row.getInt64(6) != 0});
   }
   for (const auto& row : s.execute(kTimeline, {order_id})) {
     order.timeline.push_back(
@@ -307,6 +414,70 @@ std::optional<Transitioned> OrderStore::transition(const std::string& order_id,
   });
   if (result && result->applied) outbox_.committed();
   return result;
+}
+
+namespace {
+/// Rolls the refund's transaction back when a line asks too much.
+struct LineRefused : std::runtime_error {
+  explicit LineRefused(std::size_t i) : std::runtime_error("refund line refused"), index(i) {}
+  std::size_t index;
+};
+}  // namespace
+
+RefundApplied OrderStore::applyRefund(const std::string& order_id, const NewRefund& refund) {
+  using Outcome = RefundApplied::Outcome;
+  Refund row;
+  row.id = refund.id.empty() ? util::newId("orf") : refund.id;
+  row.amount = refund.amount;
+  row.lines = refund.lines;
+  row.reason = refund.reason;
+  row.by = refund.by;
+  row.settled = refund.settled;
+  RefundApplied result;
+  try {
+    result = db_.write([&](sql::Session& s) -> RefundApplied {
+      row.at = util::nowRfc3339();
+      if (!s.execute(kRefundExists, {row.id}).empty()) {
+        return {Outcome::kDuplicate, loadOrder(s, order_id), {}, false, 0};
+      }
+      const std::int64_t settled = refund.settled ? 1 : 0;
+      const sql::Query add_refunded{"orders.add_refunded", addRefundedText()};
+      if (s.execute(add_refunded, {order_id, row.amount, row.at, settled}).affectedRows() != 1) {
+        auto order = loadOrder(s, order_id);
+        if (!order) return {Outcome::kNoOrder, std::nullopt, {}, false, 0};
+        const bool refundable = canTransition(order->status, OrderStatus::kRefunded);
+        return {
+            refundable ? Outcome::kOverTotal : Outcome::kStatus, std::move(order), {}, false, 0};
+      }
+      for (std::size_t i = 0; i < row.lines.size(); ++i) {
+        const auto& line = row.lines[i];
+        if (s.execute(kAddLineRefunded, {order_id, line.sku, line.quantity}).affectedRows() == 0) {
+          throw LineRefused{i};  // rolls the whole refund back
+        }
+      }
+      s.execute(kInsertRefund, {row.id, order_id, row.amount, refundLinesJson(row.lines),
+                                row.reason, row.by, row.at, settled});
+      auto order = loadOrder(s, order_id);
+      if (!order) throw std::logic_error("order " + order_id + " vanished during a refund");
+      s.execute(kAppendTimeline, {order_id, statusName(order->status), refund.note, row.at});
+      order->timeline.push_back(TimelineEntry{order->status, row.at, refund.note});
+      const bool full = order->status == OrderStatus::kRefunded;
+      outbox_.add(s, "order.refunded", refundEventPayload(*order, row, full));
+      return {Outcome::kApplied, std::move(order), row, full, 0};
+    });
+  } catch (const LineRefused& refused) {
+    return {Outcome::kLineQuantity, find(order_id), {}, false, refused.index};
+  }
+  if (result.outcome == Outcome::kApplied) outbox_.committed();
+  return result;
+}
+
+void OrderStore::settleRefund(const std::string& order_id, const std::string& refund_id) {
+  db_.write([&](sql::Session& s) {
+    s.execute(kSettleRefund, {refund_id, order_id});
+    s.execute(kRefundPaymentStatus, {order_id});
+    s.execute(kClearRefundEffect, {order_id});
+  });
 }
 
 void OrderStore::clearEffects(const std::string& order_id, StockEffect stock, PaymentEffect payment,

@@ -61,6 +61,34 @@ struct Transitioned {
   bool applied = false;
 };
 
+/// A refund to record: amount and lines decided by the service.
+struct NewRefund {
+  std::int64_t amount = 0;
+  std::vector<RefundLine> lines;
+  std::string reason;
+  std::string by;
+  std::string note;      // the timeline's
+  bool settled = false;  // true when the money moved already (at the provider)
+  std::string id;        // empty: a new one is drawn
+};
+
+/// What applyRefund did.
+struct RefundApplied {
+  enum class Outcome : std::uint8_t {
+    kApplied,
+    kNoOrder,
+    kStatus,        // the order's status is not one a refund starts from
+    kOverTotal,     // the refunds would add up to more than the order's total
+    kLineQuantity,  // lines[line_index] asks more than bought minus refunded
+    kDuplicate,     // a refund with this id exists (provider refunds: recorded before)
+  };
+  Outcome outcome = Outcome::kApplied;
+  std::optional<Order> order;  // as it is afterwards (also when refused, if it exists)
+  Refund refund;               // kApplied
+  bool full = false;           // kApplied: the order is now refunded in full
+  std::size_t line_index = 0;  // kLineQuantity
+};
+
 class OrderStore {
  public:
   /// Status changes buyers hear about (confirmed, cancelled, shipped,
@@ -87,6 +115,20 @@ class OrderStore {
   /// changed it. nullopt: no such order.
   std::optional<Transitioned> transition(const std::string& order_id, const Transition& change,
                                          std::span<const OrderStatus> only_from = {});
+
+  /// Records a refund in one transaction: the order's running total grows in
+  /// one conditional UPDATE (a status the transition table lets `refunded`
+  /// start from, and never above the total), so concurrent refunds can never
+  /// add up to more than was captured; each line's refunded quantity the
+  /// same way; the refund row, a timeline entry and an order.refunded event
+  /// (carrying the refund) with it. Reaching the total makes the order
+  /// `refunded` (releasing stock still held when it was `confirmed`); less
+  /// keeps its status. The refund is owed (refund_effect) until settled.
+  RefundApplied applyRefund(const std::string& order_id, const NewRefund& refund);
+  /// The refund's money and stock are done: marks it settled, sets the
+  /// order's payment status from the settled refunds, and clears
+  /// refund_effect when nothing is owed any more.
+  void settleRefund(const std::string& order_id, const std::string& refund_id);
 
   /// Clears effects that are done. Only clears the named ones, and only when
   /// they are still the ones owed (a later change may have set others).
