@@ -377,6 +377,12 @@ int runServe(const config::Config& config) {
       },
       orderOptions(config), logger);
   if (serves_api) orders::addRoutes(router, order_service, *activity);
+  // Refunds made at the card provider move the order too (the orders service
+  // records them in its own tables); unhooked before order_service goes.
+  const payments::ProviderRefundSubscription provider_refunds(
+      payment_module.service(), [&order_service](const payments::ProviderRefundNotice& n) {
+        order_service.recordProviderRefund(n.order_id, n.provider_refund_id, n.amount);
+      });
 
   // Background work, stopped (destroyed) before the services it calls.
   Notifications notifications(config, databases, users.users(), logger);
