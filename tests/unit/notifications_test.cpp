@@ -19,6 +19,7 @@
 #include "services/notifications/domain/template.hpp"
 #include "services/notifications/domain/templates.hpp"
 #include "services/notifications/mail/mail_message.hpp"
+#include "services/orders/domain/order_events.hpp"
 #include "support/notification_fixtures.hpp"
 
 namespace emporium::notifications {
@@ -357,6 +358,24 @@ TEST_F(ComposeTest, OrderDeliveredAndRefunded) {
   EXPECT_EQ(message->subject, "Your Emporium order ORD-1042 was refunded");
   EXPECT_NE(message->text.find("€70.40"), std::string::npos);
   EXPECT_NE(message->html.find("refunded"), std::string::npos);
+}
+
+// A partial refund's mail says how much came back, not the order's total.
+TEST_F(ComposeTest, PartialRefundMailSaysTheAmount) {
+  orders::Order order = test::sampleOrder();
+  order.status = orders::OrderStatus::kShipped;
+  order.refunded_total = 1299;
+  orders::Refund refund{"orf_1",   1299,        {{"MUG-BLUE-350", 1, true}},
+                        "chipped", "usr_admin", "2026-11-27T10:00:00.000000Z",
+                        false};
+  events::Event event = test::orderEvent("order.refunded", order);
+  event.payload = orders::refundEventPayload(order, refund, false);
+  const auto message = composeNotification(event, recipient_, templates_, shop_);
+  ASSERT_TRUE(message);
+  EXPECT_EQ(message->subject, "Your Emporium order ORD-1042 was refunded");
+  EXPECT_NE(message->text.find("€12.99"), std::string::npos) << message->text;
+  EXPECT_EQ(message->text.find("€70.40"), std::string::npos);
+  EXPECT_NE(message->html.find("€12.99"), std::string::npos);
 }
 
 TEST_F(ComposeTest, WelcomeAndStableMessageIds) {
