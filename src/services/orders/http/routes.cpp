@@ -214,7 +214,7 @@ std::optional<std::int64_t> moneyField(const rapidjson::Value& value, const std:
     }
   }
   if (amount == nullptr || !amount->IsInt64() || amount->GetInt64() <= 0) {
-    v.fail(field, "must be money: {\"amount\": minor units above 0, \"currency\"}");
+    v.fail(field, R"(must be money: {"amount": minor units above 0, "currency"})");
     return std::nullopt;
   }
   return amount->GetInt64();
