@@ -605,8 +605,6 @@ bool OrderService::recordProviderRefund(const std::string& order_id,
     }
     return false;
   }
-  // Settled as recorded: the order's payment status follows it.
-  store_.settleRefund(order_id, applied.refund.id);
   if (applied.full) runEffects(*applied.order);  // stock a confirmed order still held
   logger_.warn("refund made at the card provider recorded on the order",
                {{"order_id", order_id}, {"amount", amount}, {"full", applied.full}});

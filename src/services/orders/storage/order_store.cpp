@@ -457,6 +457,9 @@ RefundApplied OrderStore::applyRefund(const std::string& order_id, const NewRefu
       }
       s.execute(kInsertRefund, {row.id, order_id, row.amount, refundLinesJson(row.lines),
                                 row.reason, row.by, row.at, settled});
+      // Money that moved already (at the provider): the payment status
+      // follows in the same transaction, so no reader sees one without the other.
+      if (refund.settled) s.execute(kRefundPaymentStatus, {order_id});
       auto order = loadOrder(s, order_id);
       if (!order) throw std::logic_error("order " + order_id + " vanished during a refund");
       s.execute(kAppendTimeline, {order_id, statusName(order->status), refund.note, row.at});

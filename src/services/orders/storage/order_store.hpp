@@ -68,7 +68,7 @@ struct NewRefund {
   std::string reason;
   std::string by;
   std::string note;      // the timeline's
-  bool settled = false;  // true when the money moved already (at the provider)
+  bool settled = false;  // the money moved already (at the provider): payment status too
   std::string id;        // empty: a new one is drawn
 };
 
