@@ -90,6 +90,7 @@ http::Response placeOrder(OrderService& service, http::Request& req) {
   CheckoutRequest checkout;
   checkout.user_id = req.user().user_id;
   checkout.idempotency_key = key;
+  checkout.client_address = std::string(req.client_ip);
   const auto cart_id = body.optionalString("cart_id");
   v.text("cart_id", cart_id, 100, true);
   checkout.cart_id = cart_id.value_or("");
