@@ -4,6 +4,7 @@
 
 #include "core/http/api_error.hpp"
 #include "core/json/body.hpp"
+#include "core/json/money.hpp"
 #include "core/json/writer.hpp"
 #include "services/payments/domain/gift_card_code.hpp"
 
@@ -37,8 +38,8 @@ bool validCurrency(std::string_view c) {
 
 http::Response giftCardResponse(int status, const GiftCard& card) {
   json::Writer w;
-  w.startObject().member("code", card.code).key("balance").startObject();
-  w.member("amount", card.balance).member("currency", card.currency).endObject();
+  w.startObject().member("code", card.code);
+  json::writeMoney(w, "balance", card.balance, card.currency);
   w.member("created_at", card.created_at).member("updated_at", card.updated_at).endObject();
   return http::Response::json(status, w.str());
 }
