@@ -355,7 +355,7 @@ int runServe(const config::Config& config) {
       payments::providerBaseUrl(
           config.payment_provider_url,
           [origin = sandbox ? sandbox->origin() : std::string()] { return origin; }),
-      provider_options, logger);
+      provider_options, logger, payments::giftCardLimits(config));
   if (serves_api) payment_module.addRoutes(router);
   ops.checks.push_back(paymentProviderCheck(payment_module));
 

@@ -57,6 +57,22 @@ TEST(Config, OrderRulesAndTheCrashHook) {
   EXPECT_EQ(load(sourcesWith({{"target", "payment-sandbox"}})).target, "payment-sandbox");
 }
 
+TEST(Config, GiftCardCapsHaveDefaultsAndAreSetLikeTheOtherLimits) {
+  const auto defaults = load(sourcesWith({}));
+  EXPECT_EQ(defaults.gift_card_failures_per_account, 5);
+  EXPECT_EQ(defaults.gift_card_failures_per_address, 20);
+  EXPECT_EQ(defaults.gift_card_window, std::chrono::seconds(3600));
+  const auto c = load(sourcesWith({}, {{"EMPORIUM_LIMITS_GIFT_CARD_FAILURES_PER_ACCOUNT", "3"},
+                                       {"EMPORIUM_LIMITS_GIFT_CARD_FAILURES_PER_ADDRESS", "9"},
+                                       {"EMPORIUM_LIMITS_GIFT_CARD_WINDOW_SECONDS", "600"}}));
+  EXPECT_EQ(c.gift_card_failures_per_account, 3);
+  EXPECT_EQ(c.gift_card_failures_per_address, 9);
+  EXPECT_EQ(c.gift_card_window, std::chrono::seconds(600));
+  EXPECT_NE(errorOf(sourcesWith({}, {{"EMPORIUM_LIMITS_GIFT_CARD_FAILURES_PER_ACCOUNT", "0"}}))
+                .find("EMPORIUM_LIMITS_GIFT_CARD_FAILURES_PER_ACCOUNT"),
+            std::string::npos);
+}
+
 TEST(Config, EventsNotificationsAndTargets) {
   const auto defaults = load(sourcesWith({}));
   EXPECT_EQ(defaults.events_max_attempts, 5);

@@ -215,6 +215,14 @@ std::vector<Option> options() {
   }));
   o.push_back(sizeOption("limits.burst", 1, 1'000'000,
                          [](Config& c, auto n) { c.request_burst = static_cast<double>(n); }));
+  o.push_back(sizeOption(
+      "limits.gift_card_failures_per_account", 1, 1'000'000,
+      [](Config& c, auto n) { c.gift_card_failures_per_account = static_cast<std::int64_t>(n); }));
+  o.push_back(sizeOption(
+      "limits.gift_card_failures_per_address", 1, 1'000'000,
+      [](Config& c, auto n) { c.gift_card_failures_per_address = static_cast<std::int64_t>(n); }));
+  o.push_back(sizeOption("limits.gift_card_window_seconds", 1, 2'592'000,
+                         [](Config& c, auto n) { c.gift_card_window = std::chrono::seconds(n); }));
   o.push_back({"http.trust_forwarded_for", "true or false", [](Config& c, const std::string& v) {
                  const auto b = parseBool(v);
                  if (!b) return false;

@@ -44,6 +44,12 @@ struct Config {
   bool rate_limits_enabled = true;
   double requests_per_second = 100;  // general limit per client address
   double request_burst = 200;
+  /// [limits] gift_card_*: wrong gift-card codes per account (or guest cart)
+  /// and per client address in a sliding window; past either cap, gift-card
+  /// payments are refused with 429 (see payments/domain/gift_card_guard.hpp).
+  std::int64_t gift_card_failures_per_account = 5;
+  std::int64_t gift_card_failures_per_address = 20;
+  std::chrono::seconds gift_card_window{3600};
   std::optional<std::string> postgres_url;
   std::size_t postgres_pool_size = 16;
   std::optional<std::string> redis_url;

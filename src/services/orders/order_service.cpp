@@ -79,6 +79,8 @@ std::string paymentStatusAfterCharge(payments::ChargeOutcome outcome) {
     case payments::ChargeOutcome::kInsufficientFunds:
     case payments::ChargeOutcome::kInvalid:
       return "declined";
+    case payments::ChargeOutcome::kThrottled:
+      return "not_charged";
     case payments::ChargeOutcome::kUnavailable:
       break;
   }
@@ -309,6 +311,7 @@ http::Response OrderService::place(const CheckoutRequest& request, std::string_v
   charge.gift_card_code = request.gift_card_code;
   // A card token pays for one payer only (see payments::ChargeRequest::payer).
   charge.payer = request.user_id.empty() ? "cart:" + request.cart_id : "user:" + request.user_id;
+  charge.client_address = request.client_address;
   charge.amount = order.totals.total;
   charge.currency = order.currency;
   const auto charged = payments_.charge(charge);
@@ -344,6 +347,12 @@ http::Response OrderService::place(const CheckoutRequest& request, std::string_v
           field, (charged.detail.empty() ? std::string("is not usable") : charged.detail) +
                      "; check it or pay another way (your cart is unchanged)");
       return failWith(problem(invalid), "payment not usable", failed, true);
+    }
+    case payments::ChargeOutcome::kThrottled: {
+      // Not replayed under the key: once the window passes, the same request may go through.
+      counters_->declined.fetch_add(1, std::memory_order_relaxed);
+      auto limited = http::ApiError::tooManyRequests(charged.retry_after, charged.detail);
+      return failWith(problem(limited), "too many wrong gift card codes", failed, false);
     }
     case payments::ChargeOutcome::kUnavailable: {
       counters_->provider_unavailable.fetch_add(1, std::memory_order_relaxed);

@@ -47,6 +47,9 @@ struct CheckoutRequest {
   payments::Method method = payments::Method::kCard;
   std::string card_token;
   std::string gift_card_code;
+  /// The buyer's address, which wrong gift-card codes are also counted by
+  /// (not part of the request for its Idempotency-Key).
+  std::string client_address;
 };
 
 /// POST /admin/orders/{id}/refund, parsed: no amount and no lines refunds

@@ -3,6 +3,7 @@
 // never the payments tables: in the all-in-one process the implementation is
 // PaymentsService itself, in microservices mode an HTTP client (later).
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -47,6 +48,9 @@ struct ChargeRequest {
   /// Who pays: "user:<id>" or "cart:<id>" (a guest's cart). Required for
   /// cards: a card token pays for the first payer that uses it only.
   std::string payer;
+  /// The buyer's client address: wrong gift-card codes are counted per payer
+  /// and per address (see domain/gift_card_guard.hpp).
+  std::string client_address;
 };
 
 /// A payment as stored. Card details are the token, brand and last four only.
@@ -73,12 +77,14 @@ enum class ChargeOutcome {
   kInsufficientFunds,  // card or gift card lacks funds -> 402
   kInvalid,            // unknown gift card code, unusable token -> 422
   kUnavailable,        // provider down, breaker open, retries exhausted -> 503
+  kThrottled,          // too many wrong gift-card codes lately; nothing tried -> 429
 };
 
 struct ChargeResult {
   ChargeOutcome outcome = ChargeOutcome::kUnavailable;
   std::optional<Payment> payment;
-  std::string detail;  // for the problem document shown to the buyer
+  std::string detail;                   // for the problem document shown to the buyer
+  std::chrono::seconds retry_after{0};  // kThrottled: when to try again
 };
 
 enum class RefundOutcome {

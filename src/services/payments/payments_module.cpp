@@ -6,24 +6,38 @@
 #include "core/util/ids.hpp"
 
 namespace emporium::payments {
+namespace {
+
+std::unique_ptr<GiftCardGuard> guardFor(ratelimit::FailureLedger& ledger,
+                                        const GiftCardLimits& limits) {
+  if (!limits.enabled) return nullptr;
+  return std::make_unique<GiftCardGuard>(ledger, limits);
+}
+
+}  // namespace
 
 PaymentsModule::PaymentsModule(sql::Database& db, HttpCardProvider::BaseUrl provider_url,
                                const HttpCardProviderOptions& provider_options,
-                               const log::Logger& logger)
+                               const log::Logger& logger, GiftCardLimits gift_card_limits)
     : store_(db),
+      gift_card_failures_(db, "gift_card"),
+      gift_card_guard_(guardFor(gift_card_failures_, gift_card_limits)),
       http_provider_(std::make_unique<HttpCardProvider>(provider_url, provider_options)),
       provider_(*http_provider_),
-      service_(store_, provider_, logger),
+      service_(store_, provider_, logger, gift_card_guard_.get()),
       api_{service_},
       logger_(logger) {
   // A provider speaking the sandbox's API tokenizes under its base URL.
   api_.tokenize_url = [base = std::move(provider_url)] { return base() + "/v1/tokens"; };
 }
 
-PaymentsModule::PaymentsModule(sql::Database& db, CardProvider& provider, const log::Logger& logger)
+PaymentsModule::PaymentsModule(sql::Database& db, CardProvider& provider, const log::Logger& logger,
+                               GiftCardLimits gift_card_limits)
     : store_(db),
+      gift_card_failures_(db, "gift_card"),
+      gift_card_guard_(guardFor(gift_card_failures_, gift_card_limits)),
       provider_(provider),
-      service_(store_, provider_, logger),
+      service_(store_, provider_, logger, gift_card_guard_.get()),
       api_{service_},
       logger_(logger) {}
 
@@ -95,6 +109,11 @@ HttpCardProviderOptions providerOptions(const config::Config& config) {
   options.connect_timeout = std::min(options.connect_timeout, options.total_timeout);
   options.secret = config.sandbox_secret;
   return options;
+}
+
+GiftCardLimits giftCardLimits(const config::Config& config) {
+  return {config.rate_limits_enabled, config.gift_card_window,
+          config.gift_card_failures_per_account, config.gift_card_failures_per_address};
 }
 
 }  // namespace emporium::payments

@@ -14,8 +14,10 @@
 #include "core/config/config.hpp"
 #include "core/http/router.hpp"
 #include "core/log/logger.hpp"
+#include "core/ratelimit/failed_attempts.hpp"
 #include "core/sql/database.hpp"
 #include "core/util/periodic_task.hpp"
+#include "services/payments/domain/gift_card_guard.hpp"
 #include "services/payments/http/routes.hpp"
 #include "services/payments/payments_service.hpp"
 #include "services/payments/provider/http_card_provider.hpp"
@@ -28,10 +30,13 @@ class PaymentsModule {
  public:
   /// Talks to the card provider at provider_url() over HTTP.
   /// db: the "payments" database, migrated with payments::migrations().
+  /// gift_card_limits: the cap on wrong gift-card codes (off when not enabled).
   PaymentsModule(sql::Database& db, HttpCardProvider::BaseUrl provider_url,
-                 const HttpCardProviderOptions& provider_options, const log::Logger& logger);
+                 const HttpCardProviderOptions& provider_options, const log::Logger& logger,
+                 GiftCardLimits gift_card_limits = {});
   /// Uses the caller's provider (tests, or another adapter); it must outlive this.
-  PaymentsModule(sql::Database& db, CardProvider& provider, const log::Logger& logger);
+  PaymentsModule(sql::Database& db, CardProvider& provider, const log::Logger& logger,
+                 GiftCardLimits gift_card_limits = {});
   PaymentsModule(const PaymentsModule&) = delete;
   PaymentsModule& operator=(const PaymentsModule&) = delete;
 
@@ -58,6 +63,8 @@ class PaymentsModule {
 
  private:
   PaymentStore store_;
+  ratelimit::FailureLedger gift_card_failures_;
+  std::unique_ptr<GiftCardGuard> gift_card_guard_;   // null when the limits are off
   std::unique_ptr<HttpCardProvider> http_provider_;  // null when the provider was given
   CardProvider& provider_;
   PaymentsService service_;
@@ -77,5 +84,8 @@ HttpCardProvider::BaseUrl providerBaseUrl(const std::optional<std::string>& conf
 /// bounds each attempt; the connect timeout never exceeds it; the sandbox
 /// secret, when configured, is sent as the provider's Bearer key).
 HttpCardProviderOptions providerOptions(const config::Config& config);
+
+/// The gift-card caps from the configuration ([limits] enabled, gift_card_*).
+GiftCardLimits giftCardLimits(const config::Config& config);
 
 }  // namespace emporium::payments

@@ -1,6 +1,7 @@
 #include "services/payments/payments_service.hpp"
 
 #include <stdexcept>
+#include <variant>
 
 namespace emporium::payments {
 namespace {
@@ -32,8 +33,12 @@ std::string detailFor(const StoredPayment& p) {
                                                  : "the card has insufficient funds";
   }
   if (r == reason::kInvalidToken) return "the card token is unknown or unusable";
-  if (r == reason::kUnknownGiftCard) return "no gift card with this code";
-  if (r == reason::kCurrencyMismatch) return "the gift card is in another currency";
+  // One answer for every code that does not pay here, so a guesser cannot
+  // tell an existing card (in another currency) from none. (Gift cards have
+  // no disabled state; one would answer this too.)
+  if (r == reason::kUnknownGiftCard || r == reason::kCurrencyMismatch) {
+    return "no gift card with this code";
+  }
   if (r == reason::kAbandoned) return "the payment was given up after the order was cancelled";
   if (p.payment.status == status::kPending && p.payment.method == Method::kCard) {
     return "the card provider did not answer; the payment is being checked";
@@ -104,6 +109,25 @@ std::optional<std::string> checkChargeRequest(const ChargeRequest& r) {
   return std::nullopt;
 }
 
+ChargeResult PaymentsService::chargeGiftCard(const ChargeRequest& request,
+                                             const NewPayment& payment) {
+  if (gift_card_guard_ == nullptr) return resultOf(store_.debitGiftCard(payment));
+  auto verdict = gift_card_guard_->admit(request.payer, request.client_address);
+  if (const auto* refusal = std::get_if<ratelimit::AttemptRefusal>(&verdict)) {
+    ChargeResult throttled{ChargeOutcome::kThrottled, std::nullopt,
+                           "too many wrong gift card codes were tried from this account or "
+                           "address; try again later, or pay another way"};
+    throttled.retry_after = refusal->retry_after;
+    return throttled;
+  }
+  auto result = resultOf(store_.debitGiftCard(payment));
+  // Only a code that does not work here (unknown, or another currency's) is a guess.
+  if (result.outcome != ChargeOutcome::kInvalid) {
+    gift_card_guard_->succeeded(std::get<ratelimit::AttemptAdmission>(verdict));
+  }
+  return result;
+}
+
 ChargeResult PaymentsService::charge(const ChargeRequest& request) {
   if (auto problem = checkChargeRequest(request)) {
     return {ChargeOutcome::kInvalid, std::nullopt, std::move(*problem)};
@@ -136,7 +160,7 @@ ChargeResult PaymentsService::charge(const ChargeRequest& request) {
     case Method::kCashOnDelivery:
       return resultOf(store_.insertOrGet(n, status::kPending));
     case Method::kGiftCard:
-      return resultOf(store_.debitGiftCard(n));
+      return chargeGiftCard(request, n);
     case Method::kCard: {
       // Anyone can tokenize, so a token seen at checkout may be someone
       // else's (copied from their browser, or guessed from a log): it pays

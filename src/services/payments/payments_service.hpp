@@ -11,6 +11,7 @@
 
 #include "core/log/logger.hpp"
 #include "services/payments/client.hpp"
+#include "services/payments/domain/gift_card_guard.hpp"
 #include "services/payments/provider/card_provider.hpp"
 #include "services/payments/storage/payment_store.hpp"
 
@@ -37,8 +38,10 @@ using ProviderRefundListener = std::function<void(const ProviderRefundNotice&)>;
 
 class PaymentsService final : public Client {
  public:
-  PaymentsService(PaymentStore& store, CardProvider& provider, const log::Logger& logger)
-      : store_(store), provider_(provider), logger_(logger) {}
+  /// gift_card_guard: caps wrong gift-card codes; null when limits are off.
+  PaymentsService(PaymentStore& store, CardProvider& provider, const log::Logger& logger,
+                  GiftCardGuard* gift_card_guard = nullptr)
+      : store_(store), provider_(provider), logger_(logger), gift_card_guard_(gift_card_guard) {}
 
   ChargeResult charge(const ChargeRequest& request) override;
   RefundOutcome refund(const std::string& order_id) override;
@@ -66,6 +69,7 @@ class PaymentsService final : public Client {
 
  private:
   ChargeResult chargeCard(const StoredPayment& pending);
+  ChargeResult chargeGiftCard(const ChargeRequest& request, const NewPayment& payment);
   /// One refund step on the payment as read; nullopt when it changed meanwhile.
   std::optional<RefundOutcome> refundStep(const StoredPayment& payment);
   std::optional<RefundOutcome> refundCard(const StoredPayment& payment);
@@ -75,6 +79,7 @@ class PaymentsService final : public Client {
   PaymentStore& store_;
   CardProvider& provider_;
   const log::Logger& logger_;
+  GiftCardGuard* gift_card_guard_;
   std::mutex reconcile_mutex_;   // one pass at a time; guards the cursor
   std::string reconcile_after_;  // last payment id the previous pass asked about
   ProviderRefundListener provider_refund_listener_;  // guarded by reconcile_mutex_

@@ -8,10 +8,13 @@
 
 #include "core/http/api_error.hpp"
 #include "core/json/body.hpp"
+#include "core/json/money.hpp"
 #include "core/json/writer.hpp"
 
 namespace emporium::cart {
 namespace {
+
+using json::writeMoney;
 
 using http::ApiError;
 
@@ -41,11 +44,6 @@ std::string cartIdParam(const http::Request& req) {
   std::string id(req.pathParam("cart_id"));
   if (!isCartId(id)) throw cartNotFound();
   return id;
-}
-
-void writeMoney(json::Writer& w, std::string_view key, std::int64_t amount,
-                std::string_view currency) {
-  w.key(key).startObject().member("amount", amount).member("currency", currency).endObject();
 }
 
 std::string renderCart(const CartView& view) {

@@ -4,14 +4,13 @@
 #include <map>
 
 #include "core/http/pagination.hpp"
+#include "core/json/money.hpp"
 #include "core/json/writer.hpp"
 
 namespace emporium::catalog {
 namespace {
 
-void writeMoney(json::Writer& w, std::int64_t amount, const std::string& currency) {
-  w.startObject().member("amount", amount).member("currency", currency).endObject();
-}
+using json::writeMoney;
 
 double roundedRating(double rating) { return std::round(rating * 100.0) / 100.0; }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/http/api_error.hpp"
+#include "core/http/field_errors.hpp"
 #include "core/http/pagination.hpp"
 #include "core/json/body.hpp"
 #include "core/json/utf8.hpp"
@@ -79,19 +80,19 @@ std::optional<std::int64_t> moneyParam(const http::Request& req, std::string_vie
 
 ListingQuery parseListing(const http::Request& req) {
   ListingQuery q;
-  std::vector<http::FieldError> errors;
+  http::FieldErrors errors;
   if (const auto text = req.queryParam("q")) {
     if (text->size() > kMaxQueryBytes) {
-      errors.push_back({"q", "must be at most " + std::to_string(kMaxQueryBytes) + " bytes"});
+      errors.fail("q", "must be at most " + std::to_string(kMaxQueryBytes) + " bytes");
     } else if (!json::isValidUtf8(*text)) {
-      errors.push_back({"q", "must be UTF-8 text"});
+      errors.fail("q", "must be UTF-8 text");
     } else {
       q.terms = searchTerms(*text);
     }
   }
   if (auto category = req.queryParam("category"); category && !category->empty()) {
     if (category->size() > 100 || !json::isValidUtf8(*category)) {
-      errors.push_back({"category", "is not a category slug"});
+      errors.fail("category", "is not a category slug");
     } else {
       q.category = std::move(*category);
     }
@@ -99,7 +100,7 @@ ListingQuery parseListing(const http::Request& req) {
   for (auto& brand : req.queryParams("brand")) {
     if (brand.empty()) continue;
     if (brand.size() > 100 || !json::isValidUtf8(brand)) {
-      errors.push_back({"brand", "must be a brand name of at most 100 bytes"});
+      errors.fail("brand", "must be a brand name of at most 100 bytes");
       break;
     }
     q.brands.push_back(std::move(brand));
@@ -107,26 +108,26 @@ ListingQuery parseListing(const http::Request& req) {
   std::sort(q.brands.begin(), q.brands.end());
   q.brands.erase(std::unique(q.brands.begin(), q.brands.end()), q.brands.end());
   if (q.brands.size() > kMaxBrands) {
-    errors.push_back({"brand", "at most " + std::to_string(kMaxBrands) + " brands at once"});
+    errors.fail("brand", "at most " + std::to_string(kMaxBrands) + " brands at once");
   }
   try {
     q.price_min = moneyParam(req, "price_min");
   } catch (const http::ApiError&) {
-    errors.push_back({"price_min", "must be a whole number of minor units (cents), 0 or more"});
+    errors.fail("price_min", "must be a whole number of minor units (cents), 0 or more");
   }
   try {
     q.price_max = moneyParam(req, "price_max");
   } catch (const http::ApiError&) {
-    errors.push_back({"price_max", "must be a whole number of minor units (cents), 0 or more"});
+    errors.fail("price_max", "must be a whole number of minor units (cents), 0 or more");
   }
   if (q.price_min && q.price_max && *q.price_min > *q.price_max) {
-    errors.push_back({"price_min", "must not be greater than price_max"});
+    errors.fail("price_min", "must not be greater than price_max");
   }
   if (const auto in_stock = req.queryParam("in_stock"); in_stock && !in_stock->empty()) {
     if (*in_stock == "true" || *in_stock == "1") {
       q.in_stock_only = true;
     } else if (*in_stock != "false" && *in_stock != "0") {
-      errors.push_back({"in_stock", "must be true or false"});
+      errors.fail("in_stock", "must be true or false");
     }
   }
   q.sort = q.terms.empty() ? Sort::kNewest : Sort::kRelevance;
@@ -137,25 +138,25 @@ ListingQuery parseListing(const http::Request& req) {
       // search box is cleared).
       q.sort = (*parsed == Sort::kRelevance && q.terms.empty()) ? Sort::kNewest : *parsed;
     } else {
-      errors.push_back({"sort", "must be one of relevance, newest, price_asc, price_desc, rating"});
+      errors.fail("sort", "must be one of relevance, newest, price_asc, price_desc, rating");
     }
   }
   try {
     q.limit = http::pageLimit(req);
   } catch (const http::ApiError&) {
-    errors.push_back({"limit", "must be an integer from 1 to 100"});
+    errors.fail("limit", "must be an integer from 1 to 100");
   }
   try {
     if (const auto position = http::pageCursor(req)) {
       q.after = decodePosition(q.sort, *position);
       if (!q.after) {
-        errors.push_back({"cursor", "does not belong to this listing's sort order"});
+        errors.fail("cursor", "does not belong to this listing's sort order");
       }
     }
   } catch (const http::ApiError&) {
-    errors.push_back({"cursor", "is not a cursor this API returned"});
+    errors.fail("cursor", "is not a cursor this API returned");
   }
-  if (!errors.empty()) throw http::ApiError::validation(errors);
+  errors.throwIfAny();
   return q;
 }
 
@@ -239,18 +240,7 @@ std::string serialize(const rapidjson::Value& value) {
   return {buffer.GetString(), buffer.GetSize()};
 }
 
-class Validation {
- public:
-  void fail(std::string field, std::string message) {
-    errors_.push_back({std::move(field), std::move(message)});
-  }
-  void throwIfAny() const {
-    if (!errors_.empty()) throw http::ApiError::validation(errors_);
-  }
-
- private:
-  std::vector<http::FieldError> errors_;
-};
+using Validation = http::FieldErrors;
 
 const rapidjson::Value* member(const rapidjson::Value& object, std::string_view name) {
   const auto it = object.FindMember(rapidjson::Value(

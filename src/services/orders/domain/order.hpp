@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/util/postal_address.hpp"
+
 namespace emporium::orders {
 
 enum class OrderStatus : std::uint8_t {
@@ -55,15 +57,9 @@ StockEffect parseStockEffect(std::string_view name);
 std::string_view paymentEffectName(PaymentEffect effect);
 PaymentEffect parsePaymentEffect(std::string_view name);
 
-struct ShippingAddress {
-  std::string name;
-  std::string line1;
-  std::optional<std::string> line2;
-  std::string city;
-  std::optional<std::string> region;
-  std::string postal_code;
-  std::string country;  // ISO 3166-1 alpha-2
-};
+/// The same type, and the same rule (util::checkPostalAddress), as an
+/// address saved to an account.
+using ShippingAddress = util::PostalAddress;
 
 struct OrderLine {
   std::string sku;

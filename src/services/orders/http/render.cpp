@@ -1,21 +1,17 @@
 #include "services/orders/http/render.hpp"
 
+#include "core/json/money.hpp"
 #include "core/json/writer.hpp"
 
 namespace emporium::orders {
 namespace {
 
-void money(json::Writer& w, std::string_view key, std::int64_t amount,
-           const std::string& currency) {
-  w.key(key).startObject().member("amount", amount).member("currency", currency).endObject();
-}
-
 void totals(json::Writer& w, const Order& o) {
   w.key("totals").startObject();
-  money(w, "subtotal", o.totals.subtotal, o.currency);
-  money(w, "shipping", o.totals.shipping, o.currency);
-  money(w, "tax", o.totals.tax, o.currency);
-  money(w, "total", o.totals.total, o.currency);
+  json::writeMoney(w, "subtotal", o.totals.subtotal, o.currency);
+  json::writeMoney(w, "shipping", o.totals.shipping, o.currency);
+  json::writeMoney(w, "tax", o.totals.tax, o.currency);
+  json::writeMoney(w, "total", o.totals.total, o.currency);
   w.endObject();
 }
 
@@ -46,8 +42,8 @@ std::string renderOrder(const Order& o) {
         .member("product_id", std::to_string(line.product_id))
         .member("title", line.title)
         .member("quantity", line.quantity);
-    money(w, "unit_price", line.unit_price, o.currency);
-    money(w, "line_total", line.line_total, o.currency);
+    json::writeMoney(w, "unit_price", line.unit_price, o.currency);
+    json::writeMoney(w, "line_total", line.line_total, o.currency);
     w.endObject();
   }
   w.endArray();

@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "core/http/api_error.hpp"
+#include "core/http/field_errors.hpp"
 #include "core/http/pagination.hpp"
 #include "core/json/body.hpp"
 #include "core/json/utf8.hpp"
@@ -14,51 +15,36 @@ namespace {
 
 constexpr std::size_t kMaxIdempotencyKey = 255;
 
-class Validation {
- public:
-  void fail(std::string field, std::string message) {
-    errors_.push_back({std::move(field), std::move(message)});
-  }
-  // Free text: required or not, bounded, valid UTF-8 without control characters.
-  void text(const std::string& field, const std::optional<std::string>& value, std::size_t max,
-            bool required) {
-    if (!value || value->empty()) {
-      if (required) fail(field, "is required");
-      return;
-    }
-    if (value->size() > max)
-      return fail(field, "must be at most " + std::to_string(max) + " bytes");
-    for (const unsigned char c : *value) {
-      if (c < 0x20 || c == 0x7f) return fail(field, "must not contain control characters");
-    }
-  }
-  void throwIfAny() const {
-    if (!errors_.empty()) throw http::ApiError::validation(errors_);
-  }
+using Validation = http::FieldErrors;
 
- private:
-  std::vector<http::FieldError> errors_;
-};
+// Free text: required or not, bounded, valid UTF-8 without control characters.
+void checkText(Validation& v, const std::string& field, const std::optional<std::string>& value,
+               std::size_t max, bool required) {
+  if (!value || value->empty()) {
+    if (required) v.fail(field, "is required");
+    return;
+  }
+  if (value->size() > max) {
+    return v.fail(field, "must be at most " + std::to_string(max) + " bytes");
+  }
+  for (const unsigned char c : *value) {
+    if (c < 0x20 || c == 0x7f) return v.fail(field, "must not contain control characters");
+  }
+}
 
+// The rule saved addresses obey too (core/util/postal_address.hpp).
 ShippingAddress parseAddress(const json::Body& a, Validation& v) {
   ShippingAddress out;
-  const auto get = [&](std::string_view name, std::size_t max, bool required) {
-    auto value = a.optionalString(name);
-    v.text("shipping_address." + std::string(name), value, max, required);
-    return value;
-  };
-  out.name = get("name", 200, true).value_or("");
-  out.line1 = get("line1", 200, true).value_or("");
-  out.line2 = get("line2", 200, false);
-  out.city = get("city", 100, true).value_or("");
-  out.region = get("region", 100, false);
-  out.postal_code = get("postal_code", 20, true).value_or("");
-  out.country = get("country", 2, true).value_or("");
-  for (auto& c : out.country) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (!out.country.empty() &&
-      (out.country.size() != 2 || !std::isalpha(static_cast<unsigned char>(out.country[0])) ||
-       !std::isalpha(static_cast<unsigned char>(out.country[1])))) {
-    v.fail("shipping_address.country", "must be an ISO 3166-1 alpha-2 code such as \"DE\"");
+  const auto required = [&](std::string_view name) { return a.optionalString(name).value_or(""); };
+  out.name = required("name");
+  out.line1 = required("line1");
+  out.line2 = a.optionalString("line2");
+  out.city = required("city");
+  out.region = a.optionalString("region");
+  out.postal_code = required("postal_code");
+  out.country = required("country");
+  for (auto& problem : util::checkPostalAddress(out)) {
+    v.fail("shipping_address." + problem.field, std::move(problem.message));
   }
   return out;
 }
@@ -90,8 +76,9 @@ http::Response placeOrder(OrderService& service, http::Request& req) {
   CheckoutRequest checkout;
   checkout.user_id = req.user().user_id;
   checkout.idempotency_key = key;
+  checkout.client_address = std::string(req.client_ip);
   const auto cart_id = body.optionalString("cart_id");
-  v.text("cart_id", cart_id, 100, true);
+  checkText(v, "cart_id", cart_id, 100, true);
   checkout.cart_id = cart_id.value_or("");
   const bool has_address = body.has("shipping_address");
   const bool has_address_id = body.has("address_id");
@@ -101,7 +88,7 @@ http::Response placeOrder(OrderService& service, http::Request& req) {
     checkout.shipping_address = parseAddress(body.requireObject("shipping_address"), v);
   } else if (has_address_id) {
     checkout.address_id = body.optionalString("address_id");
-    v.text("address_id", checkout.address_id, 100, true);
+    checkText(v, "address_id", checkout.address_id, 100, true);
   } else {
     v.fail("shipping_address", "is required (or address_id, a saved address)");
   }
@@ -119,11 +106,11 @@ http::Response placeOrder(OrderService& service, http::Request& req) {
       checkout.method = *method;
       if (*method == payments::Method::kCard) {
         const auto token = payment.optionalString("token");
-        v.text("payment.token", token, 200, true);
+        checkText(v, "payment.token", token, 200, true);
         checkout.card_token = token.value_or("");
       } else if (*method == payments::Method::kGiftCard) {
         const auto code = payment.optionalString("code");
-        v.text("payment.code", code, 64, true);
+        checkText(v, "payment.code", code, 64, true);
         checkout.gift_card_code = code.value_or("");
       }
     }
@@ -189,8 +176,8 @@ http::Response shipOrder(OrderService& service, http::Request& req) {
   Validation v;
   const auto carrier = body.optionalString("carrier");
   const auto tracking = body.optionalString("tracking_number");
-  v.text("carrier", carrier, 100, true);
-  v.text("tracking_number", tracking, 100, true);
+  checkText(v, "carrier", carrier, 100, true);
+  checkText(v, "tracking_number", tracking, 100, true);
   v.throwIfAny();
   return orderJson(service.ship(std::string(req.pathParam("id")), *carrier, *tracking));
 }
@@ -280,7 +267,7 @@ http::Response refundOrder(OrderService& service, http::Request& req) {
       refund.lines = refundLines(it->value, v);
     }
     const auto reason = body.optionalString("reason");
-    v.text("reason", reason, 500, false);
+    checkText(v, "reason", reason, 500, false);
     refund.reason = reason.value_or("");
     if (currency) {
       const auto order = service.order(id);

@@ -4,7 +4,9 @@
 
 #include "core/http/api_error.hpp"
 #include "core/json/body.hpp"
+#include "core/json/money.hpp"
 #include "core/json/writer.hpp"
+#include "services/payments/domain/gift_card_code.hpp"
 
 namespace emporium::payments {
 namespace {
@@ -36,8 +38,8 @@ bool validCurrency(std::string_view c) {
 
 http::Response giftCardResponse(int status, const GiftCard& card) {
   json::Writer w;
-  w.startObject().member("code", card.code).key("balance").startObject();
-  w.member("amount", card.balance).member("currency", card.currency).endObject();
+  w.startObject().member("code", card.code);
+  json::writeMoney(w, "balance", card.balance, card.currency);
   w.member("created_at", card.created_at).member("updated_at", card.updated_at).endObject();
   return http::Response::json(status, w.str());
 }
@@ -73,18 +75,28 @@ Money readBalance(const json::Body& body, const std::string& default_currency) {
   return money;
 }
 
+// {code?, balance}: without a code the shop makes one (domain/gift_card_code.hpp).
 http::Response createGiftCard(const PaymentsApi& api, const http::Request& req) {
+  constexpr int kGenerateAttempts = 3;  // a collision at 100 bits is a broken generator
   const auto body = json::Body::parse(req);
-  const auto code = body.requireString("code");
-  if (const auto problem = checkCode(code)) throw http::ApiError::validation("code", *problem);
+  const auto given = body.optionalString("code");
+  if (given) {
+    if (const auto problem = checkCode(*given)) throw http::ApiError::validation("code", *problem);
+  }
   const auto balance = readBalance(body, api.default_currency);
-  const auto card = api.payments.createGiftCard(code, balance.amount, balance.currency);
+  std::optional<GiftCard> card;
+  for (int attempt = 0; !card && attempt < (given ? 1 : kGenerateAttempts); ++attempt) {
+    card = api.payments.createGiftCard(given ? *given : generateGiftCardCode(), balance.amount,
+                                       balance.currency);
+  }
   if (!card) {
     throw http::ApiError(409, "gift-card-exists", "Gift card exists",
                          "a gift card with this code exists already",
                          {{"code", "is already in use"}});
   }
-  req.log().info("gift card issued", {{"code", card->code}, {"balance", card->balance}});
+  // Whoever reads the logs must not be able to spend the card.
+  req.log().info("gift card issued",
+                 {{"code", maskGiftCardCode(card->code)}, {"balance", card->balance}});
   return giftCardResponse(201, *card);
 }
 

@@ -3,7 +3,7 @@
 //   GET  /api/v1/payments/config                           -> 200 (public)
 //        {"card": {"tokenize_url": URL}, "methods": ["card", "gift_card", "cod"]}
 //        where clients tokenize cards (the provider, never the shop's port)
-//   POST /api/v1/admin/gift-cards         {code, balance}  -> 201 / 409 / 422
+//   POST /api/v1/admin/gift-cards         {code?, balance} -> 201 / 409 / 422 (no code: generated)
 //   GET  /api/v1/admin/gift-cards/{code}                   -> 200 / 404
 
 #include <functional>

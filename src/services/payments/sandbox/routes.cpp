@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "core/http/api_error.hpp"
+#include "core/http/field_errors.hpp"
 #include "core/json/body.hpp"
 #include "core/json/writer.hpp"
 #include "core/util/ids.hpp"
@@ -20,36 +21,7 @@ constexpr std::int64_t kMaxLatencyMs = 60'000;
 
 // Collects every field problem and answers them together as a 400, the
 // provider's status for bad input (Emporium's own API uses 422).
-class Problems {
- public:
-  void fail(std::string field, std::string message) {
-    errors_.push_back({std::move(field), std::move(message)});
-  }
-  /// Runs a Body accessor; its type or presence error becomes one of ours.
-  template <class F>
-  auto read(F&& accessor) -> decltype(accessor()) {
-    try {
-      return accessor();
-    } catch (const http::ApiError& e) {
-      if (e.status() != 422) throw;
-      errors_.insert(errors_.end(), e.errors().begin(), e.errors().end());
-      return {};
-    }
-  }
-  bool any() const { return !errors_.empty(); }
-  void throwIfAny() const {
-    if (errors_.empty()) return;
-    std::string detail = "invalid input: ";
-    for (std::size_t i = 0; i < errors_.size(); ++i) {
-      if (i > 0) detail += "; ";
-      detail += errors_[i].field + " " + errors_[i].message;
-    }
-    throw http::ApiError::badRequest(std::move(detail), errors_);
-  }
-
- private:
-  std::vector<http::FieldError> errors_;
-};
+using Problems = http::FieldErrors;  // answered with throwBadRequestIfAny()
 
 // A processor's error: a problem document that carries the machine-readable
 // `code` clients switch on.
@@ -165,7 +137,7 @@ http::Response createToken(const SandboxApi& api, const http::Request& req) {
   } else if (!cvcValid(*cvc)) {
     problems.fail("cvc", "must be 3 or 4 digits");
   }
-  problems.throwIfAny();
+  problems.throwBadRequestIfAny();
 
   const auto now = api.now();
   const Token token{util::newId("tok"), std::string(cardBrand(*digits)),
@@ -224,7 +196,7 @@ http::Response createCharge(const SandboxApi& api, const http::Request& req) {
   if (currency && !validCurrency(*currency)) {
     problems.fail("currency", "must be an ISO 4217 code such as USD");
   }
-  problems.throwIfAny();
+  problems.throwBadRequestIfAny();
 
   const auto plan = api.control.planCall();
   applyLatency(api, plan);
@@ -296,7 +268,7 @@ http::Response createRefund(const SandboxApi& api, const http::Request& req) {
   }
   const auto amount = problems.read([&] { return body.optionalInt("amount"); });
   if (amount && *amount <= 0) problems.fail("amount", "must be greater than zero");
-  problems.throwIfAny();
+  problems.throwBadRequestIfAny();
 
   const auto plan = api.control.planCall();
   applyLatency(api, plan);
@@ -424,7 +396,7 @@ http::Response setControl(const SandboxApi& api, const http::Request& req) {
       s.fail_next = *next;
     }
   }
-  problems.throwIfAny();
+  problems.throwBadRequestIfAny();
   api.control.set(s);
   return controlResponse(s);
 }

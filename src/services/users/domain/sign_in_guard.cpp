@@ -7,6 +7,7 @@
 #include <charconv>
 #include <stdexcept>
 #include <utility>
+#include <vector>
 
 #include "core/sql/migrations.hpp"
 #include "services/users/domain/jwt.hpp"
@@ -16,7 +17,6 @@ namespace {
 
 // Device cookies look like "v1.<device id>.<expires_at>.<mac>".
 constexpr std::string_view kCookieVersion = "v1";
-constexpr std::int64_t kPurgeEverySeconds = 60;
 
 std::string randomId() {
   std::array<unsigned char, 16> bytes{};
@@ -46,20 +46,15 @@ SignInGuard::Clock SignInGuard::systemClock() {
 }
 
 SignInGuard::SignInGuard(SignInStore& store, SignInPolicy policy, Clock clock)
-    : store_(store), policy_(policy), clock_(std::move(clock)) {
-  if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
-  key_ = store_.deviceKey();
-}
+    : policy_(policy),
+      clock_(std::move(clock)),
+      attempts_(store.failures(), policy_.window, clock_),  // initialises libsodium
+      key_(store.deviceKey()) {}
 
 std::variant<SignInAdmission, SignInRefusal> SignInGuard::admit(const SignInClient& client) {
   const std::int64_t now = clock_();
-  const std::int64_t window = policy_.window.count();
-  if (auto last = purged_at_.load();
-      now - last >= kPurgeEverySeconds && purged_at_.compare_exchange_strong(last, now)) {
-    store_.purge(now - window);
-  }
-  SignInAdmission admission{randomId(), false};
-  std::vector<ScopeLimit> scopes;
+  SignInAdmission admission;
+  std::vector<ratelimit::ScopeLimit> scopes;
   if (const auto device = deviceOf(client.device_cookie, client.email, now); !device.empty()) {
     admission.known_device = true;
     scopes.push_back({"device:" + device, policy_.max_per_device});
@@ -69,24 +64,16 @@ std::variant<SignInAdmission, SignInRefusal> SignInGuard::admit(const SignInClie
     scopes.push_back(
         {"address:" + sql::sha256Hex(account + ' ' + client.address), policy_.max_per_address});
   }
-  const auto limits = scopes;
-  const auto counts = store_.reserve(admission.attempt_id, std::move(scopes), now, now - window);
-  bool over = false;
-  std::int64_t retry_after = 1;
-  for (const auto& count : counts) {
-    const auto limit = std::find_if(limits.begin(), limits.end(),
-                                    [&](const ScopeLimit& l) { return l.scope == count.scope; });
-    if (limit == limits.end() || count.failures <= limit->max_failures) continue;
-    over = true;
-    // The oldest failure leaves the window first and frees one guess.
-    retry_after = std::max(retry_after, count.oldest_at + window - now);
+  auto verdict = attempts_.admit(std::move(scopes));
+  if (const auto* refusal = std::get_if<ratelimit::AttemptRefusal>(&verdict)) {
+    return SignInRefusal{refusal->retry_after};
   }
-  if (over) return SignInRefusal{std::chrono::seconds(retry_after)};
+  admission.attempt_id = std::get<ratelimit::AttemptAdmission>(verdict).attempt_id;
   return admission;
 }
 
 void SignInGuard::succeeded(const SignInAdmission& admission) {
-  store_.release(admission.attempt_id);
+  attempts_.succeeded({admission.attempt_id});
 }
 
 std::string SignInGuard::deviceCookieName(std::string_view email) {

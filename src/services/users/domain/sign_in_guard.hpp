@@ -7,7 +7,6 @@
 // account: it is a known client, counted only against its own device, so
 // strangers' failures never keep the owner out.
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -15,6 +14,7 @@
 #include <string_view>
 #include <variant>
 
+#include "core/ratelimit/failed_attempts.hpp"
 #include "services/users/storage/sign_in_store.hpp"
 
 namespace emporium::users {
@@ -80,11 +80,10 @@ class SignInGuard {
   std::string deviceOf(std::string_view cookie, std::string_view email, std::int64_t now) const;
   std::string mac(std::string_view email, std::string_view device, std::string_view expires) const;
 
-  SignInStore& store_;
   SignInPolicy policy_;
   Clock clock_;
+  ratelimit::FailedAttempts attempts_;
   std::string key_;
-  std::atomic<std::int64_t> purged_at_{0};
 };
 
 }  // namespace emporium::users

@@ -3,9 +3,11 @@
 #include <cctype>
 
 #include "core/http/api_error.hpp"
+#include "core/http/field_errors.hpp"
 #include "core/http/pagination.hpp"
 #include "core/json/body.hpp"
 #include "core/json/writer.hpp"
+#include "core/util/postal_address.hpp"
 
 namespace emporium::users {
 namespace {
@@ -78,29 +80,7 @@ void writeAddress(json::Writer& w, const Address& a) {
       .endObject();
 }
 
-// Collects every field problem of a body, so the client fixes them in one go.
-class Validation {
- public:
-  void check(const std::string& field, const std::optional<std::string>& problem) {
-    if (problem) errors_.push_back({field, *problem});
-  }
-  void fail(const std::string& field, const std::string& message) {
-    errors_.push_back({field, message});
-  }
-  void throwIfAny() const {
-    if (!errors_.empty()) throw http::ApiError::validation(errors_);
-  }
-
- private:
-  std::vector<http::FieldError> errors_;
-};
-
-// Free text of an address: optional or required, bounded, visible characters.
-std::optional<std::string> checkText(const std::string& value, std::size_t max, bool required) {
-  if (value.empty()) return required ? std::optional<std::string>("is required") : std::nullopt;
-  if (value.size() > max) return "must be at most " + std::to_string(max) + " bytes";
-  return checkName(value);
-}
+using Validation = http::FieldErrors;
 
 void enforce(ratelimit::RateLimiter& limiter, const std::string& key,
              const ratelimit::Limit& limit) {
@@ -239,18 +219,11 @@ http::Response addAddress(const UsersApi& api, http::Request& req) {
   a.region = body.optionalString("region");
   a.postal_code = body.optionalString("postal_code").value_or("");
   a.country = body.optionalString("country").value_or("");
+  // The rule inline checkout addresses obey too (core/util/postal_address.hpp).
+  util::PostalAddress postal{a.name, a.line1, a.line2, a.city, a.region, a.postal_code, a.country};
   Validation v;
-  v.check("name", checkText(a.name, 200, true));
-  v.check("line1", checkText(a.line1, 200, true));
-  if (a.line2) v.check("line2", checkText(*a.line2, 200, false));
-  v.check("city", checkText(a.city, 100, true));
-  if (a.region) v.check("region", checkText(*a.region, 100, false));
-  v.check("postal_code", checkText(a.postal_code, 20, true));
-  for (auto& c : a.country) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (a.country.size() != 2 || !std::isalpha(static_cast<unsigned char>(a.country[0])) ||
-      !std::isalpha(static_cast<unsigned char>(a.country[1]))) {
-    v.fail("country", "must be an ISO 3166-1 alpha-2 code such as \"DE\"");
-  }
+  for (auto& problem : util::checkPostalAddress(postal)) v.fail(problem.field, problem.message);
+  a.country = postal.country;
   v.throwIfAny();
   const auto added = api.addresses.add(req.user().user_id, std::move(a), kMaxAddressesPerUser);
   if (!added) {

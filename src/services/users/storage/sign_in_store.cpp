@@ -2,38 +2,12 @@
 
 #include <sodium.h>
 
-#include <algorithm>
 #include <array>
 #include <stdexcept>
 #include <utility>
 
 namespace emporium::users {
 namespace {
-
-// A no-op upsert: creates the scope's row or takes its row lock, which the
-// transaction holds until it commits (SQLite's single writer serialises anyway).
-constexpr sql::Query kLockScope{"sign_in_scopes.lock",
-                                "INSERT INTO sign_in_scopes (scope) VALUES ($1) "
-                                "ON CONFLICT (scope) DO UPDATE SET scope = excluded.scope"};
-
-constexpr sql::Query kInsertFailure{
-    "sign_in_failures.insert",
-    "INSERT INTO sign_in_failures (attempt_id, scope, failed_at) VALUES ($1, $2, $3)"};
-
-constexpr sql::Query kCount{"sign_in_failures.count",
-                            "SELECT COUNT(*), COALESCE(MIN(failed_at), 0) FROM sign_in_failures "
-                            "WHERE scope = $1 AND failed_at > $2"};
-
-constexpr sql::Query kRelease{"sign_in_failures.release",
-                              "DELETE FROM sign_in_failures WHERE attempt_id = $1"};
-
-constexpr sql::Query kPurgeFailures{"sign_in_failures.purge",
-                                    "DELETE FROM sign_in_failures WHERE failed_at <= $1"};
-
-constexpr sql::Query kPurgeScopes{
-    "sign_in_scopes.purge",
-    "DELETE FROM sign_in_scopes WHERE NOT EXISTS "
-    "(SELECT 1 FROM sign_in_failures f WHERE f.scope = sign_in_scopes.scope)"};
 
 constexpr sql::Query kInsertKey{
     "device_cookie_key.insert",
@@ -49,38 +23,6 @@ constexpr sql::Query kSealKey{
 constexpr int kBase64 = sodium_base64_VARIANT_ORIGINAL;
 
 }  // namespace
-
-std::vector<ScopeCount> SignInStore::reserve(const std::string& attempt_id,
-                                             std::vector<ScopeLimit> scopes, std::int64_t at,
-                                             std::int64_t since) {
-  // One lock order for every transaction, so two attempts never deadlock.
-  std::sort(scopes.begin(), scopes.end(),
-            [](const ScopeLimit& a, const ScopeLimit& b) { return a.scope < b.scope; });
-  return db_.write([&](sql::Session& s) {
-    std::vector<ScopeCount> counts;
-    bool over = false;
-    for (const auto& [scope, max_failures] : scopes) {
-      s.execute(kLockScope, {scope});
-      s.execute(kInsertFailure, {attempt_id, scope, at});
-      const auto rows = s.execute(kCount, {scope, since});
-      counts.push_back({scope, rows[0].getInt64(0), rows[0].getInt64(1)});
-      over = over || counts.back().failures > max_failures;
-    }
-    if (over) s.execute(kRelease, {attempt_id});
-    return counts;
-  });
-}
-
-void SignInStore::release(const std::string& attempt_id) {
-  db_.write([&](sql::Session& s) { s.execute(kRelease, {attempt_id}); });
-}
-
-void SignInStore::purge(std::int64_t cutoff) {
-  db_.write([&](sql::Session& s) {
-    s.execute(kPurgeFailures, {cutoff});
-    s.execute(kPurgeScopes);
-  });
-}
 
 std::string SignInStore::deviceKey() {
   std::array<unsigned char, 32> fresh{};
