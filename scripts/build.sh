@@ -20,6 +20,9 @@ mkdir -p "$CCACHE_DIR"
 # is not hashed, so another clone or worktree (CI's fresh clone, a second
 # checkout) hits the same cache entries.
 export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$(pwd)}" CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
+# The test sources share a precompiled header (tests/CMakeLists.txt); ccache
+# caches the objects built with it only under these sloppiness settings.
+export CCACHE_SLOPPINESS="${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}"
 
 for preset in "${presets[@]}"; do
   start=$SECONDS
