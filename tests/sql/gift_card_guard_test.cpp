@@ -32,7 +32,7 @@ class NoCardProvider final : public CardProvider {
                         const std::string&) override {
     throw std::logic_error("a gift card charge reached the card provider");
   }
-  ProviderRefund refund(const std::string&, const std::string&) override {
+  ProviderRefund refund(const std::string&, const std::string&, std::int64_t) override {
     throw std::logic_error("a gift card refund reached the card provider");
   }
 };
@@ -97,6 +97,18 @@ TEST_P(GiftCardGuardTest, AnAddressHoldsTwentyFailuresWhateverThePayer) {
   }
   EXPECT_EQ(pay("cart:fresh", "198.51.100.7", "GOOD-0001").outcome, ChargeOutcome::kThrottled);
   EXPECT_EQ(pay("cart:fresh", "198.51.100.8", "GOOD-0001").outcome, ChargeOutcome::kCaptured);
+}
+
+TEST_P(GiftCardGuardTest, AnIPv6ClientCountsPerSlash64NotPerAddress) {
+  // Rotating through the 2^64 addresses of one /64 buys no fresh guesses.
+  for (int i = 0; i < 20; ++i) {
+    const std::string address = "2001:db8:1:2::" + std::to_string(100 + i);
+    EXPECT_EQ(guess("cart:v6-" + std::to_string(i), address), ChargeOutcome::kInvalid) << i;
+  }
+  EXPECT_EQ(pay("cart:v6-fresh", "2001:db8:1:2:ffff::1", "GOOD-0001").outcome,
+            ChargeOutcome::kThrottled);
+  // The next /64 is another client.
+  EXPECT_EQ(pay("cart:v6-fresh", "2001:db8:1:3::1", "GOOD-0001").outcome, ChargeOutcome::kCaptured);
 }
 
 TEST_P(GiftCardGuardTest, RightCodesAndLowBalancesAreNoFailures) {

@@ -424,6 +424,13 @@ TEST_P(OrderServiceTest, PartialRefundsByAmountAndLinesStopAtTheCapturedTotal) {
   EXPECT_EQ(order->payment_status, "partially_refunded");
   EXPECT_EQ(events("order.refunded"), 4);
 
+  // Lines with an explicit amount above what is left (99): refused as an
+  // amount alone would be, never quietly paid as less.
+  request.amount = 500;
+  request.lines = {{"SKU-1", 1, true}};
+  EXPECT_EQ(fields(request), "422 amount;");
+  EXPECT_EQ(payments_.refunds.load(), 4);
+
   // By lines: worth 1000 but only 99 left, so 99; the returned unit goes back.
   request.amount.reset();
   request.lines = {{"SKU-1", 1, true}};

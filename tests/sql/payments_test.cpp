@@ -67,6 +67,7 @@ class FakeProvider final : public CardProvider {
     it->second.refunded = it->second.refunded_amount >= it->second.amount;
     const std::string id = "re_" + it->second.id + "_" + std::to_string(refunds_made.load());
     refund_keys_[refund_key] = id;
+    it->second.listed.push_back({id, refund_key, part});
     return {ProviderRefundStatus::kRefunded, id, it->second.id, {}};
   }
 
@@ -76,10 +77,18 @@ class FakeProvider final : public CardProvider {
     if (!reachable) return {ProviderChargeLookup::kUnavailable, false, {}, "unreachable"};
     const auto it = charges_.find(charge_key);
     if (it == charges_.end()) return {ProviderChargeLookup::kNoSuchCharge, false, {}, {}};
-    return {ProviderChargeLookup::kFound,
-            it->second.refunded,
-            it->second.refunded ? "re_" + it->second.id : "",
-            {}};
+    ProviderChargeState state{ProviderChargeLookup::kFound,
+                              it->second.refunded,
+                              it->second.refunded ? "re_" + it->second.id : "",
+                              {}};
+    if (list_refunds) {
+      state.amount_refunded = it->second.refunded_amount;
+      for (auto entry : it->second.listed) {
+        if (!echo_refund_keys) entry.idempotency_key.clear();
+        state.refunds.push_back(std::move(entry));
+      }
+    }
+    return state;
   }
 
   /// A refund made at the provider's console: the shop is not told.
@@ -104,6 +113,9 @@ class FakeProvider final : public CardProvider {
   // Guarded by mutex_ in the calls; tests set them between calls.
   bool reachable = true;
   int lose_answers = 0;
+  bool list_refunds = false;     // chargeState lists each refund
+  bool echo_refund_keys = true;  // ... with the key it was asked under
+
   std::string last_refund_key;
   /// Runs at the start of every charge, before the charge is recorded.
   std::function<void()> before_charge;
@@ -114,6 +126,7 @@ class FakeProvider final : public CardProvider {
     std::int64_t amount = 0;
     bool refunded = false;
     std::int64_t refunded_amount = 0;
+    std::vector<ProviderRefundEntry> listed;
   };
   std::map<std::string, std::string> refund_keys_;  // refund key -> refund id
   std::mutex mutex_;
@@ -333,6 +346,22 @@ TEST_P(PaymentsTest, RefundsMadeAtTheProviderAreRecordedByReconciliation) {
   EXPECT_EQ(service_->reconcileRefunds(since, 10).refunded, 1U);
   EXPECT_EQ(status(2), "refunded");
   EXPECT_EQ(service_->forOrder("ord_c")->status, "pending");  // cash is never asked about
+}
+
+// A provider that lists refunds without the key they were asked under:
+// the shop's own refunds are known by the provider's refund id and never
+// booked a second time as refunds made at the provider.
+TEST_P(PaymentsTest, OurOwnRefundsAreNotTakenForProviderRefundsWhenKeysAreNotEchoed) {
+  const auto r = service_->charge(card("ord_1", "tok_ok"));
+  ASSERT_EQ(r.outcome, ChargeOutcome::kCaptured);
+  ASSERT_EQ(service_->refundPart("ord_1", "rf_1", 300), RefundOutcome::kRefunded);
+  provider_.list_refunds = true;
+  provider_.echo_refund_keys = false;
+  const auto report = service_->reconcileRefunds("2000-01-01T00:00:00.000000Z", 10);
+  EXPECT_EQ(report.checked, 1U);
+  EXPECT_EQ(report.refunded, 0U);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM refunds"), 1);
+  EXPECT_EQ(count("SELECT refunded_amount FROM payments"), 300);
 }
 
 TEST_P(PaymentsTest, KeyReusedForAnotherPaymentIsRefused) {

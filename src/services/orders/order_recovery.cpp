@@ -21,16 +21,24 @@ bool OrderService::settleRefunds(const Order& order) {
     try {
       // Both calls are idempotent per refund id: a retry by the sweeper, or
       // a second settlement racing this one, neither pays nor restocks twice.
-      std::vector<inventory::ReservationLine> returned;
-      for (const auto& line : refund.lines) {
-        if (line.returned) returned.push_back({line.sku, line.quantity});
-      }
-      if (!returned.empty()) inventory_.returnToStock(refund.id, returned);
+      // The money goes first: a stock return that keeps failing must not
+      // hold back what the customer is owed.
       const auto outcome = payments_.refundPart(order.id, refund.id, refund.amount);
       if (outcome == payments::RefundOutcome::kUnavailable) {
         settled = false;
         continue;
       }
+      if (outcome == payments::RefundOutcome::kNothingToDo) {
+        // The payment had less left than this refund (e.g. refunded at the
+        // provider, not yet reconciled): recorded on the order, not paid here.
+        logger_.error("refund recorded but not paid: nothing left on the payment",
+                      {{"order_id", order.id}, {"refund_id", refund.id}});
+      }
+      std::vector<inventory::ReservationLine> returned;
+      for (const auto& line : refund.lines) {
+        if (line.returned) returned.push_back({line.sku, line.quantity});
+      }
+      if (!returned.empty()) inventory_.returnToStock(refund.id, returned);
       store_.settleRefund(order.id, refund.id);
     } catch (const std::exception& e) {
       settled = false;

@@ -536,9 +536,10 @@ Order OrderService::refund(const std::string& order_id, const RefundRequest& req
         throw http::ApiError::validation(
             "amount", "is more than the lines are worth (" + std::to_string(value) + ")");
       }
-      // Never above what is left: earlier refunds by amount may have paid
-      // back part of these lines' value already.
-      amount = std::min(request.amount.value_or(value), left);
+      // Lines alone: never above what is left (earlier refunds by amount may
+      // have paid back part of these lines' value already). An explicit
+      // amount is checked against what is left below, as without lines.
+      amount = request.amount ? *request.amount : std::min(value, left);
     } else if (request.amount) {
       amount = *request.amount;
     }

@@ -267,11 +267,20 @@ std::optional<RefundOutcome> PaymentsService::refundCard(const StoredPayment& pa
     case ProviderRefundStatus::kRefunded:
       if (!store_.markRefunded(payment, p.status, answer.refund_id)) return std::nullopt;
       return RefundOutcome::kRefunded;
-    case ProviderRefundStatus::kTooLarge:
-      // Nothing left at the provider: refunded there already (reconciliation
-      // records it).
-      logger_.warn("card refund found nothing left to refund", {{"payment_id", p.id}});
-      return RefundOutcome::kNothingToDo;
+    case ProviderRefundStatus::kTooLarge: {
+      // "All that is left" was more than is left now: either everything was
+      // refunded at the provider already (reconciliation records it), or a
+      // partial refund settled between the provider's read and its write.
+      const auto state = provider_.chargeState(providerChargeKey(payment));
+      if (state.lookup == ProviderChargeLookup::kFound && state.refunded) {
+        logger_.warn("card refund found nothing left to refund", {{"payment_id", p.id}});
+        return RefundOutcome::kNothingToDo;
+      }
+      // Something is left: ask again with the payment read afresh. When the
+      // provider cannot say, the refund stays due and is retried later.
+      if (state.lookup == ProviderChargeLookup::kFound) return std::nullopt;
+      return RefundOutcome::kUnavailable;
+    }
     case ProviderRefundStatus::kNoSuchCharge:
       if (p.status == status::kCaptured) {
         // We hold the provider's charge id, yet it knows no such charge.
@@ -409,11 +418,16 @@ ReconcileReport PaymentsService::reconcileRefunds(const std::string& since, std:
       continue;
     }
     // Refunds the provider lists whose key is not one of ours (every refund
-    // we ask for starts with providerRefundKey) were made there directly.
+    // we ask for starts with providerRefundKey) were made there directly. A
+    // provider that does not echo keys is matched by its refund id instead,
+    // so none of our own refunds is booked a second time.
     bool listed_any = false;
     for (const auto& refund : state.refunds) {
       listed_any = true;
       if (refund.idempotency_key.starts_with(providerRefundKey(payment)) || refund.amount <= 0) {
+        continue;
+      }
+      if (!refund.id.empty() && store_.providerRefundKnown(payment.payment.id, refund.id)) {
         continue;
       }
       if (recordProviderRefund(payment, refund.id, refund.amount)) ++report.refunded;

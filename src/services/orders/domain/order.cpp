@@ -135,9 +135,13 @@ std::int64_t refundValueOfLines(const Order& order, std::span<const RefundLine> 
   }
   if (order.totals.subtotal <= 0 || order.totals.tax <= 0) return value;
   // value * tax / subtotal, half up, in integers (money is never a float).
-  const std::int64_t tax_share =
-      checkedAdd(checkedMul(value, order.totals.tax), order.totals.subtotal / 2) /
-      order.totals.subtotal;
+  // In 128 bits: value * tax can exceed 64 bits on large but valid orders,
+  // while the share itself is never above the order's tax.
+  __extension__ typedef __int128 Wide;  // NOLINT(modernize-use-using): __extension__ needs typedef
+  const Wide share = (static_cast<Wide>(value) * order.totals.tax + order.totals.subtotal / 2) /
+                     order.totals.subtotal;
+  if (share > std::numeric_limits<std::int64_t>::max()) throw std::overflow_error("tax share");
+  const auto tax_share = static_cast<std::int64_t>(share);
   return checkedAdd(value, tax_share);
 }
 

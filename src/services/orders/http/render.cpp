@@ -25,7 +25,7 @@ void header(json::Writer& w, const Order& o) {
   if (!o.payment_id.empty()) w.member("id", o.payment_id);
   w.endObject();
   w.member("item_count", o.item_count);
-  money(w, "refunded_total", o.refunded_total, o.currency);
+  json::writeMoney(w, "refunded_total", o.refunded_total, o.currency);
   w.member("created_at", o.created_at).member("updated_at", o.updated_at);
 }
 
@@ -65,7 +65,7 @@ std::string renderOrder(const Order& o) {
   w.key("refunds").startArray();
   for (const auto& refund : o.refunds) {
     w.startObject().member("id", refund.id);
-    money(w, "amount", refund.amount, o.currency);
+    json::writeMoney(w, "amount", refund.amount, o.currency);
     w.key("lines").startArray();
     for (const auto& line : refund.lines) {
       w.startObject()

@@ -51,6 +51,9 @@ constexpr sql::Query kInsertRefund{
     "idempotency_key) VALUES ($1, $2, $3, 'succeeded', $4, $5, $6)"};
 constexpr sql::Query kRefundByKey{"payments.refund_by_key",
                                   "SELECT id FROM refunds WHERE idempotency_key = $1"};
+constexpr sql::Query kRefundByProviderId{
+    "payments.refund_by_provider_id",
+    "SELECT id FROM refunds WHERE payment_id = $1 AND provider_refund_id = $2"};
 constexpr sql::Query kRefundedAmount{"payments.refunded_amount",
                                      "SELECT refunded_amount FROM payments WHERE id = $1"};
 // The whole rest: conditional on the status and on the total read, so a
@@ -310,6 +313,13 @@ PaymentStore::RefundRecord PaymentStore::recordRefund(
 
 bool PaymentStore::refundExists(const std::string& key) {
   return db_.read([&](sql::Session& s) { return !s.execute(kRefundByKey, {key}).empty(); });
+}
+
+bool PaymentStore::providerRefundKnown(const std::string& payment_id,
+                                       const std::string& provider_refund_id) {
+  return db_.read([&](sql::Session& s) {
+    return !s.execute(kRefundByProviderId, {payment_id, provider_refund_id}).empty();
+  });
 }
 
 std::optional<GiftCard> PaymentStore::createGiftCard(std::string_view code, std::int64_t balance,

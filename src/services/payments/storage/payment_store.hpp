@@ -122,6 +122,9 @@ class PaymentStore {
                             std::int64_t amount,
                             const std::optional<std::string>& provider_refund_id);
   bool refundExists(const std::string& key);
+  /// Whether a refund of the payment already carries the provider's refund
+  /// id (ours, or one recorded from the provider's listing).
+  bool providerRefundKnown(const std::string& payment_id, const std::string& provider_refund_id);
 
   /// Captured (maybe partly refunded) card payments last changed at or after `since` (RFC 3339),
   /// with ids above after_id, in id order, at most limit: a page of what

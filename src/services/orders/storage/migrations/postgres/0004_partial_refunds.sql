@@ -3,6 +3,8 @@
 -- each line the quantity refunded, so the bookkeeping of one refund is one
 -- conditional UPDATE per row (never above what was captured or bought).
 ALTER TABLE orders ADD COLUMN refunded_total BIGINT NOT NULL DEFAULT 0;
+-- Orders refunded before partial refunds existed were refunded in full.
+UPDATE orders SET refunded_total = total WHERE status = 'refunded';
 -- 'settle': a refund row still owes its payment (and stock) effects.
 ALTER TABLE orders ADD COLUMN refund_effect TEXT NOT NULL DEFAULT '';
 ALTER TABLE order_lines ADD COLUMN refunded_quantity BIGINT NOT NULL DEFAULT 0;
