@@ -39,6 +39,9 @@ cleanup() {
   if ((own_state && status == 0)); then
     rm -rf "$EMPORIUM_TEST_STATE"
   else
+    # The logs are what a failure needs; PostgreSQL's data directory is
+    # gigabytes after a full run and would fill the disk over a few failures.
+    if ((own_state)); then rm -rf "$EMPORIUM_TEST_STATE/postgres/data"; fi
     echo "with-test-servers: servers' logs kept in $EMPORIUM_TEST_STATE" >&2
   fi
   exit "$status"

@@ -33,7 +33,7 @@ class BinaryTest : public ::testing::TestWithParam<Backend> {
     data_dir_ = setup->data_dir;
     env_ = setup->env;
   }
-  void TearDown() override { fs::remove_all(data_dir_); }
+  void TearDown() override { releaseBackend(data_dir_, env_); }
 
   std::vector<std::string> cmd(std::initializer_list<std::string> args) const {
     std::vector<std::string> v{EMPORIUM_BINARY};

@@ -251,7 +251,7 @@ class CatalogApiBase : public ::testing::TestWithParam<Backend> {
 
   void TearDown() override {
     while (!servers_.empty()) servers_.pop_back();
-    if (!data_dir_.empty()) fs::remove_all(data_dir_);
+    releaseBackend(data_dir_, env_);
   }
 
   std::vector<std::string> cmd(std::initializer_list<std::string> args) const {

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -14,6 +15,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "core/sql/postgres_connection.hpp"
+#include "core/sql/postgres_conninfo.hpp"
 #include "support/http_client.hpp"
 
 extern char** environ;
@@ -152,6 +155,31 @@ std::optional<BackendSetup> prepareBackend(bool postgres, const std::string& pre
   setup.env["EMPORIUM_DATA_DIR"] = setup.data_dir.string();
   setup.env["EMPORIUM_LOG_LEVEL"] = "warn";
   return setup;
+}
+
+void releaseBackend(const std::filesystem::path& data_dir,
+                    const std::map<std::string, std::string>& env) {
+  std::error_code ignored;
+  if (!data_dir.empty()) std::filesystem::remove_all(data_dir, ignored);
+  const auto url = env.find("EMPORIUM_POSTGRES_URL");
+  if (url == env.end()) return;
+  try {
+    // Each service's database is "<url's dbname>_<service>" (postgres_conninfo.cpp).
+    const sql::PostgresTarget target = sql::parsePostgresTarget(url->second, "any");
+    sql::PostgresConnection admin(target, "postgres");
+    const std::string prefix = target.url_dbname + "_";
+    const std::string_view params_storage = prefix;
+    const std::vector<sql::Param> params{params_storage};
+    const sql::Result databases = admin.execute(
+        {"", "SELECT datname FROM pg_database WHERE starts_with(datname, $1)"}, params);
+    for (const sql::Row& row : databases) {
+      admin.exec(
+          "DROP DATABASE IF EXISTS " + sql::quoteIdentifier(row.getText(0)) + " WITH (FORCE)",
+          "DROP DATABASE");
+    }
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "releaseBackend: could not drop the test's databases: %s\n", error.what());
+  }
 }
 
 std::map<std::string, std::uint16_t> readPortFile(const std::filesystem::path& file) {

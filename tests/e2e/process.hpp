@@ -62,6 +62,13 @@ struct BackendSetup {
   std::map<std::string, std::string> env;
 };
 std::optional<BackendSetup> prepareBackend(bool postgres, const std::string& prefix);
+/// Undoes prepareBackend once the test's servers are stopped: removes the
+/// data directory and, on PostgreSQL, drops every database the servers made
+/// under the test's name (one per service). Without it a full run leaves
+/// thousands of databases behind, over 10 GB, and fills a CI disk. Never
+/// throws: a failure is printed and the test's own result stands.
+void releaseBackend(const std::filesystem::path& data_dir,
+                    const std::map<std::string, std::string>& env);
 
 /// `emporium serve` started as a child on 127.0.0.1:0: the kernel picks the
 /// port as it binds, so tests running in parallel never race for one. The

@@ -120,7 +120,7 @@ void ShopTest::SetUp() {
 
 void ShopTest::TearDown() {
   stopServers(false);
-  if (!data_dir_.empty()) fs::remove_all(data_dir_);
+  releaseBackend(data_dir_, env_);
 }
 
 std::vector<std::string> ShopTest::cmd(std::initializer_list<std::string> args) const {

@@ -195,7 +195,7 @@ class UsersApiBase : public ::testing::TestWithParam<Backend> {
       }
     }
     server_.reset();
-    fs::remove_all(data_dir_);
+    releaseBackend(data_dir_, env_);
   }
 
   std::vector<std::string> cmd(std::initializer_list<std::string> args) const {
