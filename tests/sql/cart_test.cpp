@@ -17,6 +17,7 @@
 #include "services/inventory/inventory_service.hpp"
 #include "services/inventory/storage/schema.hpp"
 #include "sql_test_support.hpp"
+#include "support/fakes/fake_catalog.hpp"
 
 namespace emporium::sql::test {
 namespace {
@@ -27,24 +28,7 @@ using cart::CartService;
 using cart::MergeOutcome;
 using namespace std::chrono_literals;
 
-/// The catalog as carts see it: a fixed set of SKUs.
-class FakeCatalog final : public catalog::SkuLookup {
- public:
-  std::vector<catalog::SkuInfo> lookup(std::span<const std::string> skus) override {
-    std::vector<catalog::SkuInfo> out;
-    for (const auto& sku : skus) {
-      if (const auto it = skus_.find(sku); it != skus_.end()) out.push_back(it->second);
-    }
-    return out;
-  }
-  void add(const std::string& sku, std::int64_t price, bool purchasable = true) {
-    skus_[sku] = catalog::SkuInfo{sku, 7, "Product " + sku, price, "USD", purchasable};
-  }
-  void remove(const std::string& sku) { skus_.erase(sku); }
-
- private:
-  std::map<std::string, catalog::SkuInfo> skus_;
-};
+using ::emporium::test::FakeCatalog;
 
 class CartTest : public SqlTest {
  protected:

@@ -44,7 +44,7 @@ class FakeCarts final : public cart::Client {
   std::atomic<bool> unavailable{false};
 };
 
-class FakeSkus final : public catalog::SkuLookup {
+class FakeSkus final : public catalog::Client {
  public:
   std::vector<catalog::SkuInfo> lookup(std::span<const std::string> /*skus*/) override {
     return {catalog::SkuInfo{"SKU-1", 7, "Lamp", 1000, "USD", true}};

@@ -1,6 +1,6 @@
 // The inventory and cart routes through the router and the dispatcher (no
 // sockets) on both backends: status codes, problem fields and bodies as the
-// contract names them. The catalog is a fake SkuLookup; the rest is real.
+// contract names them. The catalog is a fake catalog::Client; the rest is real.
 
 #include <rapidjson/document.h>
 
@@ -20,23 +20,12 @@
 #include "services/inventory/inventory_service.hpp"
 #include "services/inventory/storage/schema.hpp"
 #include "sql_test_support.hpp"
+#include "support/fakes/fake_catalog.hpp"
 
 namespace emporium::sql::test {
 namespace {
 
 using http::Method;
-
-class Catalog final : public catalog::SkuLookup {
- public:
-  std::vector<catalog::SkuInfo> lookup(std::span<const std::string> skus) override {
-    std::vector<catalog::SkuInfo> out;
-    for (const auto& sku : skus) {
-      if (const auto it = skus_.find(sku); it != skus_.end()) out.push_back(it->second);
-    }
-    return out;
-  }
-  std::map<std::string, catalog::SkuInfo> skus_;
-};
 
 /// Tokens are the user ids; "root" is an admin.
 class Tokens final : public http::Authenticator {
@@ -100,9 +89,9 @@ class ShopRoutesTest : public SqlTest {
     inventory::addRoutes(router_, *api_);
     cart::addRoutes(router_, *carts_, activity_);
     ctx_.authenticator = &tokens_;
-    catalog_.skus_["MUG-1"] = catalog::SkuInfo{"MUG-1", 12, "Mug", 1200, "USD", true};
-    catalog_.skus_["TEE-1"] = catalog::SkuInfo{"TEE-1", 13, "Tee", 1999, "USD", true};
-    catalog_.skus_["OLD-1"] = catalog::SkuInfo{"OLD-1", 14, "Old", 500, "USD", false};
+    catalog_.put(catalog::SkuInfo{"MUG-1", 12, "Mug", 1200, "USD", true});
+    catalog_.put(catalog::SkuInfo{"TEE-1", 13, "Tee", 1999, "USD", true});
+    catalog_.put(catalog::SkuInfo{"OLD-1", 14, "Old", 500, "USD", false});
     inventory_->setOnHand("MUG-1", 5);
     inventory_->setOnHand("TEE-1", 500);
   }
@@ -140,7 +129,7 @@ class ShopRoutesTest : public SqlTest {
     return r.text("id");
   }
 
-  Catalog catalog_;
+  ::emporium::test::FakeCatalog catalog_;
   Tokens tokens_;
   std::unique_ptr<Database> inventory_db_;
   std::unique_ptr<Database> cart_db_;
@@ -184,7 +173,7 @@ TEST_P(ShopRoutesTest, AdminInventory) {
   EXPECT_EQ(r.json["available"].GetInt64(), 2);
 
   // Known to the catalog only: created by PUT (and shown as empty before).
-  catalog_.skus_["NEW-1"] = catalog::SkuInfo{"NEW-1", 15, "New", 100, "USD", true};
+  catalog_.put(catalog::SkuInfo{"NEW-1", 15, "New", 100, "USD", true});
   EXPECT_EQ(
       call(Method::kGet, "/api/v1/admin/inventory/NEW-1", "", "root").json["on_hand"].GetInt64(),
       0);

@@ -16,7 +16,7 @@
 #include "services/cart/client.hpp"
 #include "services/cart/domain/cart.hpp"
 #include "services/cart/storage/cart_store.hpp"
-#include "services/catalog/sku_lookup.hpp"
+#include "services/catalog/client.hpp"
 #include "services/inventory/client.hpp"
 
 namespace emporium::cart {
@@ -26,7 +26,7 @@ using Clock = std::function<std::chrono::system_clock::time_point()>;
 class CartService final : public Client {
  public:
   /// All three outlive the service; clock defaults to the system clock.
-  CartService(sql::Database& db, catalog::SkuLookup& catalog, inventory::Client& inventory,
+  CartService(sql::Database& db, catalog::Client& catalog, inventory::Client& inventory,
               Clock clock = {});
 
   // cart::Client
@@ -65,7 +65,7 @@ class CartService final : public Client {
   std::optional<std::int64_t> availableToBuy(const std::string& sku);
 
   CartStore store_;
-  catalog::SkuLookup& catalog_;
+  catalog::Client& catalog_;
   inventory::Client& inventory_;
   Clock clock_;
 };

@@ -144,7 +144,7 @@ bool OrderService::inFlight(const std::string& id) const {
   return in_flight_.contains(id);
 }
 
-OrderService::OrderService(OrderStore& store, cart::Client& carts, catalog::SkuLookup& skus,
+OrderService::OrderService(OrderStore& store, cart::Client& carts, catalog::Client& skus,
                            inventory::Client& inventory, payments::Client& payments,
                            AddressBook addresses, OrderOptions options, const log::Logger& logger)
     : store_(store),

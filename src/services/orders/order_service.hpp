@@ -30,7 +30,7 @@
 #include "core/util/clock.hpp"
 #include "core/util/periodic_task.hpp"
 #include "services/cart/client.hpp"
-#include "services/catalog/sku_lookup.hpp"
+#include "services/catalog/client.hpp"
 #include "services/inventory/client.hpp"
 #include "services/orders/domain/order.hpp"
 #include "services/orders/storage/order_store.hpp"
@@ -109,7 +109,7 @@ struct RecoveryReport {
 
 class OrderService {
  public:
-  OrderService(OrderStore& store, cart::Client& carts, catalog::SkuLookup& skus,
+  OrderService(OrderStore& store, cart::Client& carts, catalog::Client& skus,
                inventory::Client& inventory, payments::Client& payments, AddressBook addresses,
                OrderOptions options, const log::Logger& logger);
   ~OrderService();  // stops the sweeper first
@@ -177,7 +177,7 @@ class OrderService {
 
   OrderStore& store_;
   cart::Client& carts_;
-  catalog::SkuLookup& skus_;
+  catalog::Client& skus_;
   inventory::Client& inventory_;
   payments::Client& payments_;
   AddressBook addresses_;

@@ -14,7 +14,7 @@
 #include "core/sql/database.hpp"
 #include "services/catalog/domain/listing.hpp"
 #include "services/catalog/domain/model.hpp"
-#include "services/catalog/sku_lookup.hpp"
+#include "services/catalog/client.hpp"
 
 namespace emporium::catalog {
 
@@ -85,7 +85,7 @@ struct StockMirror {
   bool in_stock_changed = false;  // shoppers see a difference: drop cached pages
 };
 
-class CatalogStore final : public SkuLookup {
+class CatalogStore final : public Client {
  public:
   /// Product writes add "product.updated" and reviews "review.created" to
   /// `outbox` in their transactions.

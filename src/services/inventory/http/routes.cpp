@@ -29,7 +29,7 @@ std::string skuParam(const http::Request& req) {
   return sku;
 }
 
-bool catalogKnows(catalog::SkuLookup& catalog, const std::string& sku) {
+bool catalogKnows(catalog::Client& catalog, const std::string& sku) {
   const std::string skus[] = {sku};
   return !catalog.lookup(skus).empty();
 }

@@ -2,7 +2,7 @@
 // Inventory's HTTP surface: the admin stock endpoints.
 
 #include "core/http/router.hpp"
-#include "services/catalog/sku_lookup.hpp"
+#include "services/catalog/client.hpp"
 #include "services/inventory/inventory_service.hpp"
 
 namespace emporium::inventory {
@@ -11,7 +11,7 @@ namespace emporium::inventory {
 struct InventoryApi {
   InventoryService& service;
   /// Which SKUs exist: a PUT may create stock only for a SKU the catalog sells.
-  catalog::SkuLookup& catalog;
+  catalog::Client& catalog;
 };
 
 /// GET and PUT /api/v1/admin/inventory/{sku} (role admin).

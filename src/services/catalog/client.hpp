@@ -1,6 +1,7 @@
 #pragma once
-// What carts and orders may ask of the catalog about SKUs: live titles and
-// prices. In the all-in-one process the catalog store answers directly.
+// The catalog's contract: what other services may ask of it (today, about
+// SKUs: live titles and prices), in plain data with no HTTP or SQL types. In
+// the all-in-one process the catalog store answers directly.
 
 #include <cstdint>
 #include <span>
@@ -18,9 +19,9 @@ struct SkuInfo {
   bool purchasable = false;  // false when the product is archived
 };
 
-class SkuLookup {
+class Client {
  public:
-  virtual ~SkuLookup() = default;
+  virtual ~Client() = default;
   /// The SKUs that exist (archived ones included, marked not purchasable);
   /// unknown SKUs are left out. Order is not significant.
   virtual std::vector<SkuInfo> lookup(std::span<const std::string> skus) = 0;
