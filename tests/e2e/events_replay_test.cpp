@@ -246,6 +246,16 @@ TEST_P(EventsReplayTest, ReplayingToNotificationsWorksWithRabbitMq) {
                                       {"EMPORIUM_EVENTS_AMQP_PREFIX", "t" + randomSuffix() + "."}});
 }
 
+// The help says what a replay to notifications does and what cannot be replayed.
+TEST(EventsReplayHelp, SaysNotificationsMailsAgainAndWhatIsGone) {
+  const auto help = runProcess({EMPORIUM_BINARY, "events", "replay", "--help"}, {});
+  EXPECT_EQ(help.exit_code, 0);
+  for (const char* words : {"--to CONSUMER", "notifications (mails them again)", "catalog.ratings",
+                            "SENDS THE MAILS AGAIN", "7 days after publication"}) {
+    EXPECT_NE(help.output.find(words), std::string::npos) << words << "\n" << help.output;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, EventsReplayTest,
                          ::testing::Values(Backend::kSqlite, Backend::kPostgres), backendTestName);
 
