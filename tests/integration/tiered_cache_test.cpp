@@ -457,5 +457,43 @@ TEST_F(PrivateRedisCacheTest, ResubscribingClearsTheLocalTier) {
   EXPECT_TRUE(cache.stats().redis_up);
 }
 
+// Under load a command can miss its 50 ms timeout while Redis and the
+// subscribers stay up: what such an invalidation meant to drop must still go,
+// in Redis and in the other processes, once Redis answers again.
+TEST_F(PrivateRedisCacheTest, AnInvalidationRedisMissedIsSentOnceItAnswers) {
+  ASSERT_NO_FATAL_FAILURE(startServer());
+  const Options opts = options();
+  const std::string prefix = opts.redis.prefix;
+  TieredCache writer(opts);
+  TieredCache reader(opts);
+  ASSERT_TRUE(
+      eventually([&] { return writer.stats().subscriber_up && reader.stats().subscriber_up; }, 5s));
+  const auto load = [] { return std::string("old"); };
+  writer.getOrLoad("product:1", Kind::kProduct, load);
+  reader.getOrLoad("product:1", Kind::kProduct, load);
+  ASSERT_NE(reader.peekLocal("product:1"), nullptr);
+  RawRedis raw(url_);
+  ASSERT_EQ(raw.integer({"EXISTS", prefix + "product:1"}), 1);
+  const std::uint64_t generation = writer.generation();
+
+  // Writes (DEL, PUBLISH, the generation's EVAL) wait; reads and PINGs do not,
+  // so both subscribers stay subscribed and nothing clears their L4 for us.
+  ASSERT_TRUE(raw.run({"CLIENT", "PAUSE", "700", "WRITE"}));
+  const std::uint64_t errors = writer.stats().redis_errors;
+  const std::vector<std::string> keys{"product:1"};
+  writer.invalidate(keys);
+  writer.bumpGeneration();
+  ASSERT_GT(writer.stats().redis_errors, errors) << "Redis took the invalidation at once";
+  EXPECT_EQ(writer.generation(), generation + 1);  // this process moved on at once
+
+  // Once the pause ends: gone from Redis, from the other process's L4, and the
+  // other process uses the new generation.
+  EXPECT_TRUE(eventually([&] { return raw.integer({"EXISTS", prefix + "product:1"}) == 0; }, 5s));
+  EXPECT_TRUE(eventually([&] { return reader.peekLocal("product:1") == nullptr; }, 5s));
+  EXPECT_TRUE(eventually([&] { return reader.generation() > generation; }, 5s))
+      << reader.generation();
+  EXPECT_EQ(reader.generation(), writer.generation());
+}
+
 }  // namespace
 }  // namespace emporium::cache

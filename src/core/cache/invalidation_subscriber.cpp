@@ -83,6 +83,7 @@ void InvalidationSubscriber::listen(redisContext& context, const std::stop_token
       deliver(*reply);
       continue;
     }
+    if (callbacks_.on_idle) callbacks_.on_idle();
     const auto quiet = Clock::now() - last_heard;
     if (awaiting_pong && quiet >= 2 * kPingInterval) return;
     if (!awaiting_pong && quiet >= kPingInterval) {

@@ -24,6 +24,8 @@ class InvalidationSubscriber {
     std::function<void()> on_subscribed;
     /// Each message published on the channel.
     std::function<void(std::string_view payload)> on_message;
+    /// While subscribed, between messages: at least every kPollInterval.
+    std::function<void()> on_idle;
   };
 
   /// Starts the thread; it connects in the background.

@@ -8,6 +8,7 @@
 
 #include "core/cache/flights.hpp"
 #include "core/cache/invalidation_subscriber.hpp"
+#include "core/cache/pending_invalidations.hpp"
 #include "core/cache/redis_tier.hpp"
 
 namespace emporium::cache {
@@ -111,14 +112,16 @@ TieredCache::TieredCache(Options options)
     : options_(std::move(options)),
       origin_(randomOrigin()),
       l4_(options_.l4_max_bytes, options_.shards, options_.clock),
-      flights_(std::make_unique<detail::Flights>()) {
+      flights_(std::make_unique<detail::Flights>()),
+      pending_(std::make_unique<detail::PendingInvalidations>()) {
   if (!options_.redis_url) return;
   redis_ = std::make_unique<detail::RedisTier>(*options_.redis_url, options_.redis);
   if (const auto seen = redis_->readGeneration()) adoptGeneration(*seen);
   subscriber_ = std::make_unique<detail::InvalidationSubscriber>(
       redis_->endpoint(), options_.redis, redis_->channel(),
       detail::InvalidationSubscriber::Callbacks{
-          [this] { onSubscribed(); }, [this](std::string_view payload) { onMessage(payload); }});
+          [this] { onSubscribed(); }, [this](std::string_view payload) { onMessage(payload); },
+          [this] { retryPending(); }});
 }
 
 TieredCache::~TieredCache() {
@@ -196,7 +199,7 @@ void TieredCache::invalidate(std::span<const std::string> keys) {
   invalidations_.fetch_add(keys.size(), std::memory_order_relaxed);
   // Marks loads in flight before the DEL in Redis: see loadAsLeader for why.
   dropLocal(keys);
-  if (redis_) redis_->invalidate(keys, keysMessage(origin_, keys));
+  if (redis_ && !redis_->invalidate(keys, keysMessage(origin_, keys))) pending_->addKeys(keys);
 }
 
 void TieredCache::dropLocal(std::span<const std::string> keys) {
@@ -209,17 +212,43 @@ std::uint64_t TieredCache::generation() const {
   return generation_.load(std::memory_order_acquire);
 }
 
+std::string TieredCache::generationMessagePrefix() const {
+  std::string prefix = "g|";
+  prefix.append(origin_).append(1, '|');
+  return prefix;
+}
+
 void TieredCache::bumpGeneration() {
   if (redis_) {
-    std::string prefix = "g|";
-    prefix.append(origin_).append(1, '|');
-    if (const auto value = redis_->bumpGeneration(generation(), prefix)) {
+    if (const auto value = redis_->bumpGeneration(generation(), generationMessagePrefix())) {
       adoptGeneration(*value);
+      pending_->generationBumpSent();
       return;
     }
+    // Redis catches up in retryPending: the bump there starts above this process's value.
+    pending_->addGenerationBump();
   }
-  // Redis will catch up: the next bump through it starts above this process's value.
   generation_.fetch_add(1, std::memory_order_acq_rel);
+}
+
+void TieredCache::retryPending() {
+  if (!redis_ || !pending_->any()) return;
+  // While Redis is in its backoff every try is refused (and counted as an
+  // error): try about once per backoff step then, every tick once it answers.
+  const auto now = std::chrono::steady_clock::now();
+  if (!redis_->up() && now - last_retry_ < options_.redis.initial_backoff) return;
+  last_retry_ = now;
+  detail::PendingInvalidations::Batch batch = pending_->take();
+  if (batch.generation_bump) {
+    if (const auto value = redis_->bumpGeneration(generation(), generationMessagePrefix())) {
+      adoptGeneration(*value);
+      batch.generation_bump = false;
+    }
+  }
+  if (!batch.keys.empty() && redis_->invalidate(batch.keys, keysMessage(origin_, batch.keys))) {
+    batch.keys.clear();
+  }
+  pending_->giveBack(std::move(batch));
 }
 
 void TieredCache::adoptGeneration(std::uint64_t seen) {
@@ -240,6 +269,8 @@ void TieredCache::onSubscribed() {
   // entry may have been invalidated elsewhere meanwhile. Dropping them all costs a
   // round of L3 lookups; keeping them could serve stale pages for an L4 TTL.
   clearLocal();
+  // And what this process could not send while Redis was away goes out now.
+  retryPending();
 }
 
 void TieredCache::onMessage(std::string_view payload) {

@@ -5,7 +5,9 @@
 //
 // Consistency. invalidate() and bumpGeneration() are synchronous for this
 // process and for Redis; other processes hear of them over Redis pub/sub and
-// drop the keys from their L4 a moment later. That moment, and the time a
+// drop the keys from their L4 a moment later. One that Redis does not take
+// (down, in its backoff, a timeout) is kept and sent again as soon as Redis
+// answers, so it is late, never lost. That moment, and the time a
 // process is cut off from Redis, are why the L4 TTLs stay short: they bound
 // how long a process can serve a value another process has invalidated. When
 // the subscriber (re)connects it cannot know which messages it missed, so it
@@ -39,6 +41,7 @@ class RedisTier;
 class InvalidationSubscriber;
 class Flight;
 class Flights;
+class PendingInvalidations;
 }  // namespace detail
 
 /// What a cached value is, for its TTLs.
@@ -141,7 +144,8 @@ class TieredCache {
                                          const std::function<std::string()>& load);
 
   /// Drops keys from L4 and, with Redis, DELs them there and tells other
-  /// processes to drop them too; done for this process and Redis on return.
+  /// processes to drop them too; done for this process and Redis on return,
+  /// or, when Redis fails, kept and sent again once it answers.
   void invalidate(std::span<const std::string> keys);
 
   /// The listing generation: callers put it in listing keys, so a bump makes
@@ -149,7 +153,7 @@ class TieredCache {
   std::uint64_t generation() const;
   /// Raises the generation: with Redis, in Redis (INCR) and then in every
   /// process (which adopt the highest value they hear); without it or while
-  /// it is down, only in this process.
+  /// it is down, in this process now and in Redis once it answers.
   void bumpGeneration();
 
   /// Drops every L4 entry (and lets no load in flight store its value).
@@ -164,6 +168,8 @@ class TieredCache {
   void adoptGeneration(std::uint64_t seen);
   void onSubscribed();
   void onMessage(std::string_view payload);
+  void retryPending();
+  std::string generationMessagePrefix() const;
   std::shared_ptr<const Entry> loadAsLeader(std::string_view key, const Ttls& ttls,
                                             const detail::Flight& flight,
                                             const std::function<std::string()>& load);
@@ -173,6 +179,9 @@ class TieredCache {
   mutable LruCache l4_;
   std::unique_ptr<detail::Flights> flights_;
   std::unique_ptr<detail::RedisTier> redis_;
+  std::unique_ptr<detail::PendingInvalidations> pending_;
+  // When retryPending last reached for Redis; only the subscriber's thread retries.
+  std::chrono::steady_clock::time_point last_retry_{};
 
   std::atomic<std::uint64_t> generation_{0};
 
