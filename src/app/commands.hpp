@@ -2,12 +2,20 @@
 // The emporium subcommands. Each returns the process exit code.
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "core/config/config.hpp"
 
 namespace emporium::app {
+
+/// Command-line input that CLI11 could not check (a malformed time, an unknown
+/// name): main prints it and exits 2, as for a bad configuration value.
+class UsageError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
 
 /// Runs the shop until SIGTERM/SIGINT, then drains and returns 0.
 int runServe(const config::Config& config);
@@ -51,8 +59,13 @@ int runDlqReplay(const config::Config& config, const DlqArgs& args);
 struct EventsReplayArgs {
   std::string from;  // RFC 3339 UTC or a date
   std::string type;  // topic pattern; empty: all
+  std::string to;    // a consumer (kConsumerNames); empty: print the log
 };
-/// Writes the activity events since `from` to stdout, one JSON object a line.
+/// Without `to`: writes the activity events and the domain events still in
+/// the outboxes since `from` to stdout, one JSON object a line, oldest first.
+/// With `to`: hands that consumer's domain events since `from` to its handler
+/// again, its processed-event marks for them deleted first; exit 1 when a
+/// handler failed for any of them.
 int runEventsReplay(const config::Config& config, const EventsReplayArgs& args);
 
 }  // namespace emporium::app

@@ -1,6 +1,6 @@
-// `emporium dlq list|replay` and `emporium events replay`: what an operator
-// needs to see events that could not be handled, send them again once the
-// cause is fixed, and feed the activity log to another system.
+// `emporium dlq list|replay`: what an operator needs to see events that could
+// not be handled and send them again once the cause is fixed (`emporium events
+// replay` is in events_replay.cpp).
 
 #include <cstdio>
 #include <stdexcept>
@@ -12,7 +12,6 @@
 #include "app/services.hpp"
 #include "core/events/outbox.hpp"
 #include "core/json/writer.hpp"
-#include "core/util/ids.hpp"
 
 namespace emporium::app {
 
@@ -94,26 +93,6 @@ int runDlqReplay(const config::Config& config, const DlqArgs& args) {
     std::fprintf(stderr, "emporium: no dead-lettered event %s\n", id.c_str());
   }
   return missing.empty() ? 0 : 1;
-}
-
-int runEventsReplay(const config::Config& config, const EventsReplayArgs& args) {
-  const auto from = util::parseRfc3339(args.from);
-  if (!from) {
-    throw std::invalid_argument("--from must be a UTC time like 2026-11-26T10:00:00Z or a date");
-  }
-  log::Logger logger(config.log_level);
-  const auto databases = openDatabases(config, logger);
-  const auto activity = makeActivityLog(config, databases, logger);
-  const std::string pattern = args.type.empty() ? "#" : args.type;
-  std::size_t printed = 0;
-  activity->replay(*from, [&](const events::Event& event) {
-    if (!events::topicMatches(pattern, event.type)) return;
-    std::printf("%s\n", events::toJson(event).c_str());
-    ++printed;
-  });
-  std::fflush(stdout);
-  std::fprintf(stderr, "%zu event(s) since %s\n", printed, util::formatRfc3339(*from).c_str());
-  return 0;
 }
 
 }  // namespace emporium::app

@@ -136,16 +136,28 @@ int main(int argc, char** argv) {
   dlq_replay->add_flag("--all", dlq_args.all, "Resend every dead-lettered event");
   addDataFlags(*dlq_replay, flags, config_file);
 
-  auto* events_cmd = cli.add_subcommand("events", "The activity event log.");
+  auto* events_cmd =
+      cli.add_subcommand("events", "The event log: activity and the services' domain events.");
   events_cmd->require_subcommand(1);
   emporium::app::EventsReplayArgs replay_args;
   auto* events_replay = events_cmd->add_subcommand(
-      "replay", "Write activity events since a time to stdout, one JSON object a line.");
+      "replay",
+      "Write the events since a time to stdout, one JSON object a line, oldest first: activity\n"
+      "events and the domain events still in the services' outboxes. With --to, feed that\n"
+      "consumer's domain events since the time to it again instead (its record of having\n"
+      "handled them is deleted first): replaying to notifications SENDS THE MAILS AGAIN.\n"
+      "Published domain events are purged from the outboxes 7 days after publication\n"
+      "(in-process delivery); older ones are gone and cannot be replayed.");
   events_replay->add_option("--from", replay_args.from, "UTC time (2026-11-26T10:00:00Z) or date")
       ->required()
       ->type_name("TIME");
-  events_replay->add_option("--type", replay_args.type, "Only types matching (activity.*)")
+  events_replay->add_option("--type", replay_args.type, "Only types matching (activity.*, order.#)")
       ->type_name("PATTERN");
+  events_replay
+      ->add_option("--to", replay_args.to,
+                   "Feed the events again to this consumer: notifications (mails them again), "
+                   "catalog.ratings or catalog.purchases")
+      ->type_name("CONSUMER");
   addDataFlags(*events_replay, flags, config_file);
 
   try {
@@ -171,6 +183,9 @@ int main(int argc, char** argv) {
     if (dlq_list->parsed()) return emporium::app::runDlqList(config, dlq_args);
     if (dlq_replay->parsed()) return emporium::app::runDlqReplay(config, dlq_args);
     if (events_replay->parsed()) return emporium::app::runEventsReplay(config, replay_args);
+  } catch (const emporium::app::UsageError& e) {
+    std::fprintf(stderr, "emporium: error: %s\n", e.what());
+    return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "emporium: error: %s\n", e.what());
     return 1;

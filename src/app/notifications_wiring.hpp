@@ -22,6 +22,8 @@ class Notifications {
   Notifications& operator=(const Notifications&) = delete;
 
   events::Consumer consumer() { return service_->consumer(); }
+  /// See NotificationsService::forget: the next handling mails again.
+  void forget(const std::string& event_id) { service_->forget(event_id); }
 
  private:
   class Directory;

@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "app/commands.hpp"
+#include "app/consumers.hpp"
 #include "app/event_wiring.hpp"
-#include "app/notifications_wiring.hpp"
 #include "app/ops_routes.hpp"
 #include "app/port_file.hpp"
 #include "app/request_limits.hpp"
@@ -290,15 +290,7 @@ int runServe(const config::Config& config) {
   const bool serves_api = config.target != "worker";
   if (serves_api) users.addRoutes(router);
 
-  cache::Options cache_options;
-  cache_options.redis_url = config.redis_url;
-  cache_options.l4_max_bytes = config.cache_max_bytes;
-  // Keys are scoped to the catalog database they were read from, so shops
-  // (or test runs) sharing one Redis never see each other's entries, while
-  // every process of one shop shares them.
-  cache_options.redis.prefix =
-      "emporium:" + sql::sha256Hex(databases.at("catalog")->describe()).substr(0, 12) + ":cache:";
-  cache::TieredCache cache(std::move(cache_options));
+  cache::TieredCache cache(catalogCacheOptions(config, databases));
   // Inventory owns stock; the catalog mirrors it for its in-stock filters.
   // Each needs the other, so the catalog reaches inventory through this slot.
   std::unique_ptr<inventory::InventoryService> inventory_service;
@@ -385,11 +377,9 @@ int runServe(const config::Config& config) {
       });
 
   // Background work, stopped (destroyed) before the services it calls.
-  Notifications notifications(config, databases, users.users(), logger);
-  const auto event_workers = startDelivery(
-      config, event_sources,
-      {notifications.consumer(), catalog.ratingsConsumer(), catalog.purchasesConsumer()}, logger,
-      event_metrics);
+  EventConsumers consumers(config, databases, users.users(), catalog, logger);
+  const auto event_workers =
+      startDelivery(config, event_sources, consumers.all(), logger, event_metrics);
   std::optional<inventory::ExpirySweeper> reservation_sweeper;
   std::optional<cart::GuestCartPurger> cart_purger;
   if (serves_api) {

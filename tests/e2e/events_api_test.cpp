@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "e2e/mail_support.hpp"
 #include "e2e/shop_support.hpp"
 
 namespace emporium::test {
@@ -31,34 +32,6 @@ namespace fs = std::filesystem;
 
 const std::string kAddress =
     R"({"name":"Ada Lovelace","line1":"1 Analytical St","city":"London","postal_code":"N1 9GU","country":"GB"})";
-
-std::string readFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-// The messages (whole files) under dir, recursively: data/mail/*.eml, or a
-// Maildir's new/ and cur/.
-std::vector<std::string> messagesIn(const fs::path& dir) {
-  std::vector<std::string> messages;
-  std::error_code ec;
-  if (!fs::exists(dir, ec)) return messages;
-  for (const auto& entry : fs::recursive_directory_iterator(dir, ec)) {
-    if (!entry.is_regular_file()) continue;
-    const auto name = entry.path().filename().string();
-    if (name.starts_with(".") || entry.path().parent_path().filename() == "tmp") continue;
-    messages.push_back(readFile(entry.path()));
-  }
-  return messages;
-}
-
-std::size_t countContaining(const std::vector<std::string>& messages, const std::string& needle) {
-  return static_cast<std::size_t>(
-      std::count_if(messages.begin(), messages.end(),
-                    [&](const auto& m) { return m.find(needle) != std::string::npos; }));
-}
 
 std::string processEnv(const char* name) {
   const char* value = std::getenv(name);
@@ -78,47 +51,6 @@ std::size_t logLines(const std::string& log, const std::string& word) {
 std::string randomSuffix() {
   return std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000007);
 }
-
-// A real SMTP server (aiosmtpd) of this test's own that takes `delay` seconds
-// per message, refuses recipients whose address starts with "reject" (550) and
-// defers those starting with "busy" (451).
-class SlowSmtp {
- public:
-  SlowSmtp(const fs::path& dir, double delay) : dir_(dir) {
-    // Port 0: the server binds whatever is free and logs "ready <port> <time>".
-    process_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{"/usr/bin/python3", EMPORIUM_SLOW_SMTP, "--port", "0", "--maildir",
-                                 (dir_ / "maildir").string(), "--delay", std::to_string(delay),
-                                 "--log", (dir_ / "smtp.log").string()},
-        std::map<std::string, std::string>{});
-    ready_ = eventually(
-        [&] {
-          std::istringstream log(readFile(dir_ / "smtp.log"));
-          std::string word;
-          unsigned port = 0;
-          if (!(log >> word >> port) || word != "ready") return false;
-          port_ = static_cast<std::uint16_t>(port);
-          return true;
-        },
-        15s);
-  }
-  ~SlowSmtp() {
-    process_->signal(SIGTERM);
-    process_->wait(5s);
-  }
-  bool ready() const { return ready_; }
-  std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }
-  std::vector<std::string> messages() const { return messagesIn(dir_ / "maildir"); }
-  // The server's log: one line per event ("rejected <rcpt> <unix time>", ...).
-  std::string log() const { return readFile(dir_ / "smtp.log"); }
-  std::string output() const { return process_->output(); }
-
- private:
-  fs::path dir_;
-  std::uint16_t port_ = 0;
-  std::unique_ptr<ChildProcess> process_;
-  bool ready_ = false;
-};
 
 class EventsApiTest : public ShopTest {
  protected:

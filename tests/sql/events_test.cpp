@@ -16,6 +16,7 @@
 #include "core/events/sql_activity_log.hpp"
 #include "core/log/logger.hpp"
 #include "core/sql/migrations.hpp"
+#include "core/util/ids.hpp"
 #include "services/inventory/storage/schema.hpp"
 #include "sql_test_support.hpp"
 
@@ -241,6 +242,42 @@ TEST_P(EventsTest, EventsNotYetDeliveredWhenTheProcessStopsAreDeliveredByTheNext
   ASSERT_TRUE(second->drain(10s));
   EXPECT_EQ(handled.size(), ids.size());
   EXPECT_EQ(outbox_->pendingCount(), 0);
+}
+
+// What `emporium events replay` reads: the kept events from a time, published
+// or not, in outbox order, a page at a time.
+TEST_P(EventsTest, TheOutboxPagesThroughItsEventsSinceATime) {
+  addEvents(1, "stock.old");
+  std::this_thread::sleep_for(20ms);
+  const std::string from = util::formatRfc3339(std::chrono::system_clock::now());
+  const auto ids = addEvents(3);
+  outbox_->markPublished({ids[0]});  // published rows are kept until purged
+  const auto first = outbox_->since(from, 0, 2);
+  ASSERT_EQ(first.size(), 2U);
+  EXPECT_EQ(first[0].event.id, ids[0]);
+  EXPECT_EQ(first[1].event.id, ids[1]);
+  EXPECT_EQ(first[0].event.source, "inventory");
+  EXPECT_EQ(first[1].event.payload, R"({"n":1})");
+  const auto rest = outbox_->since(from, first[1].seq, 2);
+  ASSERT_EQ(rest.size(), 1U);
+  EXPECT_EQ(rest[0].event.id, ids[2]);
+  EXPECT_TRUE(outbox_->since(from, rest[0].seq, 2).empty());
+  EXPECT_EQ(outbox_->since(util::formatRfc3339({}), 0, 10).size(), 4U);
+}
+
+TEST_P(EventsTest, AForgottenEventCanBeClaimedAgainByThatConsumerOnly) {
+  for (const char* consumer : {"c", "d"}) {
+    inventory_db_->write([&](Session& s) { return events::claimEvent(s, consumer, "evt_1"); });
+  }
+  const bool forgot =
+      inventory_db_->write([](Session& s) { return events::forgetEvent(s, "c", "evt_1"); });
+  const bool twice =
+      inventory_db_->write([](Session& s) { return events::forgetEvent(s, "c", "evt_1"); });
+  EXPECT_TRUE(forgot);
+  EXPECT_FALSE(twice);
+  EXPECT_FALSE(events::wasProcessed(*inventory_db_, "c", "evt_1"));
+  EXPECT_TRUE(events::wasProcessed(*inventory_db_, "d", "evt_1"));
+  EXPECT_TRUE(inventory_db_->write([](Session& s) { return events::claimEvent(s, "c", "evt_1"); }));
 }
 
 TEST_P(EventsTest, TheActivityLogReplaysFromAPointInTime) {

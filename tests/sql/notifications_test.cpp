@@ -128,6 +128,27 @@ TEST_P(NotificationsTest, AnEventHandledTwiceSendsOnce) {
   EXPECT_EQ(count("sent_mail"), 1);
 }
 
+// `emporium events replay --to notifications`: a forgotten event is mailed
+// again, and recorded again (one sent_mail row, not two).
+TEST_P(NotificationsTest, AForgottenEventIsMailedAgain) {
+  const events::Event event =
+      notifications::test::orderEvent("order.confirmed", notifications::test::sampleOrder());
+  notifier_->handle(event);
+  notifier_->forget(event.id);
+  EXPECT_FALSE(events::wasProcessed(*db_, "notifications", event.id));
+  notifier_->handle(event);
+  ASSERT_EQ(mailer_.sent.size(), 2U);
+  EXPECT_EQ(mailer_.sent[1].message_id, mailer_.sent[0].message_id);
+  EXPECT_TRUE(events::wasProcessed(*db_, "notifications", event.id));
+  const auto rows = db_->read([&](Session& s) {
+    return s.execute(Query{"notifications_test.sent_count", "SELECT COUNT(*) FROM sent_mail"})[0]
+        .getInt64(0);
+  });
+  EXPECT_EQ(rows, 1);
+  notifier_->handle(event);
+  EXPECT_EQ(mailer_.sent.size(), 2U);  // handled again only when forgotten
+}
+
 TEST_P(NotificationsTest, AFailedSendRecordsNothingSoTheRetrySends) {
   const events::Event event = notifications::test::registeredEvent();
   mailer_.failures = 1;

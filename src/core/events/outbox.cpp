@@ -42,9 +42,14 @@ constexpr Query kPending{
     "outbox.pending", "SELECT COUNT(*) FROM outbox WHERE published_at IS NULL AND dead_at IS NULL"};
 constexpr Query kPurge{"outbox.purge",
                        "DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < $1"};
+constexpr Query kSince{"outbox.since",
+                       "SELECT event_id, type, version, occurred_at, payload, seq FROM outbox "
+                       "WHERE occurred_at >= $1 AND seq > $2 ORDER BY seq LIMIT $3"};
 constexpr Query kClaim{"processed_events.claim",
                        "INSERT INTO processed_events (consumer, event_id, processed_at) "
                        "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"};
+constexpr Query kForget{"processed_events.forget",
+                        "DELETE FROM processed_events WHERE consumer = $1 AND event_id = $2"};
 constexpr Query kProcessed{"processed_events.find",
                            "SELECT 1 FROM processed_events WHERE consumer = $1 AND event_id = $2"};
 
@@ -167,6 +172,18 @@ std::int64_t Outbox::purgePublished(std::chrono::system_clock::time_point before
   return db_.write([&](sql::Session& s) { return s.execute(kPurge, {cutoff}).affectedRows(); });
 }
 
+std::vector<Outbox::StoredEvent> Outbox::since(std::string_view since, std::int64_t after_seq,
+                                               std::size_t limit) const {
+  return db_.read([&](sql::Session& s) {
+    std::vector<StoredEvent> events;
+    for (const auto& row :
+         s.execute(kSince, {since, after_seq, static_cast<std::int64_t>(limit)})) {
+      events.push_back({row.getInt64(5), eventFromRow(row, source_)});
+    }
+    return events;
+  });
+}
+
 bool claimEvent(sql::Session& session, std::string_view consumer, std::string_view event_id) {
   return session.execute(kClaim, {consumer, event_id, util::nowRfc3339()}).affectedRows() == 1;
 }
@@ -175,6 +192,10 @@ bool wasProcessed(sql::Database& db, std::string_view consumer, std::string_view
   return db.read([&](sql::Session& s) {
     return !s.execute(kProcessed, {consumer, event_id}).empty();
   });
+}
+
+bool forgetEvent(sql::Session& session, std::string_view consumer, std::string_view event_id) {
+  return session.execute(kForget, {consumer, event_id}).affectedRows() > 0;
 }
 
 }  // namespace emporium::events

@@ -91,6 +91,18 @@ class Outbox {
   /// Deletes events published before `before`; returns how many.
   std::int64_t purgePublished(std::chrono::system_clock::time_point before) const;
 
+  /// An event as this outbox holds it, with its position in the outbox.
+  struct StoredEvent {
+    std::int64_t seq = 0;
+    Event event;
+  };
+  /// Events that occurred at or after `since` (util::formatRfc3339's
+  /// fixed-width form), published or not, positioned after `after_seq`, in
+  /// outbox order; at most `limit`. Pages through what is still kept for
+  /// `emporium events replay` (published rows go after the retention).
+  std::vector<StoredEvent> since(std::string_view since, std::int64_t after_seq,
+                                 std::size_t limit) const;
+
  private:
   std::string source_;
   sql::Database& db_;
@@ -105,5 +117,9 @@ bool claimEvent(sql::Session& session, std::string_view consumer, std::string_vi
 /// Whether the consumer already recorded this event (for side effects outside
 /// the database, which check first, act, then claim).
 bool wasProcessed(sql::Database& db, std::string_view consumer, std::string_view event_id);
+/// Deletes the consumer's record of this event inside the caller's write
+/// transaction, so that the next delivery acts on it again (`emporium events
+/// replay --to`). Returns whether there was one.
+bool forgetEvent(sql::Session& session, std::string_view consumer, std::string_view event_id);
 
 }  // namespace emporium::events

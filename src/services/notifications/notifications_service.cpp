@@ -17,6 +17,9 @@ constexpr sql::Query kInsertSentMail{
 constexpr sql::Query kSentForEvent{"notifications.sent_for_event",
                                    "SELECT message_id FROM sent_mail WHERE event_id = $1"};
 
+constexpr sql::Query kForgetSentMail{"notifications.forget_sent_mail",
+                                     "DELETE FROM sent_mail WHERE event_id = $1"};
+
 void insertSent(sql::Session& session, const events::Event& event,
                 const std::vector<NotificationsService::SentRow>& sent) {
   for (const auto& row : sent) {
@@ -116,6 +119,13 @@ void NotificationsService::handle(const events::Event& event) {
         "mail sent",
         {{"event_id", event.id}, {"type", event.type}, {"message_id", row.message->message_id}});
   }
+}
+
+void NotificationsService::forget(const std::string& event_id) {
+  db_.write([&](sql::Session& session) {
+    events::forgetEvent(session, kConsumerName, event_id);
+    session.execute(kForgetSentMail, {event_id});
+  });
 }
 
 void NotificationsService::recordPartial(const events::Event& event,

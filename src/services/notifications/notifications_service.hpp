@@ -60,6 +60,12 @@ class NotificationsService {
   /// event recorded as done.
   void handle(const events::Event& event);
 
+  /// Makes the next handle() of this event send its mail again (`emporium
+  /// events replay --to notifications`): deletes the processed-event record
+  /// and the event's sent_mail rows, which would otherwise make handle() skip
+  /// every recipient as already mailed. The resend records them anew.
+  void forget(const std::string& event_id);
+
   /// A message the mailer accepted, and when.
   struct SentRow {
     const MailMessage* message;
