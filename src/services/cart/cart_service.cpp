@@ -8,8 +8,8 @@
 
 namespace emporium::cart {
 
-CartService::CartService(sql::Database& db, catalog::Client& catalog,
-                         inventory::Client& inventory, Clock clock)
+CartService::CartService(sql::Database& db, catalog::Client& catalog, inventory::Client& inventory,
+                         Clock clock)
     : store_(db), catalog_(catalog), inventory_(inventory), clock_(std::move(clock)) {
   if (!clock_) clock_ = [] { return std::chrono::system_clock::now(); };
 }

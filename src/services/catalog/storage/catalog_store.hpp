@@ -12,9 +12,9 @@
 
 #include "core/events/outbox.hpp"
 #include "core/sql/database.hpp"
+#include "services/catalog/client.hpp"
 #include "services/catalog/domain/listing.hpp"
 #include "services/catalog/domain/model.hpp"
-#include "services/catalog/client.hpp"
 
 namespace emporium::catalog {
 
