@@ -147,7 +147,7 @@ int main(int argc, char** argv) {
       "consumer's domain events since the time to it again instead (its record of having\n"
       "handled them is deleted first): replaying to notifications SENDS THE MAILS AGAIN.\n"
       "Published domain events are purged from the outboxes 7 days after publication\n"
-      "(in-process delivery); older ones are gone and cannot be replayed.");
+      "(in process or by the RabbitMQ relay); older ones are gone and cannot be replayed.");
   events_replay->add_option("--from", replay_args.from, "UTC time (2026-11-26T10:00:00Z) or date")
       ->required()
       ->type_name("TIME");

@@ -201,6 +201,31 @@ TEST_F(AmqpEventsTest, RelayPublishesEveryEventAndTheConsumerGetsEachOne) {
   EXPECT_EQ(connection.declareQueue(mainQueueName(options_, "other")), 0U) << "not bound";
 }
 
+// Published rows are kept for `events replay`, then deleted by whoever
+// publishes: with RabbitMQ that is the relay (it used to be only the
+// in-process dispatcher, so the outboxes of a RabbitMQ deployment grew forever).
+TEST_F(AmqpEventsTest, TheRelayDeletesPublishedEventsAfterTheRetention) {
+  declare("audit", {"order.*"});
+  addEvents(5);
+  AmqpOptions options = options_;
+  options.outbox_purge =
+      PurgeOptions{.retention = std::chrono::hours(0), .interval = std::chrono::milliseconds(50)};
+  AmqpRelay relay(options, {outbox_.get()}, doorbell_, logger_, metrics_);
+  relay.start();
+  EXPECT_TRUE(eventually([&] { return outbox_->pendingCount() == 0; }));
+  EXPECT_TRUE(eventually([&] { return outbox_->since("", 0, 100).empty(); }, 5s))
+      << outbox_->since("", 0, 100).size() << " published row(s) left";
+  relay.stop();
+
+  // With the default retention (7 days) they stay, for replays.
+  addEvents(2);
+  AmqpRelay keeping(options_, {outbox_.get()}, doorbell_, logger_, metrics_);
+  keeping.start();
+  EXPECT_TRUE(eventually([&] { return outbox_->pendingCount() == 0; }));
+  keeping.stop();
+  EXPECT_EQ(outbox_->since("", 0, 100).size(), 2U);
+}
+
 // The broker nacks a publish that a full reject-publish queue refused; the
 // relay must leave those events pending, and publish them once it can.
 TEST_F(AmqpEventsTest, NackedEventsStayPendingUntilConfirmed) {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/events/consumer.hpp"
+#include "core/events/published_purge.hpp"
 
 struct amqp_connection_state_t_;
 
@@ -31,6 +32,9 @@ struct AmqpOptions {
   int prefetch = 32;
   RetryPolicy retry;
   std::chrono::milliseconds reconnect_delay{1000};
+  /// The relay deletes outbox rows published longer ago than this, as the
+  /// in-process dispatcher does (DispatcherOptions::retention).
+  PurgeOptions outbox_purge;
 };
 
 /// The broker refused something, or the connection failed or timed out.

@@ -26,7 +26,8 @@ AmqpRelay::AmqpRelay(AmqpOptions options, std::vector<const Outbox*> outboxes, D
       outboxes_(std::move(outboxes)),
       doorbell_(doorbell),
       logger_(logger),
-      metrics_(metrics) {}
+      metrics_(metrics),
+      purge_(options_.outbox_purge) {}
 
 AmqpRelay::~AmqpRelay() { stop(); }
 
@@ -68,6 +69,7 @@ void AmqpRelay::run() {
         delay = options_.reconnect_delay;
       }
       if (!pass(*connection)) {
+        purge_.runIfDue(outboxes_, logger_);
         connection->poll();
         doorbell_.waitFor(kPollInterval);
       }

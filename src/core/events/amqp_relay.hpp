@@ -49,6 +49,7 @@ class AmqpRelay final : public Worker {
   const log::Logger& logger_;
   EventMetrics& metrics_;
 
+  PublishedPurge purge_;  // relay thread only
   bool nacking_ = false;  // relay thread only
   std::atomic<bool> stopping_{false};
   std::mutex stop_mutex_;

@@ -55,11 +55,16 @@ struct LocalDispatcher::State {
   std::unordered_map<const Outbox*, std::size_t> in_flight_per_outbox;
   std::vector<std::shared_ptr<InFlight>> finished;
   std::jthread reader;
-  Clock::time_point next_purge = Clock::now();
+  PublishedPurge purge;
 
   State(std::vector<const Outbox*> o, Doorbell& d, DispatcherOptions opts, const log::Logger& l,
         EventMetrics& m)
-      : outboxes(std::move(o)), doorbell(d), options(opts), logger(l), metrics(m) {}
+      : outboxes(std::move(o)),
+        doorbell(d),
+        options(opts),
+        logger(l),
+        metrics(m),
+        purge(PurgeOptions{.retention = opts.retention}) {}
 
   void finish(const std::shared_ptr<InFlight>& item, bool dead, int attempts,
               const std::string& error) {
@@ -250,24 +255,11 @@ struct LocalDispatcher::State {
     }
   }
 
-  void purgeOld() {
-    if (Clock::now() < next_purge) return;
-    next_purge = Clock::now() + std::chrono::hours(1);
-    const auto cutoff = std::chrono::system_clock::now() - options.retention;
-    for (const Outbox* outbox : outboxes) {
-      try {
-        outbox->purgePublished(cutoff);
-      } catch (const std::exception& e) {
-        logger.warn("outbox purge failed", {{"error", e.what()}});
-      }
-    }
-  }
-
   void runReader(const std::stop_token& stop) {
     while (!stop.stop_requested()) {
       flushFinished();
       readOutboxes();
-      purgeOld();
+      purge.runIfDue(outboxes, logger);
       doorbell.waitFor(options.poll_interval);
     }
     flushFinished();

@@ -19,6 +19,7 @@
 #include "core/events/consumer.hpp"
 #include "core/events/event_metrics.hpp"
 #include "core/events/outbox.hpp"
+#include "core/events/published_purge.hpp"
 #include "core/log/logger.hpp"
 
 namespace emporium::events {
