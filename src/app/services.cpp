@@ -5,7 +5,10 @@
 
 #include <algorithm>
 #include <array>
+#include <exception>
 #include <stdexcept>
+#include <thread>
+#include <vector>
 
 #include "services/cart/storage/schema.hpp"
 #include "services/catalog/storage/schema.hpp"
@@ -35,31 +38,60 @@ std::span<const ServiceInfo> services() {
 Databases openDatabases(const config::Config& config, const log::Logger& logger,
                         std::span<const std::string_view> only,
                         std::map<std::string, sql::MigrationReport>* reports) {
-  Databases databases;
+  std::vector<const ServiceInfo*> wanted;
   for (const auto& service : services()) {
-    if (!only.empty() && std::find(only.begin(), only.end(), service.name) == only.end()) {
-      continue;
+    if (only.empty() || std::find(only.begin(), only.end(), service.name) != only.end()) {
+      wanted.push_back(&service);
     }
-    sql::DatabaseOptions options;
-    options.service = std::string(service.name);
-    options.data_dir = config.data_dir;
-    options.postgres_url = config.postgres_url;
-    options.pool_size = config.postgres_url ? config.postgres_pool_size : 4;
+  }
+  // Opened side by side: on PostgreSQL each may first CREATE DATABASE and
+  // then migrate, a few hundred milliseconds apiece that need not add up
+  // (start-up after a failover, a test's fresh databases).
+  struct Opened {
     std::unique_ptr<sql::Database> db;
-    try {
-      db = sql::openDatabase(options);
-      const auto report = sql::applyMigrations(*db, service.migrations());
-      logger.info("database ready",
-                  {{"service", service.name},
-                   {"backend", sql::dialectName(db->dialect())},
-                   {"where", db->describe()},
-                   {"schema_version", report.current_version},
-                   {"migrations_applied", static_cast<std::int64_t>(report.applied.size())}});
-      if (reports != nullptr) reports->emplace(std::string(service.name), report);
-    } catch (const sql::Error& e) {
-      throw std::runtime_error("service " + std::string(service.name) + ": " + e.what());
+    sql::MigrationReport report;
+    std::exception_ptr failure;
+  };
+  std::vector<Opened> opened(wanted.size());
+  {
+    std::vector<std::jthread> openers;
+    openers.reserve(wanted.size());
+    for (std::size_t i = 0; i < wanted.size(); ++i) {
+      openers.emplace_back([&config, service = wanted[i], &slot = opened[i]] {
+        try {
+          sql::DatabaseOptions options;
+          options.service = std::string(service->name);
+          options.data_dir = config.data_dir;
+          options.postgres_url = config.postgres_url;
+          options.pool_size = config.postgres_url ? config.postgres_pool_size : 4;
+          slot.db = sql::openDatabase(options);
+          slot.report = sql::applyMigrations(*slot.db, service->migrations());
+        } catch (...) {
+          slot.failure = std::current_exception();
+        }
+      });
     }
-    databases.emplace(std::string(service.name), std::move(db));
+  }  // joins every opener
+
+  Databases databases;
+  for (std::size_t i = 0; i < wanted.size(); ++i) {
+    const std::string_view name = wanted[i]->name;
+    Opened& slot = opened[i];
+    if (slot.failure) {
+      try {
+        std::rethrow_exception(slot.failure);
+      } catch (const sql::Error& e) {
+        throw std::runtime_error("service " + std::string(name) + ": " + e.what());
+      }
+    }
+    logger.info("database ready",
+                {{"service", name},
+                 {"backend", sql::dialectName(slot.db->dialect())},
+                 {"where", slot.db->describe()},
+                 {"schema_version", slot.report.current_version},
+                 {"migrations_applied", static_cast<std::int64_t>(slot.report.applied.size())}});
+    if (reports != nullptr) reports->emplace(std::string(name), slot.report);
+    databases.emplace(std::string(name), std::move(slot.db));
   }
   return databases;
 }

@@ -27,7 +27,8 @@ std::span<const ServiceInfo> services();
 /// Each service's database, opened (created if missing) and migrated.
 using Databases = std::map<std::string, std::unique_ptr<sql::Database>, std::less<>>;
 
-/// Opens and migrates every service's database; throws on the first failure
+/// Opens and migrates every service's database, side by side; throws for the
+/// first failing service in start-up order
 /// (unreachable server, changed migration, ...) with a message naming the service.
 /// `only`, when not empty, limits it to those services (a target that runs
 /// one service opens one database).

@@ -166,17 +166,34 @@ void releaseBackend(const std::filesystem::path& data_dir,
   try {
     // Each service's database is "<url's dbname>_<service>" (postgres_conninfo.cpp).
     const sql::PostgresTarget target = sql::parsePostgresTarget(url->second, "any");
-    sql::PostgresConnection admin(target, "postgres");
-    const std::string prefix = target.url_dbname + "_";
-    const std::string_view params_storage = prefix;
-    const std::vector<sql::Param> params{params_storage};
-    const sql::Result databases = admin.execute(
-        {"", "SELECT datname FROM pg_database WHERE starts_with(datname, $1)"}, params);
-    for (const sql::Row& row : databases) {
-      admin.exec(
-          "DROP DATABASE IF EXISTS " + sql::quoteIdentifier(row.getText(0)) + " WITH (FORCE)",
-          "DROP DATABASE");
+    std::vector<std::string> names;
+    {
+      sql::PostgresConnection admin(target, "postgres");
+      const std::string prefix = target.url_dbname + "_";
+      const std::string_view params_storage = prefix;
+      const std::vector<sql::Param> params{params_storage};
+      const sql::Result databases = admin.execute(
+          {"", "SELECT datname FROM pg_database WHERE starts_with(datname, $1)"}, params);
+      for (const sql::Row& row : databases) names.push_back(row.getText(0));
     }
+    // Every DROP DATABASE waits for a checkpoint of its own when issued one
+    // after another (about 1 s each under load, 9 per test). Issued side by
+    // side, the server folds their checkpoint requests into one.
+    std::vector<std::thread> drops;
+    drops.reserve(names.size());
+    for (const std::string& name : names) {
+      drops.emplace_back([&target, name] {
+        try {
+          sql::PostgresConnection admin(target, "postgres");
+          admin.exec("DROP DATABASE IF EXISTS " + sql::quoteIdentifier(name) + " WITH (FORCE)",
+                     "DROP DATABASE");
+        } catch (const std::exception& error) {
+          std::fprintf(stderr, "releaseBackend: could not drop %s: %s\n", name.c_str(),
+                       error.what());
+        }
+      });
+    }
+    for (std::thread& drop : drops) drop.join();
   } catch (const std::exception& error) {
     std::fprintf(stderr, "releaseBackend: could not drop the test's databases: %s\n", error.what());
   }
