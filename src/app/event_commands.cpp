@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "app/commands.hpp"
+#include "app/consumers.hpp"
 #include "app/event_wiring.hpp"
 #include "app/services.hpp"
 #include "core/events/outbox.hpp"
@@ -53,6 +54,7 @@ void printDead(const std::string& where, const events::Event& event, int attempt
 }  // namespace
 
 int runDlqList(const config::Config& config, const DlqArgs& args) {
+  if (!args.consumer.empty()) requireConsumerName(args.consumer, "--consumer");
   log::Logger logger(config.log_level);
   const auto databases = openDatabases(config, logger);
   EventSources sources(databases);
@@ -71,8 +73,9 @@ int runDlqList(const config::Config& config, const DlqArgs& args) {
 
 int runDlqReplay(const config::Config& config, const DlqArgs& args) {
   if (args.event_ids.empty() == !args.all) {
-    throw std::invalid_argument("dlq replay needs --id EVENT... or --all (not both)");
+    throw UsageError("dlq replay needs --id EVENT... or --all (not both)");
   }
+  if (!args.consumer.empty()) requireConsumerName(args.consumer, "--consumer");
   log::Logger logger(config.log_level);
   const auto databases = openDatabases(config, logger);
   EventSources sources(databases);
@@ -83,7 +86,7 @@ int runDlqReplay(const config::Config& config, const DlqArgs& args) {
   std::size_t replayed = 0;
   std::vector<std::string> missing;
   for (const auto& id : args.event_ids) {
-    if (id.empty()) throw std::invalid_argument("--id needs an event id");
+    if (id.empty()) throw UsageError("--id needs an event id");
     const std::size_t n = replayDeadLetters(config, sources, args.consumer, id);
     if (n == 0) missing.push_back(id);
     replayed += n;

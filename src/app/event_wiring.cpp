@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "app/consumers.hpp"
 #include "core/config/config.hpp"
 #include "core/events/amqp_activity_log.hpp"
 #include "core/events/amqp_connection.hpp"
@@ -62,11 +63,8 @@ std::vector<std::string> consumersNamed(const std::string& name) {
   for (const auto known : kConsumerNames) {
     if (name.empty() || name == known) names.emplace_back(known);
   }
-  if (names.empty()) {
-    std::string list;
-    for (const auto known : kConsumerNames) list += (list.empty() ? "" : ", ") + std::string(known);
-    throw std::invalid_argument("--consumer must be one of: " + list);
-  }
+  // The commands check the name first (requireConsumerName); this is the last guard.
+  if (names.empty()) requireConsumerName(name, "--consumer");
   return names;
 }
 

@@ -199,6 +199,24 @@ TEST_P(EventsReplayTest, AnUnknownConsumerOrTimeIsAUsageError) {
       << bad_time.output;
 }
 
+// `dlq` checks its arguments as `events replay` does: a usage error exits 2,
+// naming the flag, before any database is opened.
+TEST_P(EventsReplayTest, BadDlqArgumentsAreUsageErrors) {
+  const std::string consumers =
+      "--consumer must be one of: notifications, catalog.ratings, catalog.purchases";
+  const std::string id_or_all = "dlq replay needs --id EVENT... or --all (not both)";
+  const std::pair<ProcessResult, std::string> cases[] = {
+      {emporium({"dlq", "list", "--consumer", "mailer"}), consumers},
+      {emporium({"dlq", "replay", "--all", "--consumer", "mailer"}), consumers},
+      {emporium({"dlq", "replay"}), id_or_all},
+      {emporium({"dlq", "replay", "--all", "--id", "01J0000000000000000000000"}), id_or_all},
+  };
+  for (const auto& [result, message] : cases) {
+    EXPECT_EQ(result.exit_code, 2) << result.output;
+    EXPECT_NE(result.output.find(message), std::string::npos) << result.output;
+  }
+}
+
 TEST_P(EventsReplayTest, TheLogHasDomainEventsAmongTheActivityInTimeOrder) {
   const std::string from = utcTime(std::chrono::system_clock::now() - 1s);
   ASSERT_NO_FATAL_FAILURE(startShop());
