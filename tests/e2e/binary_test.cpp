@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <random>
+#include <regex>
 #include <sstream>
 
 #include "e2e/process.hpp"
@@ -190,6 +191,25 @@ TEST_P(BinaryTest, MigrateAppliesOnceAndUserCreateWorks) {
       runProcess(cmd({"user", "create", "--email", "x@example.com", "--password", "short"}), env_);
   EXPECT_NE(weak.exit_code, 0);
   EXPECT_NE(weak.output.find("--password"), std::string::npos);
+}
+
+// Issue 14: seed said "240 categories" for a tree of 312. It names both the
+// leaf categories products go to and the size of the tree it made.
+TEST_P(BinaryTest, SeedNamesTheLeafCategoriesAndTheWholeTree) {
+  const auto seeded = runProcess(cmd({"seed", "--products", "60"}), env_);
+  ASSERT_EQ(seeded.exit_code, 0) << seeded.output;
+  const std::regex line(
+      R"(seeded 60 products \(ids 1-60\), \d+ variants, \d+ reviews in (\d+) leaf categories of a new tree of (\d+) categories)");
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(seeded.output, match, line)) << seeded.output;
+  const int leaves = std::stoi(match[1].str());
+  const int tree = std::stoi(match[2].str());
+  EXPECT_GT(leaves, 0);
+  EXPECT_GT(tree, leaves) << "a tree has inner categories besides its leaves";
+  // Seeding again appends to the same tree: no new categories are claimed.
+  const auto again = runProcess(cmd({"seed", "--products", "10"}), env_);
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_EQ(again.output.find("new tree"), std::string::npos) << again.output;
 }
 
 TEST(BinarySqlite, ChangedAppliedMigrationStopsStartup) {

@@ -243,6 +243,41 @@ TEST_P(OrderStatesTest, RefusedCheckoutsLeaveNoOrderNoMailAndTheCartIntact) {
   EXPECT_EQ(integer(parseJson(get("/api/v1/carts/" + cart, buyer).body), "item_count"), 0);
 }
 
+// The same for a card provider that is down (503): no order in the buyer's
+// history, no mail, the cart and the stock as they were, and the attempt kept
+// for the owner. (A refused address never gets as far as an order:
+// AddressRuleTest.SavedAndInlineAddressesRefuseTheSameFields.)
+TEST_P(OrderStatesTest, AProviderOutageLeavesNoOrderNoMailAndTheCartIntact) {
+  const ClosedPort dead;  // bound, never listening: the provider refuses connections
+  ASSERT_NE(startServer({{"EMPORIUM_PAYMENT_PROVIDER_URL",
+                          "http://127.0.0.1:" + std::to_string(dead.port())}}),
+            0);
+  signInAdmin();
+  const auto sku = createProduct("Footstool", 4000, 3);
+  const auto buyer = registerCustomer("outage@example.com", "Olga Outage");
+  const auto cart = myCartWith(buyer, sku, 2);
+
+  auto r = placeOrder(buyer, "provider-down", cart, R"({"method":"card","token":"tok_any"})");
+  ASSERT_TRUE(isProblem(r, 503)) << r.body;
+  EXPECT_FALSE(r.header("retry-after").empty());
+
+  EXPECT_EQ(parseJson(get("/api/v1/orders", buyer).body)["items"].Size(), 0U);
+  EXPECT_EQ(integer(parseJson(get("/api/v1/carts/" + cart, buyer).body), "item_count"), 2);
+  EXPECT_EQ(reserved(sku), 0);
+  const auto failed = parseJson(get("/api/v1/admin/orders?status=failed", admin_).body);
+  ASSERT_EQ(failed["items"].Size(), 1U);
+  EXPECT_EQ(text(failed["items"][0], "status"), "failed");
+
+  // Paid another way, the same cart goes through; its confirmation and the
+  // welcome are the buyer's only mails.
+  r = placeOrder(buyer, "provider-down", cart, R"({"method":"cod"})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  const auto number = text(parseJson(r.body), "number");
+  ASSERT_TRUE(eventually([&] { return mailsContaining(number) == 1; }, 10s));
+  EXPECT_TRUE(eventually([&] { return mailsContaining("To: Olga Outage") == 2; }, 10s));
+  EXPECT_EQ(mailsContaining("cancelled"), 0U);
+}
+
 TEST_P(OrderStatesTest, ARecoveryWindowShorterThanACardChargeIsRefusedAtStart) {
   auto e = env();
   e["EMPORIUM_ORDERS_RECOVER_AFTER_MS"] = "300";

@@ -57,7 +57,7 @@ done
 awk '/^```sh$/ {on = 1; next} /^```/ {on = 0} on' "$readme" |
   sed "s/localhost:8080/127.0.0.1:$port/g" > "$work/examples.sh"
 blocks=$(grep -c '^```sh$' "$readme" || true)
-if ((blocks < 2)); then
+if ((blocks < 3)); then
   echo "readme_examples: expected the README's sh blocks, found $blocks" >&2
   exit 1
 fi
@@ -81,6 +81,13 @@ if ! bash -c "source '$work/prelude.sh'; source '$work/examples.sh'" > "$work/ou
   cat "$work/out.log"
   echo "--- the examples as run:"
   cat "$work/examples.sh"
+  exit 1
+fi
+# The purchase block ends by listing the buyer's orders: the card order it
+# placed through the sandbox must be there, confirmed.
+if ! grep -q '"status":"confirmed"' "$work/out.log"; then
+  echo "readme_examples: the README's purchase placed no confirmed order ($backend):"
+  cat "$work/out.log"
   exit 1
 fi
 echo "readme_examples: $blocks block(s), $(grep -o 'curl -s' "$work/examples.sh" | wc -l) curl call(s) passed ($backend)"

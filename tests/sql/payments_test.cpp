@@ -295,6 +295,17 @@ TEST_P(PaymentsTest, ACardTokenPaysForItsFirstPayerOnly) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(captured.load(), 1);
   EXPECT_EQ(count("SELECT COUNT(*) FROM card_token_owners WHERE token = 'tok_fresh'"), 1);
+
+  // A token a guest cart paid with first is that cart's: neither a customer
+  // nor another cart may use it, the cart itself may again.
+  EXPECT_EQ(service_->charge(card("ord_g2", "tok_guest", 1000, "cart:c2")).outcome,
+            ChargeOutcome::kCaptured);
+  EXPECT_EQ(service_->charge(card("ord_g3", "tok_guest", 1000, "user:a")).outcome,
+            ChargeOutcome::kInvalid);
+  EXPECT_EQ(service_->charge(card("ord_g4", "tok_guest", 1000, "cart:c3")).outcome,
+            ChargeOutcome::kInvalid);
+  EXPECT_EQ(service_->charge(card("ord_g5", "tok_guest", 1000, "cart:c2")).outcome,
+            ChargeOutcome::kCaptured);
 }
 
 TEST_P(PaymentsTest, RefundsMadeAtTheProviderAreRecordedByReconciliation) {

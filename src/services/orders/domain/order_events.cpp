@@ -1,5 +1,6 @@
 #include "services/orders/domain/order_events.hpp"
 
+#include "core/json/money.hpp"
 #include "core/json/writer.hpp"
 #include "services/orders/http/render.hpp"
 
@@ -33,14 +34,8 @@ std::string orderEventPayload(const Order& order) {
 std::string refundEventPayload(const Order& order, const Refund& refund, bool full) {
   json::Writer w;
   w.startObject().member("user_id", order.user_id).key("order").raw(renderOrder(order));
-  w.key("refund")
-      .startObject()
-      .member("id", refund.id)
-      .key("amount")
-      .startObject()
-      .member("amount", refund.amount)
-      .member("currency", order.currency)
-      .endObject()
+  w.key("refund").startObject().member("id", refund.id);
+  json::writeMoney(w, "amount", refund.amount, order.currency)
       .member("full", full)
       .member("reason", refund.reason)
       .member("by", refund.by)
