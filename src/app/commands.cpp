@@ -10,7 +10,7 @@
 #include "app/stock_sync.hpp"
 #include "core/events/outbox.hpp"
 #include "services/catalog/seed/loader.hpp"
-#include "services/catalog/storage/catalog_store.hpp"
+#include "services/catalog/storage/stock_mirror_store.hpp"
 #include "services/inventory/inventory_service.hpp"
 #include "services/users/domain/key_ring.hpp"
 #include "services/users/domain/password.hpp"
@@ -119,12 +119,11 @@ int runSeed(const config::Config& config, const SeedArgs& args) {
       seconds > 0 ? static_cast<double>(report.products) / seconds : 0.0);
   // Inventory owns stock: the new SKUs get their generated stock there too.
   events::Doorbell doorbell;
-  const events::Outbox catalog_outbox("catalog", db, doorbell);
+  catalog::StockMirrorStore catalog_stock(db);
   const events::Outbox inventory_outbox("inventory", *databases.at("inventory"), doorbell);
-  catalog::CatalogStore catalog_store(db, catalog_outbox);
   inventory::InventoryService inventory(*databases.at("inventory"), inventory_outbox,
                                         config.low_stock_threshold);
-  const auto carried = carryStockToInventory(catalog_store, inventory, logger);
+  const auto carried = carryStockToInventory(catalog_stock, inventory, logger);
   std::printf("stock for %lld SKUs carried over to inventory\n", static_cast<long long>(carried));
   return 0;
 }

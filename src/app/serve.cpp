@@ -316,11 +316,11 @@ int runServe(const config::Config& config) {
       [&catalog](const std::vector<inventory::StockLevel>& levels) {
         for (const auto& level : levels) catalog.mirrorStock(level.sku, level.available());
       });
-  if (serves_api) carryStockToInventory(catalog.store(), *inventory_service, logger);
-  inventory::InventoryApi inventory_api{*inventory_service, catalog.store()};
+  if (serves_api) carryStockToInventory(catalog.storage().stock, *inventory_service, logger);
+  inventory::InventoryApi inventory_api{*inventory_service, catalog.storage().products};
   if (serves_api) inventory::addRoutes(router, inventory_api);
 
-  cart::CartService carts(*databases.at("cart"), catalog.store(), *inventory_service);
+  cart::CartService carts(*databases.at("cart"), catalog.storage().products, *inventory_service);
   if (serves_api) cart::addRoutes(router, carts, *activity);
 
   // The card provider: the configured one, else the sandbox on a loopback
@@ -354,7 +354,7 @@ int runServe(const config::Config& config) {
   users::AddressStore& addresses = users.addresses();
   orders::OrderStore order_store(*databases.at("orders"), event_sources.outbox("orders"));
   orders::OrderService order_service(
-      order_store, carts, catalog.store(), *inventory_service, payment_module.client(),
+      order_store, carts, catalog.storage().products, *inventory_service, payment_module.client(),
       [&addresses](const std::string& user_id,
                    const std::string& address_id) -> std::optional<orders::ShippingAddress> {
         for (auto& a : addresses.list(user_id)) {

@@ -4,7 +4,7 @@
 
 namespace emporium::app {
 
-std::int64_t carryStockToInventory(catalog::CatalogStore& catalog,
+std::int64_t carryStockToInventory(catalog::StockMirrorStore& catalog,
                                    inventory::InventoryService& inventory,
                                    const log::Logger& logger) {
   const std::int64_t variants = catalog.variantCount();

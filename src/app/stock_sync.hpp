@@ -7,14 +7,14 @@
 #include <cstdint>
 
 #include "core/log/logger.hpp"
-#include "services/catalog/storage/catalog_store.hpp"
+#include "services/catalog/storage/stock_mirror_store.hpp"
 #include "services/inventory/inventory_service.hpp"
 
 namespace emporium::app {
 
 /// Returns how many SKUs were created in inventory. Cheap when nothing is
 /// missing (two counts).
-std::int64_t carryStockToInventory(catalog::CatalogStore& catalog,
+std::int64_t carryStockToInventory(catalog::StockMirrorStore& catalog,
                                    inventory::InventoryService& inventory,
                                    const log::Logger& logger);
 

@@ -11,8 +11,8 @@
 
 #include "core/sql/migrations.hpp"
 #include "services/catalog/seed/loader.hpp"
-#include "services/catalog/storage/catalog_store.hpp"
 #include "services/catalog/storage/schema.hpp"
+#include "services/catalog/storage/stock_mirror_store.hpp"
 #include "services/inventory/inventory_service.hpp"
 #include "services/inventory/storage/schema.hpp"
 #include "sql_test_support.hpp"
@@ -178,9 +178,8 @@ TEST_P(SeedLoadTest, CarriesStockOverToInventory) {
   applyMigrations(*inventory_db, inventory::migrations());
   events::Doorbell doorbell;
   const events::Outbox inventory_outbox("inventory", *inventory_db, doorbell);
-  const events::Outbox catalog_outbox("catalog", *catalog_, doorbell);
   inventory::InventoryService inventory(*inventory_db, inventory_outbox, 0);
-  catalog::CatalogStore store(*catalog_, catalog_outbox);
+  catalog::StockMirrorStore store(*catalog_);
   ASSERT_TRUE(inventory.setOnHand(store.stockAfter("", 1).at(0).sku, 12345).status ==
               inventory::SetOnHandStatus::kDone);  // already known: left alone
 

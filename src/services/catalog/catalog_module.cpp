@@ -12,8 +12,8 @@ CatalogModule::CatalogModule(sql::Database& db, const events::Outbox& outbox,
                              cache::TieredCache& cache, events::ActivityLog& activity,
                              const log::Logger& logger, ReviewerName reviewer_name,
                              StockWritten stock_written)
-    : store_(db, outbox),
-      api_{store_, cache, activity, std::move(reviewer_name), std::move(stock_written)},
+    : storage_(db, outbox),
+      api_{storage_, cache, activity, std::move(reviewer_name), std::move(stock_written)},
       cache_(cache),
       logger_(logger) {}
 
@@ -27,9 +27,9 @@ events::Consumer CatalogModule::ratingsConsumer() {
               throw std::invalid_argument("review.created without a numeric product_id");
             }
             const std::int64_t product_id = payload["product_id"].GetInt64();
-            if (!store_.refreshRatingOnce(product_id, kName, event.id)) return;
+            if (!storage_.reviews.refreshRatingOnce(product_id, kName, event.id)) return;
             // The rating shows on the product page and orders the rating sort.
-            const auto product = store_.productAnyState(product_id);
+            const auto product = storage_.products.productAnyState(product_id);
             invalidateProduct(cache_, product_id, {product ? product->summary.slug : ""});
           }};
 }
@@ -60,14 +60,14 @@ events::Consumer CatalogModule::purchasesConsumer() {
             }
             const std::string order_id =
                 order.HasMember("id") && order["id"].IsString() ? order["id"].GetString() : "";
-            store_.recordPurchasesOnce(payload["user_id"].GetString(), order_id, products, kName,
-                                       event.id);
+            storage_.reviews.recordPurchasesOnce(payload["user_id"].GetString(), order_id, products,
+                                                 kName, event.id);
           }};
 }
 
 void CatalogModule::mirrorStock(const std::string& sku, std::int64_t available) noexcept {
   try {
-    const auto mirror = store_.mirrorStock(sku, available);
+    const auto mirror = storage_.stock.mirrorStock(sku, available);
     if (mirror && mirror->in_stock_changed) {
       invalidateProduct(cache_, mirror->product_id, {mirror->slug});
     }

@@ -1,5 +1,5 @@
 #pragma once
-// The catalog service assembled: its store, the ratings consumer and the
+// The catalog service assembled: its storage, the ratings consumer and the
 // routes, over one database and the shared cache tiers.
 
 #include <functional>
@@ -14,7 +14,7 @@
 #include "core/log/logger.hpp"
 #include "core/sql/database.hpp"
 #include "services/catalog/http/routes.hpp"
-#include "services/catalog/storage/catalog_store.hpp"
+#include "services/catalog/storage/catalog_storage.hpp"
 
 namespace emporium::catalog {
 
@@ -44,10 +44,10 @@ class CatalogModule {
   void mirrorStock(const std::string& sku, std::int64_t available) noexcept;
 
   void addRoutes(http::Router& router) { catalog::addRoutes(router, api_); }
-  CatalogStore& store() { return store_; }
+  CatalogStorage& storage() { return storage_; }
 
  private:
-  CatalogStore store_;
+  CatalogStorage storage_;
   CatalogApi api_;
   cache::TieredCache& cache_;
   const log::Logger& logger_;

@@ -6,7 +6,6 @@
 
 #include "services/catalog/domain/listing.hpp"
 #include "services/catalog/domain/model.hpp"
-#include "services/catalog/storage/catalog_store.hpp"
 
 namespace emporium::catalog {
 

@@ -191,11 +191,11 @@ http::ApiError productNotFound(const http::Request& req) {
   return http::ApiError::notFound("no product " + std::string(req.pathParam("id")));
 }
 
-std::optional<Product> findProduct(CatalogStore& store, const ProductRef& ref) {
-  if (ref.id) return store.product(*ref.id);
+std::optional<Product> findProduct(ProductStore& products, const ProductRef& ref) {
+  if (ref.id) return products.product(*ref.id);
   if (ref.slug.empty() || ref.slug.size() > 200 || !json::isValidUtf8(ref.slug))
     return std::nullopt;
-  return store.productBySlug(ref.slug);
+  return products.productBySlug(ref.slug);
 }
 
 // --- admin bodies ---------------------------------------------------------
@@ -425,7 +425,7 @@ http::Response createProduct(CatalogApi& api, const http::Request& req) {
   if (slug && !isSlug(*slug)) v.fail("slug", "must be lowercase letters, digits and '-'");
   product.description = textField(root, "description", "description", 20000, false, v).value_or("");
   product.brand = textField(root, "brand", "brand", 100, true, v).value_or("");
-  const auto categories = api.store.categories();
+  const auto categories = api.storage.categories.categories();
   if (const auto* category = member(root, "category")) {
     if (const auto id = resolveCategory(*category, categories)) {
       product.category_id = *id;
@@ -457,14 +457,14 @@ http::Response createProduct(CatalogApi& api, const http::Request& req) {
   // A slug derived from the title gets a random tail when the plain one is taken.
   product.slug = slug ? *slug : slugify(*title);
   Product created;
-  auto outcome = api.store.createProduct(product, created);
+  auto outcome = api.storage.products.createProduct(product, created);
   if (outcome == WriteOutcome::kConflict && !slug) {
     product.slug += "-";
     const std::string random = util::newId("x");  // ULID: its tail is random
     for (const char c : random.substr(random.size() - 6)) {
       product.slug += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     }
-    outcome = api.store.createProduct(product, created);
+    outcome = api.storage.products.createProduct(product, created);
   }
   if (outcome == WriteOutcome::kConflict) {
     throw http::ApiError::conflict("the slug or one of the SKUs is already in use");
@@ -501,7 +501,7 @@ http::Response updateProduct(CatalogApi& api, const http::Request& req) {
     }
   }
   if (const auto* category = member(root, "category")) {
-    patch.category_id = resolveCategory(*category, api.store.categories());
+    patch.category_id = resolveCategory(*category, api.storage.categories.categories());
     if (!patch.category_id) v.fail("category", "names no category (give a category slug or id)");
   }
   patch.attributes_json = objectField(root, "attributes", "attributes", v);
@@ -513,7 +513,7 @@ http::Response updateProduct(CatalogApi& api, const http::Request& req) {
   std::string previous_slug;
   WriteOutcome outcome = WriteOutcome::kDone;
   try {
-    outcome = api.store.updateProduct(id, patch, updated, previous_slug);
+    outcome = api.storage.products.updateProduct(id, patch, updated, previous_slug);
   } catch (const UnknownReference& e) {
     throw http::ApiError::validation(e.field(), e.what());
   }
@@ -546,7 +546,8 @@ http::Response updateVariant(CatalogApi& api, const http::Request& req) {
   patch.stock = stockField(root, "stock", v);
   v.throwIfAny();
   Product updated;
-  if (!isSku(sku) || api.store.updateVariant(id, patch, updated) == WriteOutcome::kNotFound) {
+  if (!isSku(sku) ||
+      api.storage.products.updateVariant(id, patch, updated) == WriteOutcome::kNotFound) {
     throw http::ApiError::notFound("no variant " + sku + " of product " + std::to_string(id));
   }
   if (api.stock_written && patch.stock) api.stock_written(sku, *patch.stock);
@@ -565,13 +566,13 @@ http::Response createCategory(CatalogApi& api, const http::Request& req) {
   const auto* parent = member(root, "parent");
   if (parent == nullptr) parent = member(root, "parent_id");
   if (parent != nullptr) {
-    parent_id = resolveCategory(*parent, api.store.categories());
+    parent_id = resolveCategory(*parent, api.storage.categories.categories());
     if (!parent_id) v.fail("parent", "names no category (give a category slug or id)");
   }
   v.throwIfAny();
   Category created;
-  const auto outcome =
-      api.store.createCategory(slug ? *slug : slugify(*name), *name, parent_id, created);
+  const auto outcome = api.storage.categories.createCategory(slug ? *slug : slugify(*name), *name,
+                                                             parent_id, created);
   if (outcome == WriteOutcome::kConflict) {
     throw http::ApiError::conflict("a category with this slug exists");
   }
@@ -586,7 +587,7 @@ http::Response createCategory(CatalogApi& api, const http::Request& req) {
 
 http::Response createReview(CatalogApi& api, const http::Request& req) {
   const auto ref = productRef(req);
-  const auto product = findProduct(api.store, ref);
+  const auto product = findProduct(api.storage.products, ref);
   if (!product) throw productNotFound(req);
   const auto body = json::Body::parse(req);
   const auto& root = body.root();
@@ -610,7 +611,7 @@ http::Response createReview(CatalogApi& api, const http::Request& req) {
   review.title = *title;
   review.body = *text;
   Review created;
-  const auto outcome = api.store.addReview(review, created, api.reviews_require_purchase);
+  const auto outcome = api.storage.reviews.addReview(review, created, api.reviews_require_purchase);
   if (outcome == WriteOutcome::kNotFound) throw productNotFound(req);
   if (outcome == WriteOutcome::kForbidden) {
     throw http::ApiError::forbidden(
@@ -637,9 +638,9 @@ http::Response listReviews(CatalogApi& api, const http::Request& req) {
     }
     before = id;
   }
-  const auto product = findProduct(api.store, productRef(req));
+  const auto product = findProduct(api.storage.products, productRef(req));
   if (!product) throw productNotFound(req);
-  auto reviews = api.store.reviews(product->summary.id, before, limit + 1);
+  auto reviews = api.storage.reviews.reviews(product->summary.id, before, limit + 1);
   const bool more = reviews.size() > limit;
   if (more) reviews.resize(limit);
   return http::Response::json(200, renderReviews(reviews, more));
@@ -694,7 +695,7 @@ void addRoutes(http::Router& router, CatalogApi& api) {
              [&api](Request& req) {
                const auto entry = api.cache.getOrLoad(
                    kCategoriesKey, cache::Kind::kCategories,
-                   [&api] { return renderCategoryTree(api.store.categories()); });
+                   [&api] { return renderCategoryTree(api.storage.categories.categories()); });
                return entryResponse(*entry, req, kCategoriesCacheControl);
              },
              {.fast_path = [&api](Request& req) -> std::optional<Response> {
@@ -710,7 +711,7 @@ void addRoutes(http::Router& router, CatalogApi& api) {
                const auto entry = api.cache.getOrLoad(
                    listingKey(api.cache.generation(), query), cache::Kind::kListing, [&] {
                      try {
-                       return renderListing(api.store.list(query), query.sort);
+                       return renderListing(api.storage.listings.list(query), query.sort);
                      } catch (const UnknownReference& e) {
                        throw http::ApiError::validation(e.field(), e.what());
                      }
@@ -729,7 +730,7 @@ void addRoutes(http::Router& router, CatalogApi& api) {
              [&api](Request& req) {
                const auto ref = productRef(req);
                const auto entry = api.cache.getOrLoad(productKey(ref), cache::Kind::kProduct, [&] {
-                 const auto product = findProduct(api.store, ref);
+                 const auto product = findProduct(api.storage.products, ref);
                  if (!product) throw productNotFound(req);
                  return renderProduct(*product, /*admin_view=*/false);
                });
@@ -753,7 +754,7 @@ void addRoutes(http::Router& router, CatalogApi& api) {
     const auto ref = productRef(req);
     const std::string key = "rec:" + std::to_string(api.cache.generation()) + ":" + productKey(ref);
     const auto entry = api.cache.getOrLoad(key, cache::Kind::kListing, [&] {
-      const auto product = findProduct(api.store, ref);
+      const auto product = findProduct(api.storage.products, ref);
       if (!product) throw productNotFound(req);
       // The best-rated products of the same category: a start, until
       // co-purchase data feeds something better.
@@ -763,7 +764,7 @@ void addRoutes(http::Router& router, CatalogApi& api) {
       similar.in_stock_only = true;
       similar.limit = 9;
       similar.with_facets = false;
-      auto page = api.store.list(similar);
+      auto page = api.storage.listings.list(similar);
       std::erase_if(page.items,
                     [&](const ProductSummary& p) { return p.id == product->summary.id; });
       if (page.items.size() > 8) page.items.resize(8);
@@ -782,7 +783,7 @@ void addRoutes(http::Router& router, CatalogApi& api) {
   router.add(
       Method::kGet, "/api/v1/admin/products/{id}",
       [&api](Request& req) {
-        const auto product = api.store.productAnyState(adminProductId(req));
+        const auto product = api.storage.products.productAnyState(adminProductId(req));
         if (!product) throw productNotFound(req);
         return Response::json(200, renderProduct(*product, /*admin_view=*/true))
             .withHeader("Cache-Control", "no-store");
@@ -799,7 +800,7 @@ void addRoutes(http::Router& router, CatalogApi& api) {
       [&api](Request& req) {
         const std::int64_t id = adminProductId(req);
         std::string slug;
-        if (api.store.archiveProduct(id, slug) == WriteOutcome::kNotFound) {
+        if (api.storage.products.archiveProduct(id, slug) == WriteOutcome::kNotFound) {
           throw productNotFound(req);
         }
         invalidateProduct(api.cache, id, {slug});

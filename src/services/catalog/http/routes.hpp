@@ -9,13 +9,13 @@
 #include "core/cache/tiered_cache.hpp"
 #include "core/events/activity_log.hpp"
 #include "core/http/router.hpp"
-#include "services/catalog/storage/catalog_store.hpp"
+#include "services/catalog/storage/catalog_storage.hpp"
 
 namespace emporium::catalog {
 
 /// What the handlers work with. Owned by CatalogModule.
 struct CatalogApi {
-  CatalogStore& store;
+  CatalogStorage& storage;
   cache::TieredCache& cache;
   /// Where product views and searches are recorded (analytics, replayable).
   events::ActivityLog& activity;

@@ -8,7 +8,7 @@
 
 #include "core/events/outbox.hpp"
 #include "core/sql/migrations.hpp"
-#include "services/catalog/storage/catalog_store.hpp"
+#include "services/catalog/storage/catalog_storage.hpp"
 #include "services/catalog/storage/schema.hpp"
 #include "sql_test_support.hpp"
 
@@ -24,9 +24,10 @@ class CatalogStoreTest : public SqlTest {
     if (IsSkipped() || HasFatalFailure()) return;
     sql::applyMigrations(*db_, migrations());
     outbox_ = std::make_unique<events::Outbox>("catalog", *db_, doorbell_);
-    store_ = std::make_unique<CatalogStore>(*db_, *outbox_);
+    storage_ = std::make_unique<CatalogStorage>(*db_, *outbox_);
     Category created;
-    ASSERT_EQ(store_->createCategory("lamps", "Lamps", std::nullopt, created), WriteOutcome::kDone);
+    ASSERT_EQ(storage_->categories.createCategory("lamps", "Lamps", std::nullopt, created),
+              WriteOutcome::kDone);
     category_ = created.id;
   }
 
@@ -41,7 +42,7 @@ class CatalogStoreTest : public SqlTest {
       p.variants.push_back(NewVariant{sku, 1000, "{}", 5});
     }
     Product created;
-    EXPECT_EQ(store_->createProduct(p, created), WriteOutcome::kDone);
+    EXPECT_EQ(storage_->products.createProduct(p, created), WriteOutcome::kDone);
     return created.summary.id;
   }
 
@@ -64,7 +65,7 @@ class CatalogStoreTest : public SqlTest {
     q.limit = limit;
     q.with_facets = false;
     for (int page = 0; page < 50; ++page) {
-      const auto result = store_->list(q);
+      const auto result = storage_->listings.list(q);
       for (const auto& item : result.items) ids.push_back(item.id);
       if (!result.next) break;
       q.after = result.next;
@@ -74,7 +75,7 @@ class CatalogStoreTest : public SqlTest {
 
   events::Doorbell doorbell_;
   std::unique_ptr<events::Outbox> outbox_;
-  std::unique_ptr<CatalogStore> store_;
+  std::unique_ptr<CatalogStorage> storage_;
   std::int64_t category_ = 0;
 };
 
@@ -101,7 +102,7 @@ TEST_P(CatalogStoreTest, RatingSortDampsProductsWithFewReviews) {
   ListingQuery q;
   q.sort = Sort::kRating;
   q.with_facets = false;
-  const auto page = store_->list(q);
+  const auto page = storage_->listings.list(q);
   ASSERT_FALSE(page.items.empty());
   EXPECT_DOUBLE_EQ(page.items[0].rating, 4.8);
   EXPECT_EQ(page.items[0].review_count, 300);
@@ -116,7 +117,8 @@ TEST_P(CatalogStoreTest, ProductPriceSetsEveryVariantAndVariantWritesChangeOne) 
   patch.price = 1250;
   Product updated;
   std::string previous_slug;
-  ASSERT_EQ(store_->updateProduct(tee, patch, updated, previous_slug), WriteOutcome::kDone);
+  ASSERT_EQ(storage_->products.updateProduct(tee, patch, updated, previous_slug),
+            WriteOutcome::kDone);
   ASSERT_EQ(updated.variants.size(), 2U);
   for (const auto& v : updated.variants) EXPECT_EQ(v.price, 1250) << v.sku;
   EXPECT_EQ(updated.summary.price, 1250);
@@ -125,16 +127,16 @@ TEST_P(CatalogStoreTest, ProductPriceSetsEveryVariantAndVariantWritesChangeOne) 
   one.sku = "TEE-M";
   one.price = 990;
   one.stock = 0;
-  ASSERT_EQ(store_->updateVariant(tee, one, updated), WriteOutcome::kDone);
+  ASSERT_EQ(storage_->products.updateVariant(tee, one, updated), WriteOutcome::kDone);
   EXPECT_EQ(updated.variants[0].price, 1250);
   EXPECT_EQ(updated.variants[1].price, 990);
   EXPECT_EQ(updated.summary.price, 990);  // the lowest variant's
   // Another product's SKU, or none, is not found; nothing changes.
   one.sku = "OTHER-1";
-  EXPECT_EQ(store_->updateVariant(tee, one, updated), WriteOutcome::kNotFound);
+  EXPECT_EQ(storage_->products.updateVariant(tee, one, updated), WriteOutcome::kNotFound);
   one.sku = "NOPE";
-  EXPECT_EQ(store_->updateVariant(tee, one, updated), WriteOutcome::kNotFound);
-  const auto unchanged = store_->product(other);
+  EXPECT_EQ(storage_->products.updateVariant(tee, one, updated), WriteOutcome::kNotFound);
+  const auto unchanged = storage_->products.product(other);
   ASSERT_TRUE(unchanged);
   EXPECT_EQ(unchanged->variants[0].price, 1000);
 }
