@@ -238,7 +238,7 @@ orders::OrderOptions orderOptions(const config::Config& config) {
 void validateOrderRecovery(const config::Config& config) {
   const auto provider = payments::providerOptions(config);
   orders::validateRecovery(config.orders_recover_after,
-                           payments::RetryPolicy(provider.retry).worstCase(provider.total_timeout));
+                           payments::worstCase(provider.retry, provider.total_timeout));
 }
 
 }  // namespace

@@ -1,13 +1,9 @@
-// Payments' pure logic: card numbers (Luhn, brand, expiry), the retry policy's
-// backoff with full jitter, and the circuit breaker under an injected clock.
+// Payments' pure logic: card numbers (Luhn, brand, expiry), charge requests,
+// and how the provider adapter is wired from the configuration.
 
 #include <gtest/gtest.h>
 
-#include <set>
-
 #include "services/payments/domain/card.hpp"
-#include "services/payments/domain/circuit_breaker.hpp"
-#include "services/payments/domain/retry_policy.hpp"
 #include "services/payments/payments_module.hpp"
 #include "services/payments/payments_service.hpp"
 
@@ -84,158 +80,13 @@ TEST(CardCvc, ThreeOrFourDigits) {
   EXPECT_FALSE(cvcValid("12a"));
 }
 
-TEST(RetryPolicy, CeilingDoublesFromTheBaseUpToTheCap) {
-  const RetryPolicy policy({4, 50ms, 1000ms});
-  EXPECT_EQ(policy.ceilingAfter(1), 50ms);
-  EXPECT_EQ(policy.ceilingAfter(2), 100ms);
-  EXPECT_EQ(policy.ceilingAfter(3), 200ms);
-  EXPECT_EQ(policy.ceilingAfter(4), 400ms);
-  EXPECT_EQ(policy.ceilingAfter(5), 800ms);
-  EXPECT_EQ(policy.ceilingAfter(6), 1000ms);
-  EXPECT_EQ(policy.ceilingAfter(1000), 1000ms);  // no overflow however many attempts
-}
-
 // The orders sweeper must wait at least this long before taking a pending
-// checkout for abandoned: 4 attempts of 3 s plus waits of 50, 100 and 200 ms.
-TEST(RetryPolicy, WorstCaseIsEveryAttemptTimingOutPlusEveryCeiling) {
-  const RetryPolicy policy(RetryOptions{});
-  EXPECT_EQ(policy.worstCase(std::chrono::milliseconds(3000)), std::chrono::milliseconds(12350));
-  const RetryPolicy once(
-      RetryOptions{1, std::chrono::milliseconds(50), std::chrono::milliseconds(1000)});
-  EXPECT_EQ(once.worstCase(std::chrono::milliseconds(3000)), std::chrono::milliseconds(3000));
-}
-
-TEST(RetryPolicy, MaxAttemptsCountsTheFirstTry) {
-  const RetryPolicy policy({4, 50ms, 1000ms});
-  EXPECT_TRUE(policy.mayRetryAfter(1));
-  EXPECT_TRUE(policy.mayRetryAfter(3));
-  EXPECT_FALSE(policy.mayRetryAfter(4));
-  EXPECT_FALSE(RetryPolicy({0, 50ms, 1000ms}).mayRetryAfter(1));  // at least one try
-}
-
-TEST(RetryPolicy, FullJitterSpansZeroToTheCeiling) {
-  std::int64_t asked = -1;
-  const RetryPolicy lowest({4, 50ms, 1000ms}, [&](std::int64_t max) {
-    asked = max;
-    return 0;
-  });
-  EXPECT_EQ(lowest.delayAfter(3), 0ms);
-  EXPECT_EQ(asked, 200);
-  const RetryPolicy highest({4, 50ms, 1000ms}, [](std::int64_t max) { return max; });
-  EXPECT_EQ(highest.delayAfter(3), 200ms);
-  // A random source out of range is clamped, never trusted.
-  const RetryPolicy wild({4, 50ms, 1000ms}, [](std::int64_t max) { return max * 10; });
-  EXPECT_EQ(wild.delayAfter(2), 100ms);
-}
-
-TEST(RetryPolicy, DefaultRandomStaysInBoundsAndVaries) {
-  const RetryPolicy policy({4, 50ms, 1000ms});
-  std::set<std::int64_t> seen;
-  for (int i = 0; i < 2000; ++i) {
-    const auto d = policy.delayAfter(4);
-    ASSERT_GE(d.count(), 0);
-    ASSERT_LE(d.count(), 400);
-    seen.insert(d.count());
-  }
-  EXPECT_GT(seen.size(), 100U);  // spread over the range, not a fixed wait
-  EXPECT_EQ(randomUpTo(0), 0);
-}
-
-class FakeClock {
- public:
-  CircuitBreaker::Clock clock() {
-    return [this] { return now_; };
-  }
-  void advance(std::chrono::milliseconds d) { now_ += d; }
-
- private:
-  std::chrono::steady_clock::time_point now_{std::chrono::hours(1)};
-};
-
-using Admission = CircuitBreaker::Admission;
-using State = CircuitBreaker::State;
-
-void failTimes(CircuitBreaker& breaker, int n) {
-  for (int i = 0; i < n; ++i) {
-    const auto a = breaker.admit();
-    ASSERT_EQ(a, Admission::kAllowed);
-    breaker.onFailure(a);
-  }
-}
-
-TEST(CircuitBreaker, OpensAfterTheThresholdOfConsecutiveFailures) {
-  FakeClock clock;
-  CircuitBreaker breaker({5, 5000ms}, clock.clock());
-  failTimes(breaker, 4);
-  EXPECT_EQ(breaker.snapshot().state, State::kClosed);
-  EXPECT_EQ(breaker.snapshot().consecutive_failures, 4);
-  failTimes(breaker, 1);
-  const auto s = breaker.snapshot();
-  EXPECT_EQ(s.state, State::kOpen);
-  EXPECT_EQ(s.times_opened, 1);
-  EXPECT_EQ(breaker.admit(), Admission::kRejected);
-  EXPECT_EQ(breaker.snapshot().calls_rejected, 1);
-}
-
-TEST(CircuitBreaker, ASuccessResetsTheCount) {
-  FakeClock clock;
-  CircuitBreaker breaker({3, 5000ms}, clock.clock());
-  failTimes(breaker, 2);
-  const auto a = breaker.admit();
-  breaker.onSuccess(a);
-  failTimes(breaker, 2);
-  EXPECT_EQ(breaker.snapshot().state, State::kClosed);
-}
-
-TEST(CircuitBreaker, HalfOpensAfterTheCooldownWithOneProbe) {
-  FakeClock clock;
-  CircuitBreaker breaker({2, 5000ms}, clock.clock());
-  failTimes(breaker, 2);
-  clock.advance(4999ms);
-  EXPECT_EQ(breaker.admit(), Admission::kRejected);
-  clock.advance(1ms);
-  const auto probe = breaker.admit();
-  EXPECT_EQ(probe, Admission::kProbe);
-  EXPECT_EQ(breaker.snapshot().state, State::kHalfOpen);
-  // Only one probe at a time.
-  EXPECT_EQ(breaker.admit(), Admission::kRejected);
-  breaker.onSuccess(probe);
-  EXPECT_EQ(breaker.snapshot().state, State::kClosed);
-  EXPECT_EQ(breaker.snapshot().consecutive_failures, 0);
-  EXPECT_EQ(breaker.admit(), Admission::kAllowed);
-}
-
-TEST(CircuitBreaker, AFailedProbeReopensForAnotherCooldown) {
-  FakeClock clock;
-  CircuitBreaker breaker({2, 5000ms}, clock.clock());
-  failTimes(breaker, 2);
-  clock.advance(5000ms);
-  const auto probe = breaker.admit();
-  ASSERT_EQ(probe, Admission::kProbe);
-  breaker.onFailure(probe);
-  EXPECT_EQ(breaker.snapshot().state, State::kOpen);
-  EXPECT_EQ(breaker.snapshot().times_opened, 2);
-  clock.advance(4000ms);
-  EXPECT_EQ(breaker.admit(), Admission::kRejected);
-  clock.advance(1000ms);
-  EXPECT_EQ(breaker.admit(), Admission::kProbe);
-}
-
-TEST(CircuitBreaker, LateFailuresOfCallsAdmittedBeforeDoNotExtendTheCooldown) {
-  FakeClock clock;
-  CircuitBreaker breaker({2, 5000ms}, clock.clock());
-  const auto early = breaker.admit();
-  failTimes(breaker, 2);
-  clock.advance(3000ms);
-  breaker.onFailure(early);
-  clock.advance(2000ms);
-  EXPECT_EQ(breaker.admit(), Admission::kProbe);
-}
-
-TEST(CircuitBreaker, StateNames) {
-  EXPECT_EQ(breakerStateName(State::kClosed), "closed");
-  EXPECT_EQ(breakerStateName(State::kOpen), "open");
-  EXPECT_EQ(breakerStateName(State::kHalfOpen), "half_open");
+// checkout for abandoned: 4 attempts of 3 s plus waits of 50, 100 and 200 ms
+// (the backoff itself is tested in resilience_test.cpp).
+TEST(ProviderRetry, WorstCaseCountsEveryConfiguredAttempt) {
+  EXPECT_EQ(worstCase(RetryOptions{}, 3000ms), 12350ms);
+  EXPECT_EQ(worstCase(RetryOptions{1, 50ms, 1000ms}, 3000ms), 3000ms);
+  EXPECT_EQ(worstCase(RetryOptions{0, 50ms, 1000ms}, 3000ms), 3000ms);  // at least one try
 }
 
 TEST(ChargeRequest, RefusesWhatCannotBeCharged) {
@@ -318,6 +169,9 @@ TEST(ProviderWiring, OptionsFollowTheConfiguredTimeout) {
   EXPECT_EQ(providerOptions(c).connect_timeout, 400ms);
   EXPECT_EQ(providerOptions(c).retry.max_attempts, 4);
   EXPECT_EQ(providerOptions(c).breaker.failure_threshold, 5);
+  // A fixed cool-down: a provider still down after 5 s is probed again after 5 s.
+  EXPECT_EQ(providerOptions(c).breaker.cooldown, 5000ms);
+  EXPECT_EQ(providerOptions(c).breaker.max_cooldown, 5000ms);
   EXPECT_TRUE(providerOptions(c).secret.empty());
   c.sandbox_secret = "sandbox-secret-0123456789";
   EXPECT_EQ(providerOptions(c).secret, "sandbox-secret-0123456789");  // sent as the Bearer key

@@ -1,15 +1,13 @@
 #include "core/events/consumer.hpp"
 
-#include <algorithm>
-#include <cstdint>
+#include "core/resilience/backoff.hpp"
 
 namespace emporium::events {
 
 std::chrono::milliseconds RetryPolicy::delayAfter(int failed_attempt) const {
-  // Doubling from base_delay; the shift is capped so it cannot overflow.
-  const int exponent = std::clamp(failed_attempt - 1, 0, 30);
-  const auto delay = base_delay * (std::int64_t{1} << exponent);
-  return std::min(delay, max_delay);
+  // No jitter: on RabbitMQ the wait is a retry queue's fixed message TTL.
+  return resilience::Backoff({base_delay, max_delay, resilience::Jitter::kNone})
+      .delayAfter(failed_attempt);
 }
 
 }  // namespace emporium::events

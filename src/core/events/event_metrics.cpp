@@ -3,8 +3,6 @@
 #include <chrono>
 #include <string>
 
-#include <fmt/format.h>
-
 #include "core/util/ids.hpp"
 
 namespace emporium::events {
@@ -39,16 +37,16 @@ void EventMetrics::deadLettered(std::string_view consumer) {
   ++slot(consumer).dead;
 }
 
-void EventMetrics::render(std::string& out) const {
-  out += "# HELP emporium_events_published_total Outbox events handed to the transport.\n";
-  out += "# TYPE emporium_events_published_total counter\n";
-  out += fmt::format("emporium_events_published_total {}\n", published_.load());
+void EventMetrics::collect(metrics::Exposition& out) const {
+  out.counter("emporium_events_published_total", "Outbox events handed to the transport.",
+              published_.load(std::memory_order_relaxed));
   const std::lock_guard lock(mutex_);
-  const auto counter = [&](std::string_view name, std::string_view help, auto field) {
-    out += fmt::format("# HELP {} {}\n# TYPE {} counter\n", name, help, name);
+  // Declared before the first consumer ran too: the families do not depend on the traffic.
+  const auto counter = [&](std::string_view name, std::string_view help,
+                           std::uint64_t PerConsumer::*field) {
+    out.declare(name, help, metrics::MetricType::kCounter);
     for (const auto& [consumer, s] : consumers_) {
-      out += fmt::format("{}{{consumer=\"{}\"}} {}\n", name, metrics::escapeLabel(consumer),
-                         (*s).*field);
+      out.counter(name, help, (*s).*field, {{"consumer", consumer}});
     }
   };
   counter("emporium_events_handled_total", "Events a consumer handled.", &PerConsumer::handled);
@@ -56,12 +54,16 @@ void EventMetrics::render(std::string& out) const {
           &PerConsumer::failed);
   counter("emporium_events_dead_lettered_total", "Events moved to the dead-letter queue.",
           &PerConsumer::dead);
-  out += "# HELP emporium_event_lag_seconds From an event's commit to its handling.\n";
-  out += "# TYPE emporium_event_lag_seconds histogram\n";
+  constexpr std::string_view kLag = "emporium_event_lag_seconds";
+  constexpr std::string_view kLagHelp = "From an event's commit to its handling.";
+  out.declare(kLag, kLagHelp, metrics::MetricType::kHistogram);
   for (const auto& [consumer, s] : consumers_) {
-    s->lag.render(out, "emporium_event_lag_seconds",
-                  fmt::format("consumer=\"{}\"", metrics::escapeLabel(consumer)));
+    out.histogram(kLag, kLagHelp, s->lag, {{"consumer", consumer}});
   }
+}
+
+void EventMetrics::render(std::string& out) const {
+  out += metrics::textOf([this](metrics::Exposition& e) { collect(e); });
 }
 
 double secondsSince(std::string_view rfc3339) {

@@ -3,7 +3,6 @@
 #include <dirent.h>
 #include <unistd.h>
 
-#include <charconv>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
@@ -13,24 +12,6 @@
 
 namespace emporium::metrics {
 namespace {
-
-void appendNumber(std::string& out, double v) {
-  char buf[32];
-  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, end);
-}
-
-void appendNumber(std::string& out, std::uint64_t v) {
-  char buf[24];
-  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, end);
-}
-
-void appendNumber(std::string& out, std::int64_t v) {
-  char buf[24];
-  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, end);
-}
 
 constexpr int kMinStatus = 100;
 constexpr int kMaxStatus = 599;
@@ -44,50 +25,17 @@ void Histogram::observe(double seconds) noexcept {
   sum_nanos_.fetch_add(static_cast<std::uint64_t>(seconds * 1e9), std::memory_order_relaxed);
 }
 
-void Histogram::render(std::string& out, std::string_view name, std::string_view labels) const {
-  std::uint64_t cumulative = 0;
-  const std::string sep = labels.empty() ? "" : ",";
-  for (std::size_t i = 0; i <= kBounds.size(); ++i) {
-    cumulative += counts_[i].load(std::memory_order_relaxed);
-    out.append(name).append("_bucket{").append(labels).append(sep).append("le=\"");
-    if (i < kBounds.size()) {
-      // Fixed notation ("0.0001", not "1e-04"): what Prometheus clients print and people grep for.
-      char buf[32];
-      const auto [end, ec] =
-          std::to_chars(buf, buf + sizeof buf, kBounds[i], std::chars_format::fixed);
-      out.append(buf, end);
-    } else {
-      out.append("+Inf");
-    }
-    out.append("\"} ");
-    appendNumber(out, cumulative);
-    out.push_back('\n');
+Histogram::Counts Histogram::counts() const noexcept {
+  Counts counts;
+  for (std::size_t i = 0; i < counts_.size(); ++i) {
+    counts.buckets[i] = counts_[i].load(std::memory_order_relaxed);
   }
-  out.append(name).append("_sum{").append(labels).append("} ");
-  appendNumber(out, static_cast<double>(sum_nanos_.load(std::memory_order_relaxed)) / 1e9);
-  out.append("\n").append(name).append("_count{").append(labels).append("} ");
-  appendNumber(out, cumulative);
-  out.push_back('\n');
-}
-
-std::string escapeLabel(std::string_view value) {
-  std::string out;
-  out.reserve(value.size());
-  for (const char c : value) {
-    if (c == '\\' || c == '"') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
+  counts.sum_seconds = static_cast<double>(sum_nanos_.load(std::memory_order_relaxed)) / 1e9;
+  return counts;
 }
 
 struct HttpMetrics::Slot {
-  std::string labels;  // route="...",method="..."
+  Labels labels;  // route, method
   Histogram latency;
   std::array<std::atomic<std::uint64_t>, kMaxStatus - kMinStatus + 1> by_status{};
 };
@@ -95,12 +43,12 @@ struct HttpMetrics::Slot {
 HttpMetrics::HttpMetrics(const http::Router& router) {
   for (const auto& route : router.routes()) {
     auto slot = std::make_unique<Slot>();
-    slot->labels = "route=\"" + escapeLabel(route->pattern) + "\",method=\"" +
-                   std::string(http::methodName(route->method)) + "\"";
+    slot->labels = {{"route", route->pattern},
+                    {"method", std::string(http::methodName(route->method))}};
     slots_.push_back(std::move(slot));
   }
   auto unmatched = std::make_unique<Slot>();
-  unmatched->labels = R"(route="unmatched",method="")";
+  unmatched->labels = {{"route", "unmatched"}, {"method", ""}};
   slots_.push_back(std::move(unmatched));
 }
 
@@ -115,60 +63,67 @@ void HttpMetrics::record(std::size_t slot, int status, double seconds) noexcept 
                                                                        std::memory_order_relaxed);
 }
 
-void HttpMetrics::render(std::string& out) const {
-  out += "# HELP emporium_http_requests_total HTTP requests by route, method and status.\n";
-  out += "# TYPE emporium_http_requests_total counter\n";
+void HttpMetrics::collect(Exposition& out) const {
+  constexpr std::string_view kRequests = "emporium_http_requests_total";
+  constexpr std::string_view kRequestsHelp = "HTTP requests by route, method and status.";
+  // Shown before the first request too: the families do not depend on the traffic.
+  out.declare(kRequests, kRequestsHelp, MetricType::kCounter);
   for (const auto& slot : slots_) {
+    Labels labels = slot->labels;
+    labels.emplace_back("status", "");
     for (std::size_t i = 0; i < slot->by_status.size(); ++i) {
       const auto n = slot->by_status[i].load(std::memory_order_relaxed);
       if (n == 0) continue;
-      out.append("emporium_http_requests_total{").append(slot->labels).append(",status=\"");
-      appendNumber(out, static_cast<std::uint64_t>(i + kMinStatus));
-      out.append("\"} ");
-      appendNumber(out, n);
-      out.push_back('\n');
+      labels.back().second = std::to_string(i + kMinStatus);
+      out.counter(kRequests, kRequestsHelp, n, labels);
     }
   }
-  out +=
-      "# HELP emporium_http_request_duration_seconds Time from a request's last byte to its "
-      "response.\n";
-  out += "# TYPE emporium_http_request_duration_seconds histogram\n";
   for (const auto& slot : slots_) {
-    slot->latency.render(out, "emporium_http_request_duration_seconds", slot->labels);
+    out.histogram("emporium_http_request_duration_seconds",
+                  "Time from a request's last byte to its response.", slot->latency, slot->labels);
   }
-  const auto gauge = [&out](std::string_view name, std::string_view type, std::string_view help,
-                            auto value) {
-    out.append("# HELP ").append(name).append(" ").append(help).append("\n");
-    out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
-    out.append(name).append(" ");
-    appendNumber(out, value);
-    out.push_back('\n');
-  };
-  gauge("emporium_http_requests_in_flight", "gauge", "Requests being handled now.",
-        in_flight.load(std::memory_order_relaxed));
-  gauge("emporium_http_connections_open", "gauge", "Client connections open now.",
-        connections_open.load(std::memory_order_relaxed));
-  gauge("emporium_http_connections_accepted_total", "counter", "Client connections accepted.",
-        connections_accepted.load(std::memory_order_relaxed));
-  gauge("emporium_http_connections_rejected_total", "counter",
-        "Connections closed at once because the connection cap was reached.",
-        connections_rejected.load(std::memory_order_relaxed));
+  out.gauge("emporium_http_requests_in_flight", "Requests being handled now.",
+            static_cast<double>(in_flight.load(std::memory_order_relaxed)));
+  out.gauge("emporium_http_connections_open", "Client connections open now.",
+            static_cast<double>(connections_open.load(std::memory_order_relaxed)));
+  out.counter("emporium_http_connections_accepted_total", "Client connections accepted.",
+              connections_accepted.load(std::memory_order_relaxed));
+  out.counter("emporium_http_connections_rejected_total",
+              "Connections closed at once because the connection cap was reached.",
+              connections_rejected.load(std::memory_order_relaxed));
+}
+
+void HttpMetrics::render(std::string& out) const {
+  out += textOf([this](Exposition& e) { collect(e); });
+}
+
+void Registry::add(Collect collect) {
+  const std::lock_guard lock(mutex_);
+  collectors_.emplace_back(std::move(collect));
 }
 
 void Registry::add(Collector collector) {
   const std::lock_guard lock(mutex_);
-  collectors_.push_back(std::move(collector));
+  collectors_.emplace_back(std::move(collector));
 }
 
 std::string Registry::render() const {
   std::string out;
   out.reserve(16384);
+  Exposition exposition;
   const std::lock_guard lock(mutex_);
-  for (const auto& collect : collectors_) collect(out);
+  for (const auto& collector : collectors_) {
+    if (const auto* text = std::get_if<Collector>(&collector)) {
+      (*text)(out);
+    } else {
+      std::get<Collect>(collector)(exposition);
+    }
+  }
+  out += exposition.text();
   return out;
 }
 
-void renderProcessMetrics(std::string& out, double start_time_seconds) {
+void collectProcessMetrics(Exposition& out, double start_time_seconds) {
   const long page = ::sysconf(_SC_PAGESIZE);
   const long ticks = ::sysconf(_SC_CLK_TCK);
   std::ifstream statm("/proc/self/statm");
@@ -199,24 +154,20 @@ void renderProcessMetrics(std::string& out, double start_time_seconds) {
     fds -= 3;  // ".", ".." and the directory's own descriptor
   }
   // HELP texts as the Prometheus client libraries write them.
-  out += "# HELP process_resident_memory_bytes Resident memory size in bytes.\n";
-  out += "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes ";
-  appendNumber(out, static_cast<std::int64_t>(resident_pages) * page);
-  out += "\n# HELP process_virtual_memory_bytes Virtual memory size in bytes.\n";
-  out += "# TYPE process_virtual_memory_bytes gauge\nprocess_virtual_memory_bytes ";
-  appendNumber(out, static_cast<std::int64_t>(size_pages) * page);
-  out += "\n# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n";
-  out += "# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total ";
-  appendNumber(out, cpu_seconds);
-  out += "\n# HELP process_open_fds Number of open file descriptors.\n";
-  out += "# TYPE process_open_fds gauge\nprocess_open_fds ";
-  appendNumber(out, fds);
+  out.gauge("process_resident_memory_bytes", "Resident memory size in bytes.",
+            static_cast<double>(static_cast<std::int64_t>(resident_pages) * page));
+  out.gauge("process_virtual_memory_bytes", "Virtual memory size in bytes.",
+            static_cast<double>(static_cast<std::int64_t>(size_pages) * page));
+  out.counter("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
+              cpu_seconds);
+  out.gauge("process_open_fds", "Number of open file descriptors.", static_cast<double>(fds));
+  out.gauge("process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
+            start_time_seconds);
+}
+
+void renderProcessMetrics(std::string& out, double start_time_seconds) {
   out +=
-      "\n# HELP process_start_time_seconds Start time of the process since unix epoch in "
-      "seconds.\n";
-  out += "# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds ";
-  appendNumber(out, start_time_seconds);
-  out += "\n";
+      textOf([start_time_seconds](Exposition& e) { collectProcessMetrics(e, start_time_seconds); });
 }
 
 }  // namespace emporium::metrics

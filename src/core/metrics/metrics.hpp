@@ -1,6 +1,7 @@
 #pragma once
-// Prometheus text exposition. Counters are relaxed atomics bumped on the hot
-// path; rendering walks them when /metrics is scraped.
+// What /metrics shows. Counters are relaxed atomics bumped on the hot path;
+// collecting reads them into an Exposition (the text format, written in one
+// place) when /metrics is scraped.
 
 #include <array>
 #include <atomic>
@@ -10,7 +11,10 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
+
+#include "core/metrics/exposition.hpp"
 
 namespace emporium::http {
 class Router;
@@ -24,17 +28,20 @@ class Histogram {
   static constexpr std::array<double, 15> kBounds = {0.0001, 0.00025, 0.0005, 0.001, 0.0025,
                                                      0.005,  0.01,    0.025,  0.05,  0.1,
                                                      0.25,   0.5,     1.0,    2.5,   10.0};
+  /// Per-bucket counts (not cumulative; the last one is above every bound) and
+  /// the sum of the observations, as read now.
+  struct Counts {
+    std::array<std::uint64_t, kBounds.size() + 1> buckets{};
+    double sum_seconds = 0;
+  };
+
   void observe(double seconds) noexcept;
-  /// Appends the _bucket/_sum/_count lines; labels is `k="v",...` without braces.
-  void render(std::string& out, std::string_view name, std::string_view labels) const;
+  Counts counts() const noexcept;
 
  private:
   std::array<std::atomic<std::uint64_t>, kBounds.size() + 1> counts_{};
   std::atomic<std::uint64_t> sum_nanos_{0};
 };
-
-/// Escapes a label value for the text format.
-std::string escapeLabel(std::string_view value);
 
 /// Request metrics per route (method + pattern) and status.
 class HttpMetrics {
@@ -54,6 +61,8 @@ class HttpMetrics {
   std::atomic<std::uint64_t> connections_accepted{0};
   std::atomic<std::uint64_t> connections_rejected{0};
 
+  void collect(Exposition& out) const;
+  /// collect() as text, for app/serve.cpp's text collectors (goes with them).
   void render(std::string& out) const;
 
  private:
@@ -62,19 +71,28 @@ class HttpMetrics {
 };
 
 /// Collects every component's metrics for /metrics. Components register a
-/// render callback at wiring time; the registry outlives none of them.
+/// callback at wiring time; the registry outlives none of them.
 class Registry {
  public:
+  /// Adds samples to the one Exposition of a scrape.
+  using Collect = std::function<void(Exposition& out)>;
+  /// Appends text in the exposition format written by hand. Only until
+  /// app/serve.cpp's collectors are Collects; their text comes before the
+  /// Exposition's, which cannot check it for families declared twice.
   using Collector = std::function<void(std::string& out)>;
+
+  void add(Collect collect);
   void add(Collector collector);
   std::string render() const;
 
  private:
   mutable std::mutex mutex_;
-  std::vector<Collector> collectors_;
+  std::vector<std::variant<Collect, Collector>> collectors_;
 };
 
 /// process_* metrics (resident memory, CPU seconds, start time, open fds).
+void collectProcessMetrics(Exposition& out, double start_time_seconds);
+/// collectProcessMetrics() as text, for app/serve.cpp's text collectors (goes with them).
 void renderProcessMetrics(std::string& out, double start_time_seconds);
 
 }  // namespace emporium::metrics

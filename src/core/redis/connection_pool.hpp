@@ -11,7 +11,6 @@
 // stay incomplete where the pool is only declared); hiredis stays out of it.
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -22,6 +21,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/resilience/breaker.hpp"
+
 struct redisContext;
 
 namespace emporium::redis {
@@ -29,38 +30,9 @@ namespace emporium::redis {
 /// Whether the context saw an error (I/O, timeout, protocol) that leaves it unusable.
 bool contextBroken(const redisContext& context);
 
-/// Skips a backend for a while after it fails. Thread-safe.
-class Breaker {
- public:
-  enum class Admission : std::uint8_t {
-    kClosed,  // the backend is healthy: use it
-    kProbe,   // it failed and the backoff is over: this caller tries it again
-    kSkip,    // it failed recently or another caller is probing: do without it
-  };
-
-  Breaker(std::chrono::milliseconds initial_backoff, std::chrono::milliseconds max_backoff)
-      : initial_backoff_(initial_backoff), max_backoff_(max_backoff) {}
-
-  Admission admit();
-  void onSuccess(Admission admission);
-  /// False when a concurrent caller had already opened the breaker (nothing changed).
-  bool onFailure(Admission admission);
-  /// The backend was not tried (no connection free): a probe is handed on, not failed.
-  void onBusy(Admission admission);
-  /// Ends the backoff now: the backend is known to answer again.
-  void markUp();
-  bool healthy() const { return healthy_.load(std::memory_order_acquire); }
-
- private:
-  const std::chrono::milliseconds initial_backoff_;
-  const std::chrono::milliseconds max_backoff_;
-  // While !healthy_, the backend is skipped until retry_at_, then one caller probes.
-  std::atomic<bool> healthy_{false};
-  std::mutex mutex_;
-  bool probing_ = false;
-  std::chrono::milliseconds backoff_{0};
-  std::chrono::steady_clock::time_point retry_at_{};
-};
+/// Skips Redis for a while after it fails: the first failure opens it, each
+/// failed probe doubles the backoff up to PoolOptions::max_backoff.
+using Breaker = resilience::Breaker;
 
 struct PoolOptions {
   /// Connections kept open at most (at least 1).
@@ -92,7 +64,7 @@ class ConnectionPool {
       : pool_size_(std::max<std::size_t>(1, options.pool_size)),
         acquire_timeout_(options.acquire_timeout),
         connect_(std::move(connect)),
-        breaker_(options.initial_backoff, options.max_backoff) {}
+        breaker_({1, options.initial_backoff, options.max_backoff}) {}
   ~ConnectionPool() = default;
   ConnectionPool(const ConnectionPool&) = delete;
   ConnectionPool& operator=(const ConnectionPool&) = delete;
@@ -196,7 +168,7 @@ class ConnectionPool {
   template <typename Op>
   bool run(Op&& op) {
     const Breaker::Admission admission = breaker_.admit();
-    if (admission == Breaker::Admission::kSkip) return false;
+    if (admission == Breaker::Admission::kRejected) return false;
     Lease lease(*this);
     switch (lease.acquire()) {
       case Lease::Status::kReady:

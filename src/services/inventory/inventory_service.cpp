@@ -1,6 +1,7 @@
 #include "services/inventory/inventory_service.hpp"
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <stdexcept>
 #include <utility>
@@ -12,12 +13,6 @@ namespace {
 
 // Orders released per sweep transaction batch: bounds one read of expired orders.
 constexpr std::int64_t kSweepBatch = 500;
-
-void counter(std::string& out, std::string_view name, std::string_view help, std::uint64_t value) {
-  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
-  out.append("# TYPE ").append(name).append(" counter\n");
-  out.append(name).append(" ").append(std::to_string(value)).append("\n");
-}
 
 // One line per SKU (quantities summed), sorted by sku: the lock order every
 // stock UPDATE follows.
@@ -157,21 +152,32 @@ void InventoryService::notify(const std::vector<std::string>& skus) {
   }
 }
 
+void InventoryService::collect(metrics::Exposition& out) const {
+  struct Counter {
+    std::string_view name;
+    std::string_view help;
+    const std::atomic<std::uint64_t>& value;
+  };
+  const std::array<Counter, 5> counters{{
+      {"emporium_inventory_reservations_total", "Orders whose stock was reserved.",
+       reserved_total_},
+      {"emporium_inventory_reservations_refused_total", "Reservations refused for lack of stock.",
+       refused_total_},
+      {"emporium_inventory_reservations_released_total",
+       "Reservations given back (declined, cancelled).", released_total_},
+      {"emporium_inventory_reservations_expired_total",
+       "Held reservations released by the expiry sweep.", expired_total_},
+      {"emporium_inventory_listener_failures_total",
+       "Stock change notifications whose listener threw (the change itself was committed).",
+       listener_failures_},
+  }};
+  for (const Counter& c : counters) {
+    out.counter(c.name, c.help, c.value.load(std::memory_order_relaxed));
+  }
+}
+
 void InventoryService::renderMetrics(std::string& out) const {
-  counter(out, "emporium_inventory_reservations_total", "Orders whose stock was reserved.",
-          reserved_total_.load(std::memory_order_relaxed));
-  counter(out, "emporium_inventory_reservations_refused_total",
-          "Reservations refused for lack of stock.",
-          refused_total_.load(std::memory_order_relaxed));
-  counter(out, "emporium_inventory_reservations_released_total",
-          "Reservations given back (declined, cancelled).",
-          released_total_.load(std::memory_order_relaxed));
-  counter(out, "emporium_inventory_reservations_expired_total",
-          "Held reservations released by the expiry sweep.",
-          expired_total_.load(std::memory_order_relaxed));
-  counter(out, "emporium_inventory_listener_failures_total",
-          "Stock change notifications whose listener threw (the change itself was committed).",
-          listener_failures_.load(std::memory_order_relaxed));
+  out += metrics::textOf([this](metrics::Exposition& e) { collect(e); });
 }
 
 ExpirySweeper::ExpirySweeper(InventoryService& service, std::chrono::milliseconds interval,

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/log/logger.hpp"
+#include "core/metrics/exposition.hpp"
 #include "core/sql/database.hpp"
 #include "core/util/periodic_task.hpp"
 #include "services/inventory/client.hpp"
@@ -65,6 +66,8 @@ class InventoryService final : public Client {
 
   /// Prometheus counters: reservations made, refused, released, expired;
   /// listener failures.
+  void collect(metrics::Exposition& out) const;
+  /// collect() as text, for app/serve.cpp's text collectors (goes with them).
   void renderMetrics(std::string& out) const;
 
  private:

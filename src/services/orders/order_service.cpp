@@ -621,36 +621,32 @@ bool OrderService::recordProviderRefund(const std::string& order_id,
   return true;
 }
 
-void OrderService::renderMetrics(std::string& out) const {
-  const auto line = [&out](std::string_view outcome, const std::atomic<std::uint64_t>& v) {
-    out.append("emporium_checkouts_total{outcome=\"").append(outcome).append("\"} ");
-    out.append(std::to_string(v.load(std::memory_order_relaxed))).append("\n");
+void OrderService::collect(metrics::Exposition& out) const {
+  const auto checkouts = [&out](std::string_view outcome, const std::atomic<std::uint64_t>& v) {
+    out.counter("emporium_checkouts_total", "Checkouts by outcome.",
+                v.load(std::memory_order_relaxed), {{"outcome", std::string(outcome)}});
   };
-  out += "# HELP emporium_checkouts_total Checkouts by outcome.\n";
-  out += "# TYPE emporium_checkouts_total counter\n";
-  line("confirmed", counters_->confirmed);
-  line("insufficient_stock", counters_->insufficient_stock);
-  line("declined", counters_->declined);
-  line("provider_unavailable", counters_->provider_unavailable);
-  line("replayed", counters_->replayed);
-  out += "# HELP emporium_orders_recovered_total Interrupted checkouts the sweeper finished.\n";
-  out += "# TYPE emporium_orders_recovered_total counter\n";
-  out += "emporium_orders_recovered_total{outcome=\"confirmed\"} " +
-         std::to_string(counters_->recovered_confirmed.load()) + "\n";
-  out += "emporium_orders_recovered_total{outcome=\"failed\"} " +
-         std::to_string(counters_->recovered_failed.load()) + "\n";
-  out +=
-      "# HELP emporium_order_keys_released_total Idempotency keys a crash left unlinked and "
-      "the sweeper released.\n";
-  out += "# TYPE emporium_order_keys_released_total counter\n";
-  out += "emporium_order_keys_released_total " + std::to_string(counters_->keys_released.load()) +
-         "\n";
-  out +=
-      "# HELP emporium_order_effects_deferred_total Order side effects left to the recovery "
-      "sweeper because they failed inline.\n";
-  out += "# TYPE emporium_order_effects_deferred_total counter\n";
-  out += "emporium_order_effects_deferred_total " +
-         std::to_string(counters_->effects_deferred.load()) + "\n";
+  checkouts("confirmed", counters_->confirmed);
+  checkouts("insufficient_stock", counters_->insufficient_stock);
+  checkouts("declined", counters_->declined);
+  checkouts("provider_unavailable", counters_->provider_unavailable);
+  checkouts("replayed", counters_->replayed);
+  const auto recovered = [&out](std::string_view outcome, const std::atomic<std::uint64_t>& v) {
+    out.counter("emporium_orders_recovered_total", "Interrupted checkouts the sweeper finished.",
+                v.load(std::memory_order_relaxed), {{"outcome", std::string(outcome)}});
+  };
+  recovered("confirmed", counters_->recovered_confirmed);
+  recovered("failed", counters_->recovered_failed);
+  out.counter("emporium_order_keys_released_total",
+              "Idempotency keys a crash left unlinked and the sweeper released.",
+              counters_->keys_released.load(std::memory_order_relaxed));
+  out.counter("emporium_order_effects_deferred_total",
+              "Order side effects left to the recovery sweeper because they failed inline.",
+              counters_->effects_deferred.load(std::memory_order_relaxed));
+}
+
+void OrderService::renderMetrics(std::string& out) const {
+  out += metrics::textOf([this](metrics::Exposition& e) { collect(e); });
 }
 
 }  // namespace emporium::orders

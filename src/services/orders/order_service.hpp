@@ -27,6 +27,7 @@
 
 #include "core/http/response.hpp"
 #include "core/log/logger.hpp"
+#include "core/metrics/exposition.hpp"
 #include "core/util/clock.hpp"
 #include "core/util/periodic_task.hpp"
 #include "services/cart/client.hpp"
@@ -157,6 +158,9 @@ class OrderService {
   void startSweeper();
 
   OrderStore& store() { return store_; }
+  /// Checkouts by outcome, recoveries, released keys, deferred effects.
+  void collect(metrics::Exposition& out) const;
+  /// collect() as text, for app/serve.cpp's text collectors (goes with them).
   void renderMetrics(std::string& out) const;
 
  private:

@@ -57,40 +57,28 @@ void PaymentsModule::startReconciler(std::chrono::milliseconds every) {
       });
 }
 
-void PaymentsModule::renderMetrics(std::string& out) const {
+void PaymentsModule::collect(metrics::Exposition& out) const {
   if (!http_provider_) return;
   const auto b = http_provider_->breaker();
-  out +=
-      "# HELP emporium_payments_provider_breaker_open 1 while the card provider's circuit breaker "
-      "refuses calls (open or half-open).\n";
-  out += "# TYPE emporium_payments_provider_breaker_open gauge\n";
-  out += "emporium_payments_provider_breaker_open ";
-  out += b.state == CircuitBreaker::State::kClosed ? "0\n" : "1\n";
-  out +=
-      "# HELP emporium_payments_provider_consecutive_failures Transient card provider failures in "
-      "a "
-      "row.\n";
-  out += "# TYPE emporium_payments_provider_consecutive_failures gauge\n";
-  out += "emporium_payments_provider_consecutive_failures " +
-         std::to_string(b.consecutive_failures) + "\n";
-  out += "# HELP emporium_payments_provider_breaker_opened_total Times the breaker opened.\n";
-  out += "# TYPE emporium_payments_provider_breaker_opened_total counter\n";
-  out += "emporium_payments_provider_breaker_opened_total " + std::to_string(b.times_opened) + "\n";
-  out +=
-      "# HELP emporium_payments_provider_calls_rejected_total Calls refused by the open breaker.\n";
-  out += "# TYPE emporium_payments_provider_calls_rejected_total counter\n";
-  out +=
-      "emporium_payments_provider_calls_rejected_total " + std::to_string(b.calls_rejected) + "\n";
-  out +=
-      "# HELP emporium_payments_provider_refunds_recorded_total Refunds made at the card "
-      "provider that reconciliation found and recorded.\n";
-  out += "# TYPE emporium_payments_provider_refunds_recorded_total counter\n";
-  out += "emporium_payments_provider_refunds_recorded_total " +
-         std::to_string(refunds_recorded_.load(std::memory_order_relaxed)) + "\n";
-  out += "# HELP emporium_payments_reconcile_failures_total Reconciliation passes that failed.\n";
-  out += "# TYPE emporium_payments_reconcile_failures_total counter\n";
-  out += "emporium_payments_reconcile_failures_total " +
-         std::to_string(reconcile_failures_.load(std::memory_order_relaxed)) + "\n";
+  out.gauge("emporium_payments_provider_breaker_open",
+            "1 while the card provider's circuit breaker refuses calls (open or half-open).",
+            b.state == CircuitBreaker::State::kClosed ? 0 : 1);
+  out.gauge("emporium_payments_provider_consecutive_failures",
+            "Transient card provider failures in a row.",
+            static_cast<double>(b.consecutive_failures));
+  out.counter("emporium_payments_provider_breaker_opened_total", "Times the breaker opened.",
+              static_cast<std::uint64_t>(b.times_opened));
+  out.counter("emporium_payments_provider_calls_rejected_total",
+              "Calls refused by the open breaker.", static_cast<std::uint64_t>(b.calls_rejected));
+  out.counter("emporium_payments_provider_refunds_recorded_total",
+              "Refunds made at the card provider that reconciliation found and recorded.",
+              refunds_recorded_.load(std::memory_order_relaxed));
+  out.counter("emporium_payments_reconcile_failures_total", "Reconciliation passes that failed.",
+              reconcile_failures_.load(std::memory_order_relaxed));
+}
+
+void PaymentsModule::renderMetrics(std::string& out) const {
+  out += metrics::textOf([this](metrics::Exposition& e) { collect(e); });
 }
 
 HttpCardProvider::BaseUrl providerBaseUrl(const std::optional<std::string>& configured,

@@ -14,6 +14,7 @@
 #include "core/config/config.hpp"
 #include "core/http/router.hpp"
 #include "core/log/logger.hpp"
+#include "core/metrics/exposition.hpp"
 #include "core/ratelimit/failed_attempts.hpp"
 #include "core/sql/database.hpp"
 #include "core/util/periodic_task.hpp"
@@ -45,8 +46,10 @@ class PaymentsModule {
   Client& client() { return service_; }
   PaymentsService& service() { return service_; }
   PaymentStore& store() { return store_; }
-  /// Appends emporium_payments_provider_* metrics (breaker state) in Prometheus text;
+  /// emporium_payments_provider_* metrics (breaker state) and reconciliation's;
   /// nothing when the provider is not the HTTP one.
+  void collect(metrics::Exposition& out) const;
+  /// collect() as text, for app/serve.cpp's text collectors (goes with them).
   void renderMetrics(std::string& out) const;
   /// The HTTP provider's circuit breaker; nullopt when the provider was given.
   std::optional<CircuitBreaker::Snapshot> breakerState() const {

@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <memory>
@@ -83,6 +84,15 @@ std::string describe(const HttpCardProvider::Exchange& ex) {
 
 }  // namespace
 
+resilience::Backoff retryBackoff(const RetryOptions& retry, resilience::UniformRandom random) {
+  return resilience::Backoff({retry.base, retry.cap, resilience::Jitter::kFull}, std::move(random));
+}
+
+std::chrono::milliseconds worstCase(const RetryOptions& retry,
+                                    std::chrono::milliseconds per_attempt) {
+  return retryBackoff(retry).worstCase(per_attempt, retry.max_attempts);
+}
+
 bool isTransient(const HttpCardProvider::Exchange& exchange) {
   if (!exchange.transport_ok) return true;
   return exchange.status >= 500 || exchange.status == 408 || exchange.status == 429;
@@ -93,10 +103,8 @@ HttpCardProvider::HttpCardProvider(BaseUrl base_url, const HttpCardProviderOptio
     : base_url_(std::move(base_url)),
       options_(options),
       hooks_(std::move(hooks)),
-      retry_(options.retry, hooks_.random ? hooks_.random : UniformRandom(randomUpTo)),
-      breaker_(options.breaker, hooks_.clock ? hooks_.clock : CircuitBreaker::Clock([] {
-                 return std::chrono::steady_clock::now();
-               })) {
+      backoff_(retryBackoff(options.retry, hooks_.random)),
+      breaker_(options.breaker, hooks_.clock) {
   if (!hooks_.sleep) {
     hooks_.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
   }
@@ -165,7 +173,8 @@ HttpCardProvider::Exchange HttpCardProvider::postWithRetries(const std::string& 
   requireHeaderSafe(idempotency_key);
   Exchange last;
   last.error = "circuit open";
-  for (int attempt = 1; attempt <= retry_.maxAttempts(); ++attempt) {
+  const int max_attempts = std::max(options_.retry.max_attempts, 1);
+  for (int attempt = 1; attempt <= max_attempts; ++attempt) {
     const auto admission = breaker_.admit();
     if (admission == CircuitBreaker::Admission::kRejected) {
       // Fail fast: the provider failed repeatedly and is cooling down.
@@ -183,8 +192,8 @@ HttpCardProvider::Exchange HttpCardProvider::postWithRetries(const std::string& 
       return last;
     }
     breaker_.onFailure(admission);
-    if (!retry_.mayRetryAfter(attempt)) break;
-    hooks_.sleep(retry_.delayAfter(attempt));
+    if (attempt == max_attempts) break;
+    hooks_.sleep(backoff_.delayAfter(attempt));
   }
   return last;
 }

@@ -9,17 +9,41 @@
 #include <optional>
 #include <string>
 
-#include "services/payments/domain/circuit_breaker.hpp"
-#include "services/payments/domain/retry_policy.hpp"
+#include "core/resilience/backoff.hpp"
+#include "core/resilience/breaker.hpp"
 #include "services/payments/provider/card_provider.hpp"
 
 namespace emporium::payments {
+
+/// The provider's breaker under its old name, for the wiring in app/ until
+/// the module table takes it over.
+using CircuitBreaker = resilience::Breaker;
+
+/// How many times a transient provider failure is tried in all and how long to
+/// wait in between (exponential backoff with full jitter).
+struct RetryOptions {
+  int max_attempts = 4;  // tries in all, the first included
+  std::chrono::milliseconds base{50};
+  std::chrono::milliseconds cap{1000};
+};
+
+/// The backoff of `retry`: full jitter, so that buyers failing together do not
+/// come back in lockstep and knock the provider over again.
+resilience::Backoff retryBackoff(const RetryOptions& retry,
+                                 resilience::UniformRandom random = resilience::randomUpTo);
+
+/// The longest a call to the provider can take under `retry` when each attempt
+/// may run for per_attempt: every attempt times out and every wait is its ceiling.
+std::chrono::milliseconds worstCase(const RetryOptions& retry,
+                                    std::chrono::milliseconds per_attempt);
 
 struct HttpCardProviderOptions {
   std::chrono::milliseconds connect_timeout{1000};
   std::chrono::milliseconds total_timeout{3000};  // per attempt
   RetryOptions retry;
-  BreakerOptions breaker;
+  /// Opens after 5 consecutive transient failures, for a fixed 5 s each time.
+  resilience::BreakerOptions breaker{5, std::chrono::milliseconds(5000),
+                                     std::chrono::milliseconds(5000)};
   /// Sent as `Authorization: Bearer <secret>` when not empty: the provider's
   /// secret key (the sandbox's secret).
   std::string secret;
@@ -29,7 +53,7 @@ struct HttpCardProviderOptions {
 struct HttpCardProviderHooks {
   /// Waits between attempts.
   std::function<void(std::chrono::milliseconds)> sleep;
-  UniformRandom random = randomUpTo;
+  resilience::UniformRandom random = resilience::randomUpTo;
   CircuitBreaker::Clock clock = [] { return std::chrono::steady_clock::now(); };
 };
 
@@ -74,7 +98,7 @@ class HttpCardProvider final : public CardProvider {
   BaseUrl base_url_;
   HttpCardProviderOptions options_;
   HttpCardProviderHooks hooks_;
-  RetryPolicy retry_;
+  resilience::Backoff backoff_;
   CircuitBreaker breaker_;
 };
 
