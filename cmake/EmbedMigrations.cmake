@@ -34,16 +34,23 @@
 #
 # This file is also the generator: the build runs it with `cmake -P`.
 
-function(emporium_embed_migrations)
-  cmake_parse_arguments(ARG "" "TARGET;SERVICE;NAMESPACE;DIR;OUTBOX" "" ${ARGN})
-  foreach(required TARGET SERVICE NAMESPACE DIR)
+# Stops configuring when `fn` was called without one of the named arguments,
+# and makes ARG_DIR absolute (relative to the calling CMakeLists.txt). A macro,
+# so that ARG_DIR changes in the caller.
+macro(_emporium_embed_arguments fn)
+  foreach(required ${ARGN})
     if(NOT ARG_${required})
-      message(FATAL_ERROR "emporium_embed_migrations: ${required} is required")
+      message(FATAL_ERROR "${fn}: ${required} is required")
     endif()
   endforeach()
   if(NOT IS_ABSOLUTE "${ARG_DIR}")
     set(ARG_DIR "${CMAKE_CURRENT_SOURCE_DIR}/${ARG_DIR}")
   endif()
+endmacro()
+
+function(emporium_embed_migrations)
+  cmake_parse_arguments(ARG "" "TARGET;SERVICE;NAMESPACE;DIR;OUTBOX" "" ${ARGN})
+  _emporium_embed_arguments(emporium_embed_migrations TARGET SERVICE NAMESPACE DIR)
   # CONFIGURE_DEPENDS: adding a file re-runs the configure step, which
   # refreshes the DEPENDS list below.
   file(GLOB sql_files CONFIGURE_DEPENDS "${ARG_DIR}/sqlite/*.sql" "${ARG_DIR}/postgres/*.sql")
@@ -64,14 +71,7 @@ endfunction()
 
 function(emporium_embed_outbox_schema)
   cmake_parse_arguments(ARG "" "TARGET;DIR" "" ${ARGN})
-  foreach(required TARGET DIR)
-    if(NOT ARG_${required})
-      message(FATAL_ERROR "emporium_embed_outbox_schema: ${required} is required")
-    endif()
-  endforeach()
-  if(NOT IS_ABSOLUTE "${ARG_DIR}")
-    set(ARG_DIR "${CMAKE_CURRENT_SOURCE_DIR}/${ARG_DIR}")
-  endif()
+  _emporium_embed_arguments(emporium_embed_outbox_schema TARGET DIR)
   set(output "${CMAKE_CURRENT_BINARY_DIR}/outbox_schema.cpp")
   set(script "${CMAKE_CURRENT_FUNCTION_LIST_FILE}")
   add_custom_command(
