@@ -39,20 +39,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// The outbox as the services' migrations create it (e.g. orders' 0002_outbox.sql).
-constexpr std::string_view kSqliteDdl = R"sql(
-CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL UNIQUE,
-  type TEXT NOT NULL, version INTEGER NOT NULL, occurred_at TEXT NOT NULL, payload TEXT NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL DEFAULT 0,
-  last_error TEXT, published_at TEXT, dead_at TEXT);
-CREATE INDEX outbox_pending ON outbox (seq) WHERE published_at IS NULL AND dead_at IS NULL)sql";
-constexpr std::string_view kPostgresDdl = R"sql(
-CREATE TABLE outbox (seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  event_id TEXT NOT NULL UNIQUE, type TEXT NOT NULL, version INTEGER NOT NULL,
-  occurred_at TEXT NOT NULL, payload TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
-  next_attempt_at BIGINT NOT NULL DEFAULT 0, last_error TEXT, published_at TEXT, dead_at TEXT);
-CREATE INDEX outbox_pending ON outbox (seq) WHERE published_at IS NULL AND dead_at IS NULL)sql";
-
 // Events per insert transaction: a service commits a few at a time.
 constexpr int kPerTransaction = 10;
 
@@ -278,7 +264,9 @@ int main(int argc, char** argv) {
       std::filesystem::create_directories(dir);
       {
         auto db = emporium::sql::openDatabase({.service = "events", .data_dir = dir.string()});
-        db->write([](emporium::sql::Session& s) { s.executeScript(kSqliteDdl); });
+        db->write([](emporium::sql::Session& s) {
+          s.executeScript(ev::outboxSchemaSql(emporium::sql::Dialect::kSqlite));
+        });
         std::cerr << "full path on SQLite\n";
         results.push_back(fullPath(*amqp, "SQLite", *db, messages));
       }
@@ -288,10 +276,14 @@ int main(int argc, char** argv) {
       // A database of its own (<dbname>_eventsbench<N>); bench/events.sh drops it.
       auto db = emporium::sql::openDatabase(
           {.service = "eventsbench" + randomSuffix(), .postgres_url = *postgres, .pool_size = 4});
-      db->write([](emporium::sql::Session& s) { s.executeScript(kPostgresDdl); });
+      db->write([](emporium::sql::Session& s) {
+        s.executeScript(ev::outboxSchemaSql(emporium::sql::Dialect::kPostgres));
+      });
       std::cerr << "full path on PostgreSQL\n";
       results.push_back(fullPath(*amqp, "PostgreSQL", *db, messages));
-      db->write([](emporium::sql::Session& s) { s.executeScript("DROP TABLE outbox"); });
+      db->write([](emporium::sql::Session& s) {
+        s.executeScript("DROP TABLE outbox; DROP TABLE processed_events");
+      });
     }
     const double bare = results.front().rate();
     std::printf("| path | outbox | messages | msgs/s | lag p50 ms | lag p99 ms | vs bare |\n");

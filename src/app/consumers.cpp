@@ -30,7 +30,7 @@ std::string consumerList() {
 }  // namespace
 
 EventConsumers::EventConsumers(const config::Config& config, const Databases& databases,
-                               users::UserStore& users, catalog::CatalogModule& catalog,
+                               users::Client& users, catalog::CatalogModule& catalog,
                                const log::Logger& logger)
     : notifications_(config, databases, users, logger),
       catalog_(catalog),

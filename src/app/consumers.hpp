@@ -16,7 +16,7 @@
 #include "core/events/consumer.hpp"
 #include "core/log/logger.hpp"
 #include "services/catalog/catalog_module.hpp"
-#include "services/users/storage/user_store.hpp"
+#include "services/users/client.hpp"
 
 namespace emporium::app {
 
@@ -32,7 +32,7 @@ class EventConsumers {
  public:
   /// `users` and `catalog` outlive this object; the notifications service
   /// (and its mailer: SMTP with smtp.url, else <data_dir>/mail) is built here.
-  EventConsumers(const config::Config& config, const Databases& databases, users::UserStore& users,
+  EventConsumers(const config::Config& config, const Databases& databases, users::Client& users,
                  catalog::CatalogModule& catalog, const log::Logger& logger);
 
   /// Every consumer, in kConsumerNames order.

@@ -18,6 +18,7 @@
 #include "app/services.hpp"
 #include "core/events/outbox.hpp"
 #include "core/util/ids.hpp"
+#include "services/users/users_client.hpp"
 
 namespace emporium::app {
 
@@ -82,18 +83,22 @@ struct ConsumerHost {
   ConsumerHost(const config::Config& config, const Databases& databases,
                const EventSources& sources, const log::Logger& logger)
       : user_store(*databases.at("users"), sources.outbox("users")),
+        addresses(*databases.at("users")),
+        users_client(user_store, addresses),
         cache(catalogCacheOptions(config, databases)),
         activity(makeActivityLog(config, databases, logger)),
         catalog_module(*databases.at("catalog"), sources.outbox("catalog"), cache, *activity,
                        logger,
                        [this](const std::string& user_id) -> std::optional<std::string> {
-                         const auto user = user_store.findById(user_id);
-                         if (!user) return std::nullopt;
-                         return catalog::reviewerDisplayName(user->name);
+                         const auto name = users_client.name(user_id);
+                         if (!name) return std::nullopt;
+                         return catalog::reviewerDisplayName(*name);
                        }),
-        consumers(config, databases, user_store, catalog_module, logger) {}
+        consumers(config, databases, users_client, catalog_module, logger) {}
 
   users::UserStore user_store;
+  users::AddressStore addresses;
+  users::LocalClient users_client;
   cache::TieredCache cache;
   std::unique_ptr<events::ActivityLog> activity;
   catalog::CatalogModule catalog_module;

@@ -9,13 +9,14 @@
 #include "core/config/config.hpp"
 #include "core/log/logger.hpp"
 #include "services/notifications/notifications_service.hpp"
-#include "services/users/storage/user_store.hpp"
+#include "services/notifications/users_directory.hpp"
+#include "services/users/client.hpp"
 
 namespace emporium::app {
 
 class Notifications {
  public:
-  Notifications(const config::Config& config, const Databases& databases, users::UserStore& users,
+  Notifications(const config::Config& config, const Databases& databases, users::Client& users,
                 const log::Logger& logger);
   ~Notifications();
   Notifications(const Notifications&) = delete;
@@ -26,9 +27,8 @@ class Notifications {
   void forget(const std::string& event_id) { service_->forget(event_id); }
 
  private:
-  class Directory;
   std::unique_ptr<notifications::Mailer> mailer_;
-  std::unique_ptr<Directory> directory_;
+  std::unique_ptr<notifications::UsersDirectory> directory_;
   std::unique_ptr<notifications::NotificationsService> service_;
 };
 

@@ -297,9 +297,9 @@ int runServe(const config::Config& config) {
   catalog::CatalogModule catalog(
       *databases.at("catalog"), event_sources.outbox("catalog"), cache, *activity, logger,
       [&users](const std::string& user_id) -> std::optional<std::string> {
-        const auto user = users.users().findById(user_id);
-        if (!user) return std::nullopt;
-        return catalog::reviewerDisplayName(user->name);
+        const auto name = users.client().name(user_id);
+        if (!name) return std::nullopt;
+        return catalog::reviewerDisplayName(*name);
       },
       [&inventory_service, &logger](const std::string& sku, std::int64_t on_hand) {
         if (!inventory_service) return;
@@ -351,21 +351,12 @@ int runServe(const config::Config& config) {
   if (serves_api) payment_module.addRoutes(router);
   ops.checks.push_back(paymentProviderCheck(payment_module));
 
-  users::AddressStore& addresses = users.addresses();
   orders::OrderStore order_store(*databases.at("orders"), event_sources.outbox("orders"));
   orders::OrderService order_service(
       order_store, carts, catalog.storage().products, *inventory_service, payment_module.client(),
-      [&addresses](const std::string& user_id,
-                   const std::string& address_id) -> std::optional<orders::ShippingAddress> {
-        for (auto& a : addresses.list(user_id)) {
-          if (a.id == address_id) {
-            return orders::ShippingAddress{std::move(a.name),   std::move(a.line1),
-                                           std::move(a.line2),  std::move(a.city),
-                                           std::move(a.region), std::move(a.postal_code),
-                                           std::move(a.country)};
-          }
-        }
-        return std::nullopt;
+      [&users](const std::string& user_id,
+               const std::string& address_id) -> std::optional<orders::ShippingAddress> {
+        return users.client().address(user_id, address_id);
       },
       orderOptions(config), logger);
   if (serves_api) orders::addRoutes(router, order_service, *activity);
@@ -377,7 +368,7 @@ int runServe(const config::Config& config) {
       });
 
   // Background work, stopped (destroyed) before the services it calls.
-  EventConsumers consumers(config, databases, users.users(), catalog, logger);
+  EventConsumers consumers(config, databases, users.client(), catalog, logger);
   const auto event_workers =
       startDelivery(config, event_sources, consumers.all(), logger, event_metrics);
   std::optional<inventory::ExpirySweeper> reservation_sweeper;

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <map>
 #include <mutex>
 #include <optional>
 #include <sstream>
@@ -18,7 +17,9 @@
 #include "core/log/logger.hpp"
 #include "services/notifications/mail/mailer.hpp"
 #include "services/notifications/notifications_service.hpp"
+#include "services/notifications/users_directory.hpp"
 #include "sql_test_support.hpp"
+#include "support/fakes/fake_users.hpp"
 #include "support/notification_fixtures.hpp"
 
 namespace emporium::sql::test {
@@ -56,26 +57,15 @@ class RecordingMailer final : public notifications::Mailer {
   std::vector<MailMessage> sent;
 };
 
-class FakeDirectory final : public notifications::RecipientDirectory {
- public:
-  std::optional<Recipient> user(const std::string& user_id) override {
-    const auto it = users.find(user_id);
-    if (it == users.end()) return std::nullopt;
-    return it->second;
-  }
-  std::vector<Recipient> admins() override { return admin_list; }
-  std::map<std::string, Recipient> users;
-  std::vector<Recipient> admin_list;
-};
-
 class NotificationsTest : public SqlTest {
  protected:
   void SetUp() override {
     SqlTest::SetUp();
     if (IsSkipped()) return;
-    directory_.users[notifications::test::sampleOrder().user_id] = {"jurgen@example.com",
-                                                                    "Jürgen Müller"};
-    directory_.admin_list = {{"ops@example.com", "Ops"}, {"boss@example.com", "Boss"}};
+    users_.putUser(notifications::test::sampleOrder().user_id,
+                   {"jurgen@example.com", "Jürgen Müller"});
+    users_.addUser("ops@example.com", "Ops", /*admin=*/true);
+    users_.addUser("boss@example.com", "Boss", /*admin=*/true);
     notifier_ =
         std::make_unique<NotificationsService>(*db_, mailer_, directory_, options(), logger_);
   }
@@ -97,7 +87,8 @@ class NotificationsTest : public SqlTest {
 
   log::Logger logger_{log::Level::kError, std::make_unique<NullSink>()};
   RecordingMailer mailer_;
-  FakeDirectory directory_;
+  emporium::test::FakeUsers users_;
+  notifications::UsersDirectory directory_{users_, {}};
   std::unique_ptr<NotificationsService> notifier_;
 };
 
@@ -197,7 +188,7 @@ TEST_P(NotificationsTest, LowStockMailsEveryAdmin) {
 }
 
 TEST_P(NotificationsTest, ARetriedFanOutSkipsTheAdminsAlreadyMailed) {
-  directory_.admin_list.push_back({"cto@example.com", "CTO"});
+  users_.addUser("cto@example.com", "CTO", /*admin=*/true);
   mailer_.fail_attempt = 1;  // the second of three admins
   EXPECT_THROW(notifier_->handle(notifications::test::lowStockEvent()), MailError);
   ASSERT_EQ(mailer_.sent.size(), 1U);

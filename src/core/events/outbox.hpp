@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/events/event.hpp"
+#include "core/events/outbox_schema.hpp"
 #include "core/sql/database.hpp"
 
 namespace emporium::events {

@@ -15,6 +15,7 @@
 #include "services/users/storage/sign_in_store.hpp"
 #include "services/users/storage/token_store.hpp"
 #include "services/users/storage/user_store.hpp"
+#include "services/users/users_client.hpp"
 
 namespace emporium::users {
 
@@ -29,15 +30,18 @@ class UsersModule {
   /// users that do not exist (any more).
   const http::Authenticator& authenticator() const { return live_users_; }
   KeyRing& keys() { return keys_; }
-  /// For other services in this process that show a user (e.g. a reviewer's name).
+  /// What other services in this process ask of users: names, mail
+  /// addresses, admins, saved shipping addresses.
+  Client& client() { return client_; }
+  /// The stores themselves; other services use client(). (Go with A7.)
   UserStore& users() { return users_; }
-  /// For checkout: a saved shipping address by id.
   AddressStore& addresses() { return addresses_; }
 
  private:
   UserStore users_;
   TokenStore tokens_;
   AddressStore addresses_;
+  LocalClient client_;
   KeyStore key_store_;
   KeyRing keys_;
   LiveUserAuthenticator live_users_;
