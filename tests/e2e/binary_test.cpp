@@ -145,6 +145,27 @@ TEST_P(BinaryTest, AccessLogIsJsonLinesCarryingTheRequestId) {
   EXPECT_TRUE(found) << out;
 }
 
+// Issue 14: start-up logged "mail sent over SMTP" before any mail, and the
+// warning that signing keys are stored in clear had no test.
+TEST_P(BinaryTest, StartUpSaysWhatItWillDoAndWarnsWithoutAKeyEncryptionKey) {
+  auto server =
+      serve({{"EMPORIUM_LOG_LEVEL", "info"}, {"EMPORIUM_SMTP_URL", "smtp://127.0.0.1:9"}});
+  server->signal(SIGTERM);
+  ASSERT_EQ(server->wait(15s), 0);
+  const auto out = server->output();
+  EXPECT_NE(out.find(R"("msg":"mail will be sent over SMTP")"), std::string::npos) << out;
+  EXPECT_EQ(out.find(R"("msg":"mail sent over SMTP")"), std::string::npos) << out;
+  EXPECT_NE(out.find("no key-encryption key"), std::string::npos) << out;
+
+  server = serve(
+      {{"EMPORIUM_LOG_LEVEL", "info"}, {"EMPORIUM_KEY_ENCRYPTION_KEY", std::string(64, 'a')}});
+  server->signal(SIGTERM);
+  ASSERT_EQ(server->wait(15s), 0);
+  const auto sealed = server->output();
+  EXPECT_EQ(sealed.find("no key-encryption key"), std::string::npos) << sealed;
+  EXPECT_NE(sealed.find(R"("msg":"mail written as .eml files)"), std::string::npos) << sealed;
+}
+
 TEST_P(BinaryTest, InvalidOptionsStopStartupWithOneLineNamingTheOption) {
   const auto bad_listen = runProcess(cmd({"serve", "--listen", "nowhere"}), env_);
   EXPECT_EQ(bad_listen.exit_code, 2);
