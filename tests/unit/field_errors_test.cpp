@@ -42,7 +42,7 @@ TEST(FieldErrors, BadRequestFormSpellsEachProblemInTheDetail) {
     FAIL() << "no throw";
   } catch (const http::ApiError& e) {
     EXPECT_EQ(e.status(), 400);
-    EXPECT_EQ(e.detail(), "invalid input: number is required; cvc must be 3 or 4 digits");
+    EXPECT_EQ(e.detail(), "invalid input: number: is required; cvc: must be 3 or 4 digits");
     EXPECT_EQ(e.errors().size(), 2U);
   }
   // Other errors pass through read() untouched.

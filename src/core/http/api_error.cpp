@@ -10,7 +10,7 @@ ApiError ApiError::badRequest(std::string detail, std::vector<FieldError> errors
   return ApiError(400, "bad-request", "Bad Request", std::move(detail), std::move(errors));
 }
 
-ApiError ApiError::validation(std::vector<FieldError> errors) {
+std::string invalidInputDetail(const std::vector<FieldError>& errors) {
   std::string detail = "invalid input: ";
   for (std::size_t i = 0; i < errors.size(); ++i) {
     if (i > 0) detail += "; ";
@@ -18,6 +18,11 @@ ApiError ApiError::validation(std::vector<FieldError> errors) {
     // ("category no category has the slug ..." read as one run-on).
     detail += errors[i].field + ": " + errors[i].message;
   }
+  return detail;
+}
+
+ApiError ApiError::validation(std::vector<FieldError> errors) {
+  std::string detail = invalidInputDetail(errors);
   return ApiError(422, "validation-error", "Invalid input", std::move(detail), std::move(errors));
 }
 

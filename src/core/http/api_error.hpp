@@ -19,6 +19,10 @@ struct FieldError {
   std::string message;
 };
 
+/// "invalid input: <field>: <message>; ...": the detail of a problem that
+/// names fields (422 validation errors, and APIs that answer such input with 400).
+std::string invalidInputDetail(const std::vector<FieldError>& errors);
+
 class ApiError : public std::runtime_error {
  public:
   /// slug names the problem type (rendered as a URI); title is short and

@@ -40,16 +40,10 @@ class FieldErrors {
   void throwIfAny() const {
     if (any()) throw ApiError::validation(errors_);
   }
-  /// 400 naming every field, "invalid input: <field> <message>; ...", when
+  /// 400 naming every field, "invalid input: <field>: <message>; ...", when
   /// there is a problem (for APIs that answer malformed input with 400).
   void throwBadRequestIfAny() const {
-    if (!any()) return;
-    std::string detail = "invalid input: ";
-    for (std::size_t i = 0; i < errors_.size(); ++i) {
-      if (i > 0) detail += "; ";
-      detail += errors_[i].field + " " + errors_[i].message;
-    }
-    throw ApiError::badRequest(std::move(detail), errors_);
+    if (any()) throw ApiError::badRequest(invalidInputDetail(errors_), errors_);
   }
 
  private:
