@@ -182,6 +182,47 @@ TEST_P(PaymentsApiTest, AnotherCustomersCardTokenIsRefused) {
   EXPECT_EQ(reserved(sku), 3);
 }
 
+// Issue 14: a card token belongs to the customer who made it. Tokenized
+// through the URL the shop gave Ada, it is Ada's before she ever pays: Bob
+// presenting it first is refused, and that does not take it from her.
+TEST_P(PaymentsApiTest, ATokenMadeThroughACustomersTokenizeUrlPaysForThemOnly) {
+  ASSERT_NE(startServer(), 0);
+  signInAdmin();
+  const auto sku = createProduct("Teapot", 2500, 10);
+  const auto ada = registerCustomer("ada@example.com", "Ada");
+  const auto bob = registerCustomer("bob@example.com", "Bob");
+
+  const auto config = get("/api/v1/payments/config", ada);
+  ASSERT_EQ(config.status, 200) << config.body;
+  EXPECT_NE(text(parseJson(config.body)["card"], "tokenize_url").find("?customer=user:"),
+            std::string::npos)
+      << config.body;
+  EXPECT_EQ(config.header("cache-control"), "private, no-store");
+  const auto adas_token = cardToken("4242424242424242", ada);
+  ASSERT_FALSE(adas_token.empty());
+
+  const auto stolen = payWithToken(bob, "bob-1", sku, adas_token);
+  EXPECT_TRUE(isProblem(stolen, 422)) << stolen.body;
+  EXPECT_EQ(errorFields(stolen), Fields{"payment.token"});
+  EXPECT_EQ(reserved(sku), 0);
+  EXPECT_EQ(payWithToken(ada, "ada-1", sku, adas_token).status, 201);
+  EXPECT_EQ(reserved(sku), 1);
+
+  // Only the shop makes bindings: one it did not sign is refused, naming it.
+  const auto where = tokenizeUrl();
+  const auto forged =
+      httpRequest(where.port, "POST", where.path + "?customer=user%3Abob." + std::string(64, '0'),
+                  R"({"number":"4242424242424242","exp_month":12,"exp_year":2099,"cvc":"123"})",
+                  {{"Content-Type", "application/json"}});
+  EXPECT_TRUE(isProblem(forged, 400)) << forged.body;
+  EXPECT_EQ(errorFields(forged), Fields{"customer"});
+  // A guest names the cart it checks out; a cart id that is not one is a 422.
+  EXPECT_EQ(get("/api/v1/payments/config?cart_id=" + cartWith(sku, 1)).status, 200);
+  const auto bad_cart = get("/api/v1/payments/config?cart_id=%3Cx%3E");
+  EXPECT_TRUE(isProblem(bad_cart, 422)) << bad_cart.body;
+  EXPECT_EQ(errorFields(bad_cart), Fields{"cart_id"});
+}
+
 TEST_P(PaymentsApiTest, RefundsMadeAtTheSandboxAreFoundAndRecorded) {
   ASSERT_NE(startServer({{"EMPORIUM_PAYMENTS_RECONCILE_EVERY_MS", "100"}}), 0);
   signInAdmin();

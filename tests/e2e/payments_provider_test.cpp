@@ -148,7 +148,7 @@ class PaymentsProviderTest : public ::testing::Test {
 
 TEST_F(PaymentsProviderTest, ApprovedChargeCarriesBrandAndLastFour) {
   const auto p = provider();
-  const auto r = p->charge(sandbox_->token("4242 4242 4242 4242"), 1999, "USD", "key-ok");
+  const auto r = p->charge(sandbox_->token("4242 4242 4242 4242"), 1999, "USD", "key-ok", "user:1");
   ASSERT_EQ(r.status, ProviderStatus::kApproved) << r.detail;
   EXPECT_TRUE(r.charge_id.starts_with("ch_"));
   EXPECT_EQ(r.brand, "visa");
@@ -158,7 +158,7 @@ TEST_F(PaymentsProviderTest, ApprovedChargeCarriesBrandAndLastFour) {
 
 TEST_F(PaymentsProviderTest, TransientCardIsRetriedToApprovalWithOneCharge) {
   const auto p = provider();
-  const auto r = p->charge(sandbox_->token("4000000000000119"), 500, "USD", "key-0119");
+  const auto r = p->charge(sandbox_->token("4000000000000119"), 500, "USD", "key-0119", "user:1");
   ASSERT_EQ(r.status, ProviderStatus::kApproved) << r.detail;
   EXPECT_EQ(waits(), 2U);  // two 503s, each followed by a backoff
   for (const auto w : waits_) EXPECT_LE(w, 100ms);
@@ -170,12 +170,12 @@ TEST_F(PaymentsProviderTest, LostResponseIsRetriedIntoTheSameCharge) {
   const auto token = sandbox_->token("4242424242424242");
   ASSERT_EQ(sandbox_->post("/v1/control", R"({"fail_mode":"after","fail_next":1})").status, 200);
   const auto p = provider();
-  const auto r = p->charge(token, 700, "USD", "key-lost");
+  const auto r = p->charge(token, 700, "USD", "key-lost", "user:1");
   ASSERT_EQ(r.status, ProviderStatus::kApproved) << r.detail;
   EXPECT_EQ(waits(), 1U);
   EXPECT_EQ(sandbox_->chargesUnder("key-lost"), 1U);
   // Asking again with the key answers with that charge.
-  EXPECT_EQ(p->charge(token, 700, "USD", "key-lost").charge_id, r.charge_id);
+  EXPECT_EQ(p->charge(token, 700, "USD", "key-lost", "user:1").charge_id, r.charge_id);
   EXPECT_EQ(sandbox_->chargesUnder("key-lost"), 1U);
 }
 
@@ -183,7 +183,7 @@ TEST_F(PaymentsProviderTest, FailuresBeforeChargingExhaustTheRetries) {
   const auto token = sandbox_->token("4242424242424242");
   ASSERT_EQ(sandbox_->post("/v1/control", R"({"fail_mode":"before","fail_next":4})").status, 200);
   const auto p = provider();
-  const auto r = p->charge(token, 700, "USD", "key-down");
+  const auto r = p->charge(token, 700, "USD", "key-down", "user:1");
   EXPECT_EQ(r.status, ProviderStatus::kUnavailable);
   EXPECT_EQ(waits(), 3U);  // 4 attempts, 3 waits
   EXPECT_EQ(sandbox_->chargesUnder("key-down"), 0U);
@@ -194,20 +194,21 @@ TEST_F(PaymentsProviderTest, FailuresBeforeChargingExhaustTheRetries) {
 
 TEST_F(PaymentsProviderTest, DeclinesAreAnsweredAtOnceNeverRetried) {
   const auto p = provider();
-  EXPECT_EQ(p->charge(sandbox_->token("4000000000000002"), 100, "USD", "key-d").status,
+  EXPECT_EQ(p->charge(sandbox_->token("4000000000000002"), 100, "USD", "key-d", "user:1").status,
             ProviderStatus::kDeclined);
-  EXPECT_EQ(p->charge(sandbox_->token("4000000000009995"), 100, "USD", "key-n").status,
+  EXPECT_EQ(p->charge(sandbox_->token("4000000000009995"), 100, "USD", "key-n", "user:1").status,
             ProviderStatus::kInsufficientFunds);
-  EXPECT_EQ(p->charge("tok_unknown", 100, "USD", "key-u").status, ProviderStatus::kInvalidToken);
+  EXPECT_EQ(p->charge("tok_unknown", 100, "USD", "key-u", "user:1").status,
+            ProviderStatus::kInvalidToken);
   EXPECT_EQ(waits(), 0U);
   // The declined charge is kept under its key: a replay is declined again.
-  EXPECT_EQ(p->charge(sandbox_->token("4242424242424242"), 100, "USD", "key-d").status,
+  EXPECT_EQ(p->charge(sandbox_->token("4242424242424242"), 100, "USD", "key-d", "user:1").status,
             ProviderStatus::kDeclined);
 }
 
 TEST_F(PaymentsProviderTest, RefundsAreIdempotent) {
   const auto p = provider();
-  const auto charge = p->charge(sandbox_->token("4242424242424242"), 900, "USD", "key-r");
+  const auto charge = p->charge(sandbox_->token("4242424242424242"), 900, "USD", "key-r", "user:1");
   ASSERT_EQ(charge.status, ProviderStatus::kApproved);
   const auto first = p->refund("key-r", "key-r:refund", 0);
   ASSERT_EQ(first.status, ProviderRefundStatus::kRefunded) << first.detail;
@@ -227,15 +228,15 @@ TEST_F(PaymentsProviderTest, BreakerOpensOnAClosedPortThenFailsFast) {
   std::string url = "http://127.0.0.1:" + std::to_string(closed.port()) + "/sandbox";
   HttpCardProvider p([url = std::move(url)] { return url; }, options, recordingHooks());
   // 4 attempts, then 1 more: the fifth consecutive failure opens the breaker.
-  EXPECT_EQ(p.charge("tok_x", 100, "USD", "k1").status, ProviderStatus::kUnavailable);
+  EXPECT_EQ(p.charge("tok_x", 100, "USD", "k1", "user:1").status, ProviderStatus::kUnavailable);
   EXPECT_EQ(p.breaker().state, CircuitBreaker::State::kClosed);
-  EXPECT_EQ(p.charge("tok_x", 100, "USD", "k2").status, ProviderStatus::kUnavailable);
+  EXPECT_EQ(p.charge("tok_x", 100, "USD", "k2", "user:1").status, ProviderStatus::kUnavailable);
   EXPECT_EQ(p.breaker().state, CircuitBreaker::State::kOpen);
   const auto waits_before = waits();
   const auto rejected_before = p.breaker().calls_rejected;
   for (int i = 0; i < 20; ++i) {
     const auto started = std::chrono::steady_clock::now();
-    const auto r = p.charge("tok_x", 100, "USD", "k-fast-" + std::to_string(i));
+    const auto r = p.charge("tok_x", 100, "USD", "k-fast-" + std::to_string(i), "user:1");
     const auto took = std::chrono::steady_clock::now() - started;
     EXPECT_EQ(r.status, ProviderStatus::kUnavailable);
     // No attempt at all (the counters below); the bound only rules out a
@@ -261,13 +262,15 @@ TEST_F(PaymentsProviderTest, BreakerClosesWhenTheProviderComesBack) {
   hooks.clock = [&now] { return now.load(); };
   HttpCardProvider p([&] { return up ? alive : dead; }, options, hooks);
   const auto token = sandbox_->token("4242424242424242");
-  EXPECT_EQ(p.charge(token, 100, "USD", "b1").status, ProviderStatus::kUnavailable);
-  EXPECT_EQ(p.charge(token, 100, "USD", "b1").status, ProviderStatus::kUnavailable);
+  EXPECT_EQ(p.charge(token, 100, "USD", "b1", "user:1").status, ProviderStatus::kUnavailable);
+  EXPECT_EQ(p.charge(token, 100, "USD", "b1", "user:1").status, ProviderStatus::kUnavailable);
   EXPECT_EQ(p.breaker().state, CircuitBreaker::State::kOpen);
   up = true;
-  EXPECT_EQ(p.charge(token, 100, "USD", "b1").status, ProviderStatus::kUnavailable);  // cooling
+  EXPECT_EQ(p.charge(token, 100, "USD", "b1", "user:1").status,
+            ProviderStatus::kUnavailable);  // cooling
   now = now.load() + 5s;
-  EXPECT_EQ(p.charge(token, 100, "USD", "b1").status, ProviderStatus::kApproved);  // the probe
+  EXPECT_EQ(p.charge(token, 100, "USD", "b1", "user:1").status,
+            ProviderStatus::kApproved);  // the probe
   EXPECT_EQ(p.breaker().state, CircuitBreaker::State::kClosed);
 }
 
@@ -278,7 +281,7 @@ TEST_F(PaymentsProviderTest, SlowProviderTimesOut) {
   options.retry.max_attempts = 2;
   const auto p = provider(options);
   const auto started = std::chrono::steady_clock::now();
-  const auto r = p->charge(sandbox_->token("4242424242424242"), 100, "USD", "key-slow");
+  const auto r = p->charge(sandbox_->token("4242424242424242"), 100, "USD", "key-slow", "user:1");
   EXPECT_EQ(r.status, ProviderStatus::kUnavailable);
   EXPECT_LT(std::chrono::steady_clock::now() - started, 500ms);
   ASSERT_EQ(sandbox_->post("/v1/control", R"({"latency_ms":0})").status, 200);
@@ -286,10 +289,10 @@ TEST_F(PaymentsProviderTest, SlowProviderTimesOut) {
 
 TEST_F(PaymentsProviderTest, ChargesSurviveARestartOfTheSandbox) {
   const auto token = sandbox_->token("4242424242424242");
-  const auto first = provider()->charge(token, 100, "USD", "key-restart");
+  const auto first = provider()->charge(token, 100, "USD", "key-restart", "user:1");
   ASSERT_EQ(first.status, ProviderStatus::kApproved);
   sandbox_ = std::make_unique<Sandbox>(data_dir_);  // same database, new process state
-  const auto again = provider()->charge(token, 100, "USD", "key-restart");
+  const auto again = provider()->charge(token, 100, "USD", "key-restart", "user:1");
   EXPECT_EQ(again.charge_id, first.charge_id);
   EXPECT_EQ(sandbox_->chargesUnder("key-restart"), 1U);
 }
@@ -407,7 +410,7 @@ TEST_F(PaymentsProviderTest, ChargeEndpointValidatesItsInput) {
 
 TEST_F(PaymentsProviderTest, ChargeStateShowsRefundsMadeAtTheProvider) {
   const auto p = provider();
-  ASSERT_EQ(p->charge(sandbox_->token("4242424242424242"), 900, "USD", "key-st").status,
+  ASSERT_EQ(p->charge(sandbox_->token("4242424242424242"), 900, "USD", "key-st", "user:1").status,
             ProviderStatus::kApproved);
   auto state = p->chargeState("key-st");
   EXPECT_EQ(state.lookup, ProviderChargeLookup::kFound) << state.detail;
@@ -472,10 +475,12 @@ TEST_F(PaymentsProviderTest, EveryRouteButTokenizationNeedsTheSecret) {
   HttpCardProviderOptions no_secret;
   HttpCardProvider anonymous([url = sandbox_->baseUrl()] { return url; }, no_secret,
                              recordingHooks());
-  EXPECT_EQ(anonymous.charge(token, 100, "USD", "k-anon").status, ProviderStatus::kUnavailable);
+  EXPECT_EQ(anonymous.charge(token, 100, "USD", "k-anon", "user:1").status,
+            ProviderStatus::kUnavailable);
   EXPECT_EQ(sandbox_->chargesUnder("k-anon"), 0U);
   // With it, all is as before.
-  EXPECT_EQ(provider()->charge(token, 100, "USD", "k-sec").status, ProviderStatus::kApproved);
+  EXPECT_EQ(provider()->charge(token, 100, "USD", "k-sec", "user:1").status,
+            ProviderStatus::kApproved);
 }
 
 TEST_F(PaymentsProviderTest, TokensExpireAndUnusedOnesArePurged) {
@@ -486,18 +491,18 @@ TEST_F(PaymentsProviderTest, TokensExpireAndUnusedOnesArePurged) {
   });
   const auto p = provider();
   const auto charged = sandbox_->token("4242424242424242");
-  ASSERT_EQ(p->charge(charged, 100, "USD", "k-before").status, ProviderStatus::kApproved);
+  ASSERT_EQ(p->charge(charged, 100, "USD", "k-before", "user:1").status, ProviderStatus::kApproved);
   const auto unused = sandbox_->token("4242424242424242");
   const auto late = sandbox_->token("4242424242424242");
 
   skew_s = 14 * 60;  // still within 15 minutes
-  ASSERT_EQ(p->charge(late, 100, "USD", "k-in-time").status, ProviderStatus::kApproved);
+  ASSERT_EQ(p->charge(late, 100, "USD", "k-in-time", "user:1").status, ProviderStatus::kApproved);
   skew_s = 16 * 60;
-  const auto expired = p->charge(unused, 100, "USD", "k-expired");
+  const auto expired = p->charge(unused, 100, "USD", "k-expired", "user:1");
   EXPECT_EQ(expired.status, ProviderStatus::kInvalidToken) << expired.detail;
   EXPECT_EQ(sandbox_->chargesUnder("k-expired"), 0U);
   // A replay of a charge made in time still answers with it.
-  EXPECT_EQ(p->charge(charged, 100, "USD", "k-before").status, ProviderStatus::kApproved);
+  EXPECT_EQ(p->charge(charged, 100, "USD", "k-before", "user:1").status, ProviderStatus::kApproved);
 
   // The next tokenization purges expired tokens no charge names.
   const auto fresh = sandbox_->token("4242424242424242");
@@ -542,7 +547,7 @@ class FakeAuthenticator final : public http::Authenticator {
 // A provider the admin routes never reach.
 class UnusedProvider final : public CardProvider {
  public:
-  ProviderCharge charge(const std::string&, std::int64_t, const std::string&,
+  ProviderCharge charge(const std::string&, std::int64_t, const std::string&, const std::string&,
                         const std::string&) override {
     return {};
   }

@@ -194,8 +194,8 @@ HttpReply ShopTest::get(const std::string& path, const std::string& token) {
   return call("GET", path, {}, h);
 }
 
-ShopTest::TokenizeUrl ShopTest::tokenizeUrl() {
-  const auto r = get("/api/v1/payments/config");
+ShopTest::TokenizeUrl ShopTest::tokenizeUrl(const std::string& customer) {
+  const auto r = get("/api/v1/payments/config", customer);
   EXPECT_EQ(r.status, 200) << r.body;
   const auto d = parseJson(r.body);
   if (!d.IsObject() || !d.HasMember("card") || !d["card"].IsObject()) {
@@ -224,8 +224,8 @@ HttpReply ShopTest::sandbox(const std::string& method, const std::string& path,
   return httpRequest(where.port, method, base + path, body, h);
 }
 
-std::string ShopTest::cardToken(const std::string& number) {
-  const auto where = tokenizeUrl();
+std::string ShopTest::cardToken(const std::string& number, const std::string& customer) {
+  const auto where = tokenizeUrl(customer);
   const auto r =
       httpRequest(where.port, "POST", where.path,
                   "{\"number\":\"" + number + R"(","exp_month":12,"exp_year":2099,"cvc":"123"})",

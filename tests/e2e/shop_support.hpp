@@ -74,20 +74,22 @@ class ShopTest : public ::testing::TestWithParam<Backend> {
   HttpReply send(const std::string& method, const std::string& path, const std::string& body,
                  const std::string& token = {}, const Headers& extra = {});
   HttpReply get(const std::string& path, const std::string& token = {});
-  /// Where the shop says cards are tokenized (GET /api/v1/payments/config):
-  /// the sandbox's loopback port and path, or a failure and port 0.
+  /// Where the shop says cards are tokenized (GET /api/v1/payments/config,
+  /// as `customer` when given: a URL bound to them): the sandbox's loopback
+  /// port and path (with its query), or a failure and port 0.
   struct TokenizeUrl {
     std::uint16_t port = 0;
     std::string path;  // "/sandbox/v1/tokens"
   };
-  TokenizeUrl tokenizeUrl();
+  TokenizeUrl tokenizeUrl(const std::string& customer = {});
   /// Calls the shop's sandbox card provider, found from the payments config;
   /// path is under /sandbox ("/v1/control"). With the secret unless told not to.
   HttpReply sandbox(const std::string& method, const std::string& path,
                     const std::string& body = {}, bool with_secret = true,
                     const Headers& extra = {});
-  /// A card token for a test card number, made where the config says, as a browser does.
-  std::string cardToken(const std::string& number);
+  /// A card token for a test card number, made where the config says, as a
+  /// browser does (signed in as `customer` when given: the token is theirs).
+  std::string cardToken(const std::string& number, const std::string& customer = {});
 
   /// A customer registered through the API; its access token.
   std::string registerCustomer(const std::string& email, const std::string& name = "Test Buyer");

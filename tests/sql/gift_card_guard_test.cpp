@@ -28,7 +28,7 @@ constexpr std::int64_t kStart = 1'800'000'000;
 // Gift cards never reach the card provider.
 class NoCardProvider final : public CardProvider {
  public:
-  ProviderCharge charge(const std::string&, std::int64_t, const std::string&,
+  ProviderCharge charge(const std::string&, std::int64_t, const std::string&, const std::string&,
                         const std::string&) override {
     throw std::logic_error("a gift card charge reached the card provider");
   }

@@ -27,7 +27,7 @@ using sql::test::SqlTest;
 class FakeProvider final : public CardProvider {
  public:
   ProviderCharge charge(const std::string& token, std::int64_t amount, const std::string&,
-                        const std::string& key) override {
+                        const std::string& key, const std::string& /*customer*/) override {
     ++charge_calls;
     if (before_charge) before_charge();
     const std::lock_guard lock(mutex_);

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "core/util/ids.hpp"
+#include "services/payments/domain/customer_binding.hpp"
 
 namespace emporium::payments {
 namespace {
@@ -29,6 +30,12 @@ PaymentsModule::PaymentsModule(sql::Database& db, HttpCardProvider::BaseUrl prov
       logger_(logger) {
   // A provider speaking the sandbox's API tokenizes under its base URL.
   api_.tokenize_url = [base = std::move(provider_url)] { return base() + "/v1/tokens"; };
+  // It shares its secret with the shop, so it can check the shop's bindings.
+  if (!provider_options.secret.empty()) {
+    api_.bind_customer = [secret = provider_options.secret](const std::string& payer) {
+      return bindCustomer(payer, secret);
+    };
+  }
 }
 
 PaymentsModule::PaymentsModule(sql::Database& db, CardProvider& provider, const log::Logger& logger,

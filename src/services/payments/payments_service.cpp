@@ -152,7 +152,9 @@ ChargeResult PaymentsService::charge(const ChargeRequest& request) {
     }
     // Unanswered before: ask the provider again under the same key, which
     // returns the first charge if it was made and makes it if not.
-    if (p.status == status::kPending && p.method == Method::kCard) return chargeCard(*existing);
+    if (p.status == status::kPending && p.method == Method::kCard) {
+      return chargeCard(*existing, request.payer);
+    }
     return resultOf(*existing);
   }
 
@@ -173,16 +175,16 @@ ChargeResult PaymentsService::charge(const ChargeRequest& request) {
       // payment exists and its key lets a retry or a refund find the charge.
       const auto pending = store_.insertOrGet(n, status::kPending);
       if (pending.payment.status != status::kPending) return resultOf(pending);
-      return chargeCard(pending);
+      return chargeCard(pending, request.payer);
     }
   }
   throw std::logic_error("unknown payment method");
 }
 
-ChargeResult PaymentsService::chargeCard(const StoredPayment& pending) {
+ChargeResult PaymentsService::chargeCard(const StoredPayment& pending, const std::string& payer) {
   const auto& p = pending.payment;
   const auto answer = provider_.charge(pending.card_token.value_or(""), p.amount, p.currency,
-                                       providerChargeKey(pending));
+                                       providerChargeKey(pending), payer);
   switch (answer.status) {
     case ProviderStatus::kApproved:
       if (!store_.markCaptured(p.id, answer.charge_id, answer.brand, answer.last4)) {
@@ -201,6 +203,9 @@ ChargeResult PaymentsService::chargeCard(const StoredPayment& pending) {
       break;
     case ProviderStatus::kInvalidToken:
       store_.transition(p.id, status::kPending, status::kFailed, reason::kInvalidToken);
+      // Someone presenting a token bound to another customer must not keep
+      // it from its owner by having claimed it first.
+      if (pending.card_token) store_.releaseCardToken(*pending.card_token, payer);
       break;
     case ProviderStatus::kUnavailable: {
       // The charge may or may not exist: the row stays pending, and a retry

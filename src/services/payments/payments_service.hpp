@@ -68,7 +68,8 @@ class PaymentsService final : public Client {
   void setProviderRefundListener(ProviderRefundListener listener);
 
  private:
-  ChargeResult chargeCard(const StoredPayment& pending);
+  /// payer: the customer the provider charges for (a token bound to another is refused).
+  ChargeResult chargeCard(const StoredPayment& pending, const std::string& payer);
   ChargeResult chargeGiftCard(const ChargeRequest& request, const NewPayment& payment);
   /// One refund step on the payment as read; nullopt when it changed meanwhile.
   std::optional<RefundOutcome> refundStep(const StoredPayment& payment);

@@ -2,6 +2,10 @@
 
 #include <rapidjson/document.h>
 
+#include <algorithm>
+#include <optional>
+#include <string_view>
+
 #include "core/http/api_error.hpp"
 #include "core/json/body.hpp"
 #include "core/json/money.hpp"
@@ -108,11 +112,31 @@ http::Response getGiftCard(const PaymentsApi& api, const http::Request& req) {
   return giftCardResponse(200, *card);
 }
 
-http::Response paymentsConfig(const PaymentsApi& api) {
+bool isCartId(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
+  });
+}
+
+// Where clients tokenize cards. A signed-in customer, or a guest naming the
+// cart they check out (?cart_id=), gets a tokenize URL bound to them: the
+// tokens made through it pay for them only (customer_binding.hpp).
+http::Response paymentsConfig(const PaymentsApi& api, const http::Request& req) {
+  std::optional<std::string> payer;
+  if (req.principal) {
+    payer = "user:" + req.principal->user_id;
+  } else if (const auto cart = req.queryParam("cart_id")) {
+    if (!isCartId(*cart)) throw http::ApiError::validation("cart_id", "is not a cart id");
+    payer = "cart:" + *cart;
+  }
   json::Writer w;
   w.startObject().key("card");
   if (api.tokenize_url) {
-    w.startObject().member("tokenize_url", api.tokenize_url()).endObject();
+    std::string url = api.tokenize_url();
+    if (payer && api.bind_customer) url += "?customer=" + api.bind_customer(*payer);
+    w.startObject().member("tokenize_url", url).endObject();
   } else {
     w.null();
   }
@@ -120,7 +144,10 @@ http::Response paymentsConfig(const PaymentsApi& api) {
   if (api.tokenize_url) w.value(methodName(Method::kCard));
   w.value(methodName(Method::kGiftCard)).value(methodName(Method::kCashOnDelivery));
   w.endArray().endObject();
-  return http::Response::json(200, w.str());
+  auto response = http::Response::json(200, w.str());
+  // A bound URL is this customer's: no shared cache may hand it to another.
+  if (payer) response.headers.emplace_back("Cache-Control", "private, no-store");
+  return response;
 }
 
 }  // namespace
@@ -128,11 +155,13 @@ http::Response paymentsConfig(const PaymentsApi& api) {
 void addRoutes(http::Router& router, const PaymentsApi& api) {
   using http::Method;
   const http::RouteOptions admin{http::Execution::kBlocking, http::Access::kAdmin, true};
-  const http::RouteOptions pub{http::Execution::kInline, http::Access::kPublic, true};
+  // Not inline: a signed-in caller's token is checked (off the event loop)
+  // to bind the tokenize URL to them.
+  const http::RouteOptions pub{http::Execution::kBlocking, http::Access::kPublic, true};
   const auto* a = &api;
   router.add(
-      Method::kGet, "/api/v1/payments/config", [a](http::Request&) { return paymentsConfig(*a); },
-      pub);
+      Method::kGet, "/api/v1/payments/config",
+      [a](http::Request& r) { return paymentsConfig(*a, r); }, pub);
   router.add(
       Method::kPost, "/api/v1/admin/gift-cards",
       [a](http::Request& r) { return createGiftCard(*a, r); }, admin);

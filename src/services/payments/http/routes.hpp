@@ -22,6 +22,10 @@ struct PaymentsApi {
   /// provider's address may be known only once it listens); unset: no card
   /// payments are offered.
   std::function<std::string()> tokenize_url;
+  /// A customer binding for a payer ("user:...", "cart:..."), appended to the
+  /// tokenize URL as ?customer=; unset: URLs are not bound (tokens then pay
+  /// for the first customer who uses them).
+  std::function<std::string(const std::string& payer)> bind_customer;
 };
 
 /// Registers the routes; api must outlive the router.

@@ -66,11 +66,13 @@ struct ProviderChargeState {
 class CardProvider {
  public:
   virtual ~CardProvider() = default;
-  /// Charges amount (minor units) to the token. The provider keeps one charge
-  /// per idempotency key: calling again with the same key never charges twice.
+  /// Charges amount (minor units) to the token for `customer` (the payer,
+  /// "user:..." or "cart:..."; a token bound to another customer is
+  /// kInvalidToken). The provider keeps one charge per idempotency key:
+  /// calling again with the same key never charges twice.
   virtual ProviderCharge charge(const std::string& token, std::int64_t amount,
-                                const std::string& currency,
-                                const std::string& idempotency_key) = 0;
+                                const std::string& currency, const std::string& idempotency_key,
+                                const std::string& customer) = 0;
   /// Refunds `amount` (minor units; 0: all that is left) of the charge made
   /// under charge_idempotency_key (which also covers a charge whose answer
   /// was lost). A charge may be refunded in several parts, never above its

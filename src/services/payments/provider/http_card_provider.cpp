@@ -200,13 +200,12 @@ HttpCardProvider::Exchange HttpCardProvider::postWithRetries(const std::string& 
 
 ProviderCharge HttpCardProvider::charge(const std::string& token, std::int64_t amount,
                                         const std::string& currency,
-                                        const std::string& idempotency_key) {
+                                        const std::string& idempotency_key,
+                                        const std::string& customer) {
   json::Writer w;
-  w.startObject()
-      .member("token", token)
-      .member("amount", amount)
-      .member("currency", currency)
-      .endObject();
+  w.startObject().member("token", token).member("amount", amount).member("currency", currency);
+  if (!customer.empty()) w.member("customer", customer);
+  w.endObject();
   const auto ex = postWithRetries("/v1/charges", w.str(), idempotency_key);
   ProviderCharge result;
   result.detail = describe(ex);

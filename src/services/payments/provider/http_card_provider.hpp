@@ -67,7 +67,7 @@ class HttpCardProvider final : public CardProvider {
                    HttpCardProviderHooks hooks = {});
 
   ProviderCharge charge(const std::string& token, std::int64_t amount, const std::string& currency,
-                        const std::string& idempotency_key) override;
+                        const std::string& idempotency_key, const std::string& customer) override;
   ProviderRefund refund(const std::string& charge_idempotency_key,
                         const std::string& refund_idempotency_key, std::int64_t amount) override;
   /// GET /v1/charges?idempotency_key=K, once, outside the breaker (a

@@ -11,6 +11,7 @@
 #include "core/json/body.hpp"
 #include "core/json/writer.hpp"
 #include "core/util/ids.hpp"
+#include "services/payments/domain/customer_binding.hpp"
 
 namespace emporium::payments::sandbox {
 namespace {
@@ -137,12 +138,19 @@ http::Response createToken(const SandboxApi& api, const http::Request& req) {
   } else if (!cvcValid(*cvc)) {
     problems.fail("cvc", "must be 3 or 4 digits");
   }
+  // A shop's customer-bound tokenize URL carries ?customer=<payer>.<mac>
+  // (customer_binding.hpp): the token is then that customer's alone.
+  std::optional<std::string> customer;
+  if (const auto binding = req.queryParam("customer")) {
+    customer = boundCustomer(*binding, api.secret);
+    if (!customer) problems.fail("customer", "is not a customer binding the shop made");
+  }
   problems.throwBadRequestIfAny();
 
   const auto now = api.now();
-  const Token token{util::newId("tok"), std::string(cardBrand(*digits)),
-                    digits->substr(digits->size() - 4), behaviourOf(*digits),
-                    util::formatRfc3339(now)};
+  const Token token{
+      util::newId("tok"),   std::string(cardBrand(*digits)), digits->substr(digits->size() - 4),
+      behaviourOf(*digits), util::formatRfc3339(now),        customer};
   api.store.insertToken(token);
   // Tokens never charged are dropped once they expire, so tokenizing in a
   // loop cannot grow the table without bound (the rate limit slows it).
@@ -187,6 +195,7 @@ http::Response createCharge(const SandboxApi& api, const http::Request& req) {
   const auto token_text = problems.read([&] { return body.optionalString("token"); });
   const auto amount = problems.read([&] { return body.optionalInt("amount"); });
   const auto currency = problems.read([&] { return body.optionalString("currency"); });
+  const auto customer = problems.read([&] { return body.optionalString("customer"); });
   if (!token_text && !body.has("token")) problems.fail("token", "is required");
   if (!amount) {
     if (!body.has("amount")) problems.fail("amount", "is required");
@@ -211,6 +220,11 @@ http::Response createCharge(const SandboxApi& api, const http::Request& req) {
   if (!token) return providerError(404, "invalid_token", "no such card token");
   if (token->created_at < util::formatRfc3339(api.now() - api.token_ttl)) {
     return providerError(404, "invalid_token", "the card token expired; tokenize the card again");
+  }
+  // A customer's token pays for that customer only: for anyone else it is as
+  // if it did not exist.
+  if (token->customer && token->customer != customer) {
+    return providerError(404, "invalid_token", "no such card token for this customer");
   }
   if (token->behaviour == Behaviour::kFailTwice && api.store.countAttempt(key) <= 2) {
     return providerError(503, "processing_error", "a transient failure of the card network")

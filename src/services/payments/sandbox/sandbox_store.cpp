@@ -9,11 +9,12 @@ namespace {
 
 constexpr sql::Query kInsertToken{
     "sandbox.insert_token",
-    "INSERT INTO sandbox_tokens (token, brand, last4, behaviour, created_at) "
-    "VALUES ($1, $2, $3, $4, $5)"};
-constexpr sql::Query kToken{"sandbox.token",
-                            "SELECT token, brand, last4, behaviour, created_at FROM sandbox_tokens "
-                            "WHERE token = $1"};
+    "INSERT INTO sandbox_tokens (token, brand, last4, behaviour, created_at, customer) "
+    "VALUES ($1, $2, $3, $4, $5, $6)"};
+constexpr sql::Query kToken{
+    "sandbox.token",
+    "SELECT token, brand, last4, behaviour, created_at, customer FROM sandbox_tokens "
+    "WHERE token = $1"};
 constexpr sql::Query kPurgeTokens{
     "sandbox.purge_tokens",
     "DELETE FROM sandbox_tokens WHERE created_at < $1 AND NOT EXISTS "
@@ -118,8 +119,10 @@ Behaviour behaviourOf(std::string_view digits) {
 void SandboxStore::insertToken(const Token& token) {
   const std::string created_at = token.created_at.empty() ? util::nowRfc3339() : token.created_at;
   db_.write([&](sql::Session& s) {
-    s.execute(kInsertToken,
-              {token.token, token.brand, token.last4, behaviourName(token.behaviour), created_at});
+    const sql::Param customer =
+        token.customer ? sql::Param(std::string_view(*token.customer)) : sql::Param(nullptr);
+    s.execute(kInsertToken, {token.token, token.brand, token.last4, behaviourName(token.behaviour),
+                             created_at, customer});
   });
 }
 
@@ -134,8 +137,8 @@ std::optional<Token> SandboxStore::token(const std::string& token) {
     if (rows.empty()) return std::nullopt;
     const auto behaviour = parseBehaviour(rows[0].getText(3));
     if (!behaviour) throw sql::Error(sql::ErrorKind::kType, "unknown sandbox token behaviour");
-    return Token{rows[0].getText(0), rows[0].getText(1), rows[0].getText(2), *behaviour,
-                 rows[0].getText(4)};
+    return Token{rows[0].getText(0), rows[0].getText(1), rows[0].getText(2),
+                 *behaviour,         rows[0].getText(4), rows[0].getOptionalText(5)};
   });
 }
 

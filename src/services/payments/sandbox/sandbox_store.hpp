@@ -30,6 +30,9 @@ struct Token {
   std::string last4;
   Behaviour behaviour = Behaviour::kApprove;
   std::string created_at;  // RFC 3339, fixed width: compared as text
+  /// The payer ("user:...", "cart:...") a customer-bound tokenize URL gave
+  /// it; only that payer's charges may use it. nullopt: unbound.
+  std::optional<std::string> customer;
 };
 
 struct Charge {

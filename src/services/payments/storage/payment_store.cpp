@@ -105,6 +105,8 @@ constexpr sql::Query kClaimToken{
     "ON CONFLICT (token) DO NOTHING"};
 constexpr sql::Query kTokenOwner{"payments.token_owner",
                                  "SELECT payer FROM card_token_owners WHERE token = $1"};
+constexpr sql::Query kReleaseToken{"payments.release_token",
+                                   "DELETE FROM card_token_owners WHERE token = $1 AND payer = $2"};
 
 sql::Param optionalParam(const std::optional<std::string>& value) {
   if (!value) return nullptr;
@@ -354,6 +356,10 @@ std::string PaymentStore::claimCardToken(const std::string& token, const std::st
     if (rows.empty()) throw std::logic_error("card token claimed without an owner");
     return rows[0].getText(0);
   });
+}
+
+void PaymentStore::releaseCardToken(const std::string& token, const std::string& payer) {
+  db_.write([&](sql::Session& s) { s.execute(kReleaseToken, {token, payer}); });
 }
 
 std::vector<StoredPayment> PaymentStore::capturedCardPayments(const std::string& since,

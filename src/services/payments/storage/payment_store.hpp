@@ -135,6 +135,9 @@ class PaymentStore {
   /// Binds a card token to the first payer that pays with it and returns
   /// that payer's name: `payer` itself, or whoever claimed the token before.
   std::string claimCardToken(const std::string& token, const std::string& payer);
+  /// Undoes payer's claim: the provider refused the token for them (unknown,
+  /// expired, or bound to another customer), so it was never theirs to hold.
+  void releaseCardToken(const std::string& token, const std::string& payer);
 
   /// Issues a gift card (code normalized); nullopt when the code exists.
   std::optional<GiftCard> createGiftCard(std::string_view code, std::int64_t balance,
