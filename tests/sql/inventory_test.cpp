@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <future>
 #include <map>
 #include <mutex>
@@ -70,6 +71,22 @@ class InventoryTest : public SqlTest {
   std::vector<StockLevel> heard() {
     const std::lock_guard lock(heard_mutex_);
     return heard_;
+  }
+
+  // Runs body(t) on `threads` threads released together, and joins them.
+  static void runConcurrently(int threads, const std::function<void(int)>& body) {
+    std::promise<void> start;
+    const std::shared_future<void> started = start.get_future().share();
+    std::vector<std::thread> running;
+    running.reserve(static_cast<std::size_t>(threads));
+    for (int t = 0; t < threads; ++t) {
+      running.emplace_back([&body, started, t] {
+        started.wait();
+        body(t);
+      });
+    }
+    start.set_value();
+    for (auto& thread : running) thread.join();
   }
 
   // A stock.changed level as the event carries it.
@@ -145,32 +162,23 @@ TEST_P(InventoryTest, ConcurrentReservationsNeverOversell) {
   constexpr int kOrdersPerThread = 6;  // 192 orders race for 10 units
   std::atomic<int> reserved{0};
   std::atomic<int> refused{0};
-  std::promise<void> start;
-  const std::shared_future<void> started = start.get_future().share();
-  std::vector<std::thread> threads;
-  threads.reserve(kThreads);
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      started.wait();
-      for (int i = 0; i < kOrdersPerThread; ++i) {
-        const std::vector<ReservationLine> lines{{"SKU-HOT", 1}};
-        try {
-          const auto result =
-              inv().reserve("order-" + std::to_string(t) + "-" + std::to_string(i), lines, 900s);
-          if (result.reserved) {
-            ++reserved;
-          } else {
-            ++refused;
-            EXPECT_EQ(result.short_skus, std::vector<std::string>{"SKU-HOT"});
-          }
-        } catch (const std::exception& e) {
-          ADD_FAILURE() << e.what();
+  runConcurrently(kThreads, [&](int t) {
+    for (int i = 0; i < kOrdersPerThread; ++i) {
+      const std::vector<ReservationLine> lines{{"SKU-HOT", 1}};
+      try {
+        const auto result =
+            inv().reserve("order-" + std::to_string(t) + "-" + std::to_string(i), lines, 900s);
+        if (result.reserved) {
+          ++reserved;
+        } else {
+          ++refused;
+          EXPECT_EQ(result.short_skus, std::vector<std::string>{"SKU-HOT"});
         }
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << e.what();
       }
-    });
-  }
-  start.set_value();
-  for (auto& thread : threads) thread.join();
+    }
+  });
   EXPECT_EQ(reserved.load(), 10);
   EXPECT_EQ(refused.load(), kThreads * kOrdersPerThread - 10);
   const auto level = levelOf("SKU-HOT");
@@ -452,26 +460,17 @@ TEST_P(InventoryTest, VersionsIncreasePerSku) {
   stock("COLD", 2);
   constexpr int kThreads = 8;
   constexpr int kRounds = 10;
-  std::promise<void> start;
-  const std::shared_future<void> started = start.get_future().share();
-  std::vector<std::thread> threads;
-  threads.reserve(kThreads);
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      started.wait();
-      for (int i = 0; i < kRounds; ++i) {
-        const std::string order = "order-" + std::to_string(t) + "-" + std::to_string(i);
-        const std::vector<ReservationLine> lines{{"HOT", 1}};
-        try {
-          if (inv().reserve(order, lines, 900s).reserved) inv().release(order);
-        } catch (const std::exception& e) {
-          ADD_FAILURE() << e.what();
-        }
+  runConcurrently(kThreads, [&](int t) {
+    for (int i = 0; i < kRounds; ++i) {
+      const std::string order = "order-" + std::to_string(t) + "-" + std::to_string(i);
+      const std::vector<ReservationLine> lines{{"HOT", 1}};
+      try {
+        if (inv().reserve(order, lines, 900s).reserved) inv().release(order);
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << e.what();
       }
-    });
-  }
-  start.set_value();
-  for (auto& thread : threads) thread.join();
+    }
+  });
   const std::vector<ReservationLine> cold{{"COLD", 1}};
   ASSERT_TRUE(inv().reserve("order-cold", cold, 900s).reserved);
 
