@@ -153,6 +153,17 @@ TEST_P(EventsTest, TheDispatcherDeliversEachEventToItsSubscribersThenMarksItPubl
   EXPECT_EQ(outbox_->pendingCount(), 0);
 }
 
+TEST_P(EventsTest, AnEventNobodySubscribesToIsMarkedPublishedSoTheOutboxDoesNotGrow) {
+  // stock.changed has no in-process consumer until the catalog mirrors it.
+  Recorder orders;
+  auto d = dispatcher({{"orders", {"order.*"}, [&](const events::Event& e) { orders.add(e); }}});
+  addEvents(20, "stock.changed");
+  ASSERT_TRUE(d->drain(10s));
+  EXPECT_TRUE(orders.ids().empty());
+  EXPECT_EQ(outbox_->pendingCount(), 0);
+  EXPECT_TRUE(outbox_->due(10).empty());
+}
+
 TEST_P(EventsTest, AFailingConsumerIsRetriedWithBackoffThenDeadLetteredAndCanBeReplayed) {
   Recorder attempts, healthy;
   std::atomic<bool> broken{true};

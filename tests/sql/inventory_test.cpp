@@ -1,11 +1,16 @@
 // InventoryService on both backends: concurrent holds never oversell, every
 // saga step is all-or-nothing and idempotent, expiry releases only held
-// stock, and the stock listener hears about changes after they commit.
+// stock, the stock listener hears about changes after they commit, and every
+// transaction that changes a level publishes one stock.changed event.
+
+#include <rapidjson/document.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <future>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -68,6 +73,78 @@ class InventoryTest : public SqlTest {
     return heard_;
   }
 
+  // Runs body(t) on `threads` threads released together, and joins them.
+  static void runConcurrently(int threads, const std::function<void(int)>& body) {
+    std::promise<void> start;
+    const std::shared_future<void> started = start.get_future().share();
+    std::vector<std::thread> running;
+    running.reserve(static_cast<std::size_t>(threads));
+    for (int t = 0; t < threads; ++t) {
+      running.emplace_back([&body, started, t] {
+        started.wait();
+        body(t);
+      });
+    }
+    start.set_value();
+    for (auto& thread : running) thread.join();
+  }
+
+  // A stock.changed level as the event carries it.
+  struct Published {
+    std::string sku;
+    std::int64_t on_hand = 0;
+    std::int64_t reserved = 0;
+    std::int64_t available = 0;
+    std::int64_t version = 0;
+  };
+
+  // The stock.changed events written since the last call, in outbox order,
+  // each as its levels; marks every pending event published.
+  std::vector<std::vector<Published>> takeStockChanged() {
+    std::vector<std::vector<Published>> taken;
+    while (true) {
+      const auto due = outbox_->due(500);
+      if (due.empty()) break;
+      std::vector<std::string> ids;
+      for (const auto& event : due) {
+        ids.push_back(event.id);
+        if (event.type != "stock.changed") continue;
+        EXPECT_EQ(event.source, "inventory");
+        EXPECT_EQ(event.version, 1);
+        rapidjson::Document doc;
+        doc.Parse(event.payload.c_str());
+        EXPECT_TRUE(doc.IsObject() && doc.HasMember("levels") && doc["levels"].IsArray())
+            << event.payload;
+        if (!doc.IsObject() || !doc.HasMember("levels") || !doc["levels"].IsArray()) continue;
+        std::vector<Published> levels;
+        for (const auto& level : doc["levels"].GetArray()) {
+          levels.push_back(Published{level["sku"].GetString(), level["on_hand"].GetInt64(),
+                                     level["reserved"].GetInt64(), level["available"].GetInt64(),
+                                     level["version"].GetInt64()});
+        }
+        taken.push_back(std::move(levels));
+      }
+      outbox_->markPublished(ids);
+    }
+    return taken;
+  }
+
+  // Asserts the one event `taken` holds exactly `expected` (sku order).
+  static void expectOneEvent(const std::vector<std::vector<Published>>& taken,
+                             const std::vector<Published>& expected) {
+    ASSERT_EQ(taken.size(), 1U);
+    ASSERT_EQ(taken[0].size(), expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      const auto& got = taken[0][i];
+      const auto& want = expected[i];
+      EXPECT_EQ(got.sku, want.sku);
+      EXPECT_EQ(got.on_hand, want.on_hand) << want.sku;
+      EXPECT_EQ(got.reserved, want.reserved) << want.sku;
+      EXPECT_EQ(got.available, want.on_hand - want.reserved) << want.sku;
+      EXPECT_EQ(got.version, want.version) << want.sku;
+    }
+  }
+
   std::chrono::system_clock::time_point now_ =
       std::chrono::system_clock::time_point(std::chrono::seconds(1'795'651'200));
   std::unique_ptr<Database> inventory_db_;
@@ -85,32 +162,23 @@ TEST_P(InventoryTest, ConcurrentReservationsNeverOversell) {
   constexpr int kOrdersPerThread = 6;  // 192 orders race for 10 units
   std::atomic<int> reserved{0};
   std::atomic<int> refused{0};
-  std::promise<void> start;
-  const std::shared_future<void> started = start.get_future().share();
-  std::vector<std::thread> threads;
-  threads.reserve(kThreads);
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      started.wait();
-      for (int i = 0; i < kOrdersPerThread; ++i) {
-        const std::vector<ReservationLine> lines{{"SKU-HOT", 1}};
-        try {
-          const auto result =
-              inv().reserve("order-" + std::to_string(t) + "-" + std::to_string(i), lines, 900s);
-          if (result.reserved) {
-            ++reserved;
-          } else {
-            ++refused;
-            EXPECT_EQ(result.short_skus, std::vector<std::string>{"SKU-HOT"});
-          }
-        } catch (const std::exception& e) {
-          ADD_FAILURE() << e.what();
+  runConcurrently(kThreads, [&](int t) {
+    for (int i = 0; i < kOrdersPerThread; ++i) {
+      const std::vector<ReservationLine> lines{{"SKU-HOT", 1}};
+      try {
+        const auto result =
+            inv().reserve("order-" + std::to_string(t) + "-" + std::to_string(i), lines, 900s);
+        if (result.reserved) {
+          ++reserved;
+        } else {
+          ++refused;
+          EXPECT_EQ(result.short_skus, std::vector<std::string>{"SKU-HOT"});
         }
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << e.what();
       }
-    });
-  }
-  start.set_value();
-  for (auto& thread : threads) thread.join();
+    }
+  });
   EXPECT_EQ(reserved.load(), 10);
   EXPECT_EQ(refused.load(), kThreads * kOrdersPerThread - 10);
   const auto level = levelOf("SKU-HOT");
@@ -336,6 +404,134 @@ TEST_P(InventoryTest, AFailingListenerDoesNotFailTheCommittedCall) {
   EXPECT_NE(metrics.find("emporium_inventory_listener_failures_total 2\n"), std::string::npos)
       << metrics;
   EXPECT_NE(metrics.find("emporium_inventory_reservations_total 1\n"), std::string::npos);
+}
+
+TEST_P(InventoryTest, EveryLevelChangePublishesOneStockChangedEvent) {
+  stock("A", 5);
+  expectOneEvent(takeStockChanged(), {{"A", 5, 0, 5, 1}});  // created at version 1
+  stock("B", 5);
+  expectOneEvent(takeStockChanged(), {{"B", 5, 0, 5, 1}});
+
+  // One event per transaction, whatever the number of SKUs it changed.
+  const std::vector<ReservationLine> two_skus{{"B", 1}, {"A", 2}};
+  ASSERT_TRUE(inv().reserve("order-1", two_skus, 900s).reserved);
+  expectOneEvent(takeStockChanged(), {{"A", 5, 2, 3, 2}, {"B", 5, 1, 4, 2}});
+  inv().fulfil("order-1");
+  expectOneEvent(takeStockChanged(), {{"A", 3, 0, 3, 3}, {"B", 4, 0, 4, 3}});
+
+  const std::vector<ReservationLine> one{{"A", 1}};
+  ASSERT_TRUE(inv().reserve("order-2", one, 900s).reserved);
+  expectOneEvent(takeStockChanged(), {{"A", 3, 1, 2, 4}});
+  inv().release("order-2");
+  expectOneEvent(takeStockChanged(), {{"A", 3, 0, 3, 5}});
+
+  ASSERT_TRUE(inv().reserve("order-3", one, 60s).reserved);
+  expectOneEvent(takeStockChanged(), {{"A", 3, 1, 2, 6}});
+  EXPECT_EQ(inv().sweepExpired(now_ + 61s), 1);
+  expectOneEvent(takeStockChanged(), {{"A", 3, 0, 3, 7}});
+
+  const std::vector<ReservationLine> returned{{"B", 2}, {"GHOST", 1}, {"A", 1}};
+  inv().returnToStock("refund-1", returned);
+  expectOneEvent(takeStockChanged(), {{"A", 4, 0, 4, 8}, {"B", 6, 0, 6, 4}});
+
+  const std::vector<StockLevel> imported{{"A", 9, 0}, {"D", 0, 0}, {"C", 4, 0}};
+  EXPECT_EQ(inv().importMissing(imported), 2);
+  expectOneEvent(takeStockChanged(), {{"C", 4, 0, 4, 1}, {"D", 0, 0, 0, 1}});
+
+  EXPECT_EQ(inv().setOnHand("A", 7).status, SetOnHandStatus::kDone);
+  expectOneEvent(takeStockChanged(), {{"A", 7, 0, 7, 9}});
+
+  // What changes no level publishes nothing.
+  inv().release("order-2");                                           // already released
+  inv().fulfil("order-1");                                            // already fulfilled
+  inv().returnToStock("refund-1", returned);                          // key used
+  EXPECT_EQ(inv().importMissing(imported), 0);                        // all present
+  EXPECT_EQ(inv().setOnHand("A", 7).status, SetOnHandStatus::kDone);  // the same value
+  EXPECT_EQ(inv().setOnHand("A", -1).status, SetOnHandStatus::kNegative);
+  EXPECT_EQ(inv().sweepExpired(now_ + 3600s), 0);
+  const std::vector<ReservationLine> ghost{{"GHOST", 1}};
+  inv().returnToStock("refund-2", ghost);  // unknown SKU
+  EXPECT_TRUE(takeStockChanged().empty());
+  EXPECT_EQ(levelOf("A").on_hand, 7);
+}
+
+TEST_P(InventoryTest, VersionsIncreasePerSku) {
+  stock("HOT", 4);
+  stock("COLD", 2);
+  constexpr int kThreads = 8;
+  constexpr int kRounds = 10;
+  runConcurrently(kThreads, [&](int t) {
+    for (int i = 0; i < kRounds; ++i) {
+      const std::string order = "order-" + std::to_string(t) + "-" + std::to_string(i);
+      const std::vector<ReservationLine> lines{{"HOT", 1}};
+      try {
+        if (inv().reserve(order, lines, 900s).reserved) inv().release(order);
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << e.what();
+      }
+    }
+  });
+  const std::vector<ReservationLine> cold{{"COLD", 1}};
+  ASSERT_TRUE(inv().reserve("order-cold", cold, 900s).reserved);
+
+  // Every change has its own version, 1, 2, ... without gap or repeat, and
+  // the highest carries the level the SKU has now: a consumer that applies
+  // only newer versions ends where inventory is, in any delivery order.
+  std::map<std::string, std::vector<Published>> by_sku;
+  for (const auto& levels : takeStockChanged()) {
+    for (const auto& level : levels) by_sku[level.sku].push_back(level);
+  }
+  for (const auto& [sku, published] : by_sku) {
+    std::vector<std::int64_t> versions;
+    for (const auto& level : published) versions.push_back(level.version);
+    std::sort(versions.begin(), versions.end());
+    for (std::size_t i = 0; i < versions.size(); ++i) {
+      ASSERT_EQ(versions[i], static_cast<std::int64_t>(i) + 1) << sku;
+    }
+    const auto newest = std::max_element(
+        published.begin(), published.end(),
+        [](const Published& a, const Published& b) { return a.version < b.version; });
+    const auto now = levelOf(sku);
+    EXPECT_EQ(newest->on_hand, now.on_hand) << sku;
+    EXPECT_EQ(newest->reserved, now.reserved) << sku;
+  }
+  ASSERT_EQ(by_sku["COLD"].size(), 2U);  // created, then held: HOT's traffic is not its
+  EXPECT_EQ(by_sku["COLD"][1].version, 2);
+  EXPECT_GE(by_sku["HOT"].size(), 3U);  // created, and at least one hold and release
+  EXPECT_EQ(by_sku["HOT"].size() % 2, 1U) << "each hold is followed by its release";
+  EXPECT_EQ(levelOf("HOT").reserved, 0);
+}
+
+TEST_P(InventoryTest, ConfirmPublishesNothing) {
+  stock("A", 5);
+  const std::vector<ReservationLine> lines{{"A", 2}};
+  ASSERT_TRUE(inv().reserve("order-1", lines, 900s).reserved);
+  ASSERT_EQ(takeStockChanged().size(), 2U);  // created, held
+  EXPECT_TRUE(inv().confirm("order-1"));
+  EXPECT_TRUE(inv().confirm("order-1"));
+  EXPECT_TRUE(takeStockChanged().empty()) << "a confirmed hold changes no level";
+  inv().fulfil("order-1");
+  expectOneEvent(takeStockChanged(), {{"A", 3, 0, 3, 3}});
+}
+
+TEST_P(InventoryTest, ARolledBackReservationPublishesNothing) {
+  stock("A", 5);
+  stock("B", 1);
+  ASSERT_EQ(takeStockChanged().size(), 2U);
+  // A is held first, then B is short: the transaction rolls back A's hold
+  // and the event written with it.
+  const std::vector<ReservationLine> too_many{{"A", 2}, {"B", 2}};
+  EXPECT_FALSE(inv().reserve("order-1", too_many, 900s).reserved);
+  EXPECT_TRUE(takeStockChanged().empty());
+  EXPECT_EQ(outbox_->pendingCount(), 0);
+
+  const std::vector<ReservationLine> fits{{"A", 2}, {"B", 1}};
+  ASSERT_TRUE(inv().reserve("order-1", fits, 900s).reserved);
+  // Versions as if the refused attempt never happened.
+  expectOneEvent(takeStockChanged(), {{"A", 5, 2, 3, 2}, {"B", 1, 1, 0, 2}});
+  // Repeating the reservation holds nothing more, and publishes nothing.
+  ASSERT_TRUE(inv().reserve("order-1", fits, 900s).reserved);
+  EXPECT_TRUE(takeStockChanged().empty());
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, InventoryTest,

@@ -72,6 +72,13 @@ class FakeInventory final : public inventory::Client {
       if (returned_keys_.insert(key + "/" + line.sku).second) returned[line.sku] += line.quantity;
     }
   }
+  inventory::SetOnHandResult setOnHand(const std::string& sku, std::int64_t on_hand) override {
+    return {inventory::SetOnHandStatus::kDone, {sku, on_hand, 0}};
+  }
+  std::int64_t importMissing(std::span<const inventory::StockLevel> /*levels*/) override {
+    return 0;
+  }
+  std::int64_t count() override { return 0; }
   std::int64_t returnedOf(const std::string& sku) {
     const std::lock_guard lock(mutex_);
     return returned[sku];

@@ -24,12 +24,30 @@ struct ReservationLine {
   std::int64_t quantity = 0;
 };
 
+/// What setOnHand() did.
+enum class SetOnHandStatus {
+  kDone,           // the row was created or updated
+  kBelowReserved,  // refused: on_hand would fall below what orders hold
+  kNegative,       // refused: on_hand < 0
+};
+
+struct SetOnHandResult {
+  SetOnHandStatus status = SetOnHandStatus::kDone;
+  /// The level after the call (kBelowReserved: the unchanged current level).
+  StockLevel level;
+};
+
 struct ReserveResult {
   bool reserved = false;
   /// When not reserved: the SKUs that lacked stock (or are unknown), sorted.
   std::vector<std::string> short_skus;
 };
 
+/// Every call that changes a SKU's on_hand or reserved publishes one
+/// `stock.changed` event per transaction with the new levels and their
+/// per-SKU version (docs/events.md); confirm() changes neither and publishes
+/// nothing.
+///
 /// A reservation's life: held (expires unless confirmed) -> confirmed (kept
 /// until the order ships) -> fulfilled (the units left on_hand); or released
 /// from held/confirmed (decline, cancel, expiry). Every call is idempotent per
@@ -63,6 +81,20 @@ class Client {
   /// lines). Once per key: repeating a key adds nothing. Unknown SKUs are
   /// skipped (nothing to put them back into).
   virtual void returnToStock(const std::string& key, std::span<const ReservationLine> lines) = 0;
+
+  /// Creates the SKU's row or sets its on_hand (the catalog hands over the
+  /// stock of the variants it creates or an admin patches). Refuses below
+  /// reserved or below 0; setting the current value changes nothing.
+  virtual SetOnHandResult setOnHand(const std::string& sku, std::int64_t on_hand) = 0;
+
+  /// Creates rows for SKUs not yet present (reserved 0) and leaves existing
+  /// ones alone; returns how many were created. Carries stock over from
+  /// catalogs seeded before inventory existed. Throws std::invalid_argument
+  /// for a negative on_hand.
+  virtual std::int64_t importMissing(std::span<const StockLevel> levels) = 0;
+
+  /// How many SKUs inventory holds a row for.
+  virtual std::int64_t count() = 0;
 };
 
 }  // namespace emporium::inventory

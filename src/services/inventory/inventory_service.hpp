@@ -49,15 +49,12 @@ class InventoryService final : public Client {
   void fulfil(const std::string& order_id) override;
   void release(const std::string& order_id) override;
   void returnToStock(const std::string& key, std::span<const ReservationLine> lines) override;
+  SetOnHandResult setOnHand(const std::string& sku, std::int64_t on_hand) override;
+  std::int64_t importMissing(std::span<const StockLevel> levels) override;
+  std::int64_t count() override;
 
   // Admin
   std::optional<StockLevel> level(const std::string& sku);
-  /// Creates the SKU's row or sets its on_hand; refuses below reserved or below 0.
-  SetOnHandResult setOnHand(const std::string& sku, std::int64_t on_hand);
-  /// Creates rows for SKUs not yet present; returns how many were created.
-  /// Carries stock over from catalogs seeded before inventory existed.
-  std::int64_t importMissing(std::span<const StockLevel> levels);
-  std::int64_t count();
 
   /// Releases held reservations whose expiry is at or before now; returns
   /// how many orders were released.

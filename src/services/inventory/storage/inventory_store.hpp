@@ -2,7 +2,9 @@
 // Inventory's SQL: stock rows and reservations. Every stock change is one
 // conditional UPDATE (never read-then-write), and every reservation state
 // change is guarded by its current state in the WHERE clause, so concurrent
-// callers cannot apply the same change twice.
+// callers cannot apply the same change twice. Every transaction that changes
+// on_hand or reserved adds 1 to each changed row's version and writes one
+// stock.changed event with the new levels in the same transaction.
 
 #include <cstdint>
 #include <optional>
@@ -20,19 +22,6 @@ namespace emporium::inventory {
 enum class ReservationState { kHeld, kConfirmed, kFulfilled, kReleased };
 
 std::string_view stateName(ReservationState state);
-
-/// What setOnHand() did.
-enum class SetOnHandStatus {
-  kDone,           // the row was created or updated
-  kBelowReserved,  // refused: on_hand would fall below what orders hold
-  kNegative,       // refused: on_hand < 0
-};
-
-struct SetOnHandResult {
-  SetOnHandStatus status = SetOnHandStatus::kDone;
-  /// The level after the call (kBelowReserved: the unchanged current level).
-  StockLevel level;
-};
 
 /// A reservation state change applied to one order: the lines it moved.
 struct Transition {
@@ -71,7 +60,7 @@ class InventoryStore {
   /// Creates or updates the SKU's on_hand, refusing to go below reserved.
   SetOnHandResult setOnHand(const std::string& sku, std::int64_t on_hand, const std::string& now);
   /// Adds the lines to on_hand once per (key, sku), in one transaction;
-  /// false when the key had been used (nothing added).
+  /// false when nothing was added (the key had been used, or only unknown SKUs).
   bool returnToStock(const std::string& key, std::span<const ReservationLine> lines,
                      const std::string& now);
   /// Creates rows for the SKUs not yet present (reserved 0); existing rows are
