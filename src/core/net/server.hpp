@@ -1,6 +1,7 @@
 #pragma once
-// The HTTP/1.1 server. Boost.Beast/Asio live only in server.cpp: this header
-// is cheap to include.
+// The HTTP/1.1 server. Boost.Beast/Asio live only in server.cpp,
+// connection.cpp and their private server_impl.hpp: this header is cheap to
+// include.
 
 #include <chrono>
 #include <cstddef>
