@@ -274,6 +274,7 @@ asio::awaitable<void> HttpServer::Impl::runSession(Loop* loop, tcp::socket socke
       } else {
         const auto& msg = parser.get();
         fillRequest(msg, options.trust_forwarded_for, req);
+        req.setDeadline(started_at, options.read_timeout, options.trust_budget_header);
         close_after = !msg.keep_alive();
         metrics.in_flight.fetch_add(1, std::memory_order_relaxed);
         auto match = router.match(req.method, req.path);
