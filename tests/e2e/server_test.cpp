@@ -402,5 +402,36 @@ TEST_F(ServerTest, MetricsCountRequestsPerRouteAndStatus) {
   EXPECT_NE(out.find(R"(route="unmatched",method="",status="404"} 1)"), std::string::npos);
 }
 
+// Issue 15 (G2): only a listener told to trust X-Emporium-Budget-Ms lets a
+// caller's spent budget stop the handler; a public one ignores the header.
+TEST_F(ServerTest, ASpentBudgetIs503OnlyWhereTheHeaderIsTrusted) {
+  ServerOptions o;
+  o.trust_budget_header = true;
+  start(o);
+  const auto spent = test::httpRequest(port_, "GET", "/slow", "", {{"X-Emporium-Budget-Ms", "0"}});
+  EXPECT_EQ(spent.status, 503);
+  EXPECT_EQ(spent.header("content-type"), "application/problem+json");
+  EXPECT_NE(spent.body.find("budget-spent"), std::string::npos) << spent.body;
+  EXPECT_EQ(slow_started_.load(), 0) << "the handler must not run";
+  EXPECT_EQ(test::httpRequest(port_, "GET", "/fast", "", {{"X-Emporium-Budget-Ms", "0"}}).status,
+            503);
+  EXPECT_EQ(
+      test::httpRequest(port_, "GET", "/fast", "", {{"X-Emporium-Budget-Ms", "nonsense"}}).status,
+      200)
+      << "a malformed budget is ignored";
+  EXPECT_EQ(test::httpRequest(port_, "GET", "/slow", "", {{"X-Emporium-Budget-Ms", "5000"}}).status,
+            200);
+  EXPECT_EQ(slow_started_.load(), 1);
+}
+
+TEST_F(ServerTest, AnUntrustedServerIgnoresTheBudgetHeader) {
+  start();  // trust_budget_header defaults to false
+  const auto r = test::httpRequest(port_, "GET", "/slow", "", {{"X-Emporium-Budget-Ms", "0"}});
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(slow_started_.load(), 1);
+  EXPECT_EQ(test::httpRequest(port_, "GET", "/fast", "", {{"X-Emporium-Budget-Ms", "0"}}).status,
+            200);
+}
+
 }  // namespace
 }  // namespace emporium::net

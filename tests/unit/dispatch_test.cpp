@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include <chrono>
+#include <optional>
+#include <string_view>
+
 namespace emporium::http {
 namespace {
 
@@ -274,6 +278,100 @@ TEST(FastPath, RouterRefusesItOnRoutesThatNeedSignIn) {
   options.access = Access::kPublic;
   EXPECT_NO_THROW(router.add(
       Method::kGet, "/public", [](Request&) { return Response::noContent(); }, options));
+}
+
+// Issue 15 (G2): the server side of the deadline budget.
+TEST(Request, BudgetHeaderIsCappedAndParsed) {
+  using std::chrono::milliseconds;
+  const auto arrived = Request::Clock::now();
+  const milliseconds timeout{10000};
+  struct Seen {
+    Request::Clock::duration after_arrival;
+    bool callers;
+  };
+  const auto seen = [&](std::optional<std::string_view> value, bool trusted) {
+    Request req;
+    if (value) req.headers.push_back({"x-emporium-budget-ms", *value});
+    req.setDeadline(arrived, timeout, trusted);
+    return Seen{req.deadline() - arrived, req.deadlineIsTheCallers()};
+  };
+
+  EXPECT_EQ(Request{}.deadline(), Request::Clock::time_point::max()) << "no deadline until set";
+  EXPECT_EQ(seen(std::nullopt, true).after_arrival, timeout) << "no header: the server's own";
+  EXPECT_FALSE(seen(std::nullopt, true).callers);
+
+  EXPECT_EQ(seen("250", true).after_arrival, milliseconds(250));
+  EXPECT_TRUE(seen("250", true).callers);
+  EXPECT_EQ(seen("0", true).after_arrival, milliseconds(0));
+  EXPECT_TRUE(seen("0", true).callers);
+
+  // Capped by the server's own timeout.
+  for (const std::string_view big : {"10000", "60000", "99999999999999999999999999"}) {
+    EXPECT_EQ(seen(big, true).after_arrival, timeout) << big;
+    EXPECT_FALSE(seen(big, true).callers) << big;
+  }
+  // Malformed values are ignored, never an error.
+  for (const std::string_view bad : {"", "-5", "+5", "abc", "12ms", "1.5", " 7", "0x10", "7 "}) {
+    EXPECT_EQ(seen(bad, true).after_arrival, timeout) << "'" << bad << "'";
+    EXPECT_FALSE(seen(bad, true).callers) << "'" << bad << "'";
+  }
+  // An untrusted server does not read the header at all.
+  EXPECT_EQ(seen("0", false).after_arrival, timeout);
+  EXPECT_FALSE(seen("0", false).callers);
+}
+
+Route countingRoute(int& runs) {
+  Route route = routeWith([&runs](Request&) {
+    ++runs;
+    return Response::json(200, "{}");
+  });
+  route.options.fast_path = [&runs](Request&) -> std::optional<Response> {
+    ++runs;
+    return Response::json(200, "{}");
+  };
+  return route;
+}
+
+Request withBudget(std::string_view value, bool trusted) {
+  Request req;
+  req.path = "/things";
+  req.request_id = "req-b";
+  req.headers.push_back({kBudgetHeader, value});
+  req.setDeadline(Request::Clock::now(), std::chrono::seconds(10), trusted);
+  return req;
+}
+
+TEST(Dispatch, SpentBudgetIsAnsweredWithoutRunningTheHandler) {
+  int runs = 0;
+  const Route route = countingRoute(runs);
+  auto spent = withBudget("0", true);
+  const auto res = invokeRoute(route, spent, {});
+  EXPECT_EQ(res.status, 503);
+  EXPECT_EQ(res.content_type, kProblemJson);
+  const auto d = parse(res.body);
+  EXPECT_STREQ(d["type"].GetString(), "https://emporium.dev/problems/budget-spent");
+  EXPECT_NE(std::string(d["detail"].GetString()).find("caller's budget"), std::string::npos);
+  EXPECT_STREQ(d["request_id"].GetString(), "req-b");
+
+  const auto fast = tryFastPath(route, spent);
+  ASSERT_TRUE(fast);
+  EXPECT_EQ(fast->status, 503) << "a cached answer is not worth sending either";
+  EXPECT_EQ(runs, 0);
+
+  // A budget with time left runs the handler as usual.
+  auto left = withBudget("5000", true);
+  EXPECT_TRUE(left.deadlineIsTheCallers());
+  EXPECT_EQ(invokeRoute(route, left, {}).status, 200);
+  EXPECT_EQ(runs, 1);
+}
+
+TEST(Dispatch, UntrustedBudgetHeaderIsIgnored) {
+  int runs = 0;
+  const Route route = countingRoute(runs);
+  auto req = withBudget("0", false);
+  EXPECT_EQ(invokeRoute(route, req, {}).status, 200);
+  EXPECT_EQ(tryFastPath(route, req)->status, 200);
+  EXPECT_EQ(runs, 2);
 }
 
 }  // namespace

@@ -8,6 +8,16 @@ Response errorResponse(const ApiError& error, const Request& req) {
 
 namespace {
 
+// A trusted caller that has already given up gets an answer at once: running
+// the handler would only spend work (and downstream budget) nobody waits for.
+std::optional<Response> refuseSpentBudget(const Request& req) {
+  if (!req.deadlineIsTheCallers() || Request::Clock::now() < req.deadline()) return std::nullopt;
+  return errorResponse(ApiError(503, "budget-spent", "Budget Spent",
+                                "the caller's budget (" + std::string(kBudgetHeader) +
+                                    ") was spent before this request could be handled"),
+                       req);
+}
+
 // Inline routes run on the event loop and are public by construction (the
 // router refuses anything else), so they never pay for a token check. On
 // other public routes a token is optional and an invalid one is ignored:
@@ -38,6 +48,7 @@ Response invokeRoute(const Route& route, Request& req, const DispatchContext& ct
   const auto& translate = ctx.translate;
   try {
     try {
+      if (auto spent = refuseSpentBudget(req)) return std::move(*spent);
       // Inline routes answer from memory on the event loop, where a limiter
       // backed by Redis must not block; only blocking routes are counted.
       if (ctx.limiter != nullptr && route.options.rate_limited &&
@@ -75,6 +86,7 @@ std::optional<Response> tryFastPath(const Route& route, Request& req,
                                     const DispatchContext& ctx) noexcept {
   if (!route.options.fast_path) return std::nullopt;
   try {
+    if (auto spent = refuseSpentBudget(req)) return spent;
     // Counted before the answer: a cached page is still a request, and
     // leaving cache hits uncounted let one client fetch them without limit.
     if (ctx.limiter != nullptr && route.options.rate_limited && !req.rate_counted) {

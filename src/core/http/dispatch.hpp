@@ -27,6 +27,8 @@ struct DispatchContext {
 };
 
 /// Authenticates, checks access and limits, runs route.handler(req); never throws.
+/// A request whose caller's budget is already spent (Request::deadlineIsTheCallers())
+/// is answered 503 budget-spent without running anything.
 Response invokeRoute(const Route& route, Request& req, const DispatchContext& ctx) noexcept;
 
 /// The route's fast path, if it has one and it answers; never throws. Cached

@@ -2,6 +2,9 @@
 
 #include <strings.h>
 #include <algorithm>
+#include <charconv>
+#include <cstdint>
+#include <system_error>
 
 #include "core/http/api_error.hpp"
 
@@ -125,6 +128,25 @@ std::vector<std::string> Request::queryParams(std::string_view name) const {
 const Principal& Request::user() const {
   if (!principal) throw ApiError::unauthorized("sign in first: this needs a valid access token");
   return *principal;
+}
+
+void Request::setDeadline(Clock::time_point arrived, std::chrono::milliseconds timeout,
+                          bool trust_budget_header) {
+  deadline_ = arrived + timeout;
+  deadline_is_callers_ = false;
+  if (!trust_budget_header) return;
+  const auto value = header(kBudgetHeader);
+  std::uint64_t budget_ms = 0;
+  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), budget_ms);
+  // Digits only (from_chars takes no sign or space for unsigned); a number
+  // too large to hold is a budget beyond any timeout, so the cap applies.
+  if (value.empty() || end != value.data() + value.size() || ec == std::errc::invalid_argument)
+    return;
+  if (ec == std::errc::result_out_of_range ||
+      budget_ms >= static_cast<std::uint64_t>(std::max<std::int64_t>(timeout.count(), 0)))
+    return;
+  deadline_ = arrived + std::chrono::milliseconds(static_cast<std::int64_t>(budget_ms));
+  deadline_is_callers_ = true;
 }
 
 std::string_view Request::bearerToken() const {

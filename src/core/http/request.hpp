@@ -2,6 +2,7 @@
 // A parsed HTTP request as handlers see it: plain views into the connection's
 // buffers, valid for the duration of the handler call. No transport types.
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -19,6 +20,11 @@ enum class Method : std::uint8_t { kGet, kHead, kPost, kPut, kPatch, kDelete, kO
 std::string_view methodName(Method method);
 Method parseMethod(std::string_view text);
 
+/// Internal header: the milliseconds a trusted caller (the gateway, another
+/// Emporium service) will still wait for this answer, as a non-negative
+/// integer. Honoured only by a server told to trust it; see Request::deadline().
+inline constexpr std::string_view kBudgetHeader = "X-Emporium-Budget-Ms";
+
 struct Header {
   std::string_view name;
   std::string_view value;
@@ -26,6 +32,8 @@ struct Header {
 
 class Request {
  public:
+  using Clock = std::chrono::steady_clock;
+
   Method method = Method::kGet;
   std::string_view target;  // as sent: path plus optional "?query"
   std::string_view path;    // target up to '?', not decoded
@@ -60,6 +68,23 @@ class Request {
   std::vector<std::string> queryParams(std::string_view name) const;
   /// A logger that stamps every line with this request's id.
   log::RequestLogger log() const { return log::RequestLogger(logger, request_id); }
+
+  /// When the answer stops being wanted; what handlers pass on to the
+  /// clients they call. Clock::time_point::max() until setDeadline().
+  Clock::time_point deadline() const { return deadline_; }
+  /// True when deadline() is the trusted caller's budget, sooner than the
+  /// server's own timeout: only then may dispatch refuse a spent request.
+  bool deadlineIsTheCallers() const { return deadline_is_callers_; }
+  /// Sets deadline() to arrived + timeout (the server's own limit), or
+  /// sooner when trust_budget_header and kBudgetHeader carries a
+  /// non-negative integer of milliseconds. A malformed value is ignored,
+  /// never an error: the header is a hint between our own services.
+  void setDeadline(Clock::time_point arrived, std::chrono::milliseconds timeout,
+                   bool trust_budget_header);
+
+ private:
+  Clock::time_point deadline_ = Clock::time_point::max();
+  bool deadline_is_callers_ = false;
 };
 
 /// Decodes %XX escapes (and '+' as space when form_encoding); nullopt when an

@@ -1,6 +1,6 @@
 #pragma once
 // The step from Beast's parsed message to the transport-free http::Request.
-// Included only by server.cpp and the fuzz targets: it pulls in Beast.
+// Included only by connection.cpp and the fuzz targets: it pulls in Beast.
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>

@@ -1,6 +1,7 @@
 #pragma once
-// The HTTP/1.1 server. Boost.Beast/Asio live only in server.cpp: this header
-// is cheap to include.
+// The HTTP/1.1 server. Boost.Beast/Asio live only in server.cpp,
+// connection.cpp and their private server_impl.hpp: this header is cheap to
+// include.
 
 #include <chrono>
 #include <cstddef>
@@ -39,6 +40,13 @@ struct ServerOptions {
   /// Take the client address from the last X-Forwarded-For entry (set this
   /// only behind a proxy that appends it, such as deploy/nginx).
   bool trust_forwarded_for = false;
+  /// Honour X-Emporium-Budget-Ms (http::kBudgetHeader): a request's
+  /// deadline() becomes the caller's budget, capped by read_timeout, and a
+  /// budget already spent is answered 503 without running the handler. Only
+  /// for listeners that our own services and gateway call: on a public one a
+  /// client could turn its own header into a 5xx. Without it every request's
+  /// deadline() is its arrival plus read_timeout.
+  bool trust_budget_header = false;
 };
 
 /// Runs one event loop per thread; connections are spread round-robin.
