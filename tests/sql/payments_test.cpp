@@ -27,11 +27,18 @@ using sql::test::SqlTest;
 class FakeProvider final : public CardProvider {
  public:
   ProviderCharge charge(const std::string& token, std::int64_t amount, const std::string&,
-                        const std::string& key, const std::string& /*customer*/) override {
+                        const std::string& key, const std::string& customer) override {
     ++charge_calls;
     if (before_charge) before_charge();
     const std::lock_guard lock(mutex_);
     if (!reachable) return {ProviderStatus::kUnavailable, {}, {}, {}, "unreachable"};
+    if (const auto owner = bound.find(token); owner != bound.end() && owner->second != customer) {
+      return {ProviderStatus::kInvalidToken, {}, {}, {}, "another customer's", true};
+    }
+    if (refuse_next_as_unusable) {
+      refuse_next_as_unusable = false;
+      return {ProviderStatus::kInvalidToken, {}, {}, {}, "unusable"};
+    }
     if (token == "tok_decline") return {ProviderStatus::kDeclined, {}, {}, {}, "declined"};
     if (token == "tok_nsf") return {ProviderStatus::kInsufficientFunds, {}, {}, {}, "nsf"};
     if (token == "tok_bad") return {ProviderStatus::kInvalidToken, {}, {}, {}, "bad token"};
@@ -113,8 +120,10 @@ class FakeProvider final : public CardProvider {
   // Guarded by mutex_ in the calls; tests set them between calls.
   bool reachable = true;
   int lose_answers = 0;
-  bool list_refunds = false;     // chargeState lists each refund
-  bool echo_refund_keys = true;  // ... with the key it was asked under
+  bool refuse_next_as_unusable = false;      // the next charge: kInvalidToken, no reason given
+  std::map<std::string, std::string> bound;  // token -> the only customer it pays for
+  bool list_refunds = false;                 // chargeState lists each refund
+  bool echo_refund_keys = true;              // ... with the key it was asked under
 
   std::string last_refund_key;
   /// Runs at the start of every charge, before the charge is recorded.
@@ -305,6 +314,30 @@ TEST_P(PaymentsTest, ACardTokenPaysForItsFirstPayerOnly) {
   EXPECT_EQ(service_->charge(card("ord_g4", "tok_guest", 1000, "cart:c3")).outcome,
             ChargeOutcome::kInvalid);
   EXPECT_EQ(service_->charge(card("ord_g5", "tok_guest", 1000, "cart:c2")).outcome,
+            ChargeOutcome::kCaptured);
+}
+
+// A payer's claim on a token goes only when the provider says the token is
+// another customer's; a token refused for any other reason stays its payer's
+// (else the next presenter would become its "first payer").
+TEST_P(PaymentsTest, AClaimIsReleasedOnlyWhenTheProviderSaysTheTokenIsAnothers) {
+  ASSERT_EQ(service_->charge(card("ord_a1", "tok_ok", 1000, "user:a")).outcome,
+            ChargeOutcome::kCaptured);
+  provider_.refuse_next_as_unusable = true;
+  EXPECT_EQ(service_->charge(card("ord_a2", "tok_ok", 1000, "user:a")).outcome,
+            ChargeOutcome::kInvalid);
+  const int calls = provider_.charge_calls.load();
+  EXPECT_EQ(service_->charge(card("ord_b1", "tok_ok", 1000, "user:b")).outcome,
+            ChargeOutcome::kInvalid);
+  EXPECT_EQ(provider_.charge_calls.load(), calls) << "refused before the provider is asked";
+
+  // A token bound to Ada at the provider: Bob presenting it first is refused
+  // there, and his claim goes, so Ada can pay with it.
+  provider_.bound["tok_ada"] = "user:a";
+  EXPECT_EQ(service_->charge(card("ord_b2", "tok_ada", 1000, "user:b")).outcome,
+            ChargeOutcome::kInvalid);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM card_token_owners WHERE token = 'tok_ada'"), 0);
+  EXPECT_EQ(service_->charge(card("ord_a3", "tok_ada", 1000, "user:a")).outcome,
             ChargeOutcome::kCaptured);
 }
 

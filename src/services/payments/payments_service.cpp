@@ -204,8 +204,12 @@ ChargeResult PaymentsService::chargeCard(const StoredPayment& pending, const std
     case ProviderStatus::kInvalidToken:
       store_.transition(p.id, status::kPending, status::kFailed, reason::kInvalidToken);
       // Someone presenting a token bound to another customer must not keep
-      // it from its owner by having claimed it first.
-      if (pending.card_token) store_.releaseCardToken(*pending.card_token, payer);
+      // it from its owner by having claimed it first. Only on the provider's
+      // word that the token is another's: this payer can then never have
+      // paid with it, so no claim of theirs that a payment rests on goes.
+      if (answer.bound_to_another_customer && pending.card_token) {
+        store_.releaseCardToken(*pending.card_token, payer);
+      }
       break;
     case ProviderStatus::kUnavailable: {
       // The charge may or may not exist: the row stays pending, and a retry

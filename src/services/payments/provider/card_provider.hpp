@@ -23,6 +23,9 @@ struct ProviderCharge {
   std::string brand;      // kApproved
   std::string last4;      // kApproved
   std::string detail;     // why, for logs and the buyer's problem document
+  /// kInvalidToken because the token is bound to another customer (the
+  /// provider said so, not merely "unusable").
+  bool bound_to_another_customer = false;
 };
 
 enum class ProviderRefundStatus : std::uint8_t {

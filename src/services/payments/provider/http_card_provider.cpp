@@ -235,6 +235,8 @@ ProviderCharge HttpCardProvider::charge(const std::string& token, std::int64_t a
   if (ex.status == 400 || ex.status == 404 || ex.status == 422) {
     result.status = ProviderStatus::kInvalidToken;
     result.detail = "the card token is unknown or unusable";
+    result.bound_to_another_customer =
+        ex.status == 404 && stringMember(doc, "code") == "customer_mismatch";
     return result;
   }
   // 401/403 and the like: our configuration is wrong, not the buyer's card.

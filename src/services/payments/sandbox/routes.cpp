@@ -224,7 +224,7 @@ http::Response createCharge(const SandboxApi& api, const http::Request& req) {
   // A customer's token pays for that customer only: for anyone else it is as
   // if it did not exist.
   if (token->customer && token->customer != customer) {
-    return providerError(404, "invalid_token", "no such card token for this customer");
+    return providerError(404, "customer_mismatch", "no such card token for this customer");
   }
   if (token->behaviour == Behaviour::kFailTwice && api.store.countAttempt(key) <= 2) {
     return providerError(503, "processing_error", "a transient failure of the card network")
