@@ -10,6 +10,7 @@
 # Without nginx the run is skipped (exit 77), or fails when
 # EMPORIUM_REQUIRE_SERVERS=1 (CI installs it: scripts/install-deps.sh).
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/start_shop.sh"
 
 binary=$1
 example=$2
@@ -44,16 +45,7 @@ fail() {
 }
 
 export EMPORIUM_DATA_DIR=$work/data EMPORIUM_ACCESS_LOG=false EMPORIUM_LOG_LEVEL=warn
-"$binary" serve --listen 127.0.0.1:0 --port-file "$work/ports" > "$work/serve.log" 2>&1 &
-server=$!
-port=
-for _ in $(seq 600); do
-  port=$(awk '$1 == "shop" {print $2}' "$work/ports" 2>/dev/null || true)
-  [[ -n $port ]] && break
-  kill -0 "$server" 2>/dev/null || { cat "$work/serve.log"; exit 1; }
-  sleep 0.1
-done
-[[ -n $port ]] || { cat "$work/serve.log"; fail "the shop did not start"; }
+start_shop "$binary" "$work" || fail "the shop did not start"
 
 # The example's server block, pointed at this shop and this folder.
 sock=$work/nginx.sock

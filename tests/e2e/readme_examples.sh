@@ -8,6 +8,7 @@
 # PostgreSQL uses EMPORIUM_TEST_POSTGRES_URL (a fresh database per run); without
 # it the run is skipped (exit 77), or fails when EMPORIUM_REQUIRE_POSTGRES=1.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/start_shop.sh"
 
 binary=$1
 readme=$2
@@ -40,18 +41,8 @@ fi
 EMPORIUM_LOG_LEVEL=warn "$binary" seed --products 1000 > "$work/seed.log" 2>&1 ||
   { cat "$work/seed.log"; exit 1; }
 
-# Port 0: the kernel picks a free port, which serve writes to the port file.
-EMPORIUM_LOG_LEVEL=warn "$binary" serve --listen 127.0.0.1:0 --port-file "$work/ports" \
-  > "$work/serve.log" 2>&1 &
-server=$!
-port=
-for _ in $(seq 600); do
-  port=$(awk '$1 == "shop" {print $2}' "$work/ports" 2>/dev/null || true)
-  [[ -n $port ]] && break
-  kill -0 "$server" 2>/dev/null || { cat "$work/serve.log"; exit 1; }
-  sleep 0.1
-done
-[[ -n $port ]] || { echo "readme_examples: the shop did not start"; cat "$work/serve.log"; exit 1; }
+export EMPORIUM_LOG_LEVEL=warn
+start_shop "$binary" "$work" || exit 1
 
 # The sh blocks, with the README's address replaced by this shop's.
 awk '/^```sh$/ {on = 1; next} /^```/ {on = 0} on' "$readme" |
