@@ -5,6 +5,9 @@
 #
 #   scripts/build.sh                 # release
 #   scripts/build.sh release asan
+#
+# The asan preset builds what the ASan + UBSan suite runs (target asan_suite,
+# tests/CMakeLists.txt); EMPORIUM_BUILD_ALL=1 builds every target of a preset.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -31,6 +34,10 @@ for preset in "${presets[@]}"; do
   if [[ ! -f "build/$preset/build.ninja" ]]; then
     cmake --preset "$preset"
   fi
-  cmake --build --preset "$preset" -j"$(nproc)"
+  if [[ "${EMPORIUM_BUILD_ALL:-0}" == 1 ]]; then
+    cmake --build "build/$preset" -j"$(nproc)"
+  else
+    cmake --build --preset "$preset" -j"$(nproc)"
+  fi
   echo "build.sh: $preset built in $((SECONDS - start))s"
 done

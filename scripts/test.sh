@@ -74,7 +74,11 @@ step "install deps" bash scripts/install-deps.sh || summary
 suites=()
 step "build release" bash scripts/build.sh release && suites+=(release)
 step "lint" bash scripts/lint.sh || true
-step "build asan" bash scripts/build.sh asan && suites+=(asan)
+# The asan preset builds only the binaries the default ASan labels run; any
+# other selection gets every binary.
+build_all_asan=0
+[[ -z "${EMPORIUM_ASAN_LABELS:-}" ]] || build_all_asan=1
+step "build asan" env EMPORIUM_BUILD_ALL="$build_all_asan" bash scripts/build.sh asan && suites+=(asan)
 step "fuzz" bash scripts/fuzz.sh || true
 
 if ((${#suites[@]})); then
