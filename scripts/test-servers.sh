@@ -331,6 +331,7 @@ EOF
   record RABBIT_NODE "$RABBIT_NODE"
   record AMQP_PORT "$AMQP_PORT"
   record AMQP_DIST_PORT "$AMQP_DIST_PORT"
+  record STREAM_PORT "$STREAM_PORT"
   record RABBIT_PID "$RABBIT_PID"
 }
 
@@ -497,8 +498,14 @@ do_status() {
 # cookie and its durable queues with their persistent messages stay: tests
 # take the broker away and bring it back in a few seconds, without the
 # wipe that `start` does.
+#
+# stop_app returns before the stream plugin's listener has let go of its port,
+# and a start_app in that window fails (eaddrinuse, seen in a repeat loop), so
+# stop waits until both ports are closed, and start tries again (stop_app,
+# ports closed, start_app) up to three times.
 do_rabbitmq_app() {
   local action="$1" RABBIT_NODE="" AMQP_PORT="" AMQP_DIST_PORT="" EPMD_PORT="" RABBIT_PID=""
+  local STREAM_PORT=""
   [[ -f "$STATE/servers" ]] || { log "not started ($STATE)"; exit 1; }
   # shellcheck source=/dev/null
   source "$STATE/servers"
@@ -506,12 +513,18 @@ do_rabbitmq_app() {
   rabbit_env
   local t0
   t0="$(now)"
-  timeout 60 env "${RABBIT_ENV[@]}" "$RABBIT_BIN/rabbitmqctl" -n "$RABBIT_NODE" -q "$action" \
-    >>"$STATE/rabbitmq/log/app.log" 2>&1 </dev/null || {
-    log "rabbitmqctl $action failed (see $STATE/rabbitmq/log/app.log)"
-    exit 1
-  }
-  if [[ "$action" == start_app ]]; then
+  if [[ "$action" == stop_app ]]; then
+    rabbitmq_ctl stop_app || exit 1
+    rabbitmq_ports_closed || exit 1
+  else
+    local try
+    for try in 1 2 3; do
+      if rabbitmq_ctl start_app; then break; fi
+      ((try < 3)) || exit 1
+      log "rabbitmq: start_app failed (try $try); stopping the app and trying again"
+      rabbitmq_ctl stop_app || true
+      rabbitmq_ports_closed || exit 1
+    done
     local deadline=$((SECONDS + TIMEOUT))
     until port_in_use "$AMQP_PORT"; do
       ((SECONDS < deadline)) || { log "rabbitmq: AMQP :$AMQP_PORT did not answer within ${TIMEOUT}s"; exit 1; }
@@ -519,6 +532,27 @@ do_rabbitmq_app() {
     done
   fi
   log "rabbitmq $action done in $(elapsed_since "$t0")s"
+}
+
+# rabbitmq_ctl ACTION: rabbitmqctl ACTION on the recorded node, output to app.log.
+rabbitmq_ctl() {
+  timeout 60 env "${RABBIT_ENV[@]}" "$RABBIT_BIN/rabbitmqctl" -n "$RABBIT_NODE" -q "$1" \
+    >>"$STATE/rabbitmq/log/app.log" 2>&1 </dev/null || {
+    log "rabbitmqctl $1 failed (see $STATE/rabbitmq/log/app.log)"
+    return 1
+  }
+}
+
+# rabbitmq_ports_closed: waits until neither the AMQP nor the stream port listens.
+rabbitmq_ports_closed() {
+  local deadline=$((SECONDS + TIMEOUT)) port
+  for port in "$AMQP_PORT" "$STREAM_PORT"; do
+    [[ -n "$port" ]] || continue
+    while port_in_use "$port"; do
+      ((SECONDS < deadline)) || { log "rabbitmq: :$port still listens ${TIMEOUT}s after stop_app"; return 1; }
+      sleep 0.1
+    done
+  done
 }
 
 (($# == 1)) || usage
