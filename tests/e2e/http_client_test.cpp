@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -112,6 +113,9 @@ TEST(HttpClient, ReusesTheConnection) {
   EXPECT_EQ(first.status, 200);
   EXPECT_EQ(first.body, R"({"ok":true})");
   EXPECT_EQ(first.content_type, "application/json");
+  const auto request_id = std::find_if(first.headers.begin(), first.headers.end(),
+                                       [](const auto& h) { return h.first == "X-Request-Id"; });
+  EXPECT_NE(request_id, first.headers.end()) << "the answer's header fields are kept";
   EXPECT_EQ(first.connections_opened, 1);
   for (int i = 0; i < 5; ++i) {
     const HttpReply again = client.call(get(peer.url("/ok")));

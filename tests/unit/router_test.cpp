@@ -44,6 +44,31 @@ TEST(Router, LiteralWinsOverParameterAndBacktracks) {
   EXPECT_EQ(m.params[0].second, "me");
 }
 
+TEST(Router, ARestParameterTakesTheRemainingSegmentsAsTheLastResort) {
+  Router r;
+  r.add(Method::kGet, "/api/v1/me", named("profile"));
+  r.add(Method::kGet, "/api/v1/me/{rest...}", named("users"));
+  r.add(Method::kGet, "/api/v1/me/cart", named("cart"));
+  r.add(Method::kGet, "/api/v1/me/cart/{rest...}", named("cart-rest"));
+
+  EXPECT_EQ(call(r.match(Method::kGet, "/api/v1/me")), "profile");
+  EXPECT_EQ(call(r.match(Method::kGet, "/api/v1/me/cart")), "cart");
+  auto m = r.match(Method::kGet, "/api/v1/me/addresses/a%201");
+  ASSERT_NE(m.route, nullptr);
+  EXPECT_EQ(call(m), "users");
+  ASSERT_EQ(m.params.size(), 1U);
+  EXPECT_EQ(m.params[0].first, "rest");
+  EXPECT_EQ(m.params[0].second, "addresses/a 1");
+  EXPECT_EQ(call(r.match(Method::kGet, "/api/v1/me/cart/merge")), "cart-rest");
+  EXPECT_EQ(r.match(Method::kGet, "/api/v1/other").route, nullptr);
+  EXPECT_EQ(r.match(Method::kPost, "/api/v1/me/addresses").allow, "GET, HEAD");
+
+  EXPECT_THROW(r.add(Method::kGet, "/a/{rest...}/b", named("x")), std::invalid_argument);
+  r.add(Method::kGet, "/a/{tail...}", named("a"));
+  EXPECT_THROW(r.add(Method::kPost, "/a/{other...}", named("x")), std::invalid_argument);
+  EXPECT_THROW(r.add(Method::kGet, "/a/{tail...}", named("x")), std::invalid_argument);
+}
+
 TEST(Router, UnknownPathIsNotFoundAndOtherMethodGivesAllow) {
   Router r;
   r.add(Method::kGet, "/items/{id}", named("get"));

@@ -43,6 +43,22 @@ void Router::add(Method method, std::string_view pattern, Handler handler, Route
     auto [segment, tail] = splitFirst(rest);
     rest = tail;
     if (segment.empty()) throw std::invalid_argument("empty segment in " + std::string(pattern));
+    if (segment.size() > 5 && segment.front() == '{' && segment.ends_with("...}")) {
+      // "{name...}" takes the rest of the path; nothing may follow it.
+      if (!rest.empty()) {
+        throw std::invalid_argument("{name...} must end the pattern: " + std::string(pattern));
+      }
+      const std::string name(segment.substr(1, segment.size() - 5));
+      if (!node->rest) {
+        node->rest = std::make_unique<Node>();
+        node->rest_name = name;
+      } else if (node->rest_name != name) {
+        throw std::invalid_argument("parameter {" + name + "...} conflicts with {" +
+                                    node->rest_name + "...} in " + std::string(pattern));
+      }
+      node = node->rest.get();
+      break;
+    }
     if (segment.front() == '{') {
       if (segment.size() < 3 || segment.back() != '}') {
         throw std::invalid_argument("malformed parameter in " + std::string(pattern));
@@ -86,6 +102,11 @@ const Router::Node* Router::find(
     params.emplace_back(node.param->param_name, segment);
     if (const Node* found = find(*node.param, tail, params)) return found;
     params.pop_back();
+  }
+  if (node.rest) {
+    // Literals and parameters won; the rest of the path is the last resort.
+    params.emplace_back(node.rest_name, rest);
+    return node.rest.get();
   }
   return nullptr;
 }

@@ -1,7 +1,9 @@
 #pragma once
 // Maps method + path to a handler. Patterns are literal segments and
-// "{name}" parameters: "/api/v1/products/{id}/reviews". Literal segments win
-// over parameters; a path that exists under other methods gives 405 + Allow.
+// "{name}" parameters: "/api/v1/products/{id}/reviews", and may end with
+// "{name...}", which takes the rest of the path (one segment or more: the
+// gateway's routes). Literal segments win over parameters, parameters over a
+// rest; a path that exists under other methods gives 405 + Allow.
 
 #include <array>
 #include <cstddef>
@@ -89,6 +91,9 @@ class Router {
     std::unordered_map<std::string, std::unique_ptr<Node>, SegmentHash, std::equal_to<>> literals;
     std::unique_ptr<Node> param;
     std::string param_name;
+    /// "{name...}": the rest of the path, one segment or more (a proxy's routes).
+    std::unique_ptr<Node> rest;
+    std::string rest_name;
     std::array<const Route*, kMethodCount> by_method{};
   };
   const Node* find(const Node& node, std::string_view rest,

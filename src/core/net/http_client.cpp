@@ -48,6 +48,32 @@ std::size_t appendBody(char* data, std::size_t size, std::size_t count, void* us
   return bytes;
 }
 
+std::string_view trimmed(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r' ||
+                           text.back() == '\n')) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+// One header line of the answer. A status line starts the list again: only
+// the last answer's fields count (after a 100 Continue, say).
+std::size_t collectHeader(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* headers = static_cast<std::vector<std::pair<std::string, std::string>>*>(user);
+  const std::size_t bytes = size * count;
+  const std::string_view line(data, bytes);
+  if (line.starts_with("HTTP/")) {
+    headers->clear();
+    return bytes;
+  }
+  const std::size_t colon = line.find(':');
+  if (colon == std::string_view::npos || colon == 0) return bytes;
+  headers->emplace_back(std::string(trimmed(line.substr(0, colon))),
+                        std::string(trimmed(line.substr(colon + 1))));
+  return bytes;
+}
+
 bool headerSafe(std::string_view text) {
   return std::none_of(text.begin(), text.end(), [](char c) {
     const auto u = static_cast<unsigned char>(c);
@@ -248,6 +274,9 @@ Attempt HttpClient::Impl::send(CURL* h, const HttpCall& call, const std::string&
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &appendBody);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
+  reply.headers.clear();
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &collectHeader);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, &reply.headers);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error.data());
   if (call.method == "GET") {
     curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
@@ -284,6 +313,7 @@ Attempt HttpClient::Impl::send(CURL* h, const HttpCall& call, const std::string&
     return attempt;
   }
   reply.body.clear();
+  reply.headers.clear();
   reply.status = 0;
   reply.error = error[0] != '\0' ? std::string(error.data()) : curl_easy_strerror(rc);
   attempt.peer_failed = true;

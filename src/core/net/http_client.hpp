@@ -62,6 +62,9 @@ struct HttpReply {
   int status = 0;
   std::string body;
   std::string content_type;
+  /// The answer's header fields as received (names as the peer spelled them),
+  /// Content-Type among them.
+  std::vector<std::pair<std::string, std::string>> headers;
   /// Tries made (0 when nothing was sent).
   int attempts = 0;
   /// New connections the call opened (0 when a pooled one was reused).

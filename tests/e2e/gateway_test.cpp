@@ -1,0 +1,337 @@
+// The API gateway's routes in front of in-process stand-ins for each service
+// (real HTTP servers on loopback): which service gets which path, what is
+// passed on and back, instances that are down, CORS, the route table against
+// docs/api.md.
+#include "gateway/gateway_routes.hpp"
+
+#include <gtest/gtest.h>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "core/log/logger.hpp"
+#include "core/metrics/metrics.hpp"
+#include "core/net/server.hpp"
+#include "gateway/route_table.hpp"
+#include "support/http_client.hpp"
+
+namespace emporium::gateway {
+namespace {
+
+using namespace std::chrono_literals;
+
+// What a stand-in service saw of the last request.
+struct Seen {
+  std::string method;
+  std::string target;
+  std::string body;
+  std::string authorization;
+  std::string forwarded_for;
+  std::string budget;
+  std::string request_id;
+};
+
+// One stand-in instance: answers every path under /api with its name.
+class Backend {
+ public:
+  explicit Backend(std::string name) : name_(std::move(name)) {
+    for (const auto method : {http::Method::kGet, http::Method::kPost, http::Method::kPut,
+                              http::Method::kPatch, http::Method::kDelete}) {
+      for (const char* pattern : {"/api/v1", "/api/v1/{rest...}"}) {
+        router_.add(method, pattern, [this](http::Request& request) {
+          {
+            const std::lock_guard lock(mutex_);
+            seen_ = Seen{std::string(http::methodName(request.method)),
+                         std::string(request.target),
+                         std::string(request.body),
+                         std::string(request.header("Authorization")),
+                         std::string(request.header("X-Forwarded-For")),
+                         std::string(request.header(http::kBudgetHeader)),
+                         std::string(request.request_id)};
+            ++calls_;
+          }
+          return http::Response::json(201, "{\"service\":\"" + name_ + "\"}")
+              .withHeader("ETag", "\"v1\"")
+              .withHeader("Location", "/api/v1/things/1")
+              .withHeader("Keep-Alive", "timeout=99");  // hop-by-hop: not passed on
+        });
+      }
+    }
+    metrics_ = std::make_unique<metrics::HttpMetrics>(router_);
+    net::ServerOptions options;
+    options.port = 0;
+    options.threads = 1;
+    options.blocking_threads = 1;
+    options.access_log = false;
+    options.shutdown_grace = 100ms;
+    server_ = std::make_unique<net::HttpServer>(options, router_, logger_, *metrics_);
+    server_->start();
+  }
+  ~Backend() { stop(); }
+  Backend(const Backend&) = delete;
+  Backend& operator=(const Backend&) = delete;
+
+  void stop() {
+    if (server_) server_->stop();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(server_->port()); }
+  Seen seen() const {
+    const std::lock_guard lock(mutex_);
+    return seen_;
+  }
+  int calls() const {
+    const std::lock_guard lock(mutex_);
+    return calls_;
+  }
+
+ private:
+  std::string name_;
+  log::Logger logger_{log::Level::kError};
+  http::Router router_;
+  std::unique_ptr<metrics::HttpMetrics> metrics_;
+  std::unique_ptr<net::HttpServer> server_;
+  mutable std::mutex mutex_;
+  Seen seen_;
+  int calls_ = 0;
+};
+
+// A loopback port that refuses connections for as long as the object lives.
+class RefusingPort {
+ public:
+  RefusingPort() : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+      throw std::runtime_error("bind");
+    }
+    socklen_t length = sizeof address;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length);
+    port_ = ntohs(address.sin_port);
+  }
+  ~RefusingPort() { ::close(fd_); }
+  RefusingPort(const RefusingPort&) = delete;
+  RefusingPort& operator=(const RefusingPort&) = delete;
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  int fd_;
+  std::uint16_t port_ = 0;
+};
+
+class GatewayTest : public ::testing::Test {
+ protected:
+  // Every routed service gets a stand-in; catalog two; orders a refusing port.
+  void SetUp() override {
+    for (const std::string_view name : routedServices()) {
+      if (name == "orders") {
+        options_.service_urls[std::string(name)] = {down_.url()};
+        continue;
+      }
+      backends_[std::string(name)] = std::make_unique<Backend>(std::string(name));
+      options_.service_urls[std::string(name)] = {backends_[std::string(name)]->url() + "/"};
+    }
+    second_catalog_ = std::make_unique<Backend>("catalog-2");
+    options_.service_urls["catalog"].push_back(second_catalog_->url());
+    options_.cors_origins = {"https://shop.example"};
+    options_.retry_after = 3s;
+  }
+
+  void start() {
+    net::HttpClientOptions client_options;
+    client_options.backoff = {1ms, 5ms, resilience::Jitter::kFull};
+    client_ = std::make_unique<net::HttpClient>(client_options);
+    routes_ = std::make_unique<GatewayRoutes>(options_, *client_);
+    routes_->addRoutes(router_);
+    metrics_ = std::make_unique<metrics::HttpMetrics>(router_);
+    net::ServerOptions options;
+    options.port = 0;
+    options.threads = 1;
+    options.blocking_threads = 4;
+    options.access_log = false;
+    options.shutdown_grace = 100ms;
+    server_ = std::make_unique<net::HttpServer>(options, router_, logger_, *metrics_);
+    server_->start();
+  }
+  void TearDown() override {
+    if (server_) server_->stop();
+  }
+
+  test::HttpReply send(const std::string& method, const std::string& target,
+                       const std::string& body = {},
+                       const std::map<std::string, std::string>& headers = {}) {
+    return test::httpRequest(server_->port(), method, target, body, headers);
+  }
+
+  GatewayOptions options_;
+  RefusingPort down_;
+  std::map<std::string, std::unique_ptr<Backend>> backends_;
+  std::unique_ptr<Backend> second_catalog_;
+  log::Logger logger_{log::Level::kError};
+  http::Router router_;
+  std::unique_ptr<net::HttpClient> client_;
+  std::unique_ptr<GatewayRoutes> routes_;
+  std::unique_ptr<metrics::HttpMetrics> metrics_;
+  std::unique_ptr<net::HttpServer> server_;
+};
+
+TEST_F(GatewayTest, EachPathGoesToTheServiceThatOwnsIt) {
+  start();
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"/api/v1/auth/login", "users"},
+      {"/api/v1/me", "users"},
+      {"/api/v1/me/addresses/a1", "users"},
+      {"/api/v1/me/cart", "cart"},
+      {"/api/v1/me/cart/merge", "cart"},
+      {"/api/v1/carts/c1/items", "cart"},
+      {"/api/v1/admin/inventory/SKU-1", "inventory"},
+      {"/api/v1/payments/config", "payments"},
+      {"/api/v1/admin/gift-cards", "payments"},
+      {"/api/v1/admin/users", "users"}};
+  for (const auto& [path, service] : cases) {
+    const auto reply = send("POST", path, "{}");
+    EXPECT_EQ(reply.status, 201) << path << ": " << reply.body;
+    EXPECT_EQ(reply.body, "{\"service\":\"" + service + "\"}") << path;
+  }
+  // The catalog's two instances take turns.
+  std::set<std::string> catalogs;
+  for (int i = 0; i < 4; ++i) catalogs.insert(send("GET", "/api/v1/products?page=2").body);
+  EXPECT_EQ(catalogs.size(), 2U);
+  EXPECT_EQ(backends_["catalog"]->seen().target, "/api/v1/products?page=2");
+}
+
+TEST_F(GatewayTest, PassesTheRequestOnAndTheAnswerBack) {
+  start();
+  const auto reply = send("PATCH", "/api/v1/me?x=%20y", R"({"name":"Ada"})",
+                          {{"Authorization", "Bearer abc"},
+                           {"Content-Type", "application/json"},
+                           {"X-Request-Id", "gw-test-1"},
+                           {"X-Emporium-Budget-Ms", "1"},
+                           {"Origin", "https://shop.example"}});
+  ASSERT_EQ(reply.status, 201) << reply.body;
+  const Seen seen = backends_["users"]->seen();
+  EXPECT_EQ(seen.method, "PATCH");
+  EXPECT_EQ(seen.target, "/api/v1/me?x=%20y");
+  EXPECT_EQ(seen.body, R"({"name":"Ada"})");
+  EXPECT_EQ(seen.authorization, "Bearer abc");
+  EXPECT_EQ(seen.forwarded_for, "127.0.0.1");
+  EXPECT_EQ(seen.request_id, "gw-test-1");
+  // The client's own budget header is not passed on; the gateway's is.
+  ASSERT_FALSE(seen.budget.empty());
+  EXPECT_GT(std::stol(seen.budget), 1000);
+
+  EXPECT_EQ(reply.header("etag"), "\"v1\"");
+  EXPECT_EQ(reply.header("location"), "/api/v1/things/1");
+  EXPECT_EQ(reply.header("x-request-id"), "gw-test-1");
+  EXPECT_EQ(reply.header("content-type"), "application/json");
+  EXPECT_EQ(reply.header("x-content-type-options"), "nosniff");
+  EXPECT_EQ(reply.header("x-frame-options"), "DENY");
+  EXPECT_EQ(reply.header("access-control-allow-origin"), "https://shop.example");
+  EXPECT_TRUE(reply.header("keep-alive").empty()) << "a hop-by-hop field was passed on";
+}
+
+TEST_F(GatewayTest, AServiceThatIsDownIsA503WithRetryAfterAtOnce) {
+  start();
+  const auto started = std::chrono::steady_clock::now();
+  const auto reply = send("POST", "/api/v1/orders", "{}", {{"Idempotency-Key", "k1"}});
+  const auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(reply.status, 503) << reply.body;
+  EXPECT_EQ(reply.header("content-type"), "application/problem+json");
+  EXPECT_EQ(reply.header("retry-after"), "3");
+  EXPECT_NE(reply.body.find("orders"), std::string::npos) << reply.body;
+  EXPECT_LT(took, 2s);
+  // The other services are not affected.
+  EXPECT_EQ(send("GET", "/api/v1/products").status, 201);
+}
+
+TEST_F(GatewayTest, AGetMovesOnToAnotherInstanceWhenOneIsDown) {
+  start();
+  backends_["catalog"]->stop();
+  for (int i = 0; i < 6; ++i) {
+    const auto reply = send("GET", "/api/v1/products/p1");
+    EXPECT_EQ(reply.status, 201) << "request " << i << ": " << reply.body;
+    EXPECT_EQ(reply.body, R"({"service":"catalog-2"})");
+  }
+}
+
+TEST_F(GatewayTest, UnknownPathsAreAnsweredAtTheEdge) {
+  start();
+  EXPECT_EQ(send("GET", "/api/v1/nothing").status, 404);
+  EXPECT_EQ(send("GET", "/api/v2/products").status, 404);
+  EXPECT_EQ(send("GET", "/api/v1/admin").status, 404);
+  int calls = second_catalog_->calls();
+  for (const auto& [name, backend] : backends_) calls += backend->calls();
+  EXPECT_EQ(calls, 0);
+}
+
+TEST_F(GatewayTest, CorsPreflightOnlyForConfiguredOrigins) {
+  start();
+  const auto allowed =
+      send("OPTIONS", "/api/v1/carts/c1/items", {},
+           {{"Origin", "https://shop.example"}, {"Access-Control-Request-Method", "POST"}});
+  EXPECT_EQ(allowed.status, 204);
+  EXPECT_EQ(allowed.header("access-control-allow-origin"), "https://shop.example");
+  EXPECT_NE(allowed.header("access-control-allow-headers").find("Idempotency-Key"),
+            std::string::npos);
+  const auto refused = send("OPTIONS", "/api/v1/carts", {}, {{"Origin", "https://evil.example"}});
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_NE(refused.body.find("Origin"), std::string::npos) << refused.body;
+  const auto plain = send("GET", "/api/v1/categories", {}, {{"Origin", "https://evil.example"}});
+  EXPECT_EQ(plain.status, 201);
+  EXPECT_TRUE(plain.header("access-control-allow-origin").empty());
+}
+
+TEST_F(GatewayTest, OptionsNameTheSettingThatIsWrong) {
+  options_.service_urls.erase("users");
+  options_.service_urls["cart"] = {"http://127.0.0.1:1/api"};
+  options_.cors_origins = {"*"};
+  const auto problems = validate(options_);
+  const auto has = [&](const std::string& text) {
+    return std::any_of(problems.begin(), problems.end(),
+                       [&](const std::string& p) { return p.find(text) != std::string::npos; });
+  };
+  EXPECT_TRUE(has("services.users.urls")) << ::testing::PrintToString(problems);
+  EXPECT_TRUE(has("services.cart.urls")) << ::testing::PrintToString(problems);
+  EXPECT_TRUE(has("gateway.cors_origins")) << ::testing::PrintToString(problems);
+  net::HttpClient client;
+  EXPECT_THROW(GatewayRoutes(options_, client), std::invalid_argument);
+}
+
+// Every API path a service's source names (its routes, its Location
+// prefixes) has an owner in the gateway's table: a new prefix cannot be added
+// to a service and forgotten at the edge.
+TEST(GatewayRouteTable, EveryPathTheServicesServeHasAnOwner) {
+  const std::regex literal(R"re("(/api/v1[A-Za-z0-9_/{}.-]*)")re");
+  int checked = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(EMPORIUM_SERVICES_DIR)) {
+    if (entry.path().extension() != ".cpp") continue;
+    std::ifstream file(entry.path());
+    std::stringstream text;
+    text << file.rdbuf();
+    const std::string source = text.str();
+    for (auto it = std::sregex_iterator(source.begin(), source.end(), literal);
+         it != std::sregex_iterator(); ++it) {
+      const std::string path = (*it)[1];
+      EXPECT_TRUE(ownerOf(path).has_value())
+          << path << " (" << entry.path().filename().string() << ") has no owning service";
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 30);
+  EXPECT_EQ(ownerOf("/api/v1/me/cart/merge"), "cart");
+  EXPECT_EQ(ownerOf("/api/v1/me/addresses"), "users");
+  EXPECT_EQ(ownerOf("/api/v1/products/"), "catalog");
+  EXPECT_FALSE(ownerOf("/api/v1/admin").has_value());
+  EXPECT_FALSE(ownerOf("/api/v1/productsX").has_value());
+}
+
+}  // namespace
+}  // namespace emporium::gateway
