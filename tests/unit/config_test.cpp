@@ -160,6 +160,44 @@ TEST(Config, FileErrorsNameFileAndKey) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(Config, ServiceUrlsFromTheFileAsAListAndFromTheEnvironment) {
+  const auto dir = std::filesystem::temp_directory_path() / "emporium-config-services";
+  std::filesystem::create_directories(dir);
+  const auto file = (dir / "c.toml").string();
+  std::ofstream(file) << "[services.catalog]\nurls = [\"http://127.0.0.1:9101\", "
+                         "\"http://127.0.0.1:9102/\"]\n[gateway]\ncors_origins = "
+                         "[\"https://shop.example\"]\nupstream_timeout_ms = 2500\n";
+  const auto from_file = load(sourcesWith({}, {}, file));
+  ASSERT_EQ(from_file.service_urls.count("catalog"), 1U);
+  EXPECT_EQ(from_file.service_urls.at("catalog"),
+            (std::vector<std::string>{"http://127.0.0.1:9101", "http://127.0.0.1:9102/"}));
+  EXPECT_EQ(from_file.gateway_cors_origins, std::vector<std::string>{"https://shop.example"});
+  EXPECT_EQ(from_file.gateway_upstream_timeout, std::chrono::milliseconds(2500));
+
+  // The EMPORIUM_SERVICE_<NAME>_URLS, comma-separated, beats the file.
+  const auto from_env = load(sourcesWith(
+      {},
+      {{"EMPORIUM_SERVICE_CATALOG_URLS", "http://10.0.0.1:80, https://c2.internal:8443"},
+       {"EMPORIUM_SERVICES_ORDERS_URLS", "http://127.0.0.1:9105"}},
+      file));
+  EXPECT_EQ(from_env.service_urls.at("catalog"),
+            (std::vector<std::string>{"http://10.0.0.1:80", "https://c2.internal:8443"}));
+  EXPECT_EQ(from_env.service_urls.at("orders"), std::vector<std::string>{"http://127.0.0.1:9105"});
+  EXPECT_EQ(load(sourcesWith({})).service_urls.size(), 0U);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Config, AServiceUrlIsAnHttpBaseUrl) {
+  for (const std::string bad : {"ftp://h:1", "http://h:1/api", "http://user@h:1", "h:1",
+                                "http://h:port", "http://", "http://a:1,nope"}) {
+    const auto message = errorOf(sourcesWith({}, {{"EMPORIUM_SERVICE_USERS_URLS", bad}}));
+    EXPECT_NE(message.find("EMPORIUM_SERVICE_USERS_URLS"), std::string::npos) << bad << message;
+  }
+  EXPECT_NE(errorOf(sourcesWith({}, {{"EMPORIUM_GATEWAY_CORS_ORIGINS", "*"}}))
+                .find("EMPORIUM_GATEWAY_CORS_ORIGINS"),
+            std::string::npos);
+}
+
 TEST(Config, ErrorsNeverEchoAUrlPassword) {
   const auto message =
       errorOf(sourcesWith({}, {{"EMPORIUM_POSTGRES_URL", "postgres:/u:hunter22@h/db"}}));

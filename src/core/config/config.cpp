@@ -76,6 +76,48 @@ Option urlOption(std::string key, std::vector<std::string> schemes,
       }};
 }
 
+// "a, b,c" -> {"a", "b", "c"}, blanks dropped.
+std::vector<std::string> commaList(const std::string& text) {
+  std::vector<std::string> items;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    std::string item = text.substr(start, comma - start);
+    const auto first = item.find_first_not_of(' ');
+    const auto last = item.find_last_not_of(' ');
+    item = first == std::string::npos ? "" : item.substr(first, last - first + 1);
+    if (!item.empty()) items.push_back(std::move(item));
+    start = comma + 1;
+  }
+  return items;
+}
+
+// http(s)://host[:port] with nothing after it but an optional '/': a
+// service's base URL or a browser origin.
+bool originUrl(const std::string& url) {
+  std::string_view rest;
+  if (url.starts_with("http://")) {
+    rest = std::string_view(url).substr(7);
+  } else if (url.starts_with("https://")) {
+    rest = std::string_view(url).substr(8);
+  } else {
+    return false;
+  }
+  if (rest.ends_with('/')) rest.remove_suffix(1);
+  if (rest.empty() || rest.find_first_of("/?#@ \t") != std::string_view::npos) return false;
+  const auto colon = rest.rfind(':');
+  if (colon != std::string_view::npos && rest.find(']') == std::string_view::npos) {
+    const std::string_view port = rest.substr(colon + 1);
+    if (port.empty() || port.size() > 5 ||
+        !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      return false;
+    }
+  }
+  return std::none_of(rest.begin(), rest.end(),
+                      [](char c) { return static_cast<unsigned char>(c) < 0x21; });
+}
+
 bool parseHostPort(const std::string& v, std::string& host_out, std::uint16_t& port_out) {
   const auto colon = v.rfind(':');
   if (colon == std::string::npos || colon == 0) return false;
@@ -338,18 +380,56 @@ std::vector<Option> options() {
                  }
                  return true;
                }});
+  for (const std::string_view service : kServiceNames) {
+    o.push_back({"services." + std::string(service) + ".urls",
+                 "comma-separated base URLs such as http://127.0.0.1:9101",
+                 [name = std::string(service)](Config& c, const std::string& v) {
+                   std::vector<std::string> urls = commaList(v);
+                   if (!std::all_of(urls.begin(), urls.end(), originUrl)) return false;
+                   if (urls.empty()) {
+                     c.service_urls.erase(name);
+                   } else {
+                     c.service_urls[name] = std::move(urls);
+                   }
+                   return true;
+                 }});
+  }
+  o.push_back({"gateway.cors_origins",
+               "comma-separated origins such as https://shop.example (or empty)",
+               [](Config& c, const std::string& v) {
+                 std::vector<std::string> origins = commaList(v);
+                 if (!std::all_of(origins.begin(), origins.end(), originUrl)) return false;
+                 c.gateway_cors_origins = std::move(origins);
+                 return true;
+               }});
+  o.push_back(millisOption(
+      "gateway.upstream_timeout_ms",
+      [](Config & c) -> auto& { return c.gateway_upstream_timeout; }));
   return o;
 }
 
 // Environment names the contract fixes that the generic rule would not produce.
 const std::map<std::string, std::vector<std::string>>& envAliases() {
-  static const std::map<std::string, std::vector<std::string>> aliases = {
-      {"limits.enabled", {"EMPORIUM_RATE_LIMITS"}},
-      {"log.access", {"EMPORIUM_ACCESS_LOG"}},
-      {"payments.provider_url", {"EMPORIUM_PAYMENT_PROVIDER_URL"}},
-      {"payments.provider_timeout_ms", {"EMPORIUM_PAYMENT_PROVIDER_TIMEOUT_MS"}},
-      {"payments.sandbox_secret", {"EMPORIUM_SANDBOX_SECRET"}},
-  };
+  static const std::map<std::string, std::vector<std::string>> aliases = [] {
+    std::map<std::string, std::vector<std::string>> names = {
+        {"limits.enabled", {"EMPORIUM_RATE_LIMITS"}},
+        {"log.access", {"EMPORIUM_ACCESS_LOG"}},
+        {"payments.provider_url", {"EMPORIUM_PAYMENT_PROVIDER_URL"}},
+        {"payments.provider_timeout_ms", {"EMPORIUM_PAYMENT_PROVIDER_TIMEOUT_MS"}},
+        {"payments.sandbox_secret", {"EMPORIUM_SANDBOX_SECRET"}},
+    };
+    // EMPORIUM_SERVICE_CATALOG_URLS (issue 15) beside the generic
+    // EMPORIUM_SERVICES_CATALOG_URLS.
+    for (const std::string_view service : kServiceNames) {
+      std::string env = "EMPORIUM_SERVICE_";
+      for (const char c : service) {
+        env.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+      }
+      env += "_URLS";
+      names["services." + std::string(service) + ".urls"] = {env};
+    }
+    return names;
+  }();
   return aliases;
 }
 
@@ -362,6 +442,18 @@ std::string flagName(const std::string& key) {
 
 std::optional<std::string> tomlValueAsText(const toml::node& node) {
   if (const auto* s = node.as_string()) return s->get();
+  // A list of strings (urls = ["http://a:1", "http://b:2"]) reads as the
+  // comma-separated form its environment variable takes.
+  if (const auto* list = node.as_array()) {
+    std::string joined;
+    for (const auto& item : *list) {
+      const auto* text = item.as_string();
+      if (text == nullptr) return std::nullopt;
+      if (!joined.empty()) joined += ",";
+      joined += text->get();
+    }
+    return joined;
+  }
   if (const auto* i = node.as_integer()) return std::to_string(i->get());
   if (const auto* b = node.as_boolean()) return b->get() ? "true" : "false";
   return std::nullopt;
@@ -462,7 +554,8 @@ Config load(const Sources& sources) {
     if (!value) continue;
     if (!opt.apply(config, *value)) {
       // URLs may carry passwords, and secrets are secret: never echo them.
-      const bool secret = (opt.key.ends_with(".url") && value->find('@') != std::string::npos) ||
+      const bool secret = ((opt.key.ends_with(".url") || opt.key.ends_with(".urls")) &&
+                           value->find('@') != std::string::npos) ||
                           opt.key.ends_with("_secret");
       std::string message = "invalid value for " + origin + ": ";
       message += secret ? "(value not shown: it may hold a password)" : "'" + *value + "'";

@@ -3,6 +3,7 @@
 // command-line flags. Every value is validated here, so a bad one stops
 // start-up with one line naming the option.
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -11,6 +12,8 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/log/logger.hpp"
 #include "core/net/server.hpp"
@@ -101,7 +104,19 @@ struct Config {
   bool reviews_require_purchase = false;
   /// Who gets stock.low alerts, besides every admin user.
   std::vector<std::string> admin_emails;
+  /// [services.<name>] urls (EMPORIUM_SERVICE_<NAME>_URLS, comma-separated):
+  /// base URLs of a service's instances, for a process that calls it over
+  /// HTTP (the gateway). Keyed by service name.
+  std::map<std::string, std::vector<std::string>> service_urls;
+  /// [gateway] cors_origins: origins whose pages may call the API in a browser.
+  std::vector<std::string> gateway_cors_origins;
+  /// [gateway] upstream_timeout_ms: the longest a forwarded request may take.
+  std::chrono::milliseconds gateway_upstream_timeout{10000};
 };
+
+/// The services whose instances `[services.<name>] urls` can list.
+inline constexpr std::array<std::string_view, 7> kServiceNames{
+    "users", "catalog", "inventory", "cart", "orders", "payments", "notifications"};
 
 /// A bad option: the message names it (flag, environment variable, file key).
 class ConfigError : public std::runtime_error {
