@@ -6,10 +6,6 @@
 
 #include <gtest/gtest.h>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -20,6 +16,7 @@
 #include "core/log/logger.hpp"
 #include "core/metrics/metrics.hpp"
 #include "core/net/server.hpp"
+#include "e2e/process.hpp"
 #include "gateway/route_table.hpp"
 #include "support/http_client.hpp"
 
@@ -103,37 +100,14 @@ class Backend {
   int calls_ = 0;
 };
 
-// A loopback port that refuses connections for as long as the object lives.
-class RefusingPort {
- public:
-  RefusingPort() : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-      throw std::runtime_error("bind");
-    }
-    socklen_t length = sizeof address;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length);
-    port_ = ntohs(address.sin_port);
-  }
-  ~RefusingPort() { ::close(fd_); }
-  RefusingPort(const RefusingPort&) = delete;
-  RefusingPort& operator=(const RefusingPort&) = delete;
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-
- private:
-  int fd_;
-  std::uint16_t port_ = 0;
-};
-
 class GatewayTest : public ::testing::Test {
  protected:
   // Every routed service gets a stand-in; catalog two; orders a refusing port.
   void SetUp() override {
     for (const std::string_view name : routedServices()) {
       if (name == "orders") {
-        options_.service_urls[std::string(name)] = {down_.url()};
+        options_.service_urls[std::string(name)] = {"http://127.0.0.1:" +
+                                                    std::to_string(down_.port())};
         continue;
       }
       backends_[std::string(name)] = std::make_unique<Backend>(std::string(name));
@@ -172,7 +146,7 @@ class GatewayTest : public ::testing::Test {
   }
 
   GatewayOptions options_;
-  RefusingPort down_;
+  test::ClosedPort down_;
   std::map<std::string, std::unique_ptr<Backend>> backends_;
   std::unique_ptr<Backend> second_catalog_;
   log::Logger logger_{log::Level::kError};

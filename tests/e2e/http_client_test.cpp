@@ -5,10 +5,6 @@
 
 #include <gtest/gtest.h>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -20,6 +16,7 @@
 #include "core/log/logger.hpp"
 #include "core/metrics/metrics.hpp"
 #include "core/net/server.hpp"
+#include "e2e/process.hpp"
 
 namespace emporium::net {
 namespace {
@@ -150,16 +147,8 @@ TEST(HttpClient, NeverRetriesANonIdempotentCall) {
 }
 
 TEST(HttpClient, ARefusedConnectionIsTriedAgainEvenForAWrite) {
-  // A port bound but not listening refuses connections, and stays ours.
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  socklen_t length = sizeof address;
-  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length), 0);
-  const std::string url = "http://127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/x";
+  const test::ClosedPort closed;
+  const std::string url = "http://127.0.0.1:" + std::to_string(closed.port()) + "/x";
 
   HttpClient client(fastRetries());
   HttpCall write;
@@ -167,7 +156,6 @@ TEST(HttpClient, ARefusedConnectionIsTriedAgainEvenForAWrite) {
   write.url = url;
   write.body = "{}";
   const HttpReply reply = client.call(write);
-  ::close(fd);
   EXPECT_EQ(reply.outcome, HttpReply::Outcome::kUnreachable) << reply.error;
   EXPECT_EQ(reply.attempts, 3) << "nothing reached the peer, so trying again is safe";
   EXPECT_FALSE(reply.error.empty());
