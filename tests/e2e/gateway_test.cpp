@@ -36,6 +36,21 @@ struct Seen {
   std::string request_id;
 };
 
+// A started server on a free loopback port, quick to stop.
+std::unique_ptr<net::HttpServer> serve(const http::Router& router, const log::Logger& logger,
+                                       metrics::HttpMetrics& metrics,
+                                       std::size_t blocking_threads) {
+  net::ServerOptions options;
+  options.port = 0;
+  options.threads = 1;
+  options.blocking_threads = blocking_threads;
+  options.access_log = false;
+  options.shutdown_grace = 100ms;
+  auto server = std::make_unique<net::HttpServer>(options, router, logger, metrics);
+  server->start();
+  return server;
+}
+
 // One stand-in instance: answers every path under /api with its name.
 class Backend {
  public:
@@ -63,14 +78,7 @@ class Backend {
       }
     }
     metrics_ = std::make_unique<metrics::HttpMetrics>(router_);
-    net::ServerOptions options;
-    options.port = 0;
-    options.threads = 1;
-    options.blocking_threads = 1;
-    options.access_log = false;
-    options.shutdown_grace = 100ms;
-    server_ = std::make_unique<net::HttpServer>(options, router_, logger_, *metrics_);
-    server_->start();
+    server_ = serve(router_, logger_, *metrics_, 1);
   }
   ~Backend() { stop(); }
   Backend(const Backend&) = delete;
@@ -126,14 +134,7 @@ class GatewayTest : public ::testing::Test {
     routes_ = std::make_unique<GatewayRoutes>(options_, *client_);
     routes_->addRoutes(router_);
     metrics_ = std::make_unique<metrics::HttpMetrics>(router_);
-    net::ServerOptions options;
-    options.port = 0;
-    options.threads = 1;
-    options.blocking_threads = 4;
-    options.access_log = false;
-    options.shutdown_grace = 100ms;
-    server_ = std::make_unique<net::HttpServer>(options, router_, logger_, *metrics_);
-    server_->start();
+    server_ = serve(router_, logger_, *metrics_, 4);
   }
   void TearDown() override {
     if (server_) server_->stop();
