@@ -7,9 +7,10 @@
 #
 #   tests/e2e/cluster_up.sh EMPORIUM_BINARY REPO_ROOT
 #
-# Its own folder and ports (18xxx, 19090), so a developer's cluster on the
-# defaults is left alone. Without nginx, Prometheus or the backing servers'
-# packages it is skipped (exit 77), or fails when EMPORIUM_REQUIRE_SERVERS=1.
+# Its own folder and ports (a free block in 20000-20999), so a developer's
+# cluster on the defaults, or this test run from another checkout, is left
+# alone. Without nginx, Prometheus or the backing servers' packages it is
+# skipped (exit 77), or fails when EMPORIUM_REQUIRE_SERVERS=1.
 set -euo pipefail
 
 binary=$(realpath "$1")
@@ -34,14 +35,9 @@ fi
 
 work=$(mktemp -d /tmp/emporium-cluster-XXXXXX)
 chmod 755 "$work"  # the postgres user reaches its data dir below
-export EMPORIUM_CLUSTER_DIR=$work/cluster EMPORIUM_BIN=$binary
-export EMPORIUM_CLUSTER_HTTPS_PORT=18443 EMPORIUM_CLUSTER_HTTP_PORT=18088
-export EMPORIUM_CLUSTER_API_PORT=18101 EMPORIUM_CLUSTER_WORKER_PORT=18201
-export EMPORIUM_CLUSTER_SANDBOX_PORT=18301 EMPORIUM_CLUSTER_PROMETHEUS_PORT=19090
-export EMPORIUM_CLUSTER_API_INSTANCES=3
+export EMPORIUM_CLUSTER_DIR=$work/cluster EMPORIUM_BIN=$binary EMPORIUM_CLUSTER_API_INSTANCES=3
 # Settings of the ctest environment that would otherwise reach the processes.
 unset EMPORIUM_DATA_DIR EMPORIUM_POSTGRES_URL EMPORIUM_REDIS_URL EMPORIUM_AMQP_URL EMPORIUM_SMTP_URL
-base=https://127.0.0.1:$EMPORIUM_CLUSTER_HTTPS_PORT
 
 pids_file=$work/pids
 cleanup() {
@@ -85,10 +81,37 @@ expect() {
   [[ $got == "$want" ]] || fail "$1 $2 -> HTTP $got, expected $want: $(head -c 400 "$work/body")"
 }
 
+# Ports: the first block of 100 from 20000 up (below the kernel's ephemeral
+# range, above scripts/test-servers.sh's) where all are free. Runs of this test
+# in other checkouts on the machine pick under one lock, and `up` binds them
+# before the lock goes; no process of the cluster inherits it (7>&-).
+use_block() {
+  local b=$1
+  export EMPORIUM_CLUSTER_HTTPS_PORT=$((b + 43)) EMPORIUM_CLUSTER_HTTP_PORT=$((b + 80))
+  export EMPORIUM_CLUSTER_API_PORT=$((b + 1)) EMPORIUM_CLUSTER_WORKER_PORT=$((b + 11))
+  export EMPORIUM_CLUSTER_SANDBOX_PORT=$((b + 21)) EMPORIUM_CLUSTER_PROMETHEUS_PORT=$((b + 90))
+}
+block_free() {
+  local p
+  for p in 43 80 1 2 3 11 21 90; do
+    [[ -z $(ss -Hltn "sport = :$(($1 + p))" 2>/dev/null) ]] || return 1
+  done
+}
+exec 7>/tmp/emporium-cluster-test.lock
+flock -w 600 7 || fail "could not lock /tmp/emporium-cluster-test.lock"
+for ((block = 20000; block < 21000; block += 100)); do
+  block_free "$block" && break
+done
+((block < 21000)) || fail "no free block of ports in 20000-20999"
+use_block "$block"
+base=https://127.0.0.1:$EMPORIUM_CLUSTER_HTTPS_PORT
+
 t0=$(now)
-"$cluster" up 2>"$work/up.log" || { cat "$work/up.log" >&2; fail "scripts/cluster up failed"; }
-echo "cluster_up: scripts/cluster up took $(since "$t0")s"
-"$cluster" up 2>"$work/up2.log" || fail "a second up failed: $(cat "$work/up2.log")"
+"$cluster" up 2>"$work/up.log" 7>&- || { cat "$work/up.log" >&2; fail "scripts/cluster up failed"; }
+flock -u 7
+exec 7>&-
+echo "cluster_up: scripts/cluster up took $(since "$t0")s (ports from $block)"
+"$cluster" up 2>"$work/up2.log" 7>&- || fail "a second up failed: $(cat "$work/up2.log")"
 grep -q 'already up' "$work/up2.log" || fail "a second up did not say it is already up: $(cat "$work/up2.log")"
 
 # Every process healthy, as status --json says after really probing each.
@@ -138,7 +161,7 @@ expect 201 POST /api/v1/orders "${auth[@]}" -H 'Idempotency-Key: cluster-up-1' \
        "shipping_address":{"name":"Ada","line1":"1 Main St","city":"London","postal_code":"N1","country":"GB"}}'
 order=$(jq -r .id "$work/body")
 number=$(jq -r .number "$work/body")
-echo "cluster_up: order $order ($number) placed through nginx"
+echo "cluster_up: order $order ($number) placed through nginx ($(since "$t0")s)"
 
 # The worker sends the confirmation through RabbitMQ to the SMTP sink.
 maildir=$(jq -r '.[] | select(.kind == "smtp") | .maildir' "$work/status.json")
@@ -163,23 +186,31 @@ all_scraped() {
       | length == 5' "$work/targets.json" >/dev/null
 }
 eventually 30 all_scraped || fail "Prometheus does not scrape all 5 processes: $(cat "$work/targets.json")"
+echo "cluster_up: the mail arrived and Prometheus scrapes all 5 emporium processes ($(since "$t0")s)"
 
-# kill -9 one instance under a loop of GETs: nginx retries each GET that hit
-# it on another instance, so none fails.
+# kill -9 one instance under steady GETs (one client on a keep-alive
+# connection, 60 a second, under the per-address rate limit): nginx retries
+# each GET that meets the dead instance on another one, so none fails. The
+# kill comes once nginx has logged 30 of them.
 victim=$(jq -r '.[] | select(.name == "api-2") | .pid' "$work/status.json")
+access_log=$EMPORIUM_CLUSTER_DIR/logs/nginx.access.log
 gets=150
-: >"$work/codes"
-for ((i = 1; i <= gets; i++)); do
-  curl -sk -m 10 -o /dev/null -w '%{http_code}\n' "$base/api/v1/products/$((i % 20 + 1))" >>"$work/codes" ||
-    echo "curl-error" >>"$work/codes"
-  if ((i == 30)); then kill -9 "$victim"; fi
-done
+logged_before=$(grep -c '"GET /api/v1/products/' "$access_log" || true)
+urls=()
+for ((i = 1; i <= gets; i++)); do urls+=(-o /dev/null "$base/api/v1/products/$((i % 20 + 1))"); done
+curl -sk -m 10 --rate 60/s -w '%{http_code}\n' "${urls[@]}" >"$work/codes" 2>/dev/null &
+loader=$!
+thirty_logged() { (($(grep -c '"GET /api/v1/products/' "$access_log" || true) >= logged_before + 30)); }
+eventually 30 thirty_logged || fail "the GETs did not start"
+kill -9 "$victim"
+wait "$loader" || true
+[[ $(wc -l <"$work/codes") == "$gets" ]] || fail "curl reported $(wc -l <"$work/codes") of $gets GETs"
 failed=$(grep -vc '^200$' "$work/codes" || true)
 # nginx's access log names every instance a request tried ("A, B" when the
 # first failed): the kill was met, and retried.
 victim_port=$(jq -r '.[] | select(.name == "api-2") | .port' "$work/status.json")
 retried=$(grep -c " 127\.0\.0\.1:$victim_port, " "$EMPORIUM_CLUSTER_DIR/logs/nginx.access.log" || true)
-echo "cluster_up: $gets GETs, api-2 killed -9 after 30 of them: $failed failed, $retried retried on another instance"
+echo "cluster_up: $gets GETs, api-2 killed -9 once 30 were served: $failed failed, $retried retried on another instance"
 ((failed == 0)) || fail "$failed GETs failed after the kill: $(sort "$work/codes" | uniq -c | tr '\n' ' ')"
 ((retried > 0)) || fail "no GET met the killed instance (nothing was retried): the kill was not exercised"
 "$cluster" status --json >"$work/status2.json" && fail "status says healthy with api-2 dead"
