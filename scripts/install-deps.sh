@@ -29,6 +29,8 @@ PACKAGES=(
   nginx-light python3 python3-aiosmtpd
   # tools the scripts call; prometheus ships promtool (ops_api_test lints /metrics)
   curl jq wrk procps iproute2 prometheus
+  # scripts/cluster (the self-signed certificate) and the deploy_manifests test (YAML)
+  openssl python3-yaml
 )
 
 LOG="${EMPORIUM_INSTALL_LOG:-/tmp/emporium-install-deps.log}"
