@@ -17,8 +17,8 @@
 #include <thread>
 #include <vector>
 
-#include "core/http/api_error.hpp"
 #include "core/sql/migrations.hpp"
+#include "services/orders/http/problems.hpp"
 #include "services/orders/order_service.hpp"
 #include "services/orders/storage/schema.hpp"
 #include "sql_test_support.hpp"
@@ -218,6 +218,26 @@ class OrderServiceTest : public SqlTest {
     return all.empty() ? std::string() : all[0].id;
   }
 
+  // "accepted", "invalid <field>;<field>;...", "status <current>", "not_found" or "in_progress".
+  static std::string outcome(const util::Result<orders::Order, orders::OrderError>& changed) {
+    if (changed) return "accepted";
+    const auto& error = changed.error();
+    switch (error.kind) {
+      case orders::OrderError::kInvalid: {
+        std::string names = "invalid ";
+        for (const auto& field : error.fields) names += field.field + ";";
+        return names;
+      }
+      case orders::OrderError::kStatus:
+        return "status " + std::string(orders::statusName(error.current.value()));
+      case orders::OrderError::kNotFound:
+        return "not_found";
+      case orders::OrderError::kInProgress:
+        break;
+    }
+    return "in_progress";
+  }
+
   std::int64_t events(const std::string& type) {
     static constexpr Query kCount{"test.count_events",
                                   "SELECT COUNT(*) FROM outbox WHERE type = $1"};
@@ -248,11 +268,12 @@ TEST_P(OrderServiceTest, ConcurrentRefundsMakeOneProviderRefundAndOneEvent) {
   threads.reserve(6);
   for (int i = 0; i < 6; ++i) {
     threads.emplace_back([&] {
-      try {
-        service().refund(id);
+      const auto refunded = service().refund(id);
+      if (refunded) {
         ++ok;
-      } catch (const http::ApiError& e) {
-        if (e.status() == 409 && e.detail().find("refunded") != std::string::npos) ++conflicts;
+      } else if (refunded.error().kind == orders::OrderError::kStatus &&
+                 refunded.error().current == OrderStatus::kRefunded) {
+        ++conflicts;
       }
     });
   }
@@ -262,13 +283,11 @@ TEST_P(OrderServiceTest, ConcurrentRefundsMakeOneProviderRefundAndOneEvent) {
   EXPECT_EQ(payments_.refunds.load(), 1);
   EXPECT_EQ(events("order.refunded"), 1);
   // A later one is refused too, naming the status.
-  try {
-    service().refund(id);
-    ADD_FAILURE() << "a second refund was accepted";
-  } catch (const http::ApiError& e) {
-    EXPECT_EQ(e.status(), 409);
-    EXPECT_NE(e.extensionMembers().find(R"("order_status":"refunded")"), std::string::npos);
-  }
+  const auto again = service().refund(id);
+  ASSERT_FALSE(again) << "a second refund was accepted";
+  EXPECT_EQ(again.error().kind, orders::OrderError::kStatus);
+  EXPECT_EQ(again.error().current, OrderStatus::kRefunded);
+  EXPECT_EQ(again.error().detail, "the order is refunded; it cannot be refunded");
 }
 
 TEST_P(OrderServiceTest, ARefundOrCancelDuringCheckoutIsRefused) {
@@ -277,17 +296,11 @@ TEST_P(OrderServiceTest, ARefundOrCancelDuringCheckoutIsRefused) {
   ASSERT_TRUE(payments_.waitUntilCharging(10s));
   const auto id = onlyOrderId(OrderStatus::kPending);
   for (const bool refund : {true, false}) {
-    try {
-      if (refund) {
-        service().refund(id);
-      } else {
-        service().cancel(id, std::nullopt);
-      }
-      ADD_FAILURE() << "a pending order was changed from outside its checkout";
-    } catch (const http::ApiError& e) {
-      EXPECT_EQ(e.status(), 409);
-      EXPECT_NE(e.detail().find("pending"), std::string::npos) << e.detail();
-    }
+    const auto changed = refund ? service().refund(id) : service().cancel(id, std::nullopt);
+    ASSERT_FALSE(changed) << "a pending order was changed from outside its checkout";
+    EXPECT_EQ(changed.error().kind, orders::OrderError::kStatus);
+    EXPECT_EQ(changed.error().current, OrderStatus::kPending);
+    EXPECT_NE(changed.error().detail.find("pending"), std::string::npos) << changed.error().detail;
   }
   payments_.releaseCharges();
   EXPECT_EQ(placed.get().status, 201);
@@ -390,27 +403,20 @@ TEST_P(OrderServiceTest, PartialRefundsByAmountAndLinesStopAtTheCapturedTotal) {
   ASSERT_EQ(checkout("k").status, 201);  // 2 x 1000 + 499 shipping
   const auto id = onlyOrderId(OrderStatus::kConfirmed);
   const auto fields = [&](const orders::RefundRequest& request) {
-    try {
-      service().refund(id, request);
-    } catch (const http::ApiError& e) {
-      std::string names;
-      for (const auto& error : e.errors()) names += error.field + ";";
-      return std::to_string(e.status()) + " " + names;
-    }
-    return std::string("accepted");
+    return outcome(service().refund(id, request));
   };
   orders::RefundRequest request;
   request.by = "usr_admin";
   request.lines = {{"SKU-1", 1, true}};
   // Not shipped: nothing can come back into stock.
-  EXPECT_EQ(fields(request), "422 lines[0].returned;");
+  EXPECT_EQ(fields(request), "invalid lines[0].returned;");
   request.lines = {{"SKU-9", 1, false}, {"SKU-1", 3, false}};
-  EXPECT_EQ(fields(request), "422 lines[0].sku;lines[1].quantity;");
+  EXPECT_EQ(fields(request), "invalid lines[0].sku;lines[1].quantity;");
   request.lines.clear();
   request.amount = 2500;
-  EXPECT_EQ(fields(request), "422 amount;");
+  EXPECT_EQ(fields(request), "invalid amount;");
 
-  ASSERT_EQ(service().ship(id, "DHL", "TRK-1").status, OrderStatus::kShipped);
+  ASSERT_EQ(service().ship(id, "DHL", "TRK-1").value().status, OrderStatus::kShipped);
   // Eight at once, 600 each, with 2499 captured: exactly four fit.
   request.amount = 600;
   std::atomic<int> ok{0};
@@ -435,7 +441,7 @@ TEST_P(OrderServiceTest, PartialRefundsByAmountAndLinesStopAtTheCapturedTotal) {
   // amount alone would be, never quietly paid as less.
   request.amount = 500;
   request.lines = {{"SKU-1", 1, true}};
-  EXPECT_EQ(fields(request), "422 amount;");
+  EXPECT_EQ(fields(request), "invalid amount;");
   EXPECT_EQ(payments_.refunds.load(), 4);
 
   // By lines: worth 1000 but only 99 left, so 99; the returned unit goes back.
@@ -452,8 +458,45 @@ TEST_P(OrderServiceTest, PartialRefundsByAmountAndLinesStopAtTheCapturedTotal) {
   EXPECT_EQ(payments_.refunds.load(), 5);
   // Refunded in full: any further refund is a 409 naming the status.
   request.lines = {{"SKU-1", 1, false}};
-  EXPECT_EQ(fields(request), "409 ");
+  EXPECT_EQ(fields(request), "status refunded");
   EXPECT_EQ(inventory_.returnedOf("SKU-1"), 1);
+}
+
+// Every problem of a refund request comes back at once, each naming its
+// field (the route renders them as one 422 listing all of them), and nothing
+// is refunded; an unknown order is kNotFound, a 404.
+TEST_P(OrderServiceTest, RefundProblemsNameEveryField) {
+  ASSERT_EQ(checkout("k").status, 201);
+  const auto id = onlyOrderId(OrderStatus::kConfirmed);
+  orders::RefundRequest request;
+  request.lines = {{"SKU-9", 1, false}, {"SKU-1", 3, true}, {"SKU-1", 1, false}};
+  const auto refused = service().refund(id, request);
+  ASSERT_FALSE(refused);
+  ASSERT_EQ(refused.error().kind, orders::OrderError::kInvalid);
+  std::vector<std::pair<std::string, std::string>> fields;
+  for (const auto& field : refused.error().fields) fields.emplace_back(field.field, field.message);
+  const std::vector<std::pair<std::string, std::string>> expected{
+      {"lines[0].sku", "is not in this order"},
+      {"lines[1].quantity", "is more than the 2 unit(s) bought and not yet refunded"},
+      {"lines[1].returned", "the order has not shipped; nothing can come back"},
+      {"lines[2].sku", "appears twice; give each SKU once"},
+  };
+  EXPECT_EQ(fields, expected);
+  const auto problem = orders::toProblem(refused.error());
+  EXPECT_EQ(problem.status(), 422);
+  EXPECT_EQ(problem.slug(), "validation-error");
+  ASSERT_EQ(problem.errors().size(), expected.size());
+  EXPECT_EQ(problem.errors()[3].field, "lines[2].sku");
+  EXPECT_EQ(problem.detail().rfind("invalid input: lines[0].sku: is not in this order; ", 0), 0U)
+      << problem.detail();
+  EXPECT_EQ(payments_.refunds.load(), 0);
+  EXPECT_EQ(store_->find(id)->refunded_total, 0);
+
+  const auto missing = service().refund("ord_missing", request);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().kind, orders::OrderError::kNotFound);
+  EXPECT_EQ(orders::toProblem(missing.error()).status(), 404);
+  EXPECT_EQ(orders::toProblem(missing.error()).detail(), "no order ord_missing");
 }
 
 // Lines not marked returned leave stock alone; a line refunded in full
@@ -461,25 +504,19 @@ TEST_P(OrderServiceTest, PartialRefundsByAmountAndLinesStopAtTheCapturedTotal) {
 TEST_P(OrderServiceTest, RefundsByLinesReturnStockOnlyWhenMarkedReturned) {
   ASSERT_EQ(checkout("k").status, 201);
   const auto id = onlyOrderId(OrderStatus::kConfirmed);
-  ASSERT_EQ(service().ship(id, "DHL", "TRK-1").status, OrderStatus::kShipped);
+  ASSERT_EQ(service().ship(id, "DHL", "TRK-1").value().status, OrderStatus::kShipped);
   orders::RefundRequest request;
   request.lines = {{"SKU-1", 1, false}};
-  auto order = service().refund(id, request);
+  auto order = service().refund(id, request).value();
   EXPECT_EQ(order.refunded_total, 1000);
   EXPECT_EQ(inventory_.returnedOf("SKU-1"), 0);
   request.lines = {{"SKU-1", 1, true}};
-  order = service().refund(id, request);
+  order = service().refund(id, request).value();
   EXPECT_EQ(order.refunded_total, 2000);
   EXPECT_EQ(inventory_.returnedOf("SKU-1"), 1);
   EXPECT_EQ(order.status, OrderStatus::kShipped);
-  try {
-    service().refund(id, request);
-    ADD_FAILURE() << "a third unit of two was refunded";
-  } catch (const http::ApiError& e) {
-    EXPECT_EQ(e.status(), 422);
-    ASSERT_EQ(e.errors().size(), 1U);
-    EXPECT_EQ(e.errors()[0].field, "lines[0].quantity");
-  }
+  EXPECT_EQ(outcome(service().refund(id, request)), "invalid lines[0].quantity;")
+      << "a third unit of two was refunded";
   // The sweeper settles nothing twice: every refund is settled already.
   advance(120s);
   EXPECT_EQ(service().recover().effects_done, 0U);

@@ -30,10 +30,12 @@
 #include "core/metrics/exposition.hpp"
 #include "core/util/clock.hpp"
 #include "core/util/periodic_task.hpp"
+#include "core/util/result.hpp"
 #include "services/cart/client.hpp"
 #include "services/catalog/client.hpp"
 #include "services/inventory/client.hpp"
 #include "services/orders/domain/order.hpp"
+#include "services/orders/order_error.hpp"
 #include "services/orders/storage/order_store.hpp"
 #include "services/payments/client.hpp"
 
@@ -128,20 +130,24 @@ class OrderService {
   std::optional<Order> order(const std::string& order_id) { return store_.find(order_id); }
 
   /// The state machine's transitions, each through the transition table in
-  /// one conditional write. Throw http::ApiError 404 (no such order) or 409
-  /// naming the current status (the table forbids the change).
-  Order cancel(const std::string& order_id, const std::optional<std::string>& user_id);
-  Order ship(const std::string& order_id, const std::string& carrier,
-             const std::string& tracking_number);
-  Order deliver(const std::string& order_id);
+  /// one conditional write. Refused with OrderError kNotFound (no such
+  /// order) or kStatus naming the current status (the table forbids the change).
+  util::Result<Order, OrderError> cancel(const std::string& order_id,
+                                         const std::optional<std::string>& user_id);
+  util::Result<Order, OrderError> ship(const std::string& order_id, const std::string& carrier,
+                                       const std::string& tracking_number);
+  util::Result<Order, OrderError> deliver(const std::string& order_id);
   /// A refund by amount, by lines, or of what is left (see RefundRequest),
   /// recorded with who/when/why. The bookkeeping is one conditional write
   /// (OrderStore::applyRefund), so concurrent refunds never add up to more
   /// than the order's total; then exactly one payment refund per accepted
   /// request (keyed by the refund's id) and returned lines back in stock.
-  /// Throws ApiError 404, 409 (status, naming it) or 422 naming the field
-  /// (`amount`, `lines[i].sku`, `lines[i].quantity`, `lines[i].returned`).
-  Order refund(const std::string& order_id, const RefundRequest& request = {});
+  /// Refused with kNotFound, kStatus, kInvalid naming every field that does
+  /// not fit (`amount`, `lines`, `lines[i].sku`, `lines[i].quantity`,
+  /// `lines[i].returned`) or kInProgress (concurrent refunds kept changing
+  /// what is left).
+  util::Result<Order, OrderError> refund(const std::string& order_id,
+                                         const RefundRequest& request = {});
   /// A refund made at the card provider (found by payments' reconciliation):
   /// recorded once per provider refund id, as settled (the money moved
   /// already), by "provider". False when it was recorded before or the
@@ -168,8 +174,9 @@ class OrderService {
   /// Marks an order (or a key not yet linked to one) as a checkout this
   /// process is running: the sweeper leaves it alone whatever its age.
   class InFlight;
-  Order transitionOrThrow(const std::string& order_id, const Transition& change,
-                          std::span<const OrderStatus> only_from = {});
+  util::Result<Order, OrderError> applyTransition(const std::string& order_id,
+                                                  const Transition& change,
+                                                  std::span<const OrderStatus> only_from = {});
   bool inFlight(const std::string& id) const;
   /// Performs the effects the order owes; true when none is left owing.
   bool runEffects(const Order& order);
