@@ -48,5 +48,50 @@ TEST(OrderProblems, NotFoundAndContendedKeepTheirTypes) {
   EXPECT_EQ(contended.title(), "Refund contended");
 }
 
+// Refused checkouts: the bytes stored for replays of the Idempotency-Key, as
+// place() wrote them before the refusals were typed.
+TEST(CheckoutProblems, StockRefusalsKeepTheirBytes) {
+  using checkout::CheckoutRefusal;
+  const auto short_stock = toProblem(
+      CheckoutRefusal::withSkus(CheckoutRefusal::kInsufficientStock, {"LAMP-1", "DESK-2"}));
+  EXPECT_EQ(
+      http::problemResponse(short_stock, "/api/v1/orders", "req_1").body,
+      R"j({"type":"https://emporium.dev/problems/insufficient-stock",)j"
+      R"j("title":"Insufficient stock","status":409,"detail":"not enough stock for: LAMP-1, )j"
+      R"j(DESK-2. Nothing was charged and your cart is unchanged: lower the quantity of )j"
+      R"j(these items or remove them, then check out again","instance":"/api/v1/orders",)j"
+      R"j("request_id":"req_1","skus":["LAMP-1","DESK-2"]})j");
+  const auto expired = toProblem(CheckoutRefusal::of(CheckoutRefusal::kHoldExpired));
+  EXPECT_EQ(expired.slug(), "insufficient-stock");
+  EXPECT_EQ(expired.detail(),
+            "the stock held for this order was released before payment finished; the payment is "
+            "refunded and your cart is unchanged. Check out again");
+  EXPECT_TRUE(expired.extensionMembers().empty());
+}
+
+TEST(CheckoutProblems, KeyAndInterruptionRefusalsKeepTheirBytes) {
+  using checkout::CheckoutRefusal;
+  const auto interrupted = toProblem(CheckoutRefusal::of(CheckoutRefusal::kInterrupted));
+  EXPECT_EQ(http::problemResponse(interrupted, "/api/v1/orders", "").body,
+            R"j({"type":"https://emporium.dev/problems/checkout-interrupted",)j"
+            R"j("title":"Checkout interrupted","status":409,"detail":"the checkout was )j"
+            R"j(interrupted: nothing was charged (or it was refunded), no stock is held and your )j"
+            R"j(cart is unchanged. Place the order again","instance":"/api/v1/orders"})j");
+  const auto busy = toProblem(CheckoutRefusal::of(CheckoutRefusal::kInProgress));
+  EXPECT_EQ(busy.status(), 409);
+  EXPECT_EQ(busy.slug(), "request-in-progress");
+  EXPECT_EQ(busy.title(), "Request in progress");
+  ASSERT_EQ(busy.headers().size(), 1U);
+  EXPECT_EQ(busy.headers()[0].first, "Retry-After");
+  EXPECT_EQ(busy.headers()[0].second, "1");
+  const auto mismatch = toProblem(CheckoutRefusal::of(CheckoutRefusal::kKeyMismatch));
+  EXPECT_EQ(mismatch.status(), 422);
+  ASSERT_EQ(mismatch.errors().size(), 1U);
+  EXPECT_EQ(mismatch.errors()[0].field, "Idempotency-Key");
+  EXPECT_EQ(mismatch.errors()[0].message, "was already used with a different request body");
+  const auto no_cart = toProblem(CheckoutRefusal::of(CheckoutRefusal::kNoSuchCart));
+  EXPECT_EQ(no_cart.detail(), "invalid input: cart_id: no such cart");
+}
+
 }  // namespace
 }  // namespace emporium::orders

@@ -6,6 +6,7 @@
 
 #include "core/http/api_error.hpp"
 #include "core/util/ids.hpp"
+#include "services/orders/http/problems.hpp"
 #include "services/orders/http/render.hpp"
 #include "services/orders/order_saga_support.hpp"
 #include "services/orders/order_service.hpp"
@@ -166,7 +167,10 @@ void OrderService::resumePending(const std::string& order_id, RecoveryReport& re
   if (key) {
     fail.idempotency = key;
     fail.response = StoredResponse{
-        409, http::problemResponse(saga::interruptedProblem(), "/api/v1/orders", "").body};
+        409, http::problemResponse(
+                 toProblem(checkout::CheckoutRefusal::of(checkout::CheckoutRefusal::kInterrupted)),
+                 "/api/v1/orders", "")
+                 .body};
   }
   const auto after = store_.transition(order_id, fail);
   if (after && after->applied) {

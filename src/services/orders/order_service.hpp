@@ -18,7 +18,6 @@
 // so a crash right after the confirmation still empties it).
 
 #include <chrono>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -34,26 +33,14 @@
 #include "services/cart/client.hpp"
 #include "services/catalog/client.hpp"
 #include "services/inventory/client.hpp"
+#include "services/orders/checkout/refusal.hpp"
+#include "services/orders/checkout/request.hpp"
 #include "services/orders/domain/order.hpp"
 #include "services/orders/order_error.hpp"
 #include "services/orders/storage/order_store.hpp"
 #include "services/payments/client.hpp"
 
 namespace emporium::orders {
-
-struct CheckoutRequest {
-  std::string user_id;
-  std::string idempotency_key;
-  std::string cart_id;
-  std::optional<ShippingAddress> shipping_address;
-  std::optional<std::string> address_id;
-  payments::Method method = payments::Method::kCard;
-  std::string card_token;
-  std::string gift_card_code;
-  /// The buyer's address, which wrong gift-card codes are also counted by
-  /// (not part of the request for its Idempotency-Key).
-  std::string client_address;
-};
 
 /// POST /admin/orders/{id}/refund, parsed: no amount and no lines refunds
 /// what is left of the order.
@@ -97,10 +84,6 @@ struct OrderOptions {
 /// recover_after < worst_case_charge.
 void validateRecovery(std::chrono::milliseconds recover_after,
                       std::chrono::milliseconds worst_case_charge);
-
-/// A user's saved address by id (the users service, through the app's wiring).
-using AddressBook = std::function<std::optional<ShippingAddress>(const std::string& user_id,
-                                                                 const std::string& address_id)>;
 
 struct RecoveryReport {
   std::size_t confirmed = 0;
@@ -178,6 +161,8 @@ class OrderService {
                                                   const Transition& change,
                                                   std::span<const OrderStatus> only_from = {});
   bool inFlight(const std::string& id) const;
+  /// Counts a refused checkout under its outcome in emporium_checkouts_total.
+  void countRefused(checkout::CheckoutRefusal::Kind kind);
   /// Performs the effects the order owes; true when none is left owing.
   bool runEffects(const Order& order);
   /// Settles the order's unsettled refunds (payment, returned stock); true
