@@ -6,13 +6,8 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <future>
-#include <map>
 #include <mutex>
-#include <set>
-#include <span>
-#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -22,157 +17,16 @@
 #include "services/orders/order_service.hpp"
 #include "services/orders/storage/schema.hpp"
 #include "sql_test_support.hpp"
+#include "support/fakes/fake_cart.hpp"
+#include "support/fakes/fake_catalog.hpp"
+#include "support/fakes/fake_inventory.hpp"
+#include "support/fakes/fake_payments.hpp"
 
 namespace emporium::sql::test {
 namespace {
 
 using namespace std::chrono_literals;
 using orders::OrderStatus;
-
-class FakeCarts final : public cart::Client {
- public:
-  std::optional<std::vector<cart::CartLine>> linesFor(const std::string& /*cart_id*/,
-                                                      const std::string& /*user_id*/) override {
-    return std::vector<cart::CartLine>{{"SKU-1", 2}};
-  }
-  void removeLines(const std::string& /*cart_id*/,
-                   const std::vector<cart::CartLine>& /*lines*/) override {
-    if (unavailable) throw std::runtime_error("cart service unavailable");
-    ++emptied;
-  }
-  std::atomic<int> emptied{0};
-  std::atomic<bool> unavailable{false};
-};
-
-class FakeSkus final : public catalog::Client {
- public:
-  std::vector<catalog::SkuInfo> lookup(std::span<const std::string> /*skus*/) override {
-    return {catalog::SkuInfo{"SKU-1", 7, "Lamp", 1000, "USD", true}};
-  }
-};
-
-class FakeInventory final : public inventory::Client {
- public:
-  std::vector<inventory::StockLevel> levels(std::span<const std::string> /*skus*/) override {
-    return {};
-  }
-  inventory::ReserveResult reserve(const std::string& /*order_id*/,
-                                   std::span<const inventory::ReservationLine> /*lines*/,
-                                   std::chrono::seconds /*hold_for*/) override {
-    ++reserved;
-    return {true, {}};
-  }
-  bool confirm(const std::string& /*order_id*/) override { return true; }
-  void fulfil(const std::string& /*order_id*/) override {}
-  void release(const std::string& /*order_id*/) override { ++released; }
-  void returnToStock(const std::string& key,
-                     std::span<const inventory::ReservationLine> lines) override {
-    const std::lock_guard lock(mutex_);
-    for (const auto& line : lines) {
-      if (returned_keys_.insert(key + "/" + line.sku).second) returned[line.sku] += line.quantity;
-    }
-  }
-  inventory::SetOnHandResult setOnHand(const std::string& sku, std::int64_t on_hand) override {
-    return {inventory::SetOnHandStatus::kDone, {sku, on_hand, 0}};
-  }
-  std::int64_t importMissing(std::span<const inventory::StockLevel> /*levels*/) override {
-    return 0;
-  }
-  std::int64_t count() override { return 0; }
-  std::int64_t returnedOf(const std::string& sku) {
-    const std::lock_guard lock(mutex_);
-    return returned[sku];
-  }
-  std::atomic<int> reserved{0};
-  std::atomic<int> released{0};
-
- private:
-  std::mutex mutex_;
-  std::set<std::string> returned_keys_;
-  std::map<std::string, std::int64_t> returned;
-};
-
-// Charges answer `outcome`; with hold_charges set, a charge waits until
-// releaseCharges() (a payment still running at the provider).
-class FakePayments final : public payments::Client {
- public:
-  payments::ChargeResult charge(const payments::ChargeRequest& request) override {
-    {
-      std::unique_lock lock(mutex_);
-      ++charging_;
-      changed_.notify_all();
-      changed_.wait(lock, [this] { return !hold_charges_; });
-    }
-    payments::ChargeResult result;
-    result.outcome = outcome;
-    if (outcome == payments::ChargeOutcome::kCaptured) {
-      payments::Payment p;
-      p.id = "pay_" + request.order_id;
-      p.order_id = request.order_id;
-      p.status = "captured";
-      p.amount = request.amount;
-      result.payment = p;
-      const std::lock_guard lock(mutex_);
-      captured_.push_back(p);
-    }
-    return result;
-  }
-  // As the payments service: nothing to give back without a payment.
-  payments::RefundOutcome refund(const std::string& order_id) override {
-    if (!forOrder(order_id)) return payments::RefundOutcome::kNothingToDo;
-    ++refunds;
-    return payments::RefundOutcome::kRefunded;
-  }
-  // As the payments service: one refund per key, never above the payment.
-  payments::RefundOutcome refundPart(const std::string& order_id, const std::string& key,
-                                     std::int64_t amount) override {
-    const auto payment = forOrder(order_id);
-    if (!payment) return payments::RefundOutcome::kNothingToDo;
-    const std::lock_guard lock(mutex_);
-    if (!refund_keys_.insert(key).second) return payments::RefundOutcome::kRefunded;
-    refunded_amount_ += amount;
-    EXPECT_LE(refunded_amount_, payment->amount) << "refunded more than was captured";
-    ++refunds;
-    return payments::RefundOutcome::kRefunded;
-  }
-  std::int64_t refundedAmount() {
-    const std::lock_guard lock(mutex_);
-    return refunded_amount_;
-  }
-  void markCollected(const std::string& /*order_id*/) override {}
-  std::optional<payments::Payment> forOrder(const std::string& order_id) override {
-    const std::lock_guard lock(mutex_);
-    for (const auto& p : captured_) {
-      if (p.order_id == order_id) return p;
-    }
-    return std::nullopt;
-  }
-  void holdCharges() {
-    const std::lock_guard lock(mutex_);
-    hold_charges_ = true;
-  }
-  void releaseCharges() {
-    const std::lock_guard lock(mutex_);
-    hold_charges_ = false;
-    changed_.notify_all();
-  }
-  bool waitUntilCharging(std::chrono::milliseconds timeout) {
-    std::unique_lock lock(mutex_);
-    return changed_.wait_for(lock, timeout, [this] { return charging_ > 0; });
-  }
-
-  payments::ChargeOutcome outcome = payments::ChargeOutcome::kCaptured;
-  std::atomic<int> refunds{0};
-
- private:
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  int charging_ = 0;
-  bool hold_charges_ = false;
-  std::vector<payments::Payment> captured_;
-  std::set<std::string> refund_keys_;
-  std::int64_t refunded_amount_ = 0;
-};
 
 class OrderServiceTest : public SqlTest {
  protected:
@@ -189,6 +43,9 @@ class OrderServiceTest : public SqlTest {
       const std::lock_guard lock(clock_mutex_);
       return now_;
     };
+    carts_.put("cart_1", "usr_1", {{"SKU-1", 2}});
+    skus_.put(catalog::SkuInfo{"SKU-1", 7, "Lamp", 1000, "USD", true});
+    inventory_.setOnHand("SKU-1", 100);
     service_under_test_ = std::make_unique<orders::OrderService>(
         *store_, carts_, skus_, inventory_, payments_,
         [](const std::string&, const std::string&) { return std::nullopt; }, options, logger_);
@@ -249,10 +106,10 @@ class OrderServiceTest : public SqlTest {
   events::Doorbell doorbell_;
   std::unique_ptr<events::Outbox> outbox_;
   std::unique_ptr<orders::OrderStore> store_;
-  FakeCarts carts_;
-  FakeSkus skus_;
-  FakeInventory inventory_;
-  FakePayments payments_;
+  emporium::test::FakeCart carts_;
+  emporium::test::FakeCatalog skus_;
+  emporium::test::FakeInventory inventory_;
+  emporium::test::FakePayments payments_;
   log::Logger logger_{log::Level::kError};
   std::mutex clock_mutex_;
   std::chrono::system_clock::time_point now_ = std::chrono::system_clock::now();
@@ -455,6 +312,7 @@ TEST_P(OrderServiceTest, PartialRefundsByAmountAndLinesStopAtTheCapturedTotal) {
   EXPECT_EQ(order->payment_status, "refunded");
   EXPECT_EQ(order->refunds.back().amount, 99);
   EXPECT_EQ(payments_.refundedAmount(), 2499);
+  EXPECT_EQ(payments_.over_asked.load(), 0);  // never asked more than was captured
   EXPECT_EQ(payments_.refunds.load(), 5);
   // Refunded in full: any further refund is a 409 naming the status.
   request.lines = {{"SKU-1", 1, false}};
