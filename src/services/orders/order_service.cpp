@@ -3,14 +3,12 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
-#include <map>
-#include <set>
 #include <stdexcept>
 
 #include "core/http/api_error.hpp"
-#include "core/json/writer.hpp"
-#include "core/sql/migrations.hpp"
 #include "core/util/ids.hpp"
+#include "services/orders/checkout/claim.hpp"
+#include "services/orders/checkout/confirmation.hpp"
 #include "services/orders/checkout/payment.hpp"
 #include "services/orders/checkout/pricing.hpp"
 #include "services/orders/http/problems.hpp"
@@ -22,26 +20,6 @@ namespace emporium::orders {
 namespace {
 
 using Status = OrderStatus;
-
-// The canonical form of a checkout request: what "the same body" means for
-// an Idempotency-Key (key order and whitespace in the JSON do not matter).
-std::string requestHash(const CheckoutRequest& r) {
-  json::Writer w;
-  w.startObject().member("cart_id", r.cart_id);
-  if (r.address_id) w.member("address_id", *r.address_id);
-  if (const auto& a = r.shipping_address) {
-    w.key("shipping_address").startObject().member("name", a->name).member("line1", a->line1);
-    if (a->line2) w.member("line2", *a->line2);
-    w.member("city", a->city);
-    if (a->region) w.member("region", *a->region);
-    w.member("postal_code", a->postal_code).member("country", a->country).endObject();
-  }
-  w.member("method", payments::methodName(r.method))
-      .member("token", r.card_token)
-      .member("code", r.gift_card_code)
-      .endObject();
-  return sql::sha256Hex(w.str());
-}
 
 http::Response toResponse(const StoredResponse& stored) {
   http::Response response;
@@ -131,25 +109,13 @@ OrderService::~OrderService() { sweeper_.reset(); }
 http::Response OrderService::place(const CheckoutRequest& request, std::string_view request_path,
                                    std::string_view request_id) {
   using checkout::CheckoutRefusal;
-  const std::string hash = requestHash(request);
   const IdempotencyRef ref{request.user_id, request.idempotency_key};
-  auto claim = store_.claimKey(ref, hash);
-  const auto deadline = std::chrono::steady_clock::now() + options_.replay_wait;
-  while (claim.state == ClaimState::kInProgress) {
-    // Another request with this key is running: its outcome is ours.
-    if (std::chrono::steady_clock::now() >= deadline) {
-      throw toProblem(CheckoutRefusal::of(CheckoutRefusal::kInProgress));
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    claim = store_.peekKey(ref, hash);
-    if (claim.state == ClaimState::kClaimed) claim = store_.claimKey(ref, hash);  // it gave up
-  }
-  if (claim.state == ClaimState::kMismatch) {
-    throw toProblem(CheckoutRefusal::of(CheckoutRefusal::kKeyMismatch));
-  }
-  if (claim.state == ClaimState::kReplay) {
+  const auto claim =
+      checkout::claimKey(store_, ref, checkout::requestHash(request), options_.replay_wait);
+  if (!claim) throw toProblem(claim.error());
+  if (!claim.value().owned()) {
     counters_->replayed.fetch_add(1, std::memory_order_relaxed);
-    auto response = toResponse(*claim.response);
+    auto response = toResponse(*claim.value().replay);
     response.headers.emplace_back("Idempotent-Replayed", "true");
     return response;
   }
@@ -228,28 +194,12 @@ http::Response OrderService::place(const CheckoutRequest& request, std::string_v
   }
   options_.crash("stock_confirmed");
 
-  Transition confirm;
-  confirm.to = Status::kConfirmed;
-  confirm.note = charged.outcome == payments::ChargeOutcome::kPending ? "cash on delivery"
-                                                                      : "payment captured";
-  confirm.payment_status = checkout::paymentStatusAfter(charged.outcome);
-  if (charged.payment) confirm.payment_id = charged.payment->id;
-  // Owed with the confirmation, so a crash before the cart is emptied leaves
-  // the sweeper to empty it.
-  confirm.empty_cart = true;
-  confirm.idempotency = ref;
   // The stored bytes must describe the order as committed: render it from the
-  // values the transition writes (timestamps differ by microseconds at most).
-  Order expected = order;
-  expected.status = Status::kConfirmed;
-  expected.payment_status = *confirm.payment_status;
-  expected.payment_id = confirm.payment_id.value_or("");
-  expected.updated_at = util::nowRfc3339();
-  for (const auto& line : order.lines) expected.item_count += line.quantity;
-  expected.timeline.push_back(TimelineEntry{Status::kConfirmed, expected.updated_at, confirm.note});
-  http::Response created = http::Response::json(201, renderOrder(expected));
-  confirm.response = stored(created);
-  const auto after = store_.transition(order.id, confirm);
+  // values the transition writes.
+  auto confirmation = checkout::confirmationAfterCharge(order, charged, ref, util::nowRfc3339());
+  http::Response created = http::Response::json(201, renderOrder(confirmation.expected));
+  confirmation.change.response = stored(created);
+  const auto after = store_.transition(order.id, confirmation.change);
   if (!after || after->order.status != Status::kConfirmed) {
     // The sweeper decided first (only after recover_after): report what it did.
     return http::problemResponse(toProblem(CheckoutRefusal::of(CheckoutRefusal::kInterrupted)),
