@@ -6,20 +6,16 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <cstdlib>
-#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <type_traits>
 #include <vector>
 
+#include "contract_support.hpp"
 #include "core/events/outbox.hpp"
-#include "core/sql/migrations.hpp"
 #include "services/inventory/inventory_service.hpp"
 #include "services/inventory/storage/schema.hpp"
-#include "sql_test_support.hpp"
 #include "support/fakes/fake_inventory.hpp"
 
 namespace emporium::inventory {
@@ -32,46 +28,20 @@ using sql::test::Backend;
 template <Backend kBackend>
 class LocalInventory {
  public:
-  /// Why this subject cannot run here (no PostgreSQL configured), or nullopt.
   static std::optional<std::string> unavailable() {
-    if (kBackend == Backend::kPostgres && !sql::test::postgresUrl()) {
-      return "PostgreSQL case skipped: set EMPORIUM_TEST_POSTGRES_URL to run it";
-    }
-    return std::nullopt;
-  }
-
-  LocalInventory(const LocalInventory&) = delete;
-  LocalInventory& operator=(const LocalInventory&) = delete;
-  LocalInventory() = default;
-  ~LocalInventory() {
-    service_.reset();
-    outbox_.reset();
-    db_.reset();
-    if (kBackend == Backend::kPostgres && !name_.empty()) {
-      sql::test::dropPostgresDatabase(*sql::test::postgresUrl(), name_);
-    }
-    if (!data_dir_.empty()) std::filesystem::remove_all(data_dir_);
+    return sql::test::OwnDatabase<kBackend>::unavailable();
   }
 
   void start() {
-    name_ = sql::test::uniqueServiceName();
-    data_dir_ = std::filesystem::temp_directory_path() / ("emporium_inventory_client_" + name_);
-    sql::DatabaseOptions options;
-    options.service = name_;
-    options.data_dir = data_dir_.string();
-    if (kBackend == Backend::kPostgres) options.postgres_url = sql::test::postgresUrl();
-    db_ = sql::openDatabase(options);
-    sql::applyMigrations(*db_, migrations());
-    outbox_ = std::make_unique<events::Outbox>("inventory", *db_, doorbell_);
-    service_ = std::make_unique<InventoryService>(*db_, *outbox_, /*low_stock_threshold=*/0);
+    auto& db = db_.open("inventory_client", migrations());
+    outbox_ = std::make_unique<events::Outbox>("inventory", db, doorbell_);
+    service_ = std::make_unique<InventoryService>(db, *outbox_, /*low_stock_threshold=*/0);
   }
 
   Client& client() { return *service_; }
 
  private:
-  std::string name_;
-  std::filesystem::path data_dir_;
-  std::unique_ptr<sql::Database> db_;
+  sql::test::OwnDatabase<kBackend> db_;  // first: outlives what uses it
   events::Doorbell doorbell_;
   std::unique_ptr<events::Outbox> outbox_;
   std::unique_ptr<InventoryService> service_;
@@ -92,9 +62,7 @@ class InventoryContract : public ::testing::Test {
  protected:
   void SetUp() override {
     if (const auto why = Subject::unavailable()) {
-      const char* require =
-          std::getenv("EMPORIUM_REQUIRE_POSTGRES");  // NOLINT(concurrency-mt-unsafe)
-      if (require != nullptr && std::string_view(require) == "1") GTEST_FAIL() << *why;
+      if (sql::test::postgresRequired()) GTEST_FAIL() << *why;
       GTEST_SKIP() << *why;
     }
     subject_.start();

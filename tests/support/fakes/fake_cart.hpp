@@ -36,6 +36,7 @@ class FakeCart final : public cart::Client {
     if (it == carts_.end()) return;
     auto& held = it->second.lines;
     for (const auto& line : lines) {
+      if (line.quantity < 1) continue;
       for (auto h = held.begin(); h != held.end(); ++h) {
         if (h->sku != line.sku) continue;
         h->quantity -= line.quantity;
