@@ -76,17 +76,9 @@ class FakeSubject {
 };
 
 template <class Subject>
-class CartContract : public ::testing::Test {
+class CartContract : public sql::test::ContractTest<Subject> {
  protected:
-  void SetUp() override {
-    if (const auto why = Subject::unavailable()) {
-      if (sql::test::postgresRequired()) GTEST_FAIL() << *why;
-      GTEST_SKIP() << *why;
-    }
-    subject_.start();
-  }
-
-  Client& client() { return subject_.client(); }
+  Client& client() { return this->subject_.client(); }
 
   /// The cart's lines as "sku x quantity; ...", or "none" when not usable.
   std::string lines(const std::string& cart_id, const std::string& user_id) {
@@ -96,8 +88,6 @@ class CartContract : public ::testing::Test {
     for (const auto& line : *found) out += line.sku + " x" + std::to_string(line.quantity) + "; ";
     return out;
   }
-
-  Subject subject_;
 };
 
 struct SubjectNames {

@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include <gtest/gtest.h>
+
 #include "core/sql/database.hpp"
 #include "core/sql/migrations.hpp"
 #include "sql_test_support.hpp"
@@ -62,6 +64,23 @@ class OwnDatabase {
   std::string name_;
   std::filesystem::path data_dir_;
   std::unique_ptr<Database> db_;
+};
+
+/// The fixture of a typed contract suite: starts the Subject (which has
+/// `static std::optional<std::string> unavailable()` and `void start()`), or
+/// skips the case (fails it under EMPORIUM_REQUIRE_POSTGRES=1) when it cannot run.
+template <class Subject>
+class ContractTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (const auto why = Subject::unavailable()) {
+      if (postgresRequired()) GTEST_FAIL() << *why;
+      GTEST_SKIP() << *why;
+    }
+    subject_.start();
+  }
+
+  Subject subject_;
 };
 
 }  // namespace emporium::sql::test

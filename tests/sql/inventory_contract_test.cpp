@@ -58,19 +58,16 @@ class FakeSubject {
 };
 
 template <class Subject>
-class InventoryContract : public ::testing::Test {
+class InventoryContract : public sql::test::ContractTest<Subject> {
  protected:
   void SetUp() override {
-    if (const auto why = Subject::unavailable()) {
-      if (sql::test::postgresRequired()) GTEST_FAIL() << *why;
-      GTEST_SKIP() << *why;
-    }
-    subject_.start();
+    sql::test::ContractTest<Subject>::SetUp();
+    if (this->IsSkipped() || this->HasFatalFailure()) return;
     ASSERT_EQ(client().setOnHand("A-1", 5).status, SetOnHandStatus::kDone);
     ASSERT_EQ(client().setOnHand("B-2", 1).status, SetOnHandStatus::kDone);
   }
 
-  Client& client() { return subject_.client(); }
+  Client& client() { return this->subject_.client(); }
 
   /// {on_hand, reserved} of one SKU; {-1, -1} when inventory has no row.
   std::pair<std::int64_t, std::int64_t> level(const std::string& sku) {
@@ -79,8 +76,6 @@ class InventoryContract : public ::testing::Test {
     if (found.empty()) return {-1, -1};
     return {found[0].on_hand, found[0].reserved};
   }
-
-  Subject subject_;
 };
 
 struct SubjectNames {
