@@ -8,8 +8,6 @@
 #include <set>
 #include <stdexcept>
 
-#include "core/http/api_error.hpp"
-#include "core/json/writer.hpp"
 #include "core/util/ids.hpp"
 #include "services/orders/order_saga_support.hpp"
 #include "services/orders/order_service.hpp"
@@ -19,19 +17,7 @@ namespace emporium::orders {
 namespace {
 
 using Status = OrderStatus;
-
-// 409 naming the order's status: the transition table refused `to`.
-http::ApiError refused(const Order& order, OrderStatus to) {
-  http::ApiError error(409, "invalid-transition", "Not allowed in this state",
-                       "the order is " + std::string(statusName(order.status)) + "; it cannot be " +
-                           std::string(statusName(to)));
-  json::Writer w;
-  w.startObject().member("order_status", statusName(order.status)).endObject();
-  // The members of the object, without its braces: the problem adds them.
-  const std::string& object = w.str();
-  error.extensionMembers() = object.substr(1, object.size() - 2);
-  return error;
-}
+using Changed = util::Result<Order, OrderError>;
 
 }  // namespace
 
@@ -42,18 +28,19 @@ std::optional<Order> OrderService::orderFor(const std::string& user_id,
   return order;
 }
 
-Order OrderService::transitionOrThrow(const std::string& order_id, const Transition& change,
+Changed OrderService::applyTransition(const std::string& order_id, const Transition& change,
                                       std::span<const OrderStatus> only_from) {
   const auto after = store_.transition(order_id, change, only_from);
-  if (!after) throw http::ApiError::notFound("no order " + order_id);
-  if (!after->applied) throw refused(after->order, change.to);
+  if (!after) return util::Err{OrderError::notFound(order_id)};
+  if (!after->applied) return util::Err{OrderError::status(after->order.status, change.to)};
   runEffects(after->order);
   return store_.find(order_id).value_or(after->order);
 }
 
-Order OrderService::cancel(const std::string& order_id, const std::optional<std::string>& user_id) {
+Changed OrderService::cancel(const std::string& order_id,
+                             const std::optional<std::string>& user_id) {
   const auto current = user_id ? orderFor(*user_id, order_id) : store_.find(order_id);
-  if (!current) throw http::ApiError::notFound("no order " + order_id);
+  if (!current) return util::Err{OrderError::notFound(order_id)};
   Transition change;
   change.to = Status::kCancelled;
   change.note = user_id ? "cancelled by the buyer" : "cancelled by the shop";
@@ -61,28 +48,28 @@ Order OrderService::cancel(const std::string& order_id, const std::optional<std:
   change.payment_effect = PaymentEffect::kRefund;
   // pending -> cancelled belongs to the saga running the checkout: a cancel
   // from outside would race its payment.
-  return transitionOrThrow(order_id, change, std::array{Status::kConfirmed});
+  return applyTransition(order_id, change, std::array{Status::kConfirmed});
 }
 
-Order OrderService::ship(const std::string& order_id, const std::string& carrier,
-                         const std::string& tracking_number) {
+Changed OrderService::ship(const std::string& order_id, const std::string& carrier,
+                           const std::string& tracking_number) {
   Transition change;
   change.to = Status::kShipped;
   change.note = "shipped with " + carrier;
   change.stock_effect = StockEffect::kFulfil;
   change.carrier = carrier;
   change.tracking_number = tracking_number;
-  return transitionOrThrow(order_id, change);
+  return applyTransition(order_id, change);
 }
 
-Order OrderService::deliver(const std::string& order_id) {
+Changed OrderService::deliver(const std::string& order_id) {
   const auto current = store_.find(order_id);
-  if (!current) throw http::ApiError::notFound("no order " + order_id);
+  if (!current) return util::Err{OrderError::notFound(order_id)};
   Transition change;
   change.to = Status::kDelivered;
   change.note = "delivered";
   if (current->payment_method == "cod") change.payment_effect = PaymentEffect::kCollect;
-  return transitionOrThrow(order_id, change);
+  return applyTransition(order_id, change);
 }
 
 namespace {
@@ -102,19 +89,19 @@ std::string refundNote(bool full, const std::string& reason) {
 
 }  // namespace
 
-Order OrderService::refund(const std::string& order_id, const RefundRequest& request) {
+Changed OrderService::refund(const std::string& order_id, const RefundRequest& request) {
   const bool whole = !request.amount && request.lines.empty();
   // A whole-order refund takes what is left as read; a concurrent partial
   // refund in between makes the write refuse it, and it reads again.
   constexpr int kAttempts = 3;
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
     const auto current = store_.find(order_id);
-    if (!current) throw http::ApiError::notFound("no order " + order_id);
+    if (!current) return util::Err{OrderError::notFound(order_id)};
     if (!canTransition(current->status, Status::kRefunded))
-      throw refused(*current, Status::kRefunded);
+      return util::Err{OrderError::status(current->status, Status::kRefunded)};
     const std::int64_t left = current->totals.total - current->refunded_total;
 
-    std::vector<http::FieldError> errors;
+    std::vector<FieldProblem> errors;
     std::set<std::string> seen;
     for (std::size_t i = 0; i < request.lines.size(); ++i) {
       const auto& line = request.lines[i];
@@ -139,7 +126,7 @@ Order OrderService::refund(const std::string& order_id, const RefundRequest& req
         errors.push_back({at + ".returned", "the order has not shipped; nothing can come back"});
       }
     }
-    if (!errors.empty()) throw http::ApiError::validation(errors);
+    if (!errors.empty()) return util::Err{OrderError::invalid(std::move(errors))};
 
     std::int64_t amount = left;
     if (!request.lines.empty()) {
@@ -147,14 +134,14 @@ Order OrderService::refund(const std::string& order_id, const RefundRequest& req
       try {
         value = refundValueOfLines(*current, request.lines);
       } catch (const std::overflow_error&) {
-        throw http::ApiError::validation("lines", "the refund is too large");
+        return util::Err{OrderError::invalid("lines", "the refund is too large")};
       }
       if (request.amount && *request.amount > value) {
         // An amount with lines refunds those lines, for less if the shop
         // keeps something back (a restocking fee), never for more: more
         // would pay back something the lines do not name.
-        throw http::ApiError::validation(
-            "amount", "is more than the lines are worth (" + std::to_string(value) + ")");
+        return util::Err{OrderError::invalid(
+            "amount", "is more than the lines are worth (" + std::to_string(value) + ")")};
       }
       // Lines alone: never above what is left (earlier refunds by amount may
       // have paid back part of these lines' value already). An explicit
@@ -164,10 +151,10 @@ Order OrderService::refund(const std::string& order_id, const RefundRequest& req
       amount = *request.amount;
     }
     if (amount > left || amount <= 0) {
-      throw http::ApiError::validation(
-          "amount", "is more than what is left to refund (" +
-                        std::to_string(std::max<std::int64_t>(left, 0)) + " of " +
-                        std::to_string(current->totals.total) + ")");
+      return util::Err{
+          OrderError::invalid("amount", "is more than what is left to refund (" +
+                                            std::to_string(std::max<std::int64_t>(left, 0)) +
+                                            " of " + std::to_string(current->totals.total) + ")")};
     }
 
     NewRefund refund;
@@ -193,23 +180,23 @@ Order OrderService::refund(const std::string& order_id, const RefundRequest& req
         return store_.find(order_id).value_or(*applied.order);
       }
       case Outcome::kNoOrder:
-        throw http::ApiError::notFound("no order " + order_id);
+        return util::Err{OrderError::notFound(order_id)};
       case Outcome::kStatus:
-        throw refused(*applied.order, Status::kRefunded);
+        return util::Err{OrderError::status(applied.order->status, Status::kRefunded)};
       case Outcome::kLineQuantity:
-        throw http::ApiError::validation(
+        return util::Err{OrderError::invalid(
             "lines[" + std::to_string(applied.line_index) + "].quantity",
-            "is more than the units bought and not yet refunded (another refund took them)");
+            "is more than the units bought and not yet refunded (another refund took them)")};
       case Outcome::kOverTotal:
       case Outcome::kDuplicate:
         if (whole) continue;  // a concurrent refund changed what is left: read again
-        throw http::ApiError::validation("amount",
-                                         "is more than what is left to refund (another refund "
-                                         "was made meanwhile)");
+        return util::Err{OrderError::invalid("amount",
+                                             "is more than what is left to refund (another refund "
+                                             "was made meanwhile)")};
     }
   }
-  throw http::ApiError(409, "refund-contended", "Refund contended",
-                       "other refunds of this order keep changing what is left; retry");
+  return util::Err{
+      OrderError::inProgress("other refunds of this order keep changing what is left; retry")};
 }
 
 bool OrderService::recordProviderRefund(const std::string& order_id,

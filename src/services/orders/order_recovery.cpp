@@ -6,6 +6,8 @@
 
 #include "core/http/api_error.hpp"
 #include "core/util/ids.hpp"
+#include "services/orders/checkout/confirmation.hpp"
+#include "services/orders/http/problems.hpp"
 #include "services/orders/http/render.hpp"
 #include "services/orders/order_saga_support.hpp"
 #include "services/orders/order_service.hpp"
@@ -124,24 +126,13 @@ void OrderService::resumePending(const std::string& order_id, RecoveryReport& re
     const auto reserve =
         inventory_.reserve(order_id, saga::reservationLines(*order), options_.hold_for);
     if (reserve.reserved && inventory_.confirm(order_id)) {
-      Transition confirm;
-      confirm.to = Status::kConfirmed;
-      confirm.note = "completed after an interruption";
-      confirm.payment_status = payment->status;
-      confirm.payment_id = payment->id;
-      confirm.empty_cart = true;  // as after a checkout that was not interrupted
-      Order expected = *order;
-      expected.status = Status::kConfirmed;
-      expected.payment_status = payment->status;
-      expected.payment_id = payment->id;
-      expected.updated_at = util::nowRfc3339();
-      expected.timeline.push_back(
-          TimelineEntry{Status::kConfirmed, expected.updated_at, confirm.note});
-      if (key) {
-        confirm.idempotency = key;
-        confirm.response = StoredResponse{201, renderOrder(expected)};
-      }
-      const auto after = store_.transition(order_id, confirm);
+      // As after a checkout that was not interrupted: the cart is emptied.
+      auto confirmation =
+          checkout::confirmationOf(*order, "completed after an interruption", payment->status,
+                                   payment->id, key, util::nowRfc3339());
+      if (key)
+        confirmation.change.response = StoredResponse{201, renderOrder(confirmation.expected)};
+      const auto after = store_.transition(order_id, confirmation.change);
       if (after && after->applied) {
         ++report.confirmed;
         counters_->recovered_confirmed.fetch_add(1, std::memory_order_relaxed);
@@ -166,7 +157,10 @@ void OrderService::resumePending(const std::string& order_id, RecoveryReport& re
   if (key) {
     fail.idempotency = key;
     fail.response = StoredResponse{
-        409, http::problemResponse(saga::interruptedProblem(), "/api/v1/orders", "").body};
+        409, http::problemResponse(
+                 toProblem(checkout::CheckoutRefusal::of(checkout::CheckoutRefusal::kInterrupted)),
+                 "/api/v1/orders", "")
+                 .body};
   }
   const auto after = store_.transition(order_id, fail);
   if (after && after->applied) {

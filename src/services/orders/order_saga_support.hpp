@@ -9,7 +9,6 @@
 #include <string>
 #include <vector>
 
-#include "core/http/api_error.hpp"
 #include "services/cart/client.hpp"
 #include "services/inventory/client.hpp"
 #include "services/orders/order_service.hpp"
@@ -50,12 +49,6 @@ inline std::vector<cart::CartLine> cartLines(const Order& order) {
 /// The in-flight mark of a claimed Idempotency-Key (user ids hold no newline).
 inline std::string keyMark(const IdempotencyRef& ref) {
   return "key:" + ref.user_id + "\n" + ref.key;
-}
-
-inline http::ApiError interruptedProblem() {
-  return http::ApiError(409, "checkout-interrupted", "Checkout interrupted",
-                        "the checkout was interrupted: nothing was charged (or it was refunded), "
-                        "no stock is held and your cart is unchanged. Place the order again");
 }
 
 }  // namespace saga

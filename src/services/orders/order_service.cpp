@@ -3,14 +3,15 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
-#include <map>
-#include <set>
 #include <stdexcept>
 
 #include "core/http/api_error.hpp"
-#include "core/json/writer.hpp"
-#include "core/sql/migrations.hpp"
 #include "core/util/ids.hpp"
+#include "services/orders/checkout/claim.hpp"
+#include "services/orders/checkout/confirmation.hpp"
+#include "services/orders/checkout/payment.hpp"
+#include "services/orders/checkout/pricing.hpp"
+#include "services/orders/http/problems.hpp"
 #include "services/orders/http/render.hpp"
 #include "services/orders/order_saga_support.hpp"
 
@@ -19,43 +20,6 @@ namespace emporium::orders {
 namespace {
 
 using Status = OrderStatus;
-
-// The canonical form of a checkout request: what "the same body" means for
-// an Idempotency-Key (key order and whitespace in the JSON do not matter).
-std::string requestHash(const CheckoutRequest& r) {
-  json::Writer w;
-  w.startObject().member("cart_id", r.cart_id);
-  if (r.address_id) w.member("address_id", *r.address_id);
-  if (const auto& a = r.shipping_address) {
-    w.key("shipping_address").startObject().member("name", a->name).member("line1", a->line1);
-    if (a->line2) w.member("line2", *a->line2);
-    w.member("city", a->city);
-    if (a->region) w.member("region", *a->region);
-    w.member("postal_code", a->postal_code).member("country", a->country).endObject();
-  }
-  w.member("method", payments::methodName(r.method))
-      .member("token", r.card_token)
-      .member("code", r.gift_card_code)
-      .endObject();
-  return sql::sha256Hex(w.str());
-}
-
-std::string joined(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) out += ", ";
-    out += item;
-  }
-  return out;
-}
-
-std::string skuArray(const std::vector<std::string>& skus) {
-  json::Writer w;
-  w.startArray();
-  for (const auto& sku : skus) w.value(sku);
-  w.endArray();
-  return "\"skus\":" + w.str();
-}
 
 http::Response toResponse(const StoredResponse& stored) {
   http::Response response;
@@ -67,24 +31,6 @@ http::Response toResponse(const StoredResponse& stored) {
 
 StoredResponse stored(const http::Response& response) {
   return StoredResponse{response.status, response.body};
-}
-
-std::string paymentStatusAfterCharge(payments::ChargeOutcome outcome) {
-  switch (outcome) {
-    case payments::ChargeOutcome::kCaptured:
-      return "captured";
-    case payments::ChargeOutcome::kPending:
-      return "pending";
-    case payments::ChargeOutcome::kDeclined:
-    case payments::ChargeOutcome::kInsufficientFunds:
-    case payments::ChargeOutcome::kInvalid:
-      return "declined";
-    case payments::ChargeOutcome::kThrottled:
-      return "not_charged";
-    case payments::ChargeOutcome::kUnavailable:
-      break;
-  }
-  return "failed";
 }
 
 }  // namespace
@@ -162,30 +108,14 @@ OrderService::~OrderService() { sweeper_.reset(); }
 
 http::Response OrderService::place(const CheckoutRequest& request, std::string_view request_path,
                                    std::string_view request_id) {
-  const std::string hash = requestHash(request);
+  using checkout::CheckoutRefusal;
   const IdempotencyRef ref{request.user_id, request.idempotency_key};
-  auto claim = store_.claimKey(ref, hash);
-  const auto deadline = std::chrono::steady_clock::now() + options_.replay_wait;
-  while (claim.state == ClaimState::kInProgress) {
-    // Another request with this key is running: its outcome is ours.
-    if (std::chrono::steady_clock::now() >= deadline) {
-      http::ApiError busy(409, "request-in-progress", "Request in progress",
-                          "a request with this Idempotency-Key is still being processed; retry "
-                          "shortly to get its outcome");
-      busy.headers().emplace_back("Retry-After", "1");
-      throw busy;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    claim = store_.peekKey(ref, hash);
-    if (claim.state == ClaimState::kClaimed) claim = store_.claimKey(ref, hash);  // it gave up
-  }
-  if (claim.state == ClaimState::kMismatch) {
-    throw http::ApiError::validation("Idempotency-Key",
-                                     "was already used with a different request body");
-  }
-  if (claim.state == ClaimState::kReplay) {
+  const auto claim =
+      checkout::claimKey(store_, ref, checkout::requestHash(request), options_.replay_wait);
+  if (!claim) throw toProblem(claim.error());
+  if (!claim.value().owned()) {
     counters_->replayed.fetch_add(1, std::memory_order_relaxed);
-    auto response = toResponse(*claim.response);
+    auto response = toResponse(*claim.value().replay);
     response.headers.emplace_back("Idempotent-Replayed", "true");
     return response;
   }
@@ -200,47 +130,14 @@ http::Response OrderService::place(const CheckoutRequest& request, std::string_v
   Order order;
   try {
     const auto cart_lines = carts_.linesFor(request.cart_id, request.user_id);
-    if (!cart_lines) throw http::ApiError::validation("cart_id", "no such cart");
-    if (cart_lines->empty()) throw http::ApiError::validation("cart_id", "the cart is empty");
-    std::vector<std::string> wanted;
-    for (const auto& line : *cart_lines) wanted.push_back(line.sku);
-    std::map<std::string, catalog::SkuInfo> info;
-    for (auto& sku : skus_.lookup(wanted)) info.emplace(sku.sku, std::move(sku));
-    std::vector<std::string> unavailable;
-    for (const auto& line : *cart_lines) {
-      const auto it = info.find(line.sku);
-      if (it == info.end() || !it->second.purchasable) unavailable.push_back(line.sku);
-    }
-    if (!unavailable.empty()) {
-      http::ApiError gone(
-          409, "items-unavailable", "Items no longer sold",
-          "these items are no longer sold: " + joined(unavailable) + "; remove them from the cart");
-      gone.extensionMembers() = skuArray(unavailable);
-      throw gone;
-    }
-    order.currency = info.begin()->second.currency;
-    for (const auto& line : *cart_lines) {
-      const auto& sku = info.at(line.sku);
-      if (sku.currency != order.currency) {
-        throw http::ApiError::validation("cart_id",
-                                         "the cart mixes currencies; check out each "
-                                         "currency separately");
-      }
-      order.lines.push_back(
-          OrderLine{line.sku, sku.product_id, sku.title, line.quantity, sku.unit_price, 0});
-    }
-    if (request.address_id) {
-      auto address = addresses_(request.user_id, *request.address_id);
-      if (!address) throw http::ApiError::validation("address_id", "no such address");
-      order.shipping_address = std::move(*address);
-    } else {
-      order.shipping_address = *request.shipping_address;
-    }
-    try {
-      order.totals = priceOrder(order.lines, options_.pricing);
-    } catch (const std::overflow_error&) {
-      throw http::ApiError::validation("cart_id", "the order total is too large");
-    }
+    if (!cart_lines) throw toProblem(CheckoutRefusal::of(CheckoutRefusal::kNoSuchCart));
+    const checkout::Pricer pricer(skus_, addresses_, options_.pricing);
+    auto priced = pricer.price(request, *cart_lines);
+    if (!priced) throw toProblem(priced.error());
+    order.currency = std::move(priced.value().currency);
+    order.lines = std::move(priced.value().lines);
+    order.shipping_address = std::move(priced.value().shipping_address);
+    order.totals = priced.value().totals;
     order.user_id = request.user_id;
     order.cart_id = request.cart_id;
     order.payment_method = std::string(payments::methodName(request.method));
@@ -253,17 +150,14 @@ http::Response OrderService::place(const CheckoutRequest& request, std::string_v
   const InFlight order_in_flight(*this, order.id);
   options_.crash("order_created");
 
-  const auto problem = [&](const http::ApiError& error) {
-    return http::problemResponse(error, request_path, request_id);
-  };
   // Ends the saga with the checkout refused: the order becomes `failed`
   // (kept for the owner, not the buyer's), its effects give back what was
   // taken, the cart is left as it was. The response is kept for replays
   // unless keep_key is false (nothing a replay should repeat).
-  const auto failWith = [&](const http::Response& response, std::string note, Transition change,
-                            bool keep_key) {
+  const auto failWith = [&](const CheckoutRefusal& refusal, Transition change, bool keep_key) {
+    countRefused(refusal.kind);
+    auto response = http::problemResponse(toProblem(refusal), request_path, request_id);
     change.to = Status::kFailed;
-    change.note = std::move(note);
     if (keep_key) {
       change.idempotency = ref;
       change.response = stored(response);
@@ -277,128 +171,67 @@ http::Response OrderService::place(const CheckoutRequest& request, std::string_v
   const auto reserve =
       inventory_.reserve(order.id, saga::reservationLines(order), options_.hold_for);
   if (!reserve.reserved) {
-    counters_->insufficient_stock.fetch_add(1, std::memory_order_relaxed);
-    http::ApiError short_stock(
-        409, "insufficient-stock", "Insufficient stock",
-        "not enough stock for: " + joined(reserve.short_skus) +
-            ". Nothing was charged and your cart is unchanged: lower the quantity of these items "
-            "or remove them, then check out again");
-    short_stock.extensionMembers() = skuArray(reserve.short_skus);
     Transition change;
     change.payment_status = "not_charged";
-    return failWith(problem(short_stock), "insufficient stock: " + joined(reserve.short_skus),
-                    change, true);
+    change.note = "insufficient stock: " + checkout::listed(reserve.short_skus);
+    return failWith(
+        CheckoutRefusal::withSkus(CheckoutRefusal::kInsufficientStock, reserve.short_skus), change,
+        true);
   }
   options_.crash("stock_reserved");
 
-  payments::ChargeRequest charge;
-  charge.order_id = order.id;
-  charge.idempotency_key = order.id;  // one payment per order: a retried step never pays twice
-  charge.method = request.method;
-  charge.card_token = request.card_token;
-  charge.gift_card_code = request.gift_card_code;
-  // A card token pays for one payer only (see payments::ChargeRequest::payer).
-  charge.payer = request.user_id.empty() ? "cart:" + request.cart_id : "user:" + request.user_id;
-  charge.client_address = request.client_address;
-  charge.amount = order.totals.total;
-  charge.currency = order.currency;
-  const auto charged = payments_.charge(charge);
+  const auto charged = payments_.charge(checkout::chargeFor(order, request));
   options_.crash("payment_taken");
-
-  Transition failed;
-  failed.stock_effect = StockEffect::kRelease;
-  failed.payment_status = paymentStatusAfterCharge(charged.outcome);
-  if (charged.payment) failed.payment_id = charged.payment->id;
-  switch (charged.outcome) {
-    case payments::ChargeOutcome::kCaptured:
-    case payments::ChargeOutcome::kPending:
-      break;
-    case payments::ChargeOutcome::kDeclined:
-    case payments::ChargeOutcome::kInsufficientFunds: {
-      counters_->declined.fetch_add(1, std::memory_order_relaxed);
-      const bool funds = charged.outcome == payments::ChargeOutcome::kInsufficientFunds;
-      std::string detail = charged.detail.empty() ? std::string(funds ? "insufficient funds"
-                                                                      : "the payment was declined")
-                                                  : charged.detail;
-      detail +=
-          ". Nothing was charged and your cart is unchanged: try another card or another payment "
-          "method";
-      const http::ApiError declined(402, funds ? "insufficient-funds" : "payment-declined",
-                                    "Payment declined", detail);
-      return failWith(problem(declined), "payment declined", failed, true);
-    }
-    case payments::ChargeOutcome::kInvalid: {
-      counters_->declined.fetch_add(1, std::memory_order_relaxed);
-      const std::string field =
-          request.method == payments::Method::kGiftCard ? "payment.code" : "payment.token";
-      const http::ApiError invalid = http::ApiError::validation(
-          field, (charged.detail.empty() ? std::string("is not usable") : charged.detail) +
-                     "; check it or pay another way (your cart is unchanged)");
-      return failWith(problem(invalid), "payment not usable", failed, true);
-    }
-    case payments::ChargeOutcome::kThrottled: {
-      // Not replayed under the key: once the window passes, the same request may go through.
-      counters_->declined.fetch_add(1, std::memory_order_relaxed);
-      auto limited = http::ApiError::tooManyRequests(charged.retry_after, charged.detail);
-      return failWith(problem(limited), "too many wrong gift card codes", failed, false);
-    }
-    case payments::ChargeOutcome::kUnavailable: {
-      counters_->provider_unavailable.fetch_add(1, std::memory_order_relaxed);
-      http::ApiError down(503, "payment-provider-unavailable", "Payment provider unavailable",
-                          "the card payment provider cannot be reached; nothing was charged, no "
-                          "stock is held and your cart is unchanged. Retry shortly, or pay "
-                          "another way");
-      down.headers().emplace_back("Retry-After", "5");
-      // The provider may have taken the money before the line went quiet: the
-      // refund effect asks it by idempotency key and gives it back.
-      failed.payment_effect = PaymentEffect::kRefund;
-      auto response = problem(down);
-      return failWith(response, "payment provider unavailable", failed, false);
-    }
-  }
+  const auto verdict = checkout::afterCharge(charged, request.method);
+  if (verdict.refusal) return failWith(*verdict.refusal, verdict.failed, verdict.keep_key);
 
   if (!inventory_.confirm(order.id)) {
     // The hold expired while the payment ran (it lasts minutes): give the money back.
-    http::ApiError expired(409, "insufficient-stock", "Insufficient stock",
-                           "the stock held for this order was released before payment finished; "
-                           "the payment is refunded and your cart is unchanged. Check out again");
-    Transition change = failed;
+    Transition change = verdict.failed;
+    change.note = "stock hold expired";
     change.payment_effect = PaymentEffect::kRefund;
-    return failWith(problem(expired), "stock hold expired", change, true);
+    return failWith(CheckoutRefusal::of(CheckoutRefusal::kHoldExpired), change, true);
   }
   options_.crash("stock_confirmed");
 
-  Transition confirm;
-  confirm.to = Status::kConfirmed;
-  confirm.note = charged.outcome == payments::ChargeOutcome::kPending ? "cash on delivery"
-                                                                      : "payment captured";
-  confirm.payment_status = paymentStatusAfterCharge(charged.outcome);
-  if (charged.payment) confirm.payment_id = charged.payment->id;
-  // Owed with the confirmation, so a crash before the cart is emptied leaves
-  // the sweeper to empty it.
-  confirm.empty_cart = true;
-  confirm.idempotency = ref;
   // The stored bytes must describe the order as committed: render it from the
-  // values the transition writes (timestamps differ by microseconds at most).
-  Order expected = order;
-  expected.status = Status::kConfirmed;
-  expected.payment_status = *confirm.payment_status;
-  expected.payment_id = confirm.payment_id.value_or("");
-  expected.updated_at = util::nowRfc3339();
-  for (const auto& line : order.lines) expected.item_count += line.quantity;
-  expected.timeline.push_back(TimelineEntry{Status::kConfirmed, expected.updated_at, confirm.note});
-  http::Response created = http::Response::json(201, renderOrder(expected));
-  confirm.response = stored(created);
-  const auto after = store_.transition(order.id, confirm);
+  // values the transition writes.
+  auto confirmation = checkout::confirmationAfterCharge(order, charged, ref, util::nowRfc3339());
+  http::Response created = http::Response::json(201, renderOrder(confirmation.expected));
+  confirmation.change.response = stored(created);
+  const auto after = store_.transition(order.id, confirmation.change);
   if (!after || after->order.status != Status::kConfirmed) {
     // The sweeper decided first (only after recover_after): report what it did.
-    return problem(saga::interruptedProblem());
+    return http::problemResponse(toProblem(CheckoutRefusal::of(CheckoutRefusal::kInterrupted)),
+                                 request_path, request_id);
   }
   counters_->confirmed.fetch_add(1, std::memory_order_relaxed);
   options_.crash("order_confirmed");
   runEffects(after->order);
   created.headers.emplace_back("Location", "/api/v1/orders/" + order.id);
   return created;
+}
+
+void OrderService::countRefused(checkout::CheckoutRefusal::Kind kind) {
+  using checkout::CheckoutRefusal;
+  switch (kind) {
+    case CheckoutRefusal::kInsufficientStock:
+      counters_->insufficient_stock.fetch_add(1, std::memory_order_relaxed);
+      return;
+    case CheckoutRefusal::kDeclined:
+    case CheckoutRefusal::kInsufficientFunds:
+    case CheckoutRefusal::kPaymentInvalid:
+    case CheckoutRefusal::kThrottled:
+      counters_->declined.fetch_add(1, std::memory_order_relaxed);
+      return;
+    case CheckoutRefusal::kProviderUnavailable:
+      counters_->provider_unavailable.fetch_add(1, std::memory_order_relaxed);
+      return;
+    default:
+      // The hold expiring is counted by no outcome today (it is rare and ends
+      // in a refund); refusals before the order exist are 4xx, not checkouts.
+      return;
+  }
 }
 
 void OrderService::collect(metrics::Exposition& out) const {

@@ -18,7 +18,6 @@
 // so a crash right after the confirmation still empties it).
 
 #include <chrono>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -30,28 +29,18 @@
 #include "core/metrics/exposition.hpp"
 #include "core/util/clock.hpp"
 #include "core/util/periodic_task.hpp"
+#include "core/util/result.hpp"
 #include "services/cart/client.hpp"
 #include "services/catalog/client.hpp"
 #include "services/inventory/client.hpp"
+#include "services/orders/checkout/refusal.hpp"
+#include "services/orders/checkout/request.hpp"
 #include "services/orders/domain/order.hpp"
+#include "services/orders/order_error.hpp"
 #include "services/orders/storage/order_store.hpp"
 #include "services/payments/client.hpp"
 
 namespace emporium::orders {
-
-struct CheckoutRequest {
-  std::string user_id;
-  std::string idempotency_key;
-  std::string cart_id;
-  std::optional<ShippingAddress> shipping_address;
-  std::optional<std::string> address_id;
-  payments::Method method = payments::Method::kCard;
-  std::string card_token;
-  std::string gift_card_code;
-  /// The buyer's address, which wrong gift-card codes are also counted by
-  /// (not part of the request for its Idempotency-Key).
-  std::string client_address;
-};
 
 /// POST /admin/orders/{id}/refund, parsed: no amount and no lines refunds
 /// what is left of the order.
@@ -96,10 +85,6 @@ struct OrderOptions {
 void validateRecovery(std::chrono::milliseconds recover_after,
                       std::chrono::milliseconds worst_case_charge);
 
-/// A user's saved address by id (the users service, through the app's wiring).
-using AddressBook = std::function<std::optional<ShippingAddress>(const std::string& user_id,
-                                                                 const std::string& address_id)>;
-
 struct RecoveryReport {
   std::size_t confirmed = 0;
   std::size_t failed = 0;  // interrupted checkouts given up (status failed)
@@ -128,20 +113,24 @@ class OrderService {
   std::optional<Order> order(const std::string& order_id) { return store_.find(order_id); }
 
   /// The state machine's transitions, each through the transition table in
-  /// one conditional write. Throw http::ApiError 404 (no such order) or 409
-  /// naming the current status (the table forbids the change).
-  Order cancel(const std::string& order_id, const std::optional<std::string>& user_id);
-  Order ship(const std::string& order_id, const std::string& carrier,
-             const std::string& tracking_number);
-  Order deliver(const std::string& order_id);
+  /// one conditional write. Refused with OrderError kNotFound (no such
+  /// order) or kStatus naming the current status (the table forbids the change).
+  util::Result<Order, OrderError> cancel(const std::string& order_id,
+                                         const std::optional<std::string>& user_id);
+  util::Result<Order, OrderError> ship(const std::string& order_id, const std::string& carrier,
+                                       const std::string& tracking_number);
+  util::Result<Order, OrderError> deliver(const std::string& order_id);
   /// A refund by amount, by lines, or of what is left (see RefundRequest),
   /// recorded with who/when/why. The bookkeeping is one conditional write
   /// (OrderStore::applyRefund), so concurrent refunds never add up to more
   /// than the order's total; then exactly one payment refund per accepted
   /// request (keyed by the refund's id) and returned lines back in stock.
-  /// Throws ApiError 404, 409 (status, naming it) or 422 naming the field
-  /// (`amount`, `lines[i].sku`, `lines[i].quantity`, `lines[i].returned`).
-  Order refund(const std::string& order_id, const RefundRequest& request = {});
+  /// Refused with kNotFound, kStatus, kInvalid naming every field that does
+  /// not fit (`amount`, `lines`, `lines[i].sku`, `lines[i].quantity`,
+  /// `lines[i].returned`) or kInProgress (concurrent refunds kept changing
+  /// what is left).
+  util::Result<Order, OrderError> refund(const std::string& order_id,
+                                         const RefundRequest& request = {});
   /// A refund made at the card provider (found by payments' reconciliation):
   /// recorded once per provider refund id, as settled (the money moved
   /// already), by "provider". False when it was recorded before or the
@@ -168,9 +157,12 @@ class OrderService {
   /// Marks an order (or a key not yet linked to one) as a checkout this
   /// process is running: the sweeper leaves it alone whatever its age.
   class InFlight;
-  Order transitionOrThrow(const std::string& order_id, const Transition& change,
-                          std::span<const OrderStatus> only_from = {});
+  util::Result<Order, OrderError> applyTransition(const std::string& order_id,
+                                                  const Transition& change,
+                                                  std::span<const OrderStatus> only_from = {});
   bool inFlight(const std::string& id) const;
+  /// Counts a refused checkout under its outcome in emporium_checkouts_total.
+  void countRefused(checkout::CheckoutRefusal::Kind kind);
   /// Performs the effects the order owes; true when none is left owing.
   bool runEffects(const Order& order);
   /// Settles the order's unsettled refunds (payment, returned stock); true

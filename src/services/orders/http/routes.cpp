@@ -8,6 +8,7 @@
 #include "core/json/body.hpp"
 #include "core/json/utf8.hpp"
 #include "core/json/writer.hpp"
+#include "services/orders/http/problems.hpp"
 #include "services/orders/http/render.hpp"
 
 namespace emporium::orders {
@@ -121,6 +122,12 @@ http::Response placeOrder(OrderService& service, http::Request& req) {
 
 http::Response orderJson(const Order& order) {
   return http::Response::json(200, renderOrder(order));
+}
+
+// A transition's outcome: the order as it is now, or the problem it was refused with.
+http::Response orderJson(const util::Result<Order, OrderError>& changed) {
+  if (!changed) throw toProblem(changed.error());
+  return orderJson(changed.value());
 }
 
 http::Response listPage(std::vector<Order> orders, std::size_t limit) {
