@@ -6,7 +6,6 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <ranges>
 #include <string>
 #include <utility>
 #include <vector>
@@ -144,7 +143,7 @@ class Modules {
   void stop() {
     if (stopped_) return;
     stopped_ = true;
-    for (auto& module : std::ranges::reverse_view(modules_)) module->stop();
+    std::for_each(modules_.rbegin(), modules_.rend(), [](const auto& module) { module->stop(); });
   }
   const Peers& peers() const { return peers_; }
 
@@ -267,7 +266,7 @@ int serveSandbox(const config::Config& config, const log::Logger& logger,
         addOpsRoutes(router, ops);
         addApiRoot(router, ops);
       });
-  registry.add([&sandbox](std::string& out) { sandbox.httpMetrics().render(out); });
+  registry.add([&sandbox](metrics::Exposition& out) { sandbox.httpMetrics().collect(out); });
   return serveUntilSignal(sandbox.server(), config, logger, stop_signals, ops.database_backend, {},
                           "sandbox");
 }
