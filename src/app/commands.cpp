@@ -7,9 +7,9 @@
 #include <string>
 
 #include "app/services.hpp"
-#include "app/stock_sync.hpp"
 #include "core/events/outbox.hpp"
 #include "services/catalog/seed/loader.hpp"
+#include "services/catalog/stock_handover.hpp"
 #include "services/catalog/storage/stock_mirror_store.hpp"
 #include "services/inventory/inventory_service.hpp"
 #include "services/users/domain/key_ring.hpp"
@@ -123,7 +123,7 @@ int runSeed(const config::Config& config, const SeedArgs& args) {
   const events::Outbox inventory_outbox("inventory", *databases.at("inventory"), doorbell);
   inventory::InventoryService inventory(*databases.at("inventory"), inventory_outbox,
                                         config.low_stock_threshold);
-  const auto carried = carryStockToInventory(catalog_stock, inventory, logger);
+  const auto carried = catalog::handOverStock(catalog_stock, inventory, logger);
   std::printf("stock for %lld SKUs carried over to inventory\n", static_cast<long long>(carried));
   return 0;
 }

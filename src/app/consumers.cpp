@@ -32,7 +32,7 @@ std::string consumerList() {
 EventConsumers::EventConsumers(const config::Config& config, const Databases& databases,
                                users::Client& users, catalog::CatalogModule& catalog,
                                const log::Logger& logger)
-    : notifications_(config, databases, users, logger),
+    : notifications_(config, *databases.at("notifications"), users, logger),
       catalog_(catalog),
       catalog_db_(*databases.at("catalog")) {}
 

@@ -9,13 +9,13 @@
 #include <string_view>
 #include <vector>
 
-#include "app/notifications_wiring.hpp"
 #include "app/services.hpp"
 #include "core/cache/tiered_cache.hpp"
 #include "core/config/config.hpp"
 #include "core/events/consumer.hpp"
 #include "core/log/logger.hpp"
 #include "services/catalog/catalog_module.hpp"
+#include "services/notifications/notifications_module.hpp"
 #include "services/users/client.hpp"
 
 namespace emporium::app {
@@ -43,7 +43,7 @@ class EventConsumers {
  private:
   std::vector<ReplayableConsumer> replayable();
 
-  Notifications notifications_;
+  notifications::NotificationsModule notifications_;
   catalog::CatalogModule& catalog_;
   sql::Database& catalog_db_;
 };

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "app/commands.hpp"
 #include "app/consumers.hpp"
 #include "core/config/config.hpp"
 #include "core/events/amqp_activity_log.hpp"
@@ -19,8 +20,11 @@ namespace emporium::app {
 
 EventSources::EventSources(const Databases& databases) {
   for (const auto source : kEventSources) {
-    outboxes_.push_back(std::make_unique<events::Outbox>(
-        std::string(source), *databases.find(source)->second, doorbell_));
+    // A target that runs some services opens only their databases.
+    const auto db = databases.find(source);
+    if (db == databases.end()) continue;
+    outboxes_.push_back(
+        std::make_unique<events::Outbox>(std::string(source), *db->second, doorbell_));
   }
 }
 
@@ -80,7 +84,7 @@ std::unique_ptr<events::ActivityLog> makeActivityLog(const config::Config& confi
 }
 
 std::vector<std::unique_ptr<events::Worker>> startDelivery(const config::Config& config,
-                                                           EventSources& sources,
+                                                           Delivery delivery, EventSources& sources,
                                                            std::vector<events::Consumer> consumers,
                                                            const log::Logger& logger,
                                                            events::EventMetrics& metrics) {
@@ -99,11 +103,11 @@ std::vector<std::unique_ptr<events::Worker>> startDelivery(const config::Config&
     } catch (const std::exception& e) {
       logger.warn("RabbitMQ not reachable at start-up; will keep trying", {{"error", e.what()}});
     }
-    if (config.target != "worker") {
+    if (delivery.relay) {
       workers.push_back(std::make_unique<events::AmqpRelay>(options, sources.all(),
                                                             sources.doorbell(), logger, metrics));
     }
-    if (config.target != "api") {
+    if (delivery.consume) {
       for (auto& consumer : consumers) {
         workers.push_back(
             std::make_unique<events::AmqpConsumer>(options, std::move(consumer), logger, metrics));
@@ -111,15 +115,14 @@ std::vector<std::unique_ptr<events::Worker>> startDelivery(const config::Config&
     }
     logger.info("events delivered through RabbitMQ",
                 {{"exchange", std::string_view(options.exchange)},
-                 {"relay", config.target != "worker"},
-                 {"consumers", config.target != "api"}});
+                 {"relay", delivery.relay},
+                 {"consumers", delivery.consume}});
     for (auto& worker : workers) worker->start();
     return workers;
   }
-  if (config.target == "api" || config.target == "worker") {
-    throw std::invalid_argument("--target=" + config.target +
-                                " needs amqp.url (EMPORIUM_AMQP_URL): without RabbitMQ the "
-                                "events are delivered in process by --target=all");
+  if (!delivery.relay || !delivery.consume) {
+    // requireAmqpFor() refuses this configuration before anything starts.
+    throw std::logic_error("--target=" + config.target + " without amqp.url");
   }
   const auto consumer_count = static_cast<std::int64_t>(consumers.size());
   events::DispatcherOptions options;
@@ -167,6 +170,15 @@ std::size_t replayDeadLetters(const config::Config& config, const EventSources& 
   }
   for (const events::Outbox* outbox : sources.all()) revived += outbox->revive(event_id);
   return revived;
+}
+
+void requireAmqpFor(const config::Config& config, Delivery delivery) {
+  if (config.amqp_url || (delivery.relay && delivery.consume)) return;
+  throw UsageError("--target=" + config.target +
+                   " needs amqp.url (EMPORIUM_AMQP_URL, or [amqp] url in the --config file): "
+                   "without RabbitMQ the "
+                   "events are delivered in process, by a target that both publishes and "
+                   "consumes them (all, or one service)");
 }
 
 }  // namespace emporium::app

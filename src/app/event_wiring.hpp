@@ -40,11 +40,22 @@ std::unique_ptr<events::ActivityLog> makeActivityLog(const config::Config& confi
                                                      const Databases& databases,
                                                      const log::Logger& logger);
 
-/// Starts what delivers events for config.target: "all" relays (or
-/// dispatches) and consumes, "api" only relays, "worker" only consumes.
+/// What a target does with events: publish its services' outboxes, consume
+/// them, or both (in process without amqp.url).
+struct Delivery {
+  bool relay = true;
+  bool consume = true;
+};
+
+/// Throws UsageError (exit 2) when `delivery` does only half of the work and
+/// amqp.url is not set: only RabbitMQ carries events between processes.
+void requireAmqpFor(const config::Config& config, Delivery delivery);
+
+/// Starts what delivers events: the RabbitMQ relay and consumers as
+/// `delivery` asks with amqp.url, else the in-process dispatcher.
 /// Destroying the workers stops them.
 std::vector<std::unique_ptr<events::Worker>> startDelivery(const config::Config& config,
-                                                           EventSources& sources,
+                                                           Delivery delivery, EventSources& sources,
                                                            std::vector<events::Consumer> consumers,
                                                            const log::Logger& logger,
                                                            events::EventMetrics& metrics);

@@ -8,6 +8,7 @@
 #include <map>
 
 #include "app/commands.hpp"
+#include "app/module_table.hpp"
 #include "core/config/config.hpp"
 
 namespace {
@@ -55,7 +56,9 @@ int main(int argc, char** argv) {
   std::optional<std::string> config_file;
 
   auto* serve = cli.add_subcommand(
-      "serve", "Run the shop: HTTP API, every service and the workers (target 'all').");
+      "serve",
+      "Run the shop: HTTP API, every service and the workers (target 'all'), or one\n"
+      "service with what it needs (--target).");
   serve
       ->add_option_function<std::string>(
           "--listen", [&flags](const std::string& v) { flags["listen"] = v; },
@@ -64,8 +67,8 @@ int main(int argc, char** argv) {
   serve
       ->add_option_function<std::string>(
           "--target", [&flags](const std::string& v) { flags["target"] = v; },
-          "What this process runs (default all; EMPORIUM_TARGET)")
-      ->type_name("T");
+          emporium::app::targetHelp())
+      ->type_name("TARGET");
   serve
       ->add_option_function<std::string>(
           "--ops-listen", [&flags](const std::string& v) { flags["ops_listen"] = v; },
@@ -168,7 +171,12 @@ int main(int argc, char** argv) {
 
   Config config;
   try {
-    config = emporium::config::load({flags, emporium::config::processEnv, config_file});
+    emporium::config::LoadOptions load_options{emporium::app::targetNames(), {}};
+    for (const auto& future : emporium::app::kFutureTargets) {
+      load_options.future_targets.emplace_back(future.name, future.why);
+    }
+    config =
+        emporium::config::load({flags, emporium::config::processEnv, config_file}, load_options);
   } catch (const emporium::config::ConfigError& e) {
     std::fprintf(stderr, "emporium: error: %s\n", e.what());
     return 2;

@@ -138,16 +138,12 @@ void addOpsRoutes(http::Router& router, const OpsContext& ctx, MetricsAccess acc
       inline_route);
 }
 
-void renderReadinessMetrics(std::string& out, ReadinessCache& cache) {
+void collectReadinessMetrics(metrics::Exposition& out, ReadinessCache& cache) {
   const std::lock_guard lock(cache.gauge_mutex);
-  if (cache.last_up.empty()) return;
-  out +=
-      "# HELP emporium_dependency_up 1 when the dependency answered the last readiness probe "
-      "(GET /readyz), else 0.\n";
-  out += "# TYPE emporium_dependency_up gauge\n";
   for (const auto& [name, up] : cache.last_up) {
-    out.append("emporium_dependency_up{dependency=\"").append(name).append("\"} ");
-    out.append(up ? "1\n" : "0\n");
+    out.gauge("emporium_dependency_up",
+              "1 when the dependency answered the last readiness probe (GET /readyz), else 0.",
+              up ? 1 : 0, {{"dependency", name}});
   }
 }
 

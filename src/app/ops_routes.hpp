@@ -2,7 +2,6 @@
 // /healthz, /readyz, /metrics and the API root: the operator's view of a process.
 
 #include <chrono>
-#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -11,21 +10,12 @@
 
 #include "core/http/router.hpp"
 #include "core/metrics/metrics.hpp"
+#include "core/module/module.hpp"
 
 namespace emporium::app {
 
-/// One dependency /readyz checks: check() throws when it is not usable.
-struct ReadinessCheck {
-  std::string name;
-  std::function<void()> check;
-  /// Whether the instance is unready while this one is down. A dependency
-  /// every instance shares and only some requests need (the card provider)
-  /// is reported but not critical: taking each instance out of the load
-  /// balancer would stop browsing and cash orders too, and cure nothing.
-  bool critical = true;
-  /// Extra state for the body, e.g. the breaker's; "" when none.
-  std::function<std::string()> state;
-};
+/// One dependency /readyz checks (modules name their own; see core/module).
+using ReadinessCheck = module::ReadinessCheck;
 
 /// One run of the readiness probes: per-dependency JSON and who is down.
 struct ReadinessResult {
@@ -68,6 +58,6 @@ void addOpsRoutes(http::Router& router, const OpsContext& ctx,
 /// Registers the API root (GET /api/v1), which stays on the shop's listener.
 void addApiRoot(http::Router& router, const OpsContext& ctx);
 /// emporium_dependency_up per dependency, as of the last /readyz run.
-void renderReadinessMetrics(std::string& out, ReadinessCache& cache);
+void collectReadinessMetrics(metrics::Exposition& out, ReadinessCache& cache);
 
 }  // namespace emporium::app

@@ -51,4 +51,13 @@ std::string generateSandboxSecret() {
   return {hex.data(), bytes.size() * 2};
 }
 
+std::string sandboxSecret(const std::string& configured, const log::Logger& logger) {
+  if (!configured.empty()) return configured;
+  std::string secret = generateSandboxSecret();
+  logger.warn(
+      "no payments.sandbox_secret (EMPORIUM_SANDBOX_SECRET) set: generated one for this run",
+      {{"sandbox_secret", secret}});
+  return secret;
+}
+
 }  // namespace emporium::app

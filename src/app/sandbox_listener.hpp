@@ -67,4 +67,8 @@ class SandboxListener {
 /// A random secret (64 hex digits), for when none is configured.
 std::string generateSandboxSecret();
 
+/// The sandbox secret: the configured one, else a random one for this run,
+/// logged so that an operator (or a test) can use the sandbox's guarded routes.
+std::string sandboxSecret(const std::string& configured, const log::Logger& logger);
+
 }  // namespace emporium::app

@@ -1,39 +1,12 @@
 #include "app/services.hpp"
 
-#include "core/events/sql_activity_log.hpp"
-#include "services/notifications/storage/schema.hpp"
-
 #include <algorithm>
-#include <array>
 #include <exception>
 #include <stdexcept>
 #include <thread>
 #include <vector>
 
-#include "services/cart/storage/schema.hpp"
-#include "services/catalog/storage/schema.hpp"
-#include "services/inventory/storage/schema.hpp"
-#include "services/orders/storage/schema.hpp"
-#include "services/payments/sandbox/schema.hpp"
-#include "services/payments/storage/schema.hpp"
-#include "services/users/storage/user_store.hpp"
-
 namespace emporium::app {
-
-std::span<const ServiceInfo> services() {
-  static constexpr std::array<ServiceInfo, 9> kServices = {{
-      {"users", &users::migrations},
-      {"catalog", &catalog::migrations},
-      {"inventory", &inventory::migrations},
-      {"cart", &cart::migrations},
-      {"payments", &payments::migrations},
-      {"sandbox", &payments::sandbox::migrations},
-      {"orders", &orders::migrations},
-      {"activity", &events::migrations},
-      {"notifications", &notifications::migrations},
-  }};
-  return kServices;
-}
 
 Databases openDatabases(const config::Config& config, const log::Logger& logger,
                         std::span<const std::string_view> only,

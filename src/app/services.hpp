@@ -21,7 +21,7 @@ struct ServiceInfo {
   const sql::MigrationSet& (*migrations)();
 };
 
-/// Every service with a database, in start-up order.
+/// Every service database, in the module table's order (app/module_table.cpp).
 std::span<const ServiceInfo> services();
 
 /// Each service's database, opened (created if missing) and migrated.

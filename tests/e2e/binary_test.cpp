@@ -262,6 +262,70 @@ TEST(BinaryHelp, ExplainsEachCommand) {
   EXPECT_NE(serve_help.output.find("--config"), std::string::npos);
 }
 
+TEST_P(BinaryTest, ServeHelpListsEveryTarget) {
+  const auto help = runProcess({EMPORIUM_BINARY, "serve", "--help"}, env_);
+  EXPECT_EQ(help.exit_code, 0);
+  for (const std::string target :
+       {"all", "api", "worker", "payment-sandbox", "users", "catalog", "inventory", "cart",
+        "orders", "payments", "notifications", "gateway"}) {
+    // One line each: the name, then what it runs.
+    const std::regex line("\n +" + target + " +[a-z]");
+    EXPECT_TRUE(std::regex_search(help.output, line)) << target << " not listed:\n" << help.output;
+  }
+}
+
+TEST_P(BinaryTest, TargetCatalogServesCatalogOnly) {
+  auto server = serve({{"EMPORIUM_TARGET", "catalog"}});
+  ASSERT_NE(port_, 0);
+  EXPECT_EQ(httpRequest(port_, "GET", "/api/v1/products").status, 200);
+  EXPECT_EQ(httpRequest(port_, "GET", "/api/v1/categories").status, 200);
+  // Other services' routes are not here, though users and inventory run in
+  // process for the catalog (reviewer names, stock).
+  EXPECT_EQ(httpRequest(port_, "GET", "/api/v1/orders").status, 404);
+  EXPECT_EQ(httpRequest(port_, "GET", "/api/v1/cart").status, 404);
+  EXPECT_EQ(httpRequest(port_, "POST", "/api/v1/auth/login", "{}").status, 404);
+  const auto root = parseJson(httpRequest(port_, "GET", "/api/v1").body);
+  EXPECT_STREQ(root["target"].GetString(), "catalog");
+  // Only the catalog's databases and those of what it needs were created.
+  EXPECT_EQ(serviceDatabases(data_dir_, env_),
+            (std::vector<std::string>{"activity", "catalog", "inventory", "users"}));
+  server->signal(SIGTERM);
+  EXPECT_EQ(server->wait(15s), 0) << server->output();
+}
+
+TEST_P(BinaryTest, TargetGatewayIsRefusedUntilItExists) {
+  auto e = env_;
+  e["EMPORIUM_TARGET"] = "gateway";
+  const auto gateway = runProcess({EMPORIUM_BINARY, "serve", "--listen", "127.0.0.1:0"}, e);
+  EXPECT_EQ(gateway.exit_code, 2) << gateway.output;
+  EXPECT_NE(gateway.output.find("EMPORIUM_TARGET"), std::string::npos) << gateway.output;
+  EXPECT_NE(gateway.output.find("not built yet"), std::string::npos) << gateway.output;
+  // An unknown target: the option named, the valid ones listed.
+  const auto unknown =
+      runProcess({EMPORIUM_BINARY, "serve", "--listen", "127.0.0.1:0", "--target", "shop"}, env_);
+  EXPECT_EQ(unknown.exit_code, 2) << unknown.output;
+  EXPECT_NE(unknown.output.find("--target"), std::string::npos) << unknown.output;
+  EXPECT_NE(unknown.output.find("all, api, worker, payment-sandbox, users, inventory, catalog"),
+            std::string::npos)
+      << unknown.output;
+  EXPECT_TRUE(serviceDatabases(data_dir_, env_).empty());
+}
+
+// api only publishes events and worker only consumes them: without RabbitMQ
+// to carry them between the two, that is a configuration error (exit 2, not 1).
+TEST_P(BinaryTest, TargetApiOrWorkerWithoutAmqpIsAConfigurationError) {
+  for (const char* target : {"api", "worker"}) {
+    auto e = env_;
+    e.erase("EMPORIUM_AMQP_URL");
+    const auto result =
+        runProcess({EMPORIUM_BINARY, "serve", "--listen", "127.0.0.1:0", "--target", target}, e);
+    EXPECT_EQ(result.exit_code, 2) << target << ": " << result.output;
+    EXPECT_NE(result.output.find("amqp.url"), std::string::npos) << result.output;
+    EXPECT_NE(result.output.find("EMPORIUM_AMQP_URL"), std::string::npos) << result.output;
+  }
+  EXPECT_TRUE(serviceDatabases(data_dir_, env_).empty());
+}
+
 // /readyz against the real Redis, RabbitMQ and SMTP servers the test harness starts.
 TEST(BinaryReadiness, ChecksEveryConfiguredServer) {
   const auto redis = env("EMPORIUM_TEST_REDIS_URL");

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -155,6 +156,29 @@ std::optional<BackendSetup> prepareBackend(bool postgres, const std::string& pre
   setup.env["EMPORIUM_DATA_DIR"] = setup.data_dir.string();
   setup.env["EMPORIUM_LOG_LEVEL"] = "warn";
   return setup;
+}
+
+std::vector<std::string> serviceDatabases(const std::filesystem::path& data_dir,
+                                          const std::map<std::string, std::string>& env) {
+  std::vector<std::string> services;
+  const auto url = env.find("EMPORIUM_POSTGRES_URL");
+  if (url == env.end()) {
+    for (const auto& entry : std::filesystem::directory_iterator(data_dir)) {
+      if (entry.path().extension() == ".db") services.push_back(entry.path().stem().string());
+    }
+  } else {
+    // Each service's database is "<url's dbname>_<service>" (postgres_conninfo.cpp).
+    const sql::PostgresTarget target = sql::parsePostgresTarget(url->second, "any");
+    sql::PostgresConnection admin(target, "postgres");
+    const std::string prefix = target.url_dbname + "_";
+    const std::string_view params_storage = prefix;
+    const std::vector<sql::Param> params{params_storage};
+    const sql::Result databases = admin.execute(
+        {"", "SELECT datname FROM pg_database WHERE starts_with(datname, $1)"}, params);
+    for (const sql::Row& row : databases) services.push_back(row.getText(0).substr(prefix.size()));
+  }
+  std::sort(services.begin(), services.end());
+  return services;
 }
 
 void releaseBackend(const std::filesystem::path& data_dir,

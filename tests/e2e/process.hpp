@@ -62,6 +62,11 @@ struct BackendSetup {
   std::map<std::string, std::string> env;
 };
 std::optional<BackendSetup> prepareBackend(bool postgres, const std::string& prefix);
+/// The services whose databases exist for a test, sorted: the *.db files in
+/// `data_dir` on SQLite, the "<dbname>_<service>" databases on PostgreSQL.
+std::vector<std::string> serviceDatabases(const std::filesystem::path& data_dir,
+                                          const std::map<std::string, std::string>& env);
+
 /// Undoes prepareBackend once the test's servers are stopped: removes the
 /// data directory and, on PostgreSQL, drops every database the servers made
 /// under the test's name (one per service). Without it a full run leaves

@@ -20,9 +20,13 @@ Sources sourcesWith(std::map<std::string, std::string> flags,
                  std::move(file)};
 }
 
+// The targets the binary passes (app::targetNames()); core/config names none.
+const LoadOptions kShopTargets{{"all", "api", "worker", "payment-sandbox", "catalog", "orders"},
+                               {{"gateway", "not built yet"}}};
+
 std::string errorOf(const Sources& s) {
   try {
-    load(s);
+    load(s, kShopTargets);
   } catch (const ConfigError& e) {
     return e.what();
   }
@@ -54,7 +58,8 @@ TEST(Config, OrderRulesAndTheCrashHook) {
   EXPECT_EQ(c.test_crash_at, "payment_taken");
   EXPECT_NE(errorOf(sourcesWith({}, {{"EMPORIUM_ORDERS_TAX_BASIS_POINTS", "10001"}})), "");
   EXPECT_NE(errorOf(sourcesWith({}, {{"EMPORIUM_TEST_CRASH_AT", "somewhere"}})), "");
-  EXPECT_EQ(load(sourcesWith({{"target", "payment-sandbox"}})).target, "payment-sandbox");
+  EXPECT_EQ(load(sourcesWith({{"target", "payment-sandbox"}}), kShopTargets).target,
+            "payment-sandbox");
 }
 
 TEST(Config, GiftCardCapsHaveDefaultsAndAreSetLikeTheOtherLimits) {
@@ -87,7 +92,8 @@ TEST(Config, EventsNotificationsAndTargets) {
                         {"EMPORIUM_INVENTORY_LOW_STOCK_THRESHOLD", "0"},
                         {"EMPORIUM_NOTIFICATIONS_FROM", "Shop <a@shop.example>"},
                         {"EMPORIUM_NOTIFICATIONS_ADMIN_EMAILS", " ops@x.example, b@x.example "},
-                        {"EMPORIUM_TEST_CRASH_AT", "order_confirmed"}}));
+                        {"EMPORIUM_TEST_CRASH_AT", "order_confirmed"}}),
+           kShopTargets);
   EXPECT_EQ(c.target, "worker");
   EXPECT_EQ(c.events_max_attempts, 3);
   EXPECT_EQ(c.events_retry_base, std::chrono::milliseconds(250));
@@ -95,7 +101,7 @@ TEST(Config, EventsNotificationsAndTargets) {
   EXPECT_EQ(c.low_stock_threshold, 0);
   EXPECT_EQ(c.mail_from, "Shop <a@shop.example>");
   EXPECT_EQ(c.admin_emails, (std::vector<std::string>{"ops@x.example", "b@x.example"}));
-  EXPECT_EQ(load(sourcesWith({{"target", "api"}})).target, "api");
+  EXPECT_EQ(load(sourcesWith({{"target", "api"}}), kShopTargets).target, "api");
   EXPECT_NE(errorOf(sourcesWith({{"target", "gateway"}})), "");
   EXPECT_NE(errorOf(sourcesWith({}, {{"EMPORIUM_EVENTS_MAX_ATTEMPTS", "0"}})), "");
   EXPECT_NE(errorOf(sourcesWith({}, {{"EMPORIUM_EVENTS_AMQP_PREFIX", "a b"}})), "");
@@ -143,6 +149,27 @@ TEST(Config, BadValuesNameTheOption) {
                 .find("EMPORIUM_HTTP_MAX_BODY_BYTES"),
             std::string::npos);
   EXPECT_NE(errorOf(sourcesWith({{"target", "everything"}})).find("--target"), std::string::npos);
+}
+
+TEST(Config, UnknownTargetNamesTheOptionAndListsTheValidOnes) {
+  const auto by_flag = errorOf(sourcesWith({{"target", "everything"}}));
+  EXPECT_NE(by_flag.find("--target"), std::string::npos) << by_flag;
+  EXPECT_NE(by_flag.find("one of: all, api, worker, payment-sandbox, catalog, orders"),
+            std::string::npos)
+      << by_flag;
+  const auto by_env = errorOf(sourcesWith({}, {{"EMPORIUM_TARGET", "shop"}}));
+  EXPECT_NE(by_env.find("EMPORIUM_TARGET"), std::string::npos) << by_env;
+  EXPECT_NE(by_env.find("catalog"), std::string::npos) << by_env;
+}
+
+TEST(Config, TargetsComeFromTheCaller) {
+  EXPECT_EQ(load(sourcesWith({{"target", "catalog"}}), kShopTargets).target, "catalog");
+  // Reserved for what is not built yet: refused, saying so.
+  const auto gateway = errorOf(sourcesWith({{"target", "gateway"}}));
+  EXPECT_NE(gateway.find("not built yet"), std::string::npos) << gateway;
+  // A caller that names no targets gets the default alone.
+  EXPECT_EQ(load(sourcesWith({})).target, "all");
+  EXPECT_THROW(load(sourcesWith({{"target", "catalog"}})), ConfigError);
 }
 
 TEST(Config, FileErrorsNameFileAndKey) {

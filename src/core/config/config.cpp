@@ -17,6 +17,8 @@ struct Option {
   std::string key;
   std::string expected;
   std::function<bool(Config&, const std::string&)> apply;  // false: invalid value
+  /// Why a refused value is refused, when there is more to say than `expected`.
+  std::function<std::optional<std::string>(const std::string&)> why_not = {};
 };
 
 bool parseUnsigned(const std::string& text, std::uint64_t min, std::uint64_t max,
@@ -167,7 +169,28 @@ bool parseSecret(Config& c, const std::string& v) {
   return true;
 }
 
-std::vector<Option> options() {
+// --target: one of the caller's names. A name that is reserved for what is
+// not built yet is refused with the reason, which `expected` carries.
+Option targetOption(const LoadOptions& load) {
+  std::vector<std::string> names = load.targets;
+  if (names.empty()) names.emplace_back("all");
+  std::string expected = "one of: ";
+  for (std::size_t i = 0; i < names.size(); ++i) expected += (i > 0 ? ", " : "") + names[i];
+  return {"target", expected,
+          [names](Config& c, const std::string& v) {
+            if (std::find(names.begin(), names.end(), v) == names.end()) return false;
+            c.target = v;
+            return true;
+          },
+          [future = load.future_targets](const std::string& v) -> std::optional<std::string> {
+            for (const auto& [name, why] : future) {
+              if (name == v) return why;
+            }
+            return std::nullopt;
+          }};
+}
+
+std::vector<Option> options(const LoadOptions& load) {
   std::vector<Option> o;
   o.push_back({"listen", "HOST:PORT, e.g. 127.0.0.1:8080", parseListen});
   o.push_back({"ops_listen", "HOST:PORT, e.g. 127.0.0.1:9090", [](Config& c, const std::string& v) {
@@ -199,14 +222,7 @@ std::vector<Option> options() {
                  c.port_file = v;
                  return true;
                }});
-  o.push_back(
-      {"target", "one of: all, api, worker, payment-sandbox", [](Config& c, const std::string& v) {
-         if (v != "all" && v != "api" && v != "worker" && v != "payment-sandbox") {
-           return false;
-         }
-         c.target = v;
-         return true;
-       }});
+  o.push_back(targetOption(load));
   o.push_back(
       {"log.level", "one of: debug, info, warn, error", [](Config& c, const std::string& v) {
          const auto level = log::parseLevel(v);
@@ -499,9 +515,9 @@ std::string redactUrl(const std::string& url) {
   return url.substr(0, colon + 1) + "***" + url.substr(at);
 }
 
-Config load(const Sources& sources) {
+Config load(const Sources& sources, const LoadOptions& load_options) {
   Config config;
-  const auto opts = options();
+  const auto opts = options(load_options);
   const auto env = [&](const std::string& name) -> std::optional<std::string> {
     return sources.env ? sources.env(name) : std::nullopt;
   };
@@ -559,6 +575,9 @@ Config load(const Sources& sources) {
                           opt.key.ends_with("_secret");
       std::string message = "invalid value for " + origin + ": ";
       message += secret ? "(value not shown: it may hold a password)" : "'" + *value + "'";
+      if (opt.why_not) {
+        if (const auto why = opt.why_not(*value)) message += ": " + *why;
+      }
       message += " (expected " + opt.expected + ")";
       throw ConfigError(message);
     }

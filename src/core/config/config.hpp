@@ -136,8 +136,17 @@ struct Sources {
 /// The real process environment.
 std::optional<std::string> processEnv(const std::string& name);
 
+/// What the caller knows that the configuration does not: which --target
+/// names this binary runs (core/config names no service).
+struct LoadOptions {
+  /// Valid targets; empty: only the default, "all".
+  std::vector<std::string> targets;
+  /// Targets that are named but not built yet, each with why; refused.
+  std::vector<std::pair<std::string, std::string>> future_targets;
+};
+
 /// Builds and validates the configuration; throws ConfigError.
-Config load(const Sources& sources);
+Config load(const Sources& sources, const LoadOptions& options = {});
 
 /// The environment variable that sets an option key: EMPORIUM_ + upper(key), '.' -> '_'.
 std::string envName(const std::string& key);

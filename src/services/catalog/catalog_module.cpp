@@ -6,16 +6,47 @@
 #include <string>
 #include <vector>
 
+#include "services/catalog/stock_handover.hpp"
+
 namespace emporium::catalog {
+namespace {
+
+// A product write's stock, handed to inventory (which owns it). Synchronous
+// on purpose: a product created with stock can be bought at once.
+std::function<void(const std::string&, std::int64_t)> stockWriter(inventory::Client* inventory,
+                                                                  const log::Logger& logger) {
+  if (inventory == nullptr) return {};
+  return [inventory, &logger](const std::string& sku, std::int64_t on_hand) {
+    const auto result = inventory->setOnHand(sku, on_hand);
+    if (result.status != inventory::SetOnHandStatus::kDone) {
+      logger.warn("stock from a product write not applied to inventory",
+                  {{"sku", sku}, {"on_hand", on_hand}});
+    }
+  };
+}
+
+}  // namespace
 
 CatalogModule::CatalogModule(sql::Database& db, const events::Outbox& outbox,
                              cache::TieredCache& cache, events::ActivityLog& activity,
                              const log::Logger& logger, ReviewerName reviewer_name,
-                             StockWritten stock_written)
+                             inventory::Client* inventory)
     : storage_(db, outbox),
-      api_{storage_, cache, activity, std::move(reviewer_name), std::move(stock_written)},
+      api_{storage_, cache, activity, std::move(reviewer_name), stockWriter(inventory, logger)},
       cache_(cache),
-      logger_(logger) {}
+      logger_(logger),
+      inventory_(inventory) {}
+
+std::vector<events::Consumer> CatalogModule::consumers() {
+  std::vector<events::Consumer> consumers;
+  consumers.push_back(ratingsConsumer());
+  consumers.push_back(purchasesConsumer());
+  return consumers;
+}
+
+void CatalogModule::start() {
+  if (inventory_ != nullptr) handOverStock(storage_.stock, *inventory_, logger_);
+}
 
 events::Consumer CatalogModule::ratingsConsumer() {
   static constexpr std::string_view kName = "catalog.ratings";

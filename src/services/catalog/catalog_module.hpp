@@ -12,21 +12,33 @@
 #include "core/events/outbox.hpp"
 #include "core/http/router.hpp"
 #include "core/log/logger.hpp"
+#include "core/module/module.hpp"
 #include "core/sql/database.hpp"
+#include "services/catalog/client.hpp"
 #include "services/catalog/http/routes.hpp"
 #include "services/catalog/storage/catalog_storage.hpp"
+#include "services/inventory/client.hpp"
 
 namespace emporium::catalog {
 
-class CatalogModule {
+class CatalogModule final : public module::Module {
  public:
   using ReviewerName = std::function<std::optional<std::string>(const std::string& user_id)>;
 
-  using StockWritten = std::function<void(const std::string& sku, std::int64_t on_hand)>;
-
+  /// `inventory`, when given, owns the stock of the SKUs this catalog sells:
+  /// a product write hands it the on-hand figure, and start() hands over the
+  /// stock of SKUs it has no row for. Without one (a command that only
+  /// consumes events) stock stays in the catalog's own rows.
   CatalogModule(sql::Database& db, const events::Outbox& outbox, cache::TieredCache& cache,
                 events::ActivityLog& activity, const log::Logger& logger,
-                ReviewerName reviewer_name, StockWritten stock_written = {});
+                ReviewerName reviewer_name, inventory::Client* inventory = nullptr);
+
+  std::string_view name() const override { return "catalog"; }
+  void addRoutes(http::Router& router) override { catalog::addRoutes(router, api_); }
+  /// ratingsConsumer() and purchasesConsumer().
+  std::vector<events::Consumer> consumers() override;
+  /// Hands over to inventory the stock of SKUs it has no row for yet.
+  void start() override;
 
   /// "catalog.ratings": recomputes a product's rating and review count when
   /// one of its reviews is created, once per event.
@@ -43,14 +55,17 @@ class CatalogModule {
   /// next change.
   void mirrorStock(const std::string& sku, std::int64_t available) noexcept;
 
-  void addRoutes(http::Router& router) { catalog::addRoutes(router, api_); }
   CatalogStorage& storage() { return storage_; }
+  /// What other services in this process ask of the catalog (SKU lookups).
+  Client& client() { return storage_.products; }
+  cache::TieredCache& cache() { return cache_; }
 
  private:
   CatalogStorage storage_;
   CatalogApi api_;
   cache::TieredCache& cache_;
   const log::Logger& logger_;
+  inventory::Client* inventory_;
 };
 
 /// "Alex P." for "Alex Parker": how a reviewer is shown to other shoppers.

@@ -1,5 +1,9 @@
 #include "services/payments/payments_module.hpp"
 
+#include <stdexcept>
+
+#include "core/json/writer.hpp"
+
 #include <algorithm>
 #include <utility>
 
@@ -109,6 +113,49 @@ HttpCardProviderOptions providerOptions(const config::Config& config) {
 GiftCardLimits giftCardLimits(const config::Config& config) {
   return {config.rate_limits_enabled, config.gift_card_window,
           config.gift_card_failures_per_account, config.gift_card_failures_per_address};
+}
+
+namespace {
+
+std::string_view stateName(CircuitBreaker::State state) {
+  switch (state) {
+    case CircuitBreaker::State::kClosed:
+      return "closed";
+    case CircuitBreaker::State::kOpen:
+      return "open";
+    case CircuitBreaker::State::kHalfOpen:
+      return "half_open";
+  }
+  return "closed";
+}
+
+}  // namespace
+
+std::vector<module::ReadinessCheck> PaymentsModule::checks() {
+  module::ReadinessCheck check{
+      "payment_provider",
+      [this] {
+        const auto b = breakerState();
+        if (b && b->state != CircuitBreaker::State::kClosed) {
+          throw std::runtime_error("circuit breaker " + std::string(stateName(b->state)));
+        }
+      },
+      /*critical=*/false,
+      [this]() -> std::string {
+        const auto b = breakerState();
+        if (!b) return {};
+        json::Writer w;
+        w.startObject()
+            .member("breaker", stateName(b->state))
+            .member("consecutive_failures", b->consecutive_failures)
+            .endObject();
+        return w.str();
+      }};
+  return {std::move(check)};
+}
+
+void PaymentsModule::start() {
+  if (reconcile_every_) startReconciler(*reconcile_every_);
 }
 
 }  // namespace emporium::payments

@@ -15,6 +15,7 @@
 #include "core/http/router.hpp"
 #include "core/log/logger.hpp"
 #include "core/metrics/exposition.hpp"
+#include "core/module/module.hpp"
 #include "core/ratelimit/failed_attempts.hpp"
 #include "core/sql/database.hpp"
 #include "core/util/periodic_task.hpp"
@@ -27,7 +28,7 @@
 
 namespace emporium::payments {
 
-class PaymentsModule {
+class PaymentsModule final : public module::Module {
  public:
   /// Talks to the card provider at provider_url() over HTTP.
   /// db: the "payments" database, migrated with payments::migrations().
@@ -38,17 +39,25 @@ class PaymentsModule {
   /// Uses the caller's provider (tests, or another adapter); it must outlive this.
   PaymentsModule(sql::Database& db, CardProvider& provider, const log::Logger& logger,
                  GiftCardLimits gift_card_limits = {});
-  PaymentsModule(const PaymentsModule&) = delete;
-  PaymentsModule& operator=(const PaymentsModule&) = delete;
 
-  void addRoutes(http::Router& router) { payments::addRoutes(router, api_); }
+  std::string_view name() const override { return "payments"; }
+  void addRoutes(http::Router& router) override { payments::addRoutes(router, api_); }
+  /// "payment_provider": down while the HTTP provider's breaker is not
+  /// closed; not critical (see module::ReadinessCheck::critical).
+  std::vector<module::ReadinessCheck> checks() override;
+  /// Starts the reconciler when reconcileEvery() was given.
+  void start() override;
+  void stop() override { reconciler_.reset(); }
+  /// How often start()'s reconciler runs (payments.reconcile_every_ms).
+  void reconcileEvery(std::chrono::milliseconds every) { reconcile_every_ = every; }
+
   /// What the orders saga uses.
   Client& client() { return service_; }
   PaymentsService& service() { return service_; }
   PaymentStore& store() { return store_; }
   /// emporium_payments_provider_* metrics (breaker state) and reconciliation's;
   /// nothing when the provider is not the HTTP one.
-  void collect(metrics::Exposition& out) const;
+  void collect(metrics::Exposition& out) const override;
   /// collect() as text, for app/serve.cpp's text collectors (goes with them).
   void renderMetrics(std::string& out) const;
   /// The HTTP provider's circuit breaker; nullopt when the provider was given.
@@ -75,6 +84,7 @@ class PaymentsModule {
   const log::Logger& logger_;
   std::atomic<std::uint64_t> refunds_recorded_{0};
   std::atomic<std::uint64_t> reconcile_failures_{0};
+  std::optional<std::chrono::milliseconds> reconcile_every_;
   std::unique_ptr<util::PeriodicTask> reconciler_;  // last: stopped first
 };
 

@@ -25,4 +25,9 @@ UsersModule::UsersModule(sql::Database& db, const events::Outbox& outbox,
   (void)decoyHash();
 }
 
+void UsersModule::collect(metrics::Exposition& out) const {
+  out.counter("emporium_auth_key_reload_failures_total", "Signing-key reloads that failed.",
+              keys_.reloadFailures());
+}
+
 }  // namespace emporium::users

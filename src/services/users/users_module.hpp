@@ -4,6 +4,7 @@
 
 #include "core/http/auth.hpp"
 #include "core/http/router.hpp"
+#include "core/module/module.hpp"
 #include "core/ratelimit/rate_limiter.hpp"
 #include "core/sql/database.hpp"
 #include "services/users/domain/auth_service.hpp"
@@ -19,13 +20,16 @@
 
 namespace emporium::users {
 
-class UsersModule {
+class UsersModule final : public module::Module {
  public:
   /// kek seals the signing keys at rest; without one they are stored in clear.
   UsersModule(sql::Database& db, const events::Outbox& outbox, ratelimit::RateLimiter& limiter,
               AuthLimits limits, const std::optional<KeyEncryptionKey>& kek = std::nullopt);
 
-  void addRoutes(http::Router& router) const { users::addRoutes(router, api_); }
+  std::string_view name() const override { return "users"; }
+  void addRoutes(http::Router& router) override { users::addRoutes(router, api_); }
+  /// emporium_auth_key_reload_failures_total.
+  void collect(metrics::Exposition& out) const override;
   /// Verifies access tokens for every service's routes, refusing those of
   /// users that do not exist (any more).
   const http::Authenticator& authenticator() const { return live_users_; }

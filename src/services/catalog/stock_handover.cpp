@@ -1,12 +1,11 @@
-#include "app/stock_sync.hpp"
+#include "services/catalog/stock_handover.hpp"
 
 #include <vector>
 
-namespace emporium::app {
+namespace emporium::catalog {
 
-std::int64_t carryStockToInventory(catalog::StockMirrorStore& catalog,
-                                   inventory::InventoryService& inventory,
-                                   const log::Logger& logger) {
+std::int64_t handOverStock(StockMirrorStore& catalog, inventory::Client& inventory,
+                           const log::Logger& logger) {
   const std::int64_t variants = catalog.variantCount();
   if (inventory.count() >= variants) return 0;
   constexpr std::size_t kPage = 5000;
@@ -26,4 +25,4 @@ std::int64_t carryStockToInventory(catalog::StockMirrorStore& catalog,
   return created;
 }
 
-}  // namespace emporium::app
+}  // namespace emporium::catalog

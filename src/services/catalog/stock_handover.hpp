@@ -8,14 +8,13 @@
 
 #include "core/log/logger.hpp"
 #include "services/catalog/storage/stock_mirror_store.hpp"
-#include "services/inventory/inventory_service.hpp"
+#include "services/inventory/client.hpp"
 
-namespace emporium::app {
+namespace emporium::catalog {
 
 /// Returns how many SKUs were created in inventory. Cheap when nothing is
 /// missing (two counts).
-std::int64_t carryStockToInventory(catalog::StockMirrorStore& catalog,
-                                   inventory::InventoryService& inventory,
-                                   const log::Logger& logger);
+std::int64_t handOverStock(StockMirrorStore& catalog, inventory::Client& inventory,
+                           const log::Logger& logger);
 
-}  // namespace emporium::app
+}  // namespace emporium::catalog

@@ -1,0 +1,127 @@
+#pragma once
+// The composition root as a table: one row per service, naming the services
+// it needs in process, its databases and how to build its module. A
+// --target picks rows; `serve` builds only those, in table order, handing
+// each the contracts of the rows built before it (no service locator).
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "app/event_wiring.hpp"
+#include "app/sandbox_listener.hpp"
+#include "app/services.hpp"
+#include "core/config/config.hpp"
+#include "core/events/activity_log.hpp"
+#include "core/http/auth.hpp"
+#include "core/http/dispatch.hpp"
+#include "core/log/logger.hpp"
+#include "core/metrics/metrics.hpp"
+#include "core/module/module.hpp"
+#include "core/ratelimit/rate_limiter.hpp"
+#include "services/cart/client.hpp"
+#include "services/catalog/client.hpp"
+#include "services/inventory/inventory_service.hpp"
+#include "services/payments/client.hpp"
+#include "services/payments/payments_service.hpp"
+#include "services/users/client.hpp"
+
+namespace emporium::app {
+
+/// The contracts of the rows built so far: each row's make fills its own
+/// slot, so a row finds those of the rows it needs (earlier in the table).
+struct Peers {
+  users::Client* users = nullptr;
+  /// The users service's access-token check, which every row with
+  /// authenticated routes needs (it reads the users database until services
+  /// verify tokens from the users service's JWKS, issue 15 part 2).
+  const http::Authenticator* authenticator = nullptr;
+  inventory::Client* inventory = nullptr;
+  catalog::Client* catalog = nullptr;
+  cart::Client* carts = nullptr;
+  payments::Client* payments = nullptr;
+};
+
+/// The three calls that still run against the table's order when both ends
+/// are in one process; each is set by the later row and empty without it.
+/// They go when the catalog mirrors stock from stock.changed (A4), inventory
+/// decides on its own rows (B8) and provider refunds are an event (B9).
+struct BackLinks {
+  catalog::Client* catalog = nullptr;                 // inventory's admin routes: SKUs sold
+  inventory::StockListener stock_mirror;              // the catalog's in-stock mirror
+  payments::ProviderRefundListener provider_refunds;  // orders records them
+};
+
+/// What every row's make gets besides its peers; all of it outlives the modules.
+struct Env {
+  const config::Config& config;
+  const log::Logger& logger;
+  const Databases& databases;
+  const EventSources& events;
+  /// Null unless a selected row records activity (lists the "activity" database).
+  events::ActivityLog* activity;
+  ratelimit::RateLimiter& limiter;
+  /// For the text collectors not converted yet (the catalog's cache, B10).
+  metrics::Registry& registry;
+  /// Started by the payments row when no provider URL is configured.
+  std::optional<SandboxListener>& sandbox;
+  BackLinks& links;
+};
+
+struct Row {
+  std::string_view name;
+  /// Rows built before this one in the same process (their contracts).
+  std::span<const std::string_view> needs;
+  std::span<const ServiceInfo> databases;
+  bool routes;     // serves HTTP routes (selected by `api`)
+  bool consumers;  // runs event consumers (selected by `worker`)
+  /// Refuses (throws std::invalid_argument) options that cannot work, before
+  /// any database opens; null when there is nothing to check.
+  void (*validate_options)(const config::Config&);
+  std::unique_ptr<module::Module> (*make)(Env&, Peers&);
+};
+
+/// Every service this binary carries, each after the rows it needs.
+std::span<const Row> moduleTable();
+
+/// What a --target runs.
+struct Selection {
+  std::vector<const Row*> rows;    // built, in table order
+  std::vector<const Row*> active;  // whose routes, consumers and background work run here
+  bool routes = true;              // serve the active rows' routes
+  bool consumers = true;           // run the active rows' consumers
+  bool relay = true;               // publish the outboxes (RabbitMQ) or dispatch in process
+  bool background = true;          // start() the active rows
+};
+
+/// The modes that are not rows: every row; the rows with routes; the rows
+/// with consumers; the payment sandbox alone.
+inline constexpr std::string_view kModes[] = {"all", "api", "worker", "payment-sandbox"};
+/// Named targets that are not built yet, refused with why.
+struct FutureTarget {
+  std::string_view name;
+  std::string_view why;
+};
+inline constexpr FutureTarget kFutureTargets[] = {
+    {"gateway", "not built yet (the API gateway comes with issue 15 part 3)"}};
+
+/// Every valid --target: the modes, then the rows.
+std::vector<std::string> targetNames();
+/// One line per target for `emporium serve --help`.
+std::string targetHelp();
+
+/// The rows `target` builds: its own and, transitively, those it needs (a
+/// mode: see kModes). Throws std::invalid_argument for an unknown target
+/// and for payment-sandbox (no rows).
+Selection select(std::string_view target);
+std::vector<const Row*> rowsFor(std::string_view target);
+/// The databases of `rows`, each once, in table order.
+std::vector<std::string_view> databasesOf(std::span<const Row* const> rows);
+
+/// Lower layers' exceptions that mean "try again later", not "bug".
+std::optional<http::ApiError> translateError(const std::exception& e);
+
+}  // namespace emporium::app

@@ -1,0 +1,108 @@
+// The module table (app/module_table): which rows, and so which services and
+// databases, each --target builds. Nothing is constructed here: the table is
+// data, checked as such.
+
+#include "app/module_table.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace emporium::app {
+namespace {
+
+std::vector<std::string> namesOf(const std::vector<const Row*>& rows) {
+  std::vector<std::string> names;
+  for (const Row* row : rows) names.emplace_back(row->name);
+  return names;
+}
+
+std::set<std::string> setOf(const std::vector<std::string_view>& names) {
+  return {names.begin(), names.end()};
+}
+
+TEST(ModuleTable, NeedsFormNoCycle) {
+  // Every need names a row earlier in the table: the needs form no cycle,
+  // and building rows in table order fills each row's peers before it.
+  std::set<std::string_view> before;
+  for (const auto& row : moduleTable()) {
+    EXPECT_FALSE(before.contains(row.name)) << row.name << " twice";
+    for (const auto need : row.needs) {
+      EXPECT_TRUE(before.contains(need))
+          << row.name << " needs " << need << ", which is not an earlier row";
+    }
+    EXPECT_NE(row.make, nullptr) << row.name;
+    EXPECT_FALSE(row.databases.empty()) << row.name;
+    EXPECT_TRUE(row.routes || row.consumers) << row.name << " serves nothing";
+    before.insert(row.name);
+  }
+  EXPECT_EQ(before.size(), 7U);
+}
+
+TEST(ModuleTable, EveryTargetIsARowOrAKnownMode) {
+  const auto targets = targetNames();
+  std::set<std::string> rows;
+  for (const auto& row : moduleTable()) rows.emplace(row.name);
+  const std::set<std::string> modes(std::begin(kModes), std::end(kModes));
+  EXPECT_EQ(targets.size(), rows.size() + modes.size());
+  const auto help = targetHelp();
+  for (const auto& target : targets) {
+    EXPECT_TRUE(rows.contains(target) || modes.contains(target)) << target;
+    EXPECT_NE(help.find("  " + target + " "), std::string::npos) << target << " not in help";
+    if (target == "payment-sandbox") continue;  // the sandbox listener alone: no rows
+    const auto selection = select(target);
+    EXPECT_FALSE(selection.rows.empty()) << target;
+    EXPECT_FALSE(selection.active.empty()) << target;
+    if (rows.contains(target)) {
+      EXPECT_EQ(namesOf(selection.active), std::vector<std::string>{target});
+    }
+  }
+  // Named but not built: in the help, refused as a target.
+  for (const auto& future : kFutureTargets) {
+    EXPECT_EQ(std::count(targets.begin(), targets.end(), future.name), 0) << future.name;
+    EXPECT_NE(help.find(std::string(future.name)), std::string::npos);
+    EXPECT_THROW(select(future.name), std::invalid_argument);
+  }
+  EXPECT_THROW(select("everything"), std::invalid_argument);
+  // `all` builds and runs every row; `api` every row with routes (today's meaning).
+  EXPECT_EQ(rowsFor("all").size(), moduleTable().size());
+  EXPECT_EQ(select("all").active.size(), moduleTable().size());
+  const auto api = select("api");
+  for (const Row* row : api.active) EXPECT_TRUE(row->routes) << row->name;
+  EXPECT_TRUE(api.routes && api.relay && !api.consumers);
+}
+
+TEST(ModuleTable, WorkerSelectsOnlyConsumersAndTheirNeeds) {
+  const auto worker = select("worker");
+  EXPECT_FALSE(worker.routes);
+  EXPECT_FALSE(worker.relay);
+  EXPECT_FALSE(worker.background);
+  EXPECT_TRUE(worker.consumers);
+  for (const Row* row : worker.active) EXPECT_TRUE(row->consumers) << row->name;
+  EXPECT_EQ(namesOf(worker.active), (std::vector<std::string>{"catalog", "notifications"}));
+  // Their needs, and nothing else: no cart, payments or orders.
+  EXPECT_EQ(namesOf(worker.rows),
+            (std::vector<std::string>{"users", "inventory", "catalog", "notifications"}));
+  const auto dbs = setOf(databasesOf(worker.rows));
+  EXPECT_FALSE(dbs.contains("orders"));
+  EXPECT_FALSE(dbs.contains("payments"));
+  EXPECT_FALSE(dbs.contains("cart"));
+}
+
+TEST(ModuleTable, TargetCatalogOpensOnlyItsDatabases) {
+  const auto rows = rowsFor("catalog");
+  EXPECT_EQ(namesOf(rows), (std::vector<std::string>{"users", "inventory", "catalog"}));
+  EXPECT_EQ(setOf(databasesOf(rows)),
+            (std::set<std::string>{"catalog", "users", "inventory", "activity"}));
+  // Every database once, whichever rows share it (activity: catalog, cart, orders).
+  const auto all = databasesOf(rowsFor("all"));
+  EXPECT_EQ(all.size(), setOf(all).size());
+  EXPECT_EQ(all.size(), services().size());
+}
+
+}  // namespace
+}  // namespace emporium::app
