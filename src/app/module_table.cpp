@@ -329,7 +329,9 @@ std::string targetHelp() {
       "(needs amqp.url)\n"
       "  worker           the event consumers and the services they need; no routes "
       "(needs amqp.url)\n"
-      "  payment-sandbox  the sandbox card provider alone";
+      "  payment-sandbox  the sandbox card provider alone\n"
+      "  gateway          the public API in front of the services' instances "
+      "([services.<name>] urls); no database";
   for (const auto& row : kTable) {
     std::string line = "  " + std::string(row.name);
     line.resize(std::max<std::size_t>(line.size() + 1, 19), ' ');

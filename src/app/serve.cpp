@@ -20,9 +20,11 @@
 #include "app/services.hpp"
 #include "core/deps/probes.hpp"
 #include "core/http/dispatch.hpp"
+#include "core/net/http_client.hpp"
 #include "core/net/server.hpp"
 #include "core/ratelimit/rate_limiter.hpp"
 #include "core/ratelimit/redis_rate_limiter.hpp"
+#include "gateway/gateway_routes.hpp"
 
 namespace emporium::app {
 namespace {
@@ -271,12 +273,64 @@ int serveSandbox(const config::Config& config, const log::Logger& logger,
                           "sandbox");
 }
 
+// `--target=gateway`: the public API in front of the services' instances
+// ([services.<name>] urls), with ops routes and the per-address request
+// limit; no database. Tokens are still verified by the services.
+int serveGateway(const config::Config& config, const log::Logger& logger,
+                 const sigset_t& stop_signals) {
+  gateway::GatewayOptions options;
+  options.service_urls.insert(config.service_urls.begin(), config.service_urls.end());
+  options.cors_origins = config.gateway_cors_origins;
+  options.upstream_timeout = config.gateway_upstream_timeout;
+  if (const auto problems = gateway::validate(options); !problems.empty()) {
+    // The problem names the file key ("services.users.urls: ..."); say the
+    // environment variable too.
+    const std::string& problem = problems.front();
+    const std::string key = problem.substr(0, problem.find(':'));
+    std::string env = config::envName(key);
+    if (key.starts_with("services.")) env.replace(0, 17, "EMPORIUM_SERVICE_");
+    throw UsageError("--target=gateway: " + problem + " (set " + env + ", or " + key +
+                     " in the --config file)");
+  }
+  const double start_time = nowSeconds();
+  net::HttpClient client;
+  gateway::GatewayRoutes routes(std::move(options), client);
+  const Databases no_databases;
+  Ops ops(config, no_databases);
+  const auto limiter = ratelimit::makeRateLimiter(config.redis_url);
+
+  http::Router router;
+  addOpsRoutes(config.ops_listen_host ? ops.router : router, ops.context,
+               config.ops_listen_host ? MetricsAccess::kOpen : MetricsAccess::kRestricted);
+  routes.addRoutes(router);  // GET /api/v1 included: the services' root, passed on
+  metrics::HttpMetrics http_metrics(router);
+  ops.registry.add([&](metrics::Exposition& out) {
+    http_metrics.collect(out);
+    collectReadinessMetrics(out, ops.readiness);
+    metrics::collectProcessMetrics(out, start_time);
+    routes.collect(out);
+    collectLimiterMetrics(out, *limiter);
+  });
+  const ClientRequestLimit client_limit(*limiter,
+                                        {config.request_burst, config.requests_per_second});
+  std::optional<OpsListener> ops_listener;
+  startOpsListener(ops_listener, config, ops.router, logger);
+  net::HttpServer server(
+      config.http, router, logger, http_metrics,
+      http::DispatchContext{translateError, nullptr,
+                            config.rate_limits_enabled ? &client_limit : nullptr});
+  std::vector<NamedPort> other_ports;
+  if (ops_listener) other_ports.emplace_back("ops", ops_listener->server.port());
+  return serveUntilSignal(server, config, logger, stop_signals, "none", {}, "shop", other_ports);
+}
+
 }  // namespace
 
 int runServe(const config::Config& config) {
   const sigset_t stop_signals = blockStopSignals();
   log::Logger logger(config.log_level);
   if (config.target == "payment-sandbox") return serveSandbox(config, logger, stop_signals);
+  if (config.target == "gateway") return serveGateway(config, logger, stop_signals);
   const Selection selection = select(config.target);
   const Delivery delivery{selection.relay, selection.consumers};
   requireAmqpFor(config, delivery);

@@ -293,22 +293,78 @@ TEST_P(BinaryTest, TargetCatalogServesCatalogOnly) {
   EXPECT_EQ(server->wait(15s), 0) << server->output();
 }
 
-TEST_P(BinaryTest, TargetGatewayIsRefusedUntilItExists) {
+TEST_P(BinaryTest, TargetGatewayNamesTheServiceUrlItLacks) {
   auto e = env_;
   e["EMPORIUM_TARGET"] = "gateway";
   const auto gateway = runProcess({EMPORIUM_BINARY, "serve", "--listen", "127.0.0.1:0"}, e);
   EXPECT_EQ(gateway.exit_code, 2) << gateway.output;
-  EXPECT_NE(gateway.output.find("EMPORIUM_TARGET"), std::string::npos) << gateway.output;
-  EXPECT_NE(gateway.output.find("not built yet"), std::string::npos) << gateway.output;
+  EXPECT_NE(gateway.output.find("services."), std::string::npos) << gateway.output;
+  EXPECT_NE(gateway.output.find("EMPORIUM_SERVICE_"), std::string::npos) << gateway.output;
   // An unknown target: the option named, the valid ones listed.
   const auto unknown =
       runProcess({EMPORIUM_BINARY, "serve", "--listen", "127.0.0.1:0", "--target", "shop"}, env_);
   EXPECT_EQ(unknown.exit_code, 2) << unknown.output;
   EXPECT_NE(unknown.output.find("--target"), std::string::npos) << unknown.output;
-  EXPECT_NE(unknown.output.find("all, api, worker, payment-sandbox, users, inventory, catalog"),
+  EXPECT_NE(unknown.output.find("all, api, worker, payment-sandbox, gateway, users, inventory"),
             std::string::npos)
       << unknown.output;
   EXPECT_TRUE(serviceDatabases(data_dir_, env_).empty());
+}
+
+// The gateway in front of a shop that serves every service: the API works
+// through it as it does direct, and when the shop stops the gateway answers
+// 503 with Retry-After at once instead of hanging or failing with a 5xx of
+// its own making.
+TEST_P(BinaryTest, TheGatewayServesTheApiThroughTheServicesAndSaysWhenOneIsDown) {
+  auto shop = serve();
+  ASSERT_NE(port_, 0);
+  const std::string shop_url = "http://127.0.0.1:" + std::to_string(port_);
+  std::map<std::string, std::string> gateway_env{
+      {"EMPORIUM_TARGET", "gateway"},
+      {"EMPORIUM_LOG_LEVEL", "warn"},
+      {"EMPORIUM_DATA_DIR", (data_dir_ / "gw").string()}};
+  for (const char* service : {"USERS", "CATALOG", "INVENTORY", "CART", "ORDERS", "PAYMENTS"}) {
+    gateway_env[std::string("EMPORIUM_SERVICE_") + service + "_URLS"] = shop_url;
+  }
+  auto gateway = startServe(EMPORIUM_BINARY, {}, gateway_env);
+  ASSERT_NE(gateway.port, 0) << gateway.child->output();
+  const std::uint16_t edge = gateway.port;
+
+  EXPECT_EQ(httpRequest(edge, "GET", "/api/v1/products").status, 200);
+  EXPECT_EQ(httpRequest(edge, "GET", "/api/v1/categories").status, 200);
+  const auto registered =
+      httpRequest(edge, "POST", "/api/v1/auth/register",
+                  R"({"email":"edge@example.com","password":"correct horse 42","name":"Edge"})",
+                  {{"Content-Type", "application/json"}});
+  ASSERT_EQ(registered.status, 201) << registered.body;
+  const auto body = parseJson(registered.body);
+  ASSERT_TRUE(body.HasMember("access_token")) << registered.body;
+  const std::string token = body["access_token"].GetString();
+  const auto me =
+      httpRequest(edge, "GET", "/api/v1/me", {}, {{"Authorization", "Bearer " + token}});
+  EXPECT_EQ(me.status, 200) << me.body;
+  EXPECT_EQ(me.header("x-content-type-options"), "nosniff");
+  const auto cart =
+      httpRequest(edge, "POST", "/api/v1/carts", "{}",
+                  {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}});
+  EXPECT_EQ(cart.status, 201) << cart.body;
+  EXPECT_EQ(httpRequest(edge, "GET", "/api/v1/nowhere").status, 404);
+  const auto metrics = httpRequest(edge, "GET", "/metrics");
+  EXPECT_NE(metrics.body.find("emporium_gateway_requests_total{service=\"catalog\",outcome="
+                              "\"answered\"} 2"),
+            std::string::npos)
+      << metrics.body;
+
+  shop->signal(SIGTERM);
+  ASSERT_EQ(shop->wait(15s), 0) << shop->output();
+  const auto started = std::chrono::steady_clock::now();
+  const auto down = httpRequest(edge, "GET", "/api/v1/products");
+  EXPECT_EQ(down.status, 503) << down.body;
+  EXPECT_EQ(down.header("content-type"), "application/problem+json");
+  EXPECT_FALSE(down.header("retry-after").empty());
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+  gateway.child->signal(SIGTERM);
+  EXPECT_EQ(gateway.child->wait(15s), 0) << gateway.child->output();
 }
 
 // api only publishes events and worker only consumes them: without RabbitMQ
