@@ -162,12 +162,31 @@ def check_k8s(k8s_dir, targets):
             if "CHANGE_ME" not in str(value):
                 problem(f"Secret {key} holds a value, not a CHANGE_ME placeholder")
     hpa_targets = {h["spec"]["scaleTargetRef"]["name"] for _, h in by_kind.get("HorizontalPodAutoscaler", [])}
-    for component in ["api", "users", "catalog", "inventory", "cart", "orders", "payments",
-                      "notifications"]:
+    for component in ["api", "gateway", "users", "catalog", "inventory", "cart", "orders",
+                      "payments", "notifications"]:
         if f"emporium-{component}" not in hpa_targets:
             problem(f"no HorizontalPodAutoscaler for emporium-{component}")
-    if "emporium-gateway" in names:
-        problem("a gateway manifest, but --target=gateway is not built")
+    # The gateway's EMPORIUM_SERVICE_<NAME>_URLS name Services that exist, on
+    # a port they serve, for every service the gateway routes to.
+    service_ports = {s["metadata"]["name"]: {p["port"] for p in s["spec"].get("ports", [])}
+                     for _, s in by_kind.get("Service", [])}
+    routed = {"USERS", "CATALOG", "INVENTORY", "CART", "ORDERS", "PAYMENTS"}
+    for _, deployment in by_kind.get("Deployment", []):
+        for container in deployment["spec"]["template"]["spec"].get("containers", []):
+            if "--target=gateway" not in container.get("args", []):
+                continue
+            named = set()
+            for variable in container.get("env", []):
+                match = re.fullmatch(r"EMPORIUM_SERVICE_([A-Z]+)_URLS", variable["name"])
+                if not match:
+                    continue
+                named.add(match.group(1))
+                for url in str(variable.get("value", "")).split(","):
+                    target = re.fullmatch(r"http://([a-z0-9-]+):(\d+)/?", url.strip())
+                    if not target or int(target.group(2)) not in service_ports.get(target.group(1), set()):
+                        problem(f"gateway: {variable['name']}={url} names no Service port")
+            for missing in sorted(routed - named):
+                problem(f"gateway: no EMPORIUM_SERVICE_{missing}_URLS")
     print(f"deploy_manifests: {len(docs)} Kubernetes documents checked; "
           f"targets not listed by this build yet: {sorted(set(skipped)) or 'none'}")
 
