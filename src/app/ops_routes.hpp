@@ -44,7 +44,7 @@ struct ReadinessCache {
 
 struct OpsContext {
   std::string target;
-  std::string database_backend;  // "sqlite" or "postgresql"
+  std::string database_backend;  // "sqlite", "postgresql", or "none" (the gateway)
   std::vector<ReadinessCheck> checks;
   const metrics::Registry* registry = nullptr;
   ReadinessCache* readiness_cache = nullptr;

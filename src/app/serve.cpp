@@ -202,14 +202,6 @@ void startOpsListener(std::optional<OpsListener>& listener, const config::Config
                                                         std::to_string(listener->server.port())}});
 }
 
-std::vector<NamedPort> otherPorts(const std::optional<SandboxListener>& sandbox,
-                                  const std::optional<OpsListener>& ops_listener) {
-  std::vector<NamedPort> ports;
-  if (sandbox) ports.emplace_back("sandbox", sandbox->port());
-  if (ops_listener) ports.emplace_back("ops", ops_listener->server.port());
-  return ports;
-}
-
 double nowSeconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -273,6 +265,35 @@ int serveSandbox(const config::Config& config, const log::Logger& logger,
                           "sandbox");
 }
 
+// What the shop's and the gateway's public listeners share.
+struct PublicContext {
+  const config::Config& config;
+  const log::Logger& logger;
+  const sigset_t& stop_signals;
+  Ops& ops;
+  ratelimit::RateLimiter& limiter;
+};
+
+// The public listener (with the per-address request limit), the ops listener
+// when --ops-listen asks for one, then serving until a signal. `other_ports`
+// are listeners started before (each already bound), for the port file.
+int servePublic(const PublicContext& ctx, const http::Router& router,
+                metrics::HttpMetrics& http_metrics, const http::Authenticator* authenticator,
+                const std::function<void()>& on_started, std::vector<NamedPort> other_ports) {
+  const config::Config& config = ctx.config;
+  const ClientRequestLimit client_limit(ctx.limiter,
+                                        {config.request_burst, config.requests_per_second});
+  std::optional<OpsListener> ops_listener;
+  startOpsListener(ops_listener, config, ctx.ops.router, ctx.logger);
+  if (ops_listener) other_ports.emplace_back("ops", ops_listener->server.port());
+  net::HttpServer server(
+      config.http, router, ctx.logger, http_metrics,
+      http::DispatchContext{translateError, authenticator,
+                            config.rate_limits_enabled ? &client_limit : nullptr});
+  return serveUntilSignal(server, config, ctx.logger, ctx.stop_signals,
+                          ctx.ops.context.database_backend, on_started, "shop", other_ports);
+}
+
 // `--target=gateway`: the public API in front of the services' instances
 // ([services.<name>] urls), with ops routes and the per-address request
 // limit; no database. Tokens are still verified by the services.
@@ -297,6 +318,7 @@ int serveGateway(const config::Config& config, const log::Logger& logger,
   gateway::GatewayRoutes routes(std::move(options), client);
   const Databases no_databases;
   Ops ops(config, no_databases);
+  ops.context.database_backend = "none";  // what /api/v1 and the start-up line report
   const auto limiter = ratelimit::makeRateLimiter(config.redis_url);
 
   http::Router router;
@@ -311,17 +333,8 @@ int serveGateway(const config::Config& config, const log::Logger& logger,
     routes.collect(out);
     collectLimiterMetrics(out, *limiter);
   });
-  const ClientRequestLimit client_limit(*limiter,
-                                        {config.request_burst, config.requests_per_second});
-  std::optional<OpsListener> ops_listener;
-  startOpsListener(ops_listener, config, ops.router, logger);
-  net::HttpServer server(
-      config.http, router, logger, http_metrics,
-      http::DispatchContext{translateError, nullptr,
-                            config.rate_limits_enabled ? &client_limit : nullptr});
-  std::vector<NamedPort> other_ports;
-  if (ops_listener) other_ports.emplace_back("ops", ops_listener->server.port());
-  return serveUntilSignal(server, config, logger, stop_signals, "none", {}, "shop", other_ports);
+  return servePublic({config, logger, stop_signals, ops, *limiter}, router, http_metrics, nullptr,
+                     {}, {});
 }
 
 }  // namespace
@@ -370,17 +383,11 @@ int runServe(const config::Config& config) {
     event_metrics.collect(out);
     collectLimiterMetrics(out, *limiter);
   });
-  const ClientRequestLimit client_limit(*limiter,
-                                        {config.request_burst, config.requests_per_second});
-  std::optional<OpsListener> ops_listener;
-  startOpsListener(ops_listener, config, ops.router, logger);
-  net::HttpServer server(
-      config.http, router, logger, http_metrics,
-      http::DispatchContext{translateError, modules.peers().authenticator,
-                            config.rate_limits_enabled ? &client_limit : nullptr});
-  const int code = serveUntilSignal(
-      server, config, logger, stop_signals, ops.context.database_backend, [&] { modules.start(); },
-      "shop", otherPorts(sandbox, ops_listener));
+  std::vector<NamedPort> sandbox_port;
+  if (sandbox) sandbox_port.emplace_back("sandbox", sandbox->port());
+  const int code = servePublic(
+      {config, logger, stop_signals, ops, *limiter}, router, http_metrics,
+      modules.peers().authenticator, [&] { modules.start(); }, sandbox_port);
   modules.stop();  // in reverse table order, before anything is destroyed
   return code;
 }
