@@ -278,7 +278,7 @@ int runServe(const config::Config& config) {
   log::Logger logger(config.log_level);
   if (config.target == "payment-sandbox") return serveSandbox(config, logger, stop_signals);
   const Selection selection = select(config.target);
-  const Delivery delivery{selection.relay, selection.consumers};
+  const Delivery delivery{selection.relay, selection.consumers, consumerQueues()};
   requireAmqpFor(config, delivery);
   validateOptions(selection, config);
   const double start_time = nowSeconds();
