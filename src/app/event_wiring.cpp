@@ -84,7 +84,8 @@ std::unique_ptr<events::ActivityLog> makeActivityLog(const config::Config& confi
 }
 
 std::vector<std::unique_ptr<events::Worker>> startDelivery(const config::Config& config,
-                                                           Delivery delivery, EventSources& sources,
+                                                           const Delivery& delivery,
+                                                           EventSources& sources,
                                                            std::vector<events::Consumer> consumers,
                                                            const log::Logger& logger,
                                                            events::EventMetrics& metrics) {
@@ -99,6 +100,11 @@ std::vector<std::unique_ptr<events::Worker>> startDelivery(const config::Config&
       events::AmqpConnection connection(options.url);
       for (const auto& consumer : consumers) {
         events::declareConsumerTopology(connection, options, consumer.name, consumer.patterns);
+      }
+      if (delivery.relay) {
+        for (const auto& queue : delivery.queues) {
+          events::declareConsumerTopology(connection, options, queue.name, queue.patterns);
+        }
       }
     } catch (const std::exception& e) {
       logger.warn("RabbitMQ not reachable at start-up; will keep trying", {{"error", e.what()}});
@@ -172,7 +178,7 @@ std::size_t replayDeadLetters(const config::Config& config, const EventSources& 
   return revived;
 }
 
-void requireAmqpFor(const config::Config& config, Delivery delivery) {
+void requireAmqpFor(const config::Config& config, const Delivery& delivery) {
   if (config.amqp_url || (delivery.relay && delivery.consume)) return;
   throw UsageError("--target=" + config.target +
                    " needs amqp.url (EMPORIUM_AMQP_URL, or [amqp] url in the --config file): "

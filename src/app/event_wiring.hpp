@@ -40,22 +40,32 @@ std::unique_ptr<events::ActivityLog> makeActivityLog(const config::Config& confi
                                                      const Databases& databases,
                                                      const log::Logger& logger);
 
+/// A consumer's queue name and topic bindings.
+struct QueueTopology {
+  std::string name;
+  std::vector<std::string> patterns;
+};
+
 /// What a target does with events: publish its services' outboxes, consume
 /// them, or both (in process without amqp.url).
 struct Delivery {
   bool relay = true;
   bool consume = true;
+  /// With amqp.url and relay: the queues declared before the first event is
+  /// published, every consumer's wherever it runs (app::consumerQueues()).
+  std::vector<QueueTopology> queues;
 };
 
 /// Throws UsageError (exit 2) when `delivery` does only half of the work and
 /// amqp.url is not set: only RabbitMQ carries events between processes.
-void requireAmqpFor(const config::Config& config, Delivery delivery);
+void requireAmqpFor(const config::Config& config, const Delivery& delivery);
 
 /// Starts what delivers events: the RabbitMQ relay and consumers as
 /// `delivery` asks with amqp.url, else the in-process dispatcher.
 /// Destroying the workers stops them.
 std::vector<std::unique_ptr<events::Worker>> startDelivery(const config::Config& config,
-                                                           Delivery delivery, EventSources& sources,
+                                                           const Delivery& delivery,
+                                                           EventSources& sources,
                                                            std::vector<events::Consumer> consumers,
                                                            const log::Logger& logger,
                                                            events::EventMetrics& metrics);

@@ -59,7 +59,7 @@ class LinkedCatalog final : public catalog::Client {
 // The inventory module with the adapter its routes read through.
 class InventoryRow final : public module::Module {
  public:
-  InventoryRow(Env& env)
+  explicit InventoryRow(Env& env)
       : skus_(env.links),
         module_(
             *env.databases.at("inventory"), env.events.outbox("inventory"),
@@ -254,14 +254,24 @@ constexpr std::array<ServiceInfo, 2> kOrdersDbs{{{"orders", &orders::migrations}
 constexpr std::array<ServiceInfo, 1> kNotificationsDbs{
     {{"notifications", &notifications::migrations}}};
 
+using catalog::CatalogModule;
+using notifications::NotificationsService;
+constexpr std::array<ConsumerQueue, 0> kNoConsumers{};
+constexpr std::array<ConsumerQueue, 2> kCatalogConsumers{
+    {{CatalogModule::kRatingsConsumer, CatalogModule::kRatingsPatterns},
+     {CatalogModule::kPurchasesConsumer, CatalogModule::kPurchasesPatterns}}};
+constexpr std::array<ConsumerQueue, 1> kNotificationsConsumers{
+    {{NotificationsService::kConsumerName, NotificationsService::kPatterns}}};
+
 constexpr std::array<Row, 7> kTable{{
-    {"users", kNothing, kUsersDbs, true, false, nullptr, &makeUsers},
-    {"inventory", kUsers, kInventoryDbs, true, false, nullptr, &makeInventory},
-    {"catalog", kCatalogNeeds, kCatalogDbs, true, true, nullptr, &makeCatalog},
-    {"cart", kCartNeeds, kCartDbs, true, false, nullptr, &makeCart},
-    {"payments", kUsers, kPaymentsDbs, true, false, nullptr, &makePaymentsRow},
-    {"orders", kOrdersNeeds, kOrdersDbs, true, false, &validateOrderRecovery, &makeOrders},
-    {"notifications", kUsers, kNotificationsDbs, false, true, nullptr, &makeNotifications},
+    {"users", kNothing, kUsersDbs, true, kNoConsumers, nullptr, &makeUsers},
+    {"inventory", kUsers, kInventoryDbs, true, kNoConsumers, nullptr, &makeInventory},
+    {"catalog", kCatalogNeeds, kCatalogDbs, true, kCatalogConsumers, nullptr, &makeCatalog},
+    {"cart", kCartNeeds, kCartDbs, true, kNoConsumers, nullptr, &makeCart},
+    {"payments", kUsers, kPaymentsDbs, true, kNoConsumers, nullptr, &makePaymentsRow},
+    {"orders", kOrdersNeeds, kOrdersDbs, true, kNoConsumers, &validateOrderRecovery, &makeOrders},
+    {"notifications", kUsers, kNotificationsDbs, false, kNotificationsConsumers, nullptr,
+     &makeNotifications},
 }};
 
 const Row* rowNamed(std::string_view name) {
@@ -335,9 +345,10 @@ std::string targetHelp() {
   for (const auto& row : kTable) {
     std::string line = "  " + std::string(row.name);
     line.resize(std::max<std::size_t>(line.size() + 1, 19), ' ');
-    const char* what = row.routes && row.consumers ? "routes and event consumers"
-                       : row.routes                ? "routes"
-                                                   : "event consumers";
+    const bool consumes = !row.consumers.empty();
+    const char* what = row.routes && consumes ? "routes and event consumers"
+                       : row.routes           ? "routes"
+                                              : "event consumers";
     line += "the " + std::string(row.name) + " service's " + what;
     if (!row.needs.empty()) {
       std::vector<std::string> needs(row.needs.begin(), row.needs.end());
@@ -359,7 +370,7 @@ Selection select(std::string_view target) {
   if (target == "all" || target == "api" || target == "worker") {
     for (const auto& row : kTable) {
       if (target == "all" || (target == "api" && row.routes) ||
-          (target == "worker" && row.consumers)) {
+          (target == "worker" && !row.consumers.empty())) {
         wanted.push_back(&row);
       }
     }
@@ -379,6 +390,16 @@ Selection select(std::string_view target) {
 }
 
 std::vector<const Row*> rowsFor(std::string_view target) { return select(target).rows; }
+
+std::vector<QueueTopology> consumerQueues() {
+  std::vector<QueueTopology> queues;
+  for (const auto& row : kTable) {
+    for (const auto& queue : row.consumers) {
+      queues.push_back({std::string(queue.name), {queue.patterns.begin(), queue.patterns.end()}});
+    }
+  }
+  return queues;
+}
 
 std::vector<std::string_view> databasesOf(std::span<const Row* const> rows) {
   std::vector<std::string_view> names;

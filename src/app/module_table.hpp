@@ -72,13 +72,22 @@ struct Env {
   BackLinks& links;
 };
 
+/// A consumer's queue as RabbitMQ knows it: declared, with its bindings, by
+/// every process that publishes, so no event is lost for a consumer whose
+/// process has not started yet.
+struct ConsumerQueue {
+  std::string_view name;
+  std::span<const std::string_view> patterns;
+};
+
 struct Row {
   std::string_view name;
   /// Rows built before this one in the same process (their contracts).
   std::span<const std::string_view> needs;
   std::span<const ServiceInfo> databases;
-  bool routes;     // serves HTTP routes (selected by `api`)
-  bool consumers;  // runs event consumers (selected by `worker`)
+  bool routes;  // serves HTTP routes (selected by `api`)
+  /// The event consumers it runs (selected by `worker`); none: empty.
+  std::span<const ConsumerQueue> consumers;
   /// Refuses (throws std::invalid_argument) options that cannot work, before
   /// any database opens; null when there is nothing to check.
   void (*validate_options)(const config::Config&);
@@ -120,6 +129,9 @@ std::string targetHelp();
 /// and for payment-sandbox (no rows).
 Selection select(std::string_view target);
 std::vector<const Row*> rowsFor(std::string_view target);
+/// Every row's consumer queues, for declaring them before publishing.
+std::vector<QueueTopology> consumerQueues();
+
 /// The databases of `rows`, each once, in table order.
 std::vector<std::string_view> databasesOf(std::span<const Row* const> rows);
 

@@ -345,7 +345,7 @@ int runServe(const config::Config& config) {
   if (config.target == "payment-sandbox") return serveSandbox(config, logger, stop_signals);
   if (config.target == "gateway") return serveGateway(config, logger, stop_signals);
   const Selection selection = select(config.target);
-  const Delivery delivery{selection.relay, selection.consumers};
+  const Delivery delivery{selection.relay, selection.consumers, consumerQueues()};
   requireAmqpFor(config, delivery);
   validateOptions(selection, config);
   const double start_time = nowSeconds();

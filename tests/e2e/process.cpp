@@ -158,6 +158,24 @@ std::optional<BackendSetup> prepareBackend(bool postgres, const std::string& pre
   return setup;
 }
 
+namespace {
+
+// The databases "<url's dbname>_<service>" (postgres_conninfo.cpp) of a test's
+// PostgreSQL URL, by full name.
+std::vector<std::string> postgresDatabases(const sql::PostgresTarget& target) {
+  sql::PostgresConnection admin(target, "postgres");
+  const std::string prefix = target.url_dbname + "_";
+  const std::string_view params_storage = prefix;
+  const std::vector<sql::Param> params{params_storage};
+  const sql::Result databases =
+      admin.execute({"", "SELECT datname FROM pg_database WHERE starts_with(datname, $1)"}, params);
+  std::vector<std::string> names;
+  for (const sql::Row& row : databases) names.push_back(row.getText(0));
+  return names;
+}
+
+}  // namespace
+
 std::vector<std::string> serviceDatabases(const std::filesystem::path& data_dir,
                                           const std::map<std::string, std::string>& env) {
   std::vector<std::string> services;
@@ -167,15 +185,10 @@ std::vector<std::string> serviceDatabases(const std::filesystem::path& data_dir,
       if (entry.path().extension() == ".db") services.push_back(entry.path().stem().string());
     }
   } else {
-    // Each service's database is "<url's dbname>_<service>" (postgres_conninfo.cpp).
     const sql::PostgresTarget target = sql::parsePostgresTarget(url->second, "any");
-    sql::PostgresConnection admin(target, "postgres");
-    const std::string prefix = target.url_dbname + "_";
-    const std::string_view params_storage = prefix;
-    const std::vector<sql::Param> params{params_storage};
-    const sql::Result databases = admin.execute(
-        {"", "SELECT datname FROM pg_database WHERE starts_with(datname, $1)"}, params);
-    for (const sql::Row& row : databases) services.push_back(row.getText(0).substr(prefix.size()));
+    for (const auto& name : postgresDatabases(target)) {
+      services.push_back(name.substr(target.url_dbname.size() + 1));
+    }
   }
   std::sort(services.begin(), services.end());
   return services;
@@ -188,18 +201,8 @@ void releaseBackend(const std::filesystem::path& data_dir,
   const auto url = env.find("EMPORIUM_POSTGRES_URL");
   if (url == env.end()) return;
   try {
-    // Each service's database is "<url's dbname>_<service>" (postgres_conninfo.cpp).
     const sql::PostgresTarget target = sql::parsePostgresTarget(url->second, "any");
-    std::vector<std::string> names;
-    {
-      sql::PostgresConnection admin(target, "postgres");
-      const std::string prefix = target.url_dbname + "_";
-      const std::string_view params_storage = prefix;
-      const std::vector<sql::Param> params{params_storage};
-      const sql::Result databases = admin.execute(
-          {"", "SELECT datname FROM pg_database WHERE starts_with(datname, $1)"}, params);
-      for (const sql::Row& row : databases) names.push_back(row.getText(0));
-    }
+    const std::vector<std::string> names = postgresDatabases(target);
     // Every DROP DATABASE waits for a checkpoint of its own when issued one
     // after another (about 1 s each under load, 9 per test). Issued side by
     // side, the server folds their checkpoint requests into one.

@@ -37,7 +37,7 @@ TEST(ModuleTable, NeedsFormNoCycle) {
     }
     EXPECT_NE(row.make, nullptr) << row.name;
     EXPECT_FALSE(row.databases.empty()) << row.name;
-    EXPECT_TRUE(row.routes || row.consumers) << row.name << " serves nothing";
+    EXPECT_TRUE(row.routes || !row.consumers.empty()) << row.name << " serves nothing";
     before.insert(row.name);
   }
   EXPECT_EQ(before.size(), 7U);
@@ -84,7 +84,7 @@ TEST(ModuleTable, WorkerSelectsOnlyConsumersAndTheirNeeds) {
   EXPECT_FALSE(worker.relay);
   EXPECT_FALSE(worker.background);
   EXPECT_TRUE(worker.consumers);
-  for (const Row* row : worker.active) EXPECT_TRUE(row->consumers) << row->name;
+  for (const Row* row : worker.active) EXPECT_FALSE(row->consumers.empty()) << row->name;
   EXPECT_EQ(namesOf(worker.active), (std::vector<std::string>{"catalog", "notifications"}));
   // Their needs, and nothing else: no cart, payments or orders.
   EXPECT_EQ(namesOf(worker.rows),
@@ -104,6 +104,18 @@ TEST(ModuleTable, TargetCatalogOpensOnlyItsDatabases) {
   const auto all = databasesOf(rowsFor("all"));
   EXPECT_EQ(all.size(), setOf(all).size());
   EXPECT_EQ(all.size(), services().size());
+}
+
+// A process that publishes declares every consumer's queue first (RabbitMQ
+// drops an event no queue is bound for), including consumers it does not run:
+// `api` publishes what `worker` consumes.
+TEST(ModuleTable, ConsumerQueuesAreEveryConsumerOfTheBinary) {
+  std::set<std::string> queues;
+  for (const auto& queue : consumerQueues()) {
+    queues.insert(queue.name);
+    EXPECT_FALSE(queue.patterns.empty()) << queue.name;
+  }
+  EXPECT_EQ(queues, std::set<std::string>(std::begin(kConsumerNames), std::end(kConsumerNames)));
 }
 
 }  // namespace

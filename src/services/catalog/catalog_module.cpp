@@ -49,8 +49,10 @@ void CatalogModule::start() {
 }
 
 events::Consumer CatalogModule::ratingsConsumer() {
-  static constexpr std::string_view kName = "catalog.ratings";
-  return {std::string(kName), {"review.created"}, [this](const events::Event& event) {
+  static constexpr std::string_view kName = kRatingsConsumer;
+  return {std::string(kName),
+          {kRatingsPatterns.begin(), kRatingsPatterns.end()},
+          [this](const events::Event& event) {
             rapidjson::Document payload;
             payload.Parse(event.payload.c_str());
             if (payload.HasParseError() || !payload.IsObject() ||
@@ -66,8 +68,10 @@ events::Consumer CatalogModule::ratingsConsumer() {
 }
 
 events::Consumer CatalogModule::purchasesConsumer() {
-  static constexpr std::string_view kName = "catalog.purchases";
-  return {std::string(kName), {"order.confirmed"}, [this](const events::Event& event) {
+  static constexpr std::string_view kName = kPurchasesConsumer;
+  return {std::string(kName),
+          {kPurchasesPatterns.begin(), kPurchasesPatterns.end()},
+          [this](const events::Event& event) {
             rapidjson::Document payload;
             payload.Parse(event.payload.c_str());
             if (payload.HasParseError() || !payload.IsObject() || !payload.HasMember("order") ||

@@ -2,6 +2,7 @@
 // The catalog service assembled: its storage, the ratings consumer and the
 // routes, over one database and the shared cache tiers.
 
+#include <array>
 #include <functional>
 #include <optional>
 #include <string>
@@ -39,6 +40,11 @@ class CatalogModule final : public module::Module {
   std::vector<events::Consumer> consumers() override;
   /// Hands over to inventory the stock of SKUs it has no row for yet.
   void start() override;
+
+  static constexpr std::string_view kRatingsConsumer = "catalog.ratings";
+  static constexpr std::array<std::string_view, 1> kRatingsPatterns = {"review.created"};
+  static constexpr std::string_view kPurchasesConsumer = "catalog.purchases";
+  static constexpr std::array<std::string_view, 1> kPurchasesPatterns = {"order.confirmed"};
 
   /// "catalog.ratings": recomputes a product's rating and review count when
   /// one of its reviews is created, once per event.

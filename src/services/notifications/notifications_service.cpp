@@ -45,8 +45,7 @@ NotificationsService::NotificationsService(sql::Database& db, Mailer& mailer,
 
 events::Consumer NotificationsService::consumer() {
   return {std::string(kConsumerName),
-          {"user.registered", "order.confirmed", "order.shipped", "order.delivered",
-           "order.cancelled", "order.refunded", "stock.low"},
+          {kPatterns.begin(), kPatterns.end()},
           [this](const events::Event& event) { handle(event); }};
 }
 

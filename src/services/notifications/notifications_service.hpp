@@ -5,6 +5,7 @@
 // transaction: a crash between send and record resends the same message (same
 // Message-ID) on redelivery; it never loses one.
 
+#include <array>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -41,6 +42,10 @@ struct NotificationOptions {
 class NotificationsService {
  public:
   static constexpr std::string_view kConsumerName = "notifications";
+  /// The events it mails about; its queue's bindings on RabbitMQ.
+  static constexpr std::array<std::string_view, 7> kPatterns = {
+      "user.registered", "order.confirmed", "order.shipped", "order.delivered",
+      "order.cancelled", "order.refunded",  "stock.low"};
 
   /// db is the service's own database ("notifications"); migrations are
   /// applied here. All references outlive the service. Loads the templates

@@ -115,29 +115,14 @@ GiftCardLimits giftCardLimits(const config::Config& config) {
           config.gift_card_failures_per_account, config.gift_card_failures_per_address};
 }
 
-namespace {
-
-std::string_view stateName(CircuitBreaker::State state) {
-  switch (state) {
-    case CircuitBreaker::State::kClosed:
-      return "closed";
-    case CircuitBreaker::State::kOpen:
-      return "open";
-    case CircuitBreaker::State::kHalfOpen:
-      return "half_open";
-  }
-  return "closed";
-}
-
-}  // namespace
-
 std::vector<module::ReadinessCheck> PaymentsModule::checks() {
   module::ReadinessCheck check{
       "payment_provider",
       [this] {
         const auto b = breakerState();
         if (b && b->state != CircuitBreaker::State::kClosed) {
-          throw std::runtime_error("circuit breaker " + std::string(stateName(b->state)));
+          throw std::runtime_error("circuit breaker " +
+                                   std::string(CircuitBreaker::stateName(b->state)));
         }
       },
       /*critical=*/false,
@@ -146,7 +131,7 @@ std::vector<module::ReadinessCheck> PaymentsModule::checks() {
         if (!b) return {};
         json::Writer w;
         w.startObject()
-            .member("breaker", stateName(b->state))
+            .member("breaker", CircuitBreaker::stateName(b->state))
             .member("consecutive_failures", b->consecutive_failures)
             .endObject();
         return w.str();
