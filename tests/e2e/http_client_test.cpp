@@ -42,6 +42,11 @@ class Peer {
       ++calls_;
       return http::Response::json(503, R"({"title":"busy"})");
     });
+    router_.add(http::Method::kGet, "/refused", [this](http::Request&) {
+      ++calls_;
+      return http::Response::json(503, R"({"title":"provider down"})")
+          .withHeader("Retry-After", "5");
+    });
     router_.add(http::Method::kGet, "/slow", [this](http::Request&) {
       ++calls_;
       std::this_thread::sleep_for(1500ms);
@@ -144,6 +149,15 @@ TEST(HttpClient, NeverRetriesANonIdempotentCall) {
   EXPECT_EQ(retried.status, 503);
   EXPECT_EQ(retried.attempts, 3);
   EXPECT_EQ(peer.calls(), 4);
+}
+
+TEST(HttpClient, AnAnswerThatSaysWhenToComeBackIsNotResent) {
+  Peer peer;
+  HttpClient client(fastRetries());
+  const HttpReply reply = client.call(get(peer.url("/refused")));
+  EXPECT_EQ(reply.status, 503);
+  EXPECT_EQ(reply.attempts, 1) << "the peer said Retry-After: its decision, not a blip";
+  EXPECT_EQ(peer.calls(), 1);
 }
 
 TEST(HttpClient, ARefusedConnectionIsTriedAgainEvenForAWrite) {

@@ -1,6 +1,7 @@
 #include "core/net/http_client.hpp"
 
 #include <curl/curl.h>
+#include <strings.h>
 
 #include <algorithm>
 #include <array>
@@ -307,9 +308,16 @@ Attempt HttpClient::Impl::send(CURL* h, const HttpCall& call, const std::string&
     reply.error.clear();
     attempt.outcome = HttpReply::Outcome::kAnswered;
     // A 5xx is the peer failing; of those, only "not now" answers are worth
-    // another try (a 500 is a bug that answers the same way again).
+    // another try (a 500 is a bug that answers the same way again), and not
+    // one that says when to come back (Retry-After): that is the peer's own
+    // decision, such as a checkout refused while the card provider is down,
+    // which a resend would only repeat.
+    const bool says_when =
+        std::any_of(reply.headers.begin(), reply.headers.end(), [](const auto& h) {
+          return h.first.size() == 11 && strncasecmp(h.first.c_str(), "Retry-After", 11) == 0;
+        });
     attempt.peer_failed = status >= 500;
-    attempt.retryable = status == 502 || status == 503 || status == 504;
+    attempt.retryable = (status == 502 || status == 503 || status == 504) && !says_when;
     return attempt;
   }
   reply.body.clear();
