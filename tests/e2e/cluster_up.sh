@@ -17,6 +17,7 @@
 # alone. Without nginx, Prometheus or the backing servers' packages it is
 # skipped (exit 77), or fails when EMPORIUM_REQUIRE_SERVERS=1.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/start_shop.sh"
 
 binary=$(realpath "$1")
 root=$(realpath "$2")
@@ -29,14 +30,7 @@ done
 [[ -x /usr/lib/postgresql/15/bin/initdb ]] || missing+=(postgresql-15)
 [[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ]] || missing+=(rabbitmq-server)
 /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || missing+=(python3-aiosmtpd)
-if ((${#missing[@]})); then
-  if [[ ${EMPORIUM_REQUIRE_SERVERS:-} == 1 ]]; then
-    echo "cluster_up: missing ${missing[*]}" >&2
-    exit 1
-  fi
-  echo "cluster_up: skipped (missing ${missing[*]})"
-  exit 77
-fi
+skip_unless_installed cluster_up "${missing[@]}"
 
 work=$(mktemp -d /tmp/emporium-cluster-XXXXXX)
 chmod 755 "$work"  # the postgres user reaches its data dir below

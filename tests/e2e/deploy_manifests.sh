@@ -21,14 +21,7 @@ missing=()
 "$python" -c 'import yaml' 2>/dev/null || missing+=(python3-yaml)
 command -v promtool >/dev/null || missing+=(prometheus)
 command -v jq >/dev/null || missing+=(jq)
-if ((${#missing[@]})); then
-  if [[ ${EMPORIUM_REQUIRE_SERVERS:-} == 1 ]]; then
-    echo "deploy_manifests: missing ${missing[*]}" >&2
-    exit 1
-  fi
-  echo "deploy_manifests: skipped (missing ${missing[*]})"
-  exit 77
-fi
+skip_unless_installed deploy_manifests "${missing[@]}"
 
 work=$(mktemp -d /tmp/emporium-deploy-XXXXXX)
 server=

@@ -15,14 +15,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/start_shop.sh"
 binary=$1
 example=$2
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
-if [[ ! -x $nginx_bin ]]; then
-  if [[ ${EMPORIUM_REQUIRE_SERVERS:-} == 1 ]]; then
-    echo "nginx_example: nginx is not installed" >&2
-    exit 1
-  fi
-  echo "nginx_example: skipped (nginx not installed)"
-  exit 77
-fi
+[[ -x $nginx_bin ]] || skip_unless_installed nginx_example nginx-light
 
 work=$(mktemp -d /tmp/emporium-nginx-XXXXXX)
 chmod 755 "$work"  # nginx's workers (user nobody when run as root) reach the socket

@@ -16,3 +16,19 @@ start_shop() {
   cat "$work/serve.log" >&2
   return 1
 }
+
+# skip_unless_installed TEST PACKAGE...: with nothing missing, returns; else
+# the test is skipped (exit 77), or fails (exit 1) under
+# EMPORIUM_REQUIRE_SERVERS=1, as CI runs, where a missing tool is a bug of
+# scripts/install-deps.sh.
+skip_unless_installed() {
+  local test=$1
+  shift
+  (($#)) || return 0
+  if [[ ${EMPORIUM_REQUIRE_SERVERS:-} == 1 ]]; then
+    echo "$test: missing $*" >&2
+    exit 1
+  fi
+  echo "$test: skipped (missing $*)"
+  exit 77
+}
