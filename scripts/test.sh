@@ -7,13 +7,14 @@
 # build succeeded); the last line sums up; exit status 1 on any failure.
 #
 # The release suite runs every test; the ASan + UBSan suite runs the tests
-# that exercise memory the most for their cost (labels unit, sql, integration,
-# and "asan": one pass of each HTTP API per backend, the transport and the
+# that exercise memory the most for their cost (the unit tests as one process,
+# labels sql, integration, and "asan": one pass of each HTTP API per backend, the transport and the
 # provider client; see docs/testing.md), which keeps the whole run within its
 # 40-minute budget on 2 cores. The last lines are a table of step times.
 #
 #   EMPORIUM_TEST_TIMEOUT   seconds a single test may take (300)
-#   EMPORIUM_ASAN_LABELS    ctest -L regex for the ASan suite (unit|sql|integration|asan);
+#   EMPORIUM_ASAN_LABELS    ctest -L regex for the ASan suite (asan-once|sql|integration|asan:
+#                           asan-once is the unit tests as one process);
 #                           "." runs everything
 set -euo pipefail
 
@@ -94,7 +95,8 @@ if ((${#suites[@]})); then
     rc=0
     for preset; do
       t=$SECONDS
-      select=()
+      # asan-once: the unit tests as one process, for the ASan suite only.
+      select=(-LE asan-once)
       [[ "$preset" == asan ]] && select=(-L "$asan_labels")
       echo "=== test.sh: ctest $preset ${select[*]}"
       if ctest --preset "$preset" "${select[@]}" -j2 --output-on-failure --no-tests=error \
@@ -108,7 +110,7 @@ if ((${#suites[@]})); then
       fi
     done
     exit "$rc"' _ "$results" "${EMPORIUM_TEST_TIMEOUT:-300}" \
-    "${EMPORIUM_ASAN_LABELS:-unit|sql|integration|asan}" "${suites[@]}" || true
+    "${EMPORIUM_ASAN_LABELS:-asan-once|sql|integration|asan}" "${suites[@]}" || true
   for preset in "${suites[@]}"; do
     line="$(grep -E "^(ok|FAILED) ctest $preset " "$results" || true)"
     secs="${line##* }"
