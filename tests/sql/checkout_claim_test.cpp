@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/sql/migrations.hpp"
+#include "orders_database_test.hpp"
 #include "services/orders/checkout/claim.hpp"
 #include "services/orders/storage/schema.hpp"
 #include "sql_test_support.hpp"
@@ -20,17 +21,8 @@ using namespace std::chrono_literals;
 using orders::checkout::CheckoutRefusal;
 using orders::checkout::claimKey;
 
-class CheckoutClaim : public SqlTest {
+class CheckoutClaim : public OrdersDatabaseTest {
  protected:
-  void SetUp() override {
-    SqlTest::SetUp();
-    if (IsSkipped() || HasFatalFailure()) return;
-    orders_db_ = open(service_ + "_orders");
-    applyMigrations(*orders_db_, orders::migrations());
-    outbox_ = std::make_unique<events::Outbox>("orders", *orders_db_, doorbell_);
-    store_ = std::make_unique<orders::OrderStore>(*orders_db_, *outbox_);
-  }
-
   static orders::CheckoutRequest request(const std::string& cart_id) {
     orders::CheckoutRequest r;
     r.user_id = "usr_1";
@@ -42,10 +34,6 @@ class CheckoutClaim : public SqlTest {
     return r;
   }
 
-  std::unique_ptr<Database> orders_db_;
-  events::Doorbell doorbell_;
-  std::unique_ptr<events::Outbox> outbox_;
-  std::unique_ptr<orders::OrderStore> store_;
   const orders::IdempotencyRef ref_{"usr_1", "k"};
 };
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/sql/migrations.hpp"
+#include "orders_database_test.hpp"
 #include "services/orders/http/problems.hpp"
 #include "services/orders/order_service.hpp"
 #include "services/orders/storage/schema.hpp"
@@ -28,15 +29,11 @@ namespace {
 using namespace std::chrono_literals;
 using orders::OrderStatus;
 
-class OrderServiceTest : public SqlTest {
+class OrderServiceTest : public OrdersDatabaseTest {
  protected:
   void SetUp() override {
-    SqlTest::SetUp();
+    OrdersDatabaseTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
-    orders_db_ = open(service_ + "_orders");
-    applyMigrations(*orders_db_, orders::migrations());
-    outbox_ = std::make_unique<events::Outbox>("orders", *orders_db_, doorbell_);
-    store_ = std::make_unique<orders::OrderStore>(*orders_db_, *outbox_);
     orders::OrderOptions options;
     options.recover_after = 60s;
     options.clock = [this] {
@@ -102,10 +99,6 @@ class OrderServiceTest : public SqlTest {
         [&](Session& s) { return s.execute(kCount, {std::string_view(type)})[0].getInt64(0); });
   }
 
-  std::unique_ptr<Database> orders_db_;
-  events::Doorbell doorbell_;
-  std::unique_ptr<events::Outbox> outbox_;
-  std::unique_ptr<orders::OrderStore> store_;
   emporium::test::FakeCart carts_;
   emporium::test::FakeCatalog skus_;
   emporium::test::FakeInventory inventory_;

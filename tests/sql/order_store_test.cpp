@@ -10,6 +10,7 @@
 
 #include "core/sql/migrations.hpp"
 #include "core/util/ids.hpp"
+#include "orders_database_test.hpp"
 #include "services/orders/storage/order_store.hpp"
 #include "services/orders/storage/schema.hpp"
 #include "sql_test_support.hpp"
@@ -24,17 +25,8 @@ using orders::OrderStatus;
 using orders::OrderStore;
 using orders::Transition;
 
-class OrderStoreTest : public SqlTest {
+class OrderStoreTest : public OrdersDatabaseTest {
  protected:
-  void SetUp() override {
-    SqlTest::SetUp();
-    if (IsSkipped() || HasFatalFailure()) return;
-    orders_db_ = open(service_ + "_orders");
-    applyMigrations(*orders_db_, orders::migrations());
-    outbox_ = std::make_unique<events::Outbox>("orders", *orders_db_, doorbell_);
-    store_ = std::make_unique<OrderStore>(*orders_db_, *outbox_);
-  }
-
   Order place(const std::string& user, const std::string& key) {
     const IdempotencyRef ref{user, key};
     EXPECT_EQ(store_->claimKey(ref, "hash-" + key).state, ClaimState::kClaimed);
@@ -66,11 +58,6 @@ class OrderStoreTest : public SqlTest {
     return orders_db_->read(
         [&](Session& s) { return s.execute(kCount, {std::string_view(type)})[0].getInt64(0); });
   }
-
-  std::unique_ptr<Database> orders_db_;
-  events::Doorbell doorbell_;
-  std::unique_ptr<events::Outbox> outbox_;
-  std::unique_ptr<OrderStore> store_;
 };
 
 TEST_P(OrderStoreTest, AKeyIsClaimedOnceThenReplayedOrRefused) {
