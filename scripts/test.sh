@@ -72,6 +72,10 @@ summary() {
 
 step "install deps" bash scripts/install-deps.sh || summary
 
+# A build directory this run creates is a unity build: half the compile time
+# on a fresh clone (scripts/build.sh). An existing one is left as it is.
+export EMPORIUM_UNITY_BUILD="${EMPORIUM_UNITY_BUILD:-1}"
+
 suites=()
 step "build release" bash scripts/build.sh release && suites+=(release)
 step "lint" bash scripts/lint.sh || true

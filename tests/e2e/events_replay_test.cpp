@@ -26,9 +26,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-const std::string kAddress =
-    R"({"name":"Ada Lovelace","line1":"1 Analytical St","city":"London","postal_code":"N1 9GU","country":"GB"})";
-
 std::string randomSuffix() {
   return std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000007);
 }

@@ -26,9 +26,6 @@ namespace {
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-const std::string kAddress =
-    R"({"name":"Ada Lovelace","line1":"1 Analytical St","city":"London","postal_code":"N1 9GU","country":"GB"})";
-
 class OrderStatesTest : public ShopTest {
  protected:
   void startShop() {

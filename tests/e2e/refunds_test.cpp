@@ -20,9 +20,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-const std::string kAddress =
-    R"({"name":"Ada Lovelace","line1":"1 Analytical St","city":"London","postal_code":"N1 9GU","country":"GB"})";
-
 class RefundsTest : public ShopTest {
  protected:
   void startShop(const Headers& extra = {}) {

@@ -21,6 +21,10 @@
 
 namespace emporium::test {
 
+/// A valid shipping address, as a checkout body's "shipping_address".
+inline const std::string kAddress =
+    R"({"name":"Ada Lovelace","line1":"1 Analytical St","city":"London","postal_code":"N1 9GU","country":"GB"})";
+
 using Headers = std::map<std::string, std::string>;
 using Fields = std::set<std::string>;
 

@@ -19,6 +19,7 @@
 #include "core/util/ids.hpp"
 #include "services/inventory/storage/schema.hpp"
 #include "sql_test_support.hpp"
+#include "support/null_sink.hpp"
 
 namespace emporium::sql::test {
 namespace {
@@ -26,11 +27,7 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-class NullSink final : public log::Sink {
- public:
-  void write(std::string_view /*line*/) override {}
-  void flush() override {}
-};
+using ::emporium::test::NullSink;
 
 // What a consumer saw, thread-safe.
 class Recorder {

@@ -23,7 +23,7 @@ namespace {
 
 using sql::test::SqlTest;
 
-constexpr std::int64_t kStart = 1'800'000'000;
+constexpr std::int64_t kGiftCardStart = 1'800'000'000;
 
 // Gift cards never reach the card provider.
 class NoCardProvider final : public CardProvider {
@@ -62,7 +62,7 @@ class GiftCardGuardTest : public SqlTest {
     return pay(payer, address, "NOPE-" + std::to_string(orders_)).outcome;
   }
 
-  std::atomic<std::int64_t> now_{kStart};
+  std::atomic<std::int64_t> now_{kGiftCardStart};
   std::atomic<int> orders_{0};
   log::Logger logger_{log::Level::kError};
   NoCardProvider provider_;
@@ -128,7 +128,7 @@ TEST_P(GiftCardGuardTest, TheWindowSlides) {
     now_ += 60;
   }
   EXPECT_EQ(guess("user:ada", "198.51.100.1"), ChargeOutcome::kThrottled);
-  now_ = kStart + 3600;  // the first failure has left the window
+  now_ = kGiftCardStart + 3600;  // the first failure has left the window
   EXPECT_EQ(pay("user:ada", "198.51.100.1", "GOOD-0001").outcome, ChargeOutcome::kCaptured);
   EXPECT_EQ(guess("user:ada", "198.51.100.1"), ChargeOutcome::kInvalid);
   EXPECT_EQ(guess("user:ada", "198.51.100.1"), ChargeOutcome::kThrottled);

@@ -15,7 +15,7 @@ namespace {
 
 constexpr std::string_view kValsColumns[] = {"id", "i", "d", "b", "s"};
 constexpr Query kSelectAll{"insert_rows.select_all", "SELECT id, i, d, b, s FROM vals ORDER BY id"};
-constexpr Query kCount{"insert_rows.count", "SELECT COUNT(*) FROM vals"};
+constexpr Query kCountInserted{"insert_rows.count", "SELECT COUNT(*) FROM vals"};
 
 struct ValsRow {
   std::int64_t id;
@@ -38,7 +38,7 @@ std::vector<Param> toParams(const std::vector<ValsRow>& rows) {
 }
 
 std::int64_t countVals(Database& db) {
-  return db.read([](Session& s) { return s.execute(kCount)[0].getInt64(0); });
+  return db.read([](Session& s) { return s.execute(kCountInserted)[0].getInt64(0); });
 }
 
 class InsertRowsTest : public SqlTest {};
@@ -127,7 +127,7 @@ TEST_P(InsertRowsTest, JoinsTheTransaction) {
   EXPECT_THROW(db_->write([&](Session& s) {
     s.insertRows("vals", kValsColumns, params);
     // Visible to the transaction that wrote them...
-    EXPECT_EQ(s.execute(kCount)[0].getInt64(0), 2);
+    EXPECT_EQ(s.execute(kCountInserted)[0].getInt64(0), 2);
     throw std::runtime_error("changed my mind");
   }),
                std::runtime_error);

@@ -23,7 +23,7 @@ using sql::test::Backend;
 using sql::test::backendName;
 using sql::test::SqlTest;
 
-constexpr std::int64_t kStart = 1'800'000'000;
+constexpr std::int64_t kKeyRingStart = 1'800'000'000;
 constexpr std::int64_t kTtl = 900;
 constexpr std::int64_t kReload = 30;
 
@@ -107,7 +107,7 @@ class KeyRingTest : public SqlTest {
     return std::nullopt;
   }
 
-  std::atomic<std::int64_t> now_{kStart};
+  std::atomic<std::int64_t> now_{kKeyRingStart};
   std::unique_ptr<KeyStore> store_;
 };
 
@@ -138,7 +138,7 @@ TEST_P(KeyRingTest, IssuesAndVerifies) {
   const auto all = store_->all();
   ASSERT_EQ(all.size(), 1U);
   EXPECT_EQ(all[0].key.kid, ring->activeKid());
-  EXPECT_EQ(all[0].created_at, kStart);
+  EXPECT_EQ(all[0].created_at, kKeyRingStart);
   EXPECT_FALSE(all[0].retired_at.has_value());
   EXPECT_TRUE(all[0].key.secret_key.has_value());
 }
@@ -173,7 +173,7 @@ TEST_P(KeyRingTest, RotationKeepsOldTokensValid) {
 
   const auto old_row = stored(old_kid);
   ASSERT_TRUE(old_row.has_value());
-  EXPECT_EQ(old_row->retired_at, kStart + 100);
+  EXPECT_EQ(old_row->retired_at, kKeyRingStart + 100);
   EXPECT_FALSE(stored(new_kid)->retired_at.has_value());
   EXPECT_EQ(jwksKids(*ring), (std::set<std::string>{old_kid, new_kid}));
 
@@ -189,21 +189,21 @@ TEST_P(KeyRingTest, RotationKeepsOldTokensValid) {
 TEST_P(KeyRingTest, RetiredKeyExpiresAndIsPruned) {
   auto ring = makeRing(*store_);
   const std::string old_kid = ring->activeKid();
-  const std::string old_token = ring->issue("usr_1", "customer").token;  // exp kStart + 900
+  const std::string old_token = ring->issue("usr_1", "customer").token;  // exp kKeyRingStart + 900
 
-  now_ = kStart + 20;
-  ring->rotate();  // old key retired at kStart + 20
+  now_ = kKeyRingStart + 20;
+  ring->rotate();  // old key retired at kKeyRingStart + 20
   const std::string new_kid = ring->activeKid();
   // A token the old key signed as late as it could be signed after its
   // retirement, by a process that had not reloaded yet: it must live out
   // its access_ttl.
-  const std::int64_t late = kStart + 20 + kReload - 1;
+  const std::int64_t late = kKeyRingStart + 20 + kReload - 1;
   const std::string late_token = signJwt(
       AccessClaims{"usr_late", "customer", "jti-late", late, late + kTtl}, stored(old_kid)->key);
 
-  now_ = kStart + 899;
+  now_ = kKeyRingStart + 899;
   EXPECT_TRUE(ring->verify(old_token).has_value());
-  now_ = kStart + 900;
+  now_ = kKeyRingStart + 900;
   EXPECT_FALSE(ring->verify(old_token).has_value());  // its own exp
   EXPECT_TRUE(ring->verify(late_token).has_value());
 
@@ -213,7 +213,7 @@ TEST_P(KeyRingTest, RetiredKeyExpiresAndIsPruned) {
   EXPECT_EQ(jwksKids(*ring), (std::set<std::string>{old_kid, new_kid}));
   EXPECT_TRUE(stored(old_kid).has_value());
 
-  now_ = kStart + 20 + kTtl + kReload;
+  now_ = kKeyRingStart + 20 + kTtl + kReload;
   // Refused from this second on, even a token that has not expired yet.
   const std::string forged_late =
       signJwt(AccessClaims{"usr_late", "customer", "jti-2", now_.load(), now_.load() + 60},

@@ -21,6 +21,7 @@
 #include "sql_test_support.hpp"
 #include "support/fakes/fake_users.hpp"
 #include "support/notification_fixtures.hpp"
+#include "support/null_sink.hpp"
 
 namespace emporium::sql::test {
 namespace {
@@ -30,11 +31,7 @@ using notifications::MailMessage;
 using notifications::NotificationsService;
 using notifications::Recipient;
 
-class NullSink final : public log::Sink {
- public:
-  void write(std::string_view /*line*/) override {}
-  void flush() override {}
-};
+using ::emporium::test::NullSink;
 
 // A Mailer that keeps what it was given; fails the next `failures` sends.
 class RecordingMailer final : public notifications::Mailer {

@@ -21,7 +21,7 @@ using sql::test::Backend;
 using sql::test::backendName;
 using sql::test::SqlTest;
 
-constexpr std::int64_t kStart = 1'800'000'000;
+constexpr std::int64_t kSignInStart = 1'800'000'000;
 constexpr char kEmail[] = "owner@example.com";
 
 class SignInGuardTest : public SqlTest {
@@ -40,7 +40,7 @@ class SignInGuardTest : public SqlTest {
     return std::holds_alternative<SignInAdmission>(guard_->admit({email, address, cookie}));
   }
 
-  std::atomic<std::int64_t> now_{kStart};
+  std::atomic<std::int64_t> now_{kSignInStart};
   std::unique_ptr<SignInStore> store_;
   std::unique_ptr<SignInGuard> guard_;
 };
@@ -67,7 +67,7 @@ TEST_P(SignInGuardTest, TheWindowSlides) {
   }
   EXPECT_FALSE(guess("203.0.113.7"));
   // The first failure leaves the window an hour after it was made.
-  now_ = kStart + 3600;
+  now_ = kSignInStart + 3600;
   EXPECT_TRUE(guess("203.0.113.7"));
   EXPECT_FALSE(guess("203.0.113.8"));
 }

@@ -14,7 +14,7 @@ namespace {
 constexpr Query kInsert{"vals.insert",
                         "INSERT INTO vals (id, i, d, b, s) VALUES ($1, $2, $3, $4, $5)"};
 constexpr Query kSelect{"vals.select", "SELECT i, d, b, s FROM vals WHERE id = $1"};
-constexpr Query kCount{"vals.count", "SELECT COUNT(*) FROM vals"};
+constexpr Query kCountVals{"vals.count", "SELECT COUNT(*) FROM vals"};
 
 class ValuesTest : public SqlTest {};
 
@@ -50,7 +50,7 @@ TEST_P(ValuesTest, TypedValuesRoundTrip) {
       EXPECT_EQ(row.getBool(2), cases[k].b);
       EXPECT_EQ(row.getText(3), cases[k].s);
     }
-    EXPECT_EQ(session.execute(kCount)[0].getInt64(0), static_cast<std::int64_t>(cases.size()));
+    EXPECT_EQ(session.execute(kCountVals)[0].getInt64(0), static_cast<std::int64_t>(cases.size()));
   });
 }
 
@@ -96,7 +96,7 @@ TEST_P(ValuesTest, AffectedRows) {
     EXPECT_EQ(session.execute(update, {"y", std::int64_t{2}}).affectedRows(), 2);
     EXPECT_EQ(session.execute(update, {"z", std::int64_t{-5}}).affectedRows(), 0);
     // A SELECT after an UPDATE reports no changes of its own.
-    EXPECT_EQ(session.execute(kCount).affectedRows(), 0);
+    EXPECT_EQ(session.execute(kCountVals).affectedRows(), 0);
     EXPECT_EQ(session.execute(Query{"vals.delete_all", "DELETE FROM vals"}).affectedRows(), 3);
   });
 }

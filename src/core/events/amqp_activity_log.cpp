@@ -9,11 +9,9 @@
 namespace emporium::events {
 namespace {
 
-constexpr std::chrono::milliseconds kConfirmTimeout{10000};
 // replay() stops when the stream sends nothing for this long: caught up.
 constexpr std::chrono::milliseconds kCaughtUp{1000};
 constexpr int kReplayPrefetch = 500;
-constexpr std::chrono::milliseconds kMaxReconnectDelay{30000};
 // Retention: streams are trimmed by age, segment by segment.
 constexpr std::string_view kMaxAge = "7D";
 
@@ -100,7 +98,7 @@ void AmqpActivityLog::run() {
                                             .type = event.type});
       }
       // A nacked activity event is not worth a resend loop: analytics.
-      const std::size_t nacked = connection->waitConfirms(kConfirmTimeout).size();
+      const std::size_t nacked = connection->waitConfirms(kAmqpConfirmTimeout).size();
       if (nacked > 0) {
         logger_.warn("activity log: broker nacked events; dropped",
                      {{"count", static_cast<std::uint64_t>(nacked)}});
@@ -130,7 +128,7 @@ void AmqpActivityLog::run() {
         stopping = true;
       } else {
         work_cv_.wait_for(lock, delay, [this] { return stopping_; });
-        delay = std::min(delay * 2, kMaxReconnectDelay);
+        delay = std::min(delay * 2, kAmqpMaxReconnectDelay);
       }
     }
     if (stopping) {

@@ -23,6 +23,11 @@ struct amqp_connection_state_t_;
 
 namespace emporium::events {
 
+/// How long a publisher waits for the broker to confirm a message, and the
+/// longest pause between reconnect attempts, for every AMQP client here.
+inline constexpr std::chrono::milliseconds kAmqpConfirmTimeout{10000};
+inline constexpr std::chrono::milliseconds kAmqpMaxReconnectDelay{30000};
+
 /// Where and how events travel over RabbitMQ.
 struct AmqpOptions {
   std::string url;                                    // amqp://user:pass@host:port/vhost

@@ -12,8 +12,6 @@ namespace {
 
 // How long one wait for a delivery blocks: the latency of stop().
 constexpr std::chrono::milliseconds kReceiveSlice{200};
-constexpr std::chrono::milliseconds kConfirmTimeout{10000};
-constexpr std::chrono::milliseconds kMaxReconnectDelay{30000};
 
 }  // namespace
 
@@ -120,7 +118,7 @@ void AmqpConsumer::run() {
         outage = true;
       }
       pause(delay);
-      delay = std::min(delay * 2, kMaxReconnectDelay);
+      delay = std::min(delay * 2, kAmqpMaxReconnectDelay);
     }
   }
 }
@@ -180,7 +178,7 @@ void AmqpConsumer::process(const Delivery& delivery, AmqpConnection& consuming,
   }
   copy.routing_key = target;
   publishing.publish(copy);
-  if (!publishing.waitConfirms(kConfirmTimeout).empty()) {
+  if (!publishing.waitConfirms(kAmqpConfirmTimeout).empty()) {
     // Not moved: leave the original unacked; it comes back after reconnect.
     throw AmqpError("the broker nacked the move of " + delivery.message_id + " to " + target);
   }

@@ -8,8 +8,6 @@
 namespace emporium::events {
 namespace {
 
-constexpr std::chrono::milliseconds kConfirmTimeout{10000};
-
 DeadLetter toDeadLetter(const Delivery& delivery, const std::string& consumer) {
   DeadLetter letter;
   if (auto event = parseEvent(delivery.body)) letter.event = std::move(*event);
@@ -74,7 +72,7 @@ std::size_t replayDeadLetters(const AmqpOptions& options, const std::string& con
                              {"x-routing-key", tableString(delivery->headers, "x-routing-key")}}});
     // Acked only once the copy is confirmed in the main queue: a failure
     // in between leaves a duplicate, never a loss.
-    if (!connection.waitConfirms(kConfirmTimeout).empty()) {
+    if (!connection.waitConfirms(kAmqpConfirmTimeout).empty()) {
       throw AmqpError("the broker nacked the replay of " + idOf(*delivery));
     }
     connection.ack(delivery->delivery_tag);

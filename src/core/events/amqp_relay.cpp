@@ -9,8 +9,6 @@ namespace emporium::events {
 namespace {
 
 constexpr std::chrono::milliseconds kPollInterval{500};
-constexpr std::chrono::milliseconds kConfirmTimeout{10000};
-constexpr std::chrono::milliseconds kMaxReconnectDelay{30000};
 
 std::int64_t nowSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -81,7 +79,7 @@ void AmqpRelay::run() {
         outage = true;
       }
       pause(delay);
-      delay = std::min(delay * 2, kMaxReconnectDelay);
+      delay = std::min(delay * 2, kAmqpMaxReconnectDelay);
     } catch (const std::exception& e) {
       // The outbox database failed: keep the connection, try again later.
       logger_.error("events relay: outbox pass failed", {{"error", std::string_view(e.what())}});
@@ -108,7 +106,7 @@ bool AmqpRelay::pass(AmqpConnection& connection) {
                                                         .type = event.type,
                                                         .timestamp = now}));
     }
-    const std::vector<std::uint64_t> nacked = connection.waitConfirms(kConfirmTimeout);
+    const std::vector<std::uint64_t> nacked = connection.waitConfirms(kAmqpConfirmTimeout);
     std::vector<std::string> confirmed;
     confirmed.reserve(events.size());
     for (std::size_t i = 0; i < events.size(); ++i) {

@@ -40,8 +40,8 @@ constexpr Query kReviveAll{"outbox.revive_all",
                            "last_error = NULL WHERE dead_at IS NOT NULL"};
 constexpr Query kPending{
     "outbox.pending", "SELECT COUNT(*) FROM outbox WHERE published_at IS NULL AND dead_at IS NULL"};
-constexpr Query kPurge{"outbox.purge",
-                       "DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < $1"};
+constexpr Query kPurgeOutbox{
+    "outbox.purge", "DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < $1"};
 constexpr Query kSince{"outbox.since",
                        "SELECT event_id, type, version, occurred_at, payload, seq FROM outbox "
                        "WHERE occurred_at >= $1 AND seq > $2 ORDER BY seq LIMIT $3"};
@@ -169,7 +169,8 @@ std::int64_t Outbox::pendingCount() const {
 
 std::int64_t Outbox::purgePublished(std::chrono::system_clock::time_point before) const {
   const std::string cutoff = util::formatRfc3339(before);
-  return db_.write([&](sql::Session& s) { return s.execute(kPurge, {cutoff}).affectedRows(); });
+  return db_.write(
+      [&](sql::Session& s) { return s.execute(kPurgeOutbox, {cutoff}).affectedRows(); });
 }
 
 std::vector<Outbox::StoredEvent> Outbox::since(std::string_view since, std::int64_t after_seq,

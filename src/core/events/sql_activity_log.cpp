@@ -16,8 +16,8 @@ namespace {
 constexpr sql::Query kPage{"activity_log.page",
                            "SELECT seq, event_id, type, occurred_at, payload FROM activity_log "
                            "WHERE occurred_at >= $1 AND seq > $2 ORDER BY seq LIMIT 1000"};
-constexpr sql::Query kPurge{"activity_log.purge",
-                            "DELETE FROM activity_log WHERE occurred_at < $1"};
+constexpr sql::Query kPurgeActivity{"activity_log.purge",
+                                    "DELETE FROM activity_log WHERE occurred_at < $1"};
 
 }  // namespace
 
@@ -57,7 +57,7 @@ struct SqlActivityLog::State {
     next_purge = std::chrono::steady_clock::now() + std::chrono::hours(1);
     const std::string cutoff =
         util::formatRfc3339(std::chrono::system_clock::now() - options.retention);
-    db.write([&](sql::Session& s) { s.execute(kPurge, {cutoff}); });
+    db.write([&](sql::Session& s) { s.execute(kPurgeActivity, {cutoff}); });
   }
 
   void run(const std::stop_token& stop) {

@@ -34,6 +34,12 @@ struct Query {
   std::string_view text;
 };
 
+/// How errors name a query: "query '<name>'", or "unnamed query".
+inline std::string queryLabel(const Query& query) {
+  return query.name.empty() ? std::string("unnamed query")
+                            : "query '" + std::string(query.name) + "'";
+}
+
 /// A bound parameter. Strings are borrowed: they must outlive the call.
 using Param = std::variant<std::nullptr_t, std::int64_t, double, bool, std::string_view>;
 

@@ -12,11 +12,6 @@
 namespace emporium::sql {
 namespace {
 
-std::string queryLabel(const Query& query) {
-  return query.name.empty() ? std::string("unnamed query")
-                            : "query '" + std::string(query.name) + "'";
-}
-
 std::string oneLine(std::string text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
   for (char& c : text) {

@@ -55,11 +55,6 @@ ErrorKind kindOf(int extended_code) {
   }
 }
 
-std::string queryLabel(const Query& query) {
-  return query.name.empty() ? std::string("unnamed query")
-                            : "query '" + std::string(query.name) + "'";
-}
-
 Cell readCell(sqlite3_stmt* stmt, int column) {
   switch (sqlite3_column_type(stmt, column)) {
     case SQLITE_NULL:

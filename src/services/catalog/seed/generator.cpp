@@ -30,7 +30,6 @@ constexpr std::size_t kBrandsPerDepartment = 30;
 constexpr double kBrandZipfExponent = 1.1;
 constexpr std::int64_t kMinUserPool = 2000;
 constexpr std::int64_t kMaxReviewsPerProduct = 120;
-constexpr std::int64_t kMicrosPerDay = 86'400'000'000;
 constexpr double kOutOfStockShare = 0.10;
 
 // Cumulative probabilities of ratings 1..5 for three kinds of product: most

@@ -19,7 +19,6 @@ using sql::Param;
 using sql::Query;
 using sql::Session;
 
-constexpr std::int64_t kMicrosPerDay = 86'400'000'000;
 constexpr std::int64_t kHistoryMicros = 730 * kMicrosPerDay;  // two years
 
 constexpr Query kCountProducts{"catalog.seed.count_products", "SELECT COUNT(*) FROM products"};

@@ -7,9 +7,6 @@
 namespace emporium::catalog::seed {
 namespace {
 
-constexpr std::int64_t kMicrosPerSecond = 1'000'000;
-constexpr std::int64_t kMicrosPerDay = 86'400 * kMicrosPerSecond;
-
 // Parses exactly `digits` decimal digits at text[at].
 std::optional<int> digitsAt(std::string_view text, std::size_t at, std::size_t digits) {
   if (at + digits > text.size()) return std::nullopt;

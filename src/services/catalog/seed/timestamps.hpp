@@ -9,6 +9,9 @@
 
 namespace emporium::catalog::seed {
 
+inline constexpr std::int64_t kMicrosPerSecond = 1'000'000;
+inline constexpr std::int64_t kMicrosPerDay = 86'400 * kMicrosPerSecond;
+
 /// Microseconds since the Unix epoch as "YYYY-MM-DDTHH:MM:SS.ffffffZ".
 /// Years 0000-9999 only (the fixed width); throws std::out_of_range beyond.
 std::string formatTimestamp(std::int64_t unix_micros);

@@ -9,32 +9,32 @@
 namespace emporium::users {
 namespace {
 
-constexpr sql::Query kInsertKey{
+constexpr sql::Query kInsertCookieKey{
     "device_cookie_key.insert",
     "INSERT INTO device_cookie_key (id, secret) VALUES (1, $1) ON CONFLICT (id) DO NOTHING"};
 
-constexpr sql::Query kSelectKey{"device_cookie_key.select",
-                                "SELECT secret FROM device_cookie_key WHERE id = 1"};
+constexpr sql::Query kSelectCookieKey{"device_cookie_key.select",
+                                      "SELECT secret FROM device_cookie_key WHERE id = 1"};
 
-constexpr sql::Query kSealKey{
+constexpr sql::Query kSealCookieKey{
     "device_cookie_key.seal",
     "UPDATE device_cookie_key SET secret = $1 WHERE id = 1 AND secret = $2"};
 
-constexpr int kBase64 = sodium_base64_VARIANT_ORIGINAL;
+constexpr int kCookieKeyBase64 = sodium_base64_VARIANT_ORIGINAL;
 
 }  // namespace
 
 std::string SignInStore::deviceKey() {
   std::array<unsigned char, 32> fresh{};
   randombytes_buf(fresh.data(), fresh.size());
-  std::array<char, sodium_base64_ENCODED_LEN(32, kBase64)> text{};
-  sodium_bin2base64(text.data(), text.size(), fresh.data(), fresh.size(), kBase64);
+  std::array<char, sodium_base64_ENCODED_LEN(32, kCookieKeyBase64)> text{};
+  sodium_bin2base64(text.data(), text.size(), fresh.data(), fresh.size(), kCookieKeyBase64);
   const std::string fresh_text = kek_ ? kek_->seal(text.data()) : std::string(text.data());
   sodium_memzero(fresh.data(), fresh.size());
   sodium_memzero(text.data(), text.size());
   const auto stored = db_.write([&](sql::Session& s) {
-    s.execute(kInsertKey, {fresh_text});
-    return s.execute(kSelectKey)[0].getText(0);
+    s.execute(kInsertCookieKey, {fresh_text});
+    return s.execute(kSelectCookieKey)[0].getText(0);
   });
   std::string clear = stored;
   if (KeyEncryptionKey::isSealed(stored)) {
@@ -48,13 +48,13 @@ std::string SignInStore::deviceKey() {
   } else if (kek_) {
     // Stored before a KEK was configured: sealed now.
     const auto sealed = kek_->seal(stored);
-    db_.write([&](sql::Session& s) { s.execute(kSealKey, {sealed, stored}); });
+    db_.write([&](sql::Session& s) { s.execute(kSealCookieKey, {sealed, stored}); });
   }
   std::string key(32, '\0');
   std::size_t length = 0;
   const bool ok =
       sodium_base642bin(reinterpret_cast<unsigned char*>(key.data()), key.size(), clear.data(),
-                        clear.size(), nullptr, &length, nullptr, kBase64) == 0 &&
+                        clear.size(), nullptr, &length, nullptr, kCookieKeyBase64) == 0 &&
       length == key.size();
   sodium_memzero(clear.data(), clear.size());
   if (!ok) {

@@ -16,13 +16,13 @@ constexpr sql::Query kInsertFamily{
     "refresh_families.insert",
     "INSERT INTO refresh_families (family_id, user_id, created_at) VALUES ($1, $2, $3)"};
 
-constexpr sql::Query kInsert{
+constexpr sql::Query kInsertToken{
     "refresh_tokens.insert",
     "INSERT INTO refresh_tokens (token_hash, family_id, user_id, created_at, expires_at) "
     "VALUES ($1, $2, $3, $4, $5)"};
 
-constexpr sql::Query kFind{"refresh_tokens.find",
-                           "SELECT family_id, user_id FROM refresh_tokens WHERE token_hash = $1"};
+constexpr sql::Query kFindToken{
+    "refresh_tokens.find", "SELECT family_id, user_id FROM refresh_tokens WHERE token_hash = $1"};
 
 // Takes the family's row lock (a no-op update) and tells whether it is live.
 // Every rotation and revocation of the family goes through it first.
@@ -90,8 +90,8 @@ IssuedRefreshToken TokenStore::issue(const std::string& user_id) {
   const auto now = util::nowRfc3339();
   db_.write([&](sql::Session& s) {
     s.execute(kInsertFamily, {issued.family_id, user_id, now});
-    s.execute(kInsert, {sql::sha256Hex(issued.token), issued.family_id, user_id, now,
-                        rfc3339After(lifetime_)});
+    s.execute(kInsertToken, {sql::sha256Hex(issued.token), issued.family_id, user_id, now,
+                             rfc3339After(lifetime_)});
   });
   return issued;
 }
@@ -100,14 +100,14 @@ std::variant<RotatedRefreshToken, RefreshFailure> TokenStore::rotate(const std::
   const auto hash = sql::sha256Hex(token);
   const auto now = util::nowRfc3339();
   return db_.write([&](sql::Session& s) -> std::variant<RotatedRefreshToken, RefreshFailure> {
-    const auto rows = s.execute(kFind, {hash});
+    const auto rows = s.execute(kFindToken, {hash});
     if (rows.empty()) return RefreshFailure::kUnknown;
     const auto family = rows[0].getText(0);
     const auto user_id = rows[0].getText(1);
     if (s.execute(kLockLiveFamily, {family}).affectedRows() == 0) return RefreshFailure::kUnknown;
     if (s.execute(kMarkUsed, {hash, now}).affectedRows() == 1) {
       IssuedRefreshToken next{newToken(), family};
-      s.execute(kInsert,
+      s.execute(kInsertToken,
                 {sql::sha256Hex(next.token), family, user_id, now, rfc3339After(lifetime_)});
       return RotatedRefreshToken{user_id, std::move(next)};
     }
@@ -125,7 +125,7 @@ void TokenStore::revokeFamilyOf(const std::string& token) {
   const auto hash = sql::sha256Hex(token);
   const auto now = util::nowRfc3339();
   db_.write([&](sql::Session& s) {
-    const auto rows = s.execute(kFind, {hash});
+    const auto rows = s.execute(kFindToken, {hash});
     if (!rows.empty()) revokeFamily(s, rows[0].getText(0), now);
   });
 }
