@@ -8,6 +8,7 @@
 
 #include "app/consumers.hpp"
 #include "core/events/sql_activity_log.hpp"
+#include "core/net/peer_error.hpp"
 #include "services/cart/cart_module.hpp"
 #include "services/cart/storage/schema.hpp"
 #include "services/catalog/catalog_module.hpp"
@@ -70,6 +71,9 @@ class InventoryRow final : public module::Module {
             env.logger) {}
   std::string_view name() const override { return module_.name(); }
   void addRoutes(http::Router& router) override { module_.addRoutes(router); }
+  void addInternalRoutes(http::Router& router, const http::ServiceCredential& credential) override {
+    module_.addInternalRoutes(router, credential);
+  }
   void collect(metrics::Exposition& out) const override { module_.collect(out); }
   void start() override { module_.start(); }
   void stop() override { module_.stop(); }
@@ -412,6 +416,12 @@ std::vector<std::string_view> databasesOf(std::span<const Row* const> rows) {
 }
 
 std::optional<http::ApiError> translateError(const std::exception& e) {
+  if (const auto* peer = dynamic_cast<const net::PeerError*>(&e)) {
+    http::ApiError api(503, "service-unavailable", "Service Unavailable",
+                       "the " + peer->service() + " service is unavailable; retry shortly");
+    api.headers().emplace_back("Retry-After", "1");
+    return api;
+  }
   if (const auto* sql_error = dynamic_cast<const sql::Error*>(&e)) {
     if (sql_error->kind() == sql::ErrorKind::kConnection ||
         sql_error->kind() == sql::ErrorKind::kBusy) {

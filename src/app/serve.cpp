@@ -119,6 +119,11 @@ class Modules {
     if (!routes_) return;
     for (auto* module : active_) module->addRoutes(router);
   }
+  /// The active modules' internal routes, unless the target serves none.
+  void addInternalRoutes(http::Router& router, const http::ServiceCredential& credential) const {
+    if (!routes_) return;
+    for (auto* module : active_) module->addInternalRoutes(router, credential);
+  }
   /// The active modules' consumers, unless the target consumes none (api).
   std::vector<events::Consumer> consumers() const {
     std::vector<events::Consumer> all;
@@ -363,12 +368,17 @@ int runServe(const config::Config& config) {
   Env env{config,   logger,       databases, event_sources, activity.get(),
           *limiter, ops.registry, sandbox,   links};
   Modules modules(selection, env);
+  // Other processes' remote clients call the internal routes with it; a
+  // deployment without one mounts none.
+  std::optional<http::ServiceCredential> credential;
+  if (config.internal_secret) credential.emplace(*config.internal_secret);
 
   http::Router router;
   addOpsRoutes(config.ops_listen_host ? ops.router : router, ops.context,
                config.ops_listen_host ? MetricsAccess::kOpen : MetricsAccess::kRestricted);
   addApiRoot(router, ops.context);
   modules.addRoutes(router);
+  if (credential) modules.addInternalRoutes(router, *credential);
   modules.addChecks(ops.context.checks);
   const auto event_workers =
       startDelivery(config, delivery, event_sources, modules.consumers(), logger, event_metrics);

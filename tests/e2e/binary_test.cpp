@@ -293,6 +293,40 @@ TEST_P(BinaryTest, TargetCatalogServesCatalogOnly) {
   EXPECT_EQ(server->wait(15s), 0) << server->output();
 }
 
+// Inventory's internal routes (what inventory::RemoteClient calls) exist
+// only when the deployment has a service credential, and need it; the
+// catalog, which runs inventory in process for stock, serves none of them.
+TEST_P(BinaryTest, InternalRoutesNeedTheServiceCredential) {
+  const std::string secret = "e2e-service-credential-0123456789abcdef";
+  const std::string count = "/internal/v1/inventory/count";
+  {
+    auto server = serve({{"EMPORIUM_TARGET", "inventory"}});
+    ASSERT_NE(port_, 0);
+    EXPECT_EQ(httpRequest(port_, "GET", count).status, 404) << "no credential: not mounted";
+    server->signal(SIGTERM);
+    EXPECT_EQ(server->wait(15s), 0) << server->output();
+  }
+  {
+    auto server = serve({{"EMPORIUM_TARGET", "catalog"}, {"EMPORIUM_SERVICE_SECRET", secret}});
+    ASSERT_NE(port_, 0);
+    EXPECT_EQ(httpRequest(port_, "GET", count, "", {{"X-Emporium-Service-Secret", secret}}).status,
+              404);
+    server->signal(SIGTERM);
+    EXPECT_EQ(server->wait(15s), 0) << server->output();
+  }
+  auto server = serve({{"EMPORIUM_TARGET", "inventory"}, {"EMPORIUM_SERVICE_SECRET", secret}});
+  ASSERT_NE(port_, 0);
+  const auto refused = httpRequest(port_, "GET", count);
+  EXPECT_EQ(refused.status, 401);
+  EXPECT_NE(refused.body.find("X-Emporium-Service-Secret"), std::string::npos) << refused.body;
+  const auto answered =
+      httpRequest(port_, "GET", count, "", {{"X-Emporium-Service-Secret", secret}});
+  EXPECT_EQ(answered.status, 200) << answered.body;
+  EXPECT_EQ(answered.body, R"({"count":0})");
+  server->signal(SIGTERM);
+  EXPECT_EQ(server->wait(15s), 0) << server->output();
+}
+
 TEST_P(BinaryTest, TargetGatewayNamesTheServiceUrlItLacks) {
   auto e = env_;
   e["EMPORIUM_TARGET"] = "gateway";

@@ -143,6 +143,18 @@ code=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' \
 [[ $code == "301 $base/api/v1/products" ]] || fail "plain HTTP answered '$code', not a redirect to TLS"
 expect 403 GET /metrics
 expect 404 GET /sandbox/v1/charges
+# Internal routes: not through the edge; on inventory's own port with the
+# cluster's service credential only.
+expect 404 GET /internal/v1/inventory/count
+inventory_port=$(jq -r '[.[] | select(.kind == "inventory")][0].port' "$work/status.json")
+service_secret=$("$cluster" env | sed -n 's/^EMPORIUM_SERVICE_SECRET=//p')
+[[ ${#service_secret} -ge 32 ]] || fail "scripts/cluster env gives no EMPORIUM_SERVICE_SECRET"
+internal=http://127.0.0.1:$inventory_port/internal/v1/inventory/count
+code=$(curl -s -o /dev/null -w '%{http_code}' -m 10 "$internal")
+[[ $code == 401 ]] || fail "inventory's internal route without the credential answered $code, not 401"
+count=$(curl -s -m 10 -H "X-Emporium-Service-Secret: $service_secret" "$internal" | jq -r .count)
+[[ $count =~ ^[0-9]+$ && $count -gt 0 ]] ||
+  fail "inventory's internal count with the credential answered '$count', not the seeded SKUs"
 
 expect 201 POST /api/v1/auth/register -H 'Content-Type: application/json' \
   -d '{"email":"ada@example.com","password":"a long passphrase","name":"Ada"}'

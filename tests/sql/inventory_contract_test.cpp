@@ -1,7 +1,8 @@
 // The contract inventory::Client promises, run over every implementation: the
-// in-process InventoryService over a real database on both backends, and the
-// fake that other services' tests use. A behaviour the fake lacks fails
-// here, not in those tests.
+// in-process InventoryService over a real database on both backends, the
+// RemoteClient calling that service's internal routes over real HTTP, and the
+// fake that other services' tests use. A behaviour the fake or the wire lacks
+// fails here, not in those tests.
 
 #include <gtest/gtest.h>
 
@@ -14,7 +15,15 @@
 
 #include "contract_support.hpp"
 #include "core/events/outbox.hpp"
+#include "core/http/service_credential.hpp"
+#include "core/log/logger.hpp"
+#include "core/metrics/metrics.hpp"
+#include "core/net/http_client.hpp"
+#include "core/net/peer_error.hpp"
+#include "core/net/server.hpp"
+#include "services/inventory/http/internal_routes.hpp"
 #include "services/inventory/inventory_service.hpp"
+#include "services/inventory/remote_client.hpp"
 #include "services/inventory/storage/schema.hpp"
 #include "support/fakes/fake_inventory.hpp"
 
@@ -45,6 +54,57 @@ class LocalInventory {
   events::Doorbell doorbell_;
   std::unique_ptr<events::Outbox> outbox_;
   std::unique_ptr<InventoryService> service_;
+};
+
+constexpr const char* kSecret = "contract-test-service-credential-0123456789";
+
+// The internal routes of inventory, served on a loopback port.
+class InternalServer {
+ public:
+  InternalServer(Client& inventory, const http::ServiceCredential& credential) {
+    addInternalRoutes(router_, inventory, credential);
+    metrics_ = std::make_unique<metrics::HttpMetrics>(router_);
+    net::ServerOptions options;
+    options.port = 0;
+    options.threads = 1;
+    options.blocking_threads = 2;
+    options.access_log = false;
+    server_ = std::make_unique<net::HttpServer>(options, router_, logger_, *metrics_);
+    server_->start();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(server_->port()); }
+  void stop() { server_->stop(); }
+
+ private:
+  log::Logger logger_{log::Level::kError};
+  http::Router router_;
+  std::unique_ptr<metrics::HttpMetrics> metrics_;
+  std::unique_ptr<net::HttpServer> server_;
+};
+
+// RemoteClient -> HTTP -> internal routes -> InventoryService on kBackend.
+template <Backend kBackend>
+class RemoteInventory {
+ public:
+  static std::optional<std::string> unavailable() {
+    return LocalInventory<kBackend>::unavailable();
+  }
+
+  void start() {
+    local_.start();
+    server_ = std::make_unique<InternalServer>(local_.client(), credential_);
+    remote_ =
+        std::make_unique<RemoteClient>(http_, std::vector<std::string>{server_->url()}, kSecret);
+  }
+
+  Client& client() { return *remote_; }
+
+ private:
+  LocalInventory<kBackend> local_;  // first: outlives the server that calls it
+  http::ServiceCredential credential_{kSecret};
+  std::unique_ptr<InternalServer> server_;
+  net::HttpClient http_;
+  std::unique_ptr<RemoteClient> remote_;
 };
 
 class FakeSubject {
@@ -85,12 +145,18 @@ struct SubjectNames {
     if constexpr (std::is_same_v<Subject, LocalInventory<Backend::kPostgres>>) {
       return "LocalPostgres";
     }
+    if constexpr (std::is_same_v<Subject, RemoteInventory<Backend::kSqlite>>) return "RemoteSqlite";
+    if constexpr (std::is_same_v<Subject, RemoteInventory<Backend::kPostgres>>) {
+      return "RemotePostgres";
+    }
     return "Fake";
   }
 };
 
-using Subjects = ::testing::Types<LocalInventory<Backend::kSqlite>,
-                                  LocalInventory<Backend::kPostgres>, FakeSubject>;
+using Subjects =
+    ::testing::Types<LocalInventory<Backend::kSqlite>, LocalInventory<Backend::kPostgres>,
+                     RemoteInventory<Backend::kSqlite>, RemoteInventory<Backend::kPostgres>,
+                     FakeSubject>;
 TYPED_TEST_SUITE(InventoryContract, Subjects, SubjectNames);
 
 using Pair = std::pair<std::int64_t, std::int64_t>;
@@ -201,6 +267,77 @@ TYPED_TEST(InventoryContract, OnHandIsNeverSetBelowWhatIsHeld) {
   EXPECT_EQ(client.importMissing(seeded), 1);
   EXPECT_EQ(this->level("A-1"), (Pair{3, 3}));
   EXPECT_EQ(this->level("C-3"), (Pair{7, 0}));
+  // A negative figure refuses the whole import.
+  const std::vector<StockLevel> negative{{"D-4", 1, 0}, {"E-5", -1, 0}};
+  EXPECT_THROW(client.importMissing(negative), std::invalid_argument);
+  EXPECT_EQ(this->level("D-4"), (Pair{-1, -1}));
+}
+
+// The internal routes themselves: who may call them, and what a caller sees
+// when inventory cannot answer.
+class InventoryInternalRoutes : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    inventory_.setOnHand("A-1", 5);
+    server_ = std::make_unique<InternalServer>(inventory_, credential_);
+  }
+
+  net::HttpReply post(const std::string& name, const std::string& body, const std::string& secret) {
+    net::HttpCall call;
+    call.method = "POST";
+    call.url = server_->url() + "/internal/v1/inventory/" + name;
+    call.body = body;
+    call.headers = {{"Content-Type", "application/json"}};
+    if (!secret.empty()) call.headers.emplace_back("X-Emporium-Service-Secret", secret);
+    return http_.call(call);
+  }
+
+  emporium::test::FakeInventory inventory_;
+  http::ServiceCredential credential_{kSecret};
+  std::unique_ptr<InternalServer> server_;
+  net::HttpClient http_;
+};
+
+TEST_F(InventoryInternalRoutes, RefuseCallersWithoutTheServiceCredential) {
+  const std::string body = R"({"skus":["A-1"]})";
+  EXPECT_EQ(post("levels", body, "").status, 401);
+  EXPECT_EQ(post("levels", body, std::string(kSecret) + "x").status, 401);
+  EXPECT_EQ(post("levels", body, std::string(kSecret).substr(1) + "y").status, 401);
+  const auto answered = post("levels", body, kSecret);
+  EXPECT_EQ(answered.status, 200);
+  EXPECT_NE(answered.body.find(R"("on_hand":5)"), std::string::npos) << answered.body;
+  // A refused call changed nothing.
+  EXPECT_EQ(post("reserve",
+                 R"({"order_id":"o1","lines":[{"sku":"A-1","quantity":5}],"hold_for_s":60})", "")
+                .status,
+            401);
+  EXPECT_EQ(inventory_.levels(std::vector<std::string>{"A-1"})[0].reserved, 0);
+}
+
+TEST_F(InventoryInternalRoutes, BadBodiesAre422NamingTheField) {
+  const auto no_lines = post("reserve", R"({"order_id":"o1","hold_for_s":60})", kSecret);
+  EXPECT_EQ(no_lines.status, 422);
+  EXPECT_NE(no_lines.body.find("lines"), std::string::npos) << no_lines.body;
+  const auto bad_quantity =
+      post("reserve", R"({"order_id":"o1","lines":[{"sku":"A-1","quantity":"2"}],"hold_for_s":60})",
+           kSecret);
+  EXPECT_EQ(bad_quantity.status, 422);
+  EXPECT_NE(bad_quantity.body.find("lines[0].quantity"), std::string::npos) << bad_quantity.body;
+  EXPECT_EQ(post("reserve", R"({"order_id":"o1","lines":[],"hold_for_s":0})", kSecret).status, 422);
+  EXPECT_EQ(post("levels", "not json", kSecret).status, 400);
+}
+
+TEST_F(InventoryInternalRoutes, ARemoteClientWhoseInventoryIsDownThrowsPeerError) {
+  RemoteClient remote(http_, {server_->url()}, kSecret, std::chrono::milliseconds{1500});
+  EXPECT_EQ(remote.count(), 1);
+  server_->stop();
+  EXPECT_THROW(remote.count(), net::PeerError);
+  const std::vector<ReservationLine> lines{{"A-1", 1}};
+  EXPECT_THROW(remote.reserve("o1", lines, 60s), net::PeerError);
+  // A wrong credential is a deployment error, not a shortage: PeerError too.
+  InternalServer other(inventory_, credential_);
+  RemoteClient wrong(http_, {other.url()}, std::string(kSecret) + "-wrong");
+  EXPECT_THROW(wrong.count(), net::PeerError);
 }
 
 }  // namespace

@@ -306,6 +306,30 @@ TEST(Config, ABadSandboxSecretIsRefusedWithoutEchoingIt) {
   }
 }
 
+TEST(Config, TheServiceCredentialFromTheFileOrTheEnvironmentAndNeverEchoed) {
+  EXPECT_FALSE(load(sourcesWith({})).internal_secret.has_value()) << "unset: no internal routes";
+  const std::string secret(32, 'k');
+  EXPECT_EQ(load(sourcesWith({}, {{"EMPORIUM_SERVICE_SECRET", secret}})).internal_secret, secret);
+  EXPECT_EQ(load(sourcesWith({}, {{"EMPORIUM_SERVICES_INTERNAL_SECRET", secret}})).internal_secret,
+            secret);
+  const auto dir = std::filesystem::temp_directory_path() / "emporium-config-service-secret";
+  std::filesystem::create_directories(dir);
+  const auto file = (dir / "c.toml").string();
+  std::ofstream(file) << "[services]\ninternal_secret = \"" << secret
+                      << "\"\n[services.inventory]\nurls = [\"http://127.0.0.1:9103\"]\n";
+  const auto from_file = load(sourcesWith({}, {}, file));
+  EXPECT_EQ(from_file.internal_secret, secret);
+  EXPECT_EQ(from_file.service_urls.at("inventory"),
+            std::vector<std::string>{"http://127.0.0.1:9103"});
+  std::filesystem::remove_all(dir);
+  // 31 characters is too short for a credential that opens every service.
+  for (const std::string bad : {std::string(31, 'k'), secret + " space"}) {
+    const auto message = errorOf(sourcesWith({}, {{"EMPORIUM_SERVICE_SECRET", bad}}));
+    EXPECT_NE(message.find("EMPORIUM_SERVICE_SECRET"), std::string::npos) << message;
+    EXPECT_EQ(message.find(bad), std::string::npos) << message;
+  }
+}
+
 TEST(Config, RedactsPasswordsInUrls) {
   EXPECT_EQ(redactUrl("amqp://u:secret@h:5672/x"), "amqp://u:***@h:5672/x");
   EXPECT_EQ(redactUrl("redis://h:6379"), "redis://h:6379");

@@ -12,6 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "core/net/peer_error.hpp"
+#include "core/sql/database.hpp"
+
 namespace emporium::app {
 namespace {
 
@@ -116,6 +119,21 @@ TEST(ModuleTable, ConsumerQueuesAreEveryConsumerOfTheBinary) {
     EXPECT_FALSE(queue.patterns.empty()) << queue.name;
   }
   EXPECT_EQ(queues, std::set<std::string>(std::begin(kConsumerNames), std::end(kConsumerNames)));
+}
+
+// What a request gets when a service it calls, or a database, cannot answer:
+// 503 with Retry-After, naming the service; other errors stay 500s.
+TEST(ModuleTable, AnUnavailablePeerOrDatabaseIs503WithRetryAfter) {
+  const auto peer = translateError(net::PeerError("inventory", "reserve: unreachable"));
+  ASSERT_TRUE(peer.has_value());
+  EXPECT_EQ(peer->status(), 503);
+  EXPECT_NE(peer->detail().find("inventory"), std::string::npos) << peer->detail();
+  ASSERT_EQ(peer->headers().size(), 1U);
+  EXPECT_EQ(peer->headers()[0].first, "Retry-After");
+  const auto db = translateError(sql::Error(sql::ErrorKind::kConnection, "down"));
+  ASSERT_TRUE(db.has_value());
+  EXPECT_EQ(db->status(), 503);
+  EXPECT_FALSE(translateError(std::runtime_error("a bug")).has_value());
 }
 
 }  // namespace

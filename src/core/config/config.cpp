@@ -157,15 +157,26 @@ bool parseSandboxListen(Config& c, const std::string& v) {
   return true;
 }
 
+// A secret sent in a header: visible ASCII only, min_size to 200 characters.
+bool headerSecret(const std::string& v, std::size_t min_size) {
+  constexpr std::size_t kMaxSecret = 200;
+  if (v.size() < min_size || v.size() > kMaxSecret) return false;
+  return std::all_of(v.begin(), v.end(), [](char ch) { return ch >= 0x21 && ch <= 0x7e; });
+}
+
 bool parseSecret(Config& c, const std::string& v) {
   constexpr std::size_t kMinSecret = 16;
-  constexpr std::size_t kMaxSecret = 200;
-  if (v.size() < kMinSecret || v.size() > kMaxSecret) return false;
-  // It travels in an Authorization header: visible ASCII only.
-  for (const char ch : v) {
-    if (ch < 0x21 || ch > 0x7e) return false;
-  }
+  if (!headerSecret(v, kMinSecret)) return false;
   c.sandbox_secret = v;
+  return true;
+}
+
+// Shared by every process of a deployment, and it opens every service's
+// internal routes: longer than the sandbox's.
+bool parseInternalSecret(Config& c, const std::string& v) {
+  constexpr std::size_t kMinSecret = 32;
+  if (!headerSecret(v, kMinSecret)) return false;
+  c.internal_secret = v;
   return true;
 }
 
@@ -410,6 +421,9 @@ std::vector<Option> options(const LoadOptions& load) {
                    return true;
                  }});
   }
+  o.push_back({"services.internal_secret",
+               "32 to 200 visible ASCII characters (no spaces), e.g. from openssl rand -hex 32",
+               parseInternalSecret});
   o.push_back({"gateway.cors_origins",
                "comma-separated origins such as https://shop.example (or empty)",
                [](Config& c, const std::string& v) {
@@ -433,6 +447,7 @@ const std::map<std::string, std::vector<std::string>>& envAliases() {
         {"payments.provider_url", {"EMPORIUM_PAYMENT_PROVIDER_URL"}},
         {"payments.provider_timeout_ms", {"EMPORIUM_PAYMENT_PROVIDER_TIMEOUT_MS"}},
         {"payments.sandbox_secret", {"EMPORIUM_SANDBOX_SECRET"}},
+        {"services.internal_secret", {"EMPORIUM_SERVICE_SECRET"}},
     };
     // EMPORIUM_SERVICE_CATALOG_URLS (issue 15) beside the generic
     // EMPORIUM_SERVICES_CATALOG_URLS.

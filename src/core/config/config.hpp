@@ -108,6 +108,10 @@ struct Config {
   /// base URLs of a service's instances, for a process that calls it over
   /// HTTP (the gateway). Keyed by service name.
   std::map<std::string, std::vector<std::string>> service_urls;
+  /// [services] internal_secret (EMPORIUM_SERVICE_SECRET): the credential
+  /// every process of a deployment shares, which the internal routes
+  /// (/internal/v1/...) require. Unset: they are not mounted.
+  std::optional<std::string> internal_secret;
   /// [gateway] cors_origins: origins whose pages may call the API in a browser.
   std::vector<std::string> gateway_cors_origins;
   /// [gateway] upstream_timeout_ms: the longest a forwarded request may take.

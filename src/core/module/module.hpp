@@ -12,6 +12,7 @@
 
 #include "core/events/consumer.hpp"
 #include "core/http/router.hpp"
+#include "core/http/service_credential.hpp"
 #include "core/metrics/exposition.hpp"
 
 namespace emporium::module {
@@ -42,6 +43,11 @@ class Module {
   virtual std::string_view name() const = 0;
   /// The public routes; called once, before the server starts.
   virtual void addRoutes(http::Router& /*router*/) {}
+  /// The internal routes other services' remote clients call
+  /// (/internal/v1/<service>/...), each requiring `credential`; called once,
+  /// before the server starts, and only when the deployment has one.
+  virtual void addInternalRoutes(http::Router& /*router*/,
+                                 const http::ServiceCredential& /*credential*/) {}
   /// The event consumers this service runs (each a queue on RabbitMQ).
   virtual std::vector<events::Consumer> consumers() { return {}; }
   /// Adds this service's samples to a /metrics scrape; called concurrently

@@ -12,6 +12,7 @@
 #include "core/module/module.hpp"
 #include "core/sql/database.hpp"
 #include "services/catalog/client.hpp"
+#include "services/inventory/http/internal_routes.hpp"
 #include "services/inventory/http/routes.hpp"
 #include "services/inventory/inventory_service.hpp"
 
@@ -28,6 +29,9 @@ class InventoryModule final : public module::Module {
 
   std::string_view name() const override { return "inventory"; }
   void addRoutes(http::Router& router) override { inventory::addRoutes(router, api_); }
+  void addInternalRoutes(http::Router& router, const http::ServiceCredential& credential) override {
+    inventory::addInternalRoutes(router, service_, credential);
+  }
   void collect(metrics::Exposition& out) const override { service_.collect(out); }
   /// Starts releasing expired stock holds every kSweepEvery.
   void start() override;
