@@ -51,8 +51,9 @@ std::string RemoteClient::call(const char* method, const std::string& name, std:
                                int expected) {
   net::HttpCall request;
   request.method = method;
-  // Round robin over the instances; the client's breaker per peer skips
-  // none, but a call that finds one down is retried and moves on with it.
+  // Round robin over the instances. A call's retries go to the instance it
+  // picked; one that keeps failing opens its breaker, and its share of the
+  // calls then fails fast with PeerError instead of waiting.
   const std::string& base = urls_[next_.fetch_add(1, std::memory_order_relaxed) % urls_.size()];
   request.url = base + std::string(wire::kPrefix) + "/" + name;
   request.body = std::move(body);
