@@ -42,6 +42,9 @@ std::vector<ReplayableConsumer> EventConsumers::replayable() {
                        [this](const std::string& event_id) { notifications_.forget(event_id); }});
   consumers.push_back(markedIn(catalog_.ratingsConsumer(), catalog_db_));
   consumers.push_back(markedIn(catalog_.purchasesConsumer(), catalog_db_));
+  // Levels carry versions, not marks: a replay applies only those newer than
+  // the catalog holds (after restoring an older catalog backup, say).
+  consumers.push_back({catalog_.stockConsumer(), [](const std::string&) {}});
   return consumers;
 }
 

@@ -72,7 +72,7 @@ std::vector<std::unique_ptr<events::Worker>> startDelivery(const config::Config&
 
 /// The consumers this binary runs, by name (their queues on RabbitMQ).
 inline constexpr std::string_view kConsumerNames[] = {"notifications", "catalog.ratings",
-                                                      "catalog.purchases"};
+                                                      "catalog.purchases", "catalog.stock"};
 
 /// An event that could not be handled: in a consumer's dead-letter queue on
 /// RabbitMQ, or parked as dead in a service's outbox in process.

@@ -159,7 +159,7 @@ int main(int argc, char** argv) {
   events_replay
       ->add_option("--to", replay_args.to,
                    "Feed the events again to this consumer: notifications (mails them again), "
-                   "catalog.ratings or catalog.purchases")
+                   "catalog.ratings, catalog.purchases or catalog.stock")
       ->type_name("CONSUMER");
   addDataFlags(*events_replay, flags, config_file);
 

@@ -14,6 +14,7 @@
 #include "services/catalog/catalog_module.hpp"
 #include "services/catalog/storage/schema.hpp"
 #include "services/inventory/inventory_module.hpp"
+#include "services/inventory/remote_client.hpp"
 #include "services/inventory/storage/schema.hpp"
 #include "services/notifications/notifications_module.hpp"
 #include "services/notifications/storage/schema.hpp"
@@ -62,13 +63,8 @@ class InventoryRow final : public module::Module {
  public:
   explicit InventoryRow(Env& env)
       : skus_(env.links),
-        module_(
-            *env.databases.at("inventory"), env.events.outbox("inventory"),
-            env.config.low_stock_threshold, skus_,
-            [&links = env.links](const std::vector<inventory::StockLevel>& levels) {
-              if (links.stock_mirror) links.stock_mirror(levels);
-            },
-            env.logger) {}
+        module_(*env.databases.at("inventory"), env.events.outbox("inventory"),
+                env.config.low_stock_threshold, skus_, env.logger) {}
   std::string_view name() const override { return module_.name(); }
   void addRoutes(http::Router& router) override { module_.addRoutes(router); }
   void addInternalRoutes(http::Router& router, const http::ServiceCredential& credential) override {
@@ -195,9 +191,6 @@ std::unique_ptr<module::Module> makeCatalog(Env& env, Peers& peers) {
   catalog::CatalogModule& catalog = row->module();
   peers.catalog = &catalog.client();
   env.links.catalog = &catalog.client();
-  env.links.stock_mirror = [&catalog](const std::vector<inventory::StockLevel>& levels) {
-    for (const auto& level : levels) catalog.mirrorStock(level.sku, level.available());
-  };
   env.registry.add([&cache = row->cache()](std::string& out) { cache.renderMetrics(out); });
   return row;
 }
@@ -237,6 +230,31 @@ std::unique_ptr<module::Module> makeNotifications(Env& env, Peers& peers) {
       env.logger);
 }
 
+// --- rows another process serves --------------------------------------------
+
+// A service reached over HTTP: its remote client, as a module that serves,
+// consumes and starts nothing here (its own process does all that).
+template <typename RemoteClient>
+class RemoteRow final : public module::Module {
+ public:
+  RemoteRow(std::string_view name, Env& env)
+      : name_(name),
+        client_(env.http, env.config.service_urls.at(std::string(name)),
+                env.config.internal_secret.value()) {}
+  std::string_view name() const override { return name_; }
+  RemoteClient& client() { return client_; }
+
+ private:
+  std::string_view name_;
+  RemoteClient client_;
+};
+
+std::unique_ptr<module::Module> connectInventory(Env& env, Peers& peers) {
+  auto row = std::make_unique<RemoteRow<inventory::RemoteClient>>("inventory", env);
+  peers.inventory = &row->client();
+  return row;
+}
+
 // --- the table --------------------------------------------------------------
 
 // Every row with authenticated routes needs users (see Peers::authenticator).
@@ -261,15 +279,17 @@ constexpr std::array<ServiceInfo, 1> kNotificationsDbs{
 using catalog::CatalogModule;
 using notifications::NotificationsService;
 constexpr std::array<ConsumerQueue, 0> kNoConsumers{};
-constexpr std::array<ConsumerQueue, 2> kCatalogConsumers{
+constexpr std::array<ConsumerQueue, 3> kCatalogConsumers{
     {{CatalogModule::kRatingsConsumer, CatalogModule::kRatingsPatterns},
-     {CatalogModule::kPurchasesConsumer, CatalogModule::kPurchasesPatterns}}};
+     {CatalogModule::kPurchasesConsumer, CatalogModule::kPurchasesPatterns},
+     {CatalogModule::kStockConsumer, CatalogModule::kStockPatterns}}};
 constexpr std::array<ConsumerQueue, 1> kNotificationsConsumers{
     {{NotificationsService::kConsumerName, NotificationsService::kPatterns}}};
 
 constexpr std::array<Row, 7> kTable{{
     {"users", kNothing, kUsersDbs, true, kNoConsumers, nullptr, &makeUsers},
-    {"inventory", kUsers, kInventoryDbs, true, kNoConsumers, nullptr, &makeInventory},
+    {"inventory", kUsers, kInventoryDbs, true, kNoConsumers, nullptr, &makeInventory,
+     &connectInventory},
     {"catalog", kCatalogNeeds, kCatalogDbs, true, kCatalogConsumers, nullptr, &makeCatalog},
     {"cart", kCartNeeds, kCartDbs, true, kNoConsumers, nullptr, &makeCart},
     {"payments", kUsers, kPaymentsDbs, true, kNoConsumers, nullptr, &makePaymentsRow},
@@ -285,23 +305,30 @@ const Row* rowNamed(std::string_view name) {
   return nullptr;
 }
 
-// `wanted` and, transitively, the rows they need, in table order.
-std::vector<const Row*> withNeeds(const std::vector<const Row*>& wanted) {
-  std::vector<bool> in(kTable.size(), false);
-  std::vector<const Row*> stack(wanted.begin(), wanted.end());
+// `wanted` and, transitively, the rows they need, in table order: built
+// (selection.rows) or, for a need in `reachable`, reached (selection.remote).
+void withNeeds(Selection& selection, std::span<const std::string> reachable) {
+  enum class Place : std::uint8_t { kNone, kBuilt, kRemote };
+  std::vector<Place> place(kTable.size(), Place::kNone);
+  const auto index = [](const Row* row) { return static_cast<std::size_t>(row - kTable.data()); };
+  std::vector<const Row*> stack(selection.active.begin(), selection.active.end());
+  for (const Row* row : stack) place[index(row)] = Place::kBuilt;  // wanted: always built here
   while (!stack.empty()) {
     const Row* row = stack.back();
     stack.pop_back();
-    const auto index = static_cast<std::size_t>(row - kTable.data());
-    if (in[index]) continue;
-    in[index] = true;
-    for (const auto need : row->needs) stack.push_back(rowNamed(need));
+    for (const auto name : row->needs) {
+      const Row* need = rowNamed(name);
+      if (place[index(need)] != Place::kNone) continue;
+      const bool remote = need->connect != nullptr &&
+                          std::find(reachable.begin(), reachable.end(), name) != reachable.end();
+      place[index(need)] = remote ? Place::kRemote : Place::kBuilt;
+      if (!remote) stack.push_back(need);
+    }
   }
-  std::vector<const Row*> rows;
   for (std::size_t i = 0; i < kTable.size(); ++i) {
-    if (in[i]) rows.push_back(&kTable[i]);
+    if (place[i] == Place::kBuilt) selection.rows.push_back(&kTable[i]);
+    if (place[i] == Place::kRemote) selection.remote.push_back(&kTable[i]);
   }
-  return rows;
 }
 
 std::string joined(const std::vector<std::string>& names) {
@@ -365,10 +392,13 @@ std::string targetHelp() {
     line.resize(19, ' ');
     help += "\n" + line + std::string(future.why);
   }
+  help +=
+      "\nA need is called over HTTP instead of built when [services.<name>] urls and the "
+      "service credential are set (today: inventory).";
   return help;
 }
 
-Selection select(std::string_view target) {
+Selection select(std::string_view target, std::span<const std::string> reachable) {
   Selection selection;
   std::vector<const Row*> wanted;
   if (target == "all" || target == "api" || target == "worker") {
@@ -389,8 +419,19 @@ Selection select(std::string_view target) {
                                 " selects no services; one of: " + joined(targetNames()));
   }
   selection.active = wanted;
-  selection.rows = withNeeds(wanted);
+  withNeeds(selection, reachable);
   return selection;
+}
+
+std::vector<std::string> reachableServices(const config::Config& config) {
+  std::vector<std::string> names;
+  if (!config.internal_secret) return names;  // the internal routes refuse every call without it
+  for (const auto& row : kTable) {
+    if (row.connect != nullptr && config.service_urls.contains(std::string(row.name))) {
+      names.emplace_back(row.name);
+    }
+  }
+  return names;
 }
 
 std::vector<const Row*> rowsFor(std::string_view target) { return select(target).rows; }

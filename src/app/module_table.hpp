@@ -22,6 +22,7 @@
 #include "core/log/logger.hpp"
 #include "core/metrics/metrics.hpp"
 #include "core/module/module.hpp"
+#include "core/net/http_client.hpp"
 #include "core/ratelimit/rate_limiter.hpp"
 #include "services/cart/client.hpp"
 #include "services/catalog/client.hpp"
@@ -46,13 +47,13 @@ struct Peers {
   payments::Client* payments = nullptr;
 };
 
-/// The three calls that still run against the table's order when both ends
+/// The two calls that still run against the table's order when both ends
 /// are in one process; each is set by the later row and empty without it.
-/// They go when the catalog mirrors stock from stock.changed (A4), inventory
-/// decides on its own rows (B8) and provider refunds are an event (B9).
+/// They go when inventory decides on its own rows (B8) and provider refunds
+/// are an event (B9). (The catalog's in-stock mirror went this way: it now
+/// consumes stock.changed.)
 struct BackLinks {
   catalog::Client* catalog = nullptr;                 // inventory's admin routes: SKUs sold
-  inventory::StockListener stock_mirror;              // the catalog's in-stock mirror
   payments::ProviderRefundListener provider_refunds;  // orders records them
 };
 
@@ -70,6 +71,9 @@ struct Env {
   /// Started by the payments row when no provider URL is configured.
   std::optional<SandboxListener>& sandbox;
   BackLinks& links;
+  /// What remote rows call their service's instances with (keep-alive pool,
+  /// breaker per instance).
+  net::HttpClient& http;
 };
 
 /// A consumer's queue as RabbitMQ knows it: declared, with its bindings, by
@@ -92,6 +96,10 @@ struct Row {
   /// any database opens; null when there is nothing to check.
   void (*validate_options)(const config::Config&);
   std::unique_ptr<module::Module> (*make)(Env&, Peers&);
+  /// Fills the row's Peers slot with a client of the service's instances
+  /// over HTTP (its internal routes) instead of building it: a row another
+  /// process serves. Null while the service has no remote client.
+  std::unique_ptr<module::Module> (*connect)(Env&, Peers&) = nullptr;
 };
 
 /// Every service this binary carries, each after the rows it needs.
@@ -100,6 +108,7 @@ std::span<const Row> moduleTable();
 /// What a --target runs.
 struct Selection {
   std::vector<const Row*> rows;    // built, in table order
+  std::vector<const Row*> remote;  // needed, reached over HTTP (Row::connect), in table order
   std::vector<const Row*> active;  // whose routes, consumers and background work run here
   bool routes = true;              // serve the active rows' routes
   bool consumers = true;           // run the active rows' consumers
@@ -125,9 +134,15 @@ std::vector<std::string> targetNames();
 std::string targetHelp();
 
 /// The rows `target` builds: its own and, transitively, those it needs (a
-/// mode: see kModes). Throws std::invalid_argument for an unknown target
-/// and for payment-sandbox (no rows).
-Selection select(std::string_view target);
+/// mode: see kModes). A needed row named in `reachable` (which has a
+/// connect) is not built: it goes to Selection::remote, and its own needs are
+/// not followed. Throws std::invalid_argument for an unknown target and for
+/// payment-sandbox (no rows).
+Selection select(std::string_view target, std::span<const std::string> reachable = {});
+/// The rows this configuration reaches over HTTP when another process serves
+/// them: those with a connect, `[services.<name>] urls` and the service
+/// credential (`[services] internal_secret`).
+std::vector<std::string> reachableServices(const config::Config& config);
 std::vector<const Row*> rowsFor(std::string_view target);
 /// Every row's consumer queues, for declaring them before publishing.
 std::vector<QueueTopology> consumerQueues();

@@ -100,6 +100,9 @@ class Modules {
       : routes_(selection.routes),
         consumers_(selection.consumers),
         background_(selection.background) {
+    // Remote rows first: their clients need no peer, and rows built here may
+    // need them.
+    for (const Row* row : selection.remote) modules_.push_back(row->connect(env, peers_));
     for (const Row* row : selection.rows) {
       modules_.push_back(row->make(env, peers_));
       const bool active = std::find(selection.active.begin(), selection.active.end(), row) !=
@@ -205,6 +208,12 @@ void startOpsListener(std::optional<OpsListener>& listener, const config::Config
   listener->server.start();
   logger.info("ops endpoints are serving", {{"url", "http://" + *config.ops_listen_host + ":" +
                                                         std::to_string(listener->server.port())}});
+}
+
+std::string joinedUrls(const std::vector<std::string>& urls) {
+  std::string out;
+  for (const auto& url : urls) out += (out.empty() ? "" : ",") + url;
+  return out;
 }
 
 double nowSeconds() {
@@ -349,9 +358,14 @@ int runServe(const config::Config& config) {
   log::Logger logger(config.log_level);
   if (config.target == "payment-sandbox") return serveSandbox(config, logger, stop_signals);
   if (config.target == "gateway") return serveGateway(config, logger, stop_signals);
-  const Selection selection = select(config.target);
+  const Selection selection = select(config.target, reachableServices(config));
   const Delivery delivery{selection.relay, selection.consumers, consumerQueues()};
   requireAmqpFor(config, delivery);
+  for (const Row* row : selection.remote) {
+    logger.info("calling a service's instances over HTTP instead of building it",
+                {{"service", std::string(row->name)},
+                 {"urls", joinedUrls(config.service_urls.at(std::string(row->name)))}});
+  }
   validateOptions(selection, config);
   const double start_time = nowSeconds();
   const Databases databases = openDatabases(config, logger, databasesOf(selection.rows));
@@ -365,8 +379,9 @@ int runServe(const config::Config& config) {
       databases.contains("activity") ? makeActivityLog(config, databases, logger) : nullptr;
   std::optional<SandboxListener> sandbox;
   BackLinks links;
+  net::HttpClient peers_http;
   Env env{config,   logger,       databases, event_sources, activity.get(),
-          *limiter, ops.registry, sandbox,   links};
+          *limiter, ops.registry, sandbox,   links,         peers_http};
   Modules modules(selection, env);
   // Other processes' remote clients call the internal routes with it; a
   // deployment without one mounts none.

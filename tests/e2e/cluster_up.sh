@@ -6,8 +6,11 @@
 # process healthy in `status --json`, Prometheus scraping every instance. Then
 # the issue's failure tests: one catalog instance killed -9 under a loop of
 # GETs without a failed GET (the gateways move a GET to the other instance);
-# notifications stopped: pages still 200; payments stopped: its routes answer
-# 503 at once and a card checkout leaves the stock as it was. Last, `down`
+# notifications stopped: pages still 200; the last unit of a product sold
+# through orders -> inventory over HTTP, and both catalog instances showing
+# it sold out from the stock.changed event; payments stopped: its routes
+# answer 503 at once and a card checkout leaves the stock as it was;
+# inventory stopped: pages still 200, a checkout 503 at once. Last, `down`
 # leaves no process of the cluster alive. Every figure measured is printed.
 #
 #   tests/e2e/cluster_up.sh EMPORIUM_BINARY REPO_ROOT
@@ -180,6 +183,47 @@ order=$(jq -r .id "$work/body")
 number=$(jq -r .number "$work/body")
 echo "cluster_up: order $order ($number) placed through nginx ($(since "$t0")s)"
 
+# shellcheck disable=SC2046  # one KEY=VALUE word per line, by design
+env $("$cluster" env) "$binary" user create --admin --email admin@example.com \
+  --password 'an admin passphrase' >"$work/admin.log" 2>&1 || fail "user create: $(cat "$work/admin.log")"
+expect 200 POST /api/v1/auth/login -H 'Content-Type: application/json' \
+  -d '{"email":"admin@example.com","password":"an admin passphrase"}'
+admin=(-H "Authorization: Bearer $(jq -r .access_token "$work/body")")
+
+# The catalog shows stock from inventory's stock.changed events, not from a
+# call: product 3 is set to 1 unit (the catalog writes that figure itself),
+# then sold through orders, which reserves over HTTP on inventory's internal
+# routes. Only the event, through RabbitMQ to one catalog instance, can make
+# it show sold out, and both instances must (the cache is dropped over Redis).
+expect 200 GET /api/v1/products/3
+sku3=$(jq -r '.variants[0].sku' "$work/body")
+slug3=$(jq -r .slug "$work/body")
+expect 200 PATCH "/api/v1/admin/products/3/variants/$sku3" "${admin[@]}" \
+  -H 'Content-Type: application/json' -d '{"stock":1}'
+for _ in 1 2 3 4; do  # both instances cache the page, in stock
+  expect 200 GET "/api/v1/products/$slug3"
+  [[ $(jq -r '.variants[0].in_stock' "$work/body") == true ]] || fail "$sku3 not in stock with 1 unit"
+done
+expect 201 POST /api/v1/carts "${auth[@]}"
+cart3=$(jq -r .id "$work/body")
+expect 201 POST "/api/v1/carts/$cart3/items" "${auth[@]}" -H 'Content-Type: application/json' \
+  -d '{"sku":"'"$sku3"'","quantity":1}'
+expect 201 POST /api/v1/orders "${auth[@]}" -H 'Idempotency-Key: cluster-up-cod' \
+  -H 'Content-Type: application/json' \
+  -d '{"cart_id":"'"$cart3"'","payment":{"method":"cod"},
+       "shipping_address":{"name":"Ada","line1":"1 Main St","city":"London","postal_code":"N1","country":"GB"}}'
+t_sold=$(now)
+# Four GETs in a row say sold out: the gateways take the two catalog instances in turn.
+sold_out_everywhere() {
+  local i
+  for i in 1 2 3 4; do
+    [[ $(api GET "/api/v1/products/$slug3") == 200 ]] || return 1
+    [[ $(jq -r '.variants[0].in_stock' "$work/body") == false ]] || return 1
+  done
+}
+eventually 15 sold_out_everywhere || fail "product 3 still shows in stock after its last unit sold"
+echo "cluster_up: the last unit of $sku3 sold; both catalog instances show it sold out within $(since "$t_sold")s"
+
 # The notifications service sends the confirmation through RabbitMQ to the SMTP sink.
 maildir=$(jq -r '.[] | select(.kind == "smtp") | .maildir' "$work/status.json")
 # A mail to Ada whose subject names the order number (headers and bodies decoded).
@@ -277,17 +321,11 @@ echo "cluster_up: notifications stopped, 40 GET /api/v1/products: $(figures "$wo
 # 3. payments stopped. Its own routes answer 503 with Retry-After at once (the
 # gateway finds no instance). A checkout does not reach the payments process:
 # `--target=orders` builds payments in process (`serve --help`: "users,
-# inventory, catalog, cart, payments built in process, not served") and
+# catalog, cart, payments built in process"; inventory it calls over HTTP) and
 # calls the card provider itself, so what a card checkout meets when payments
 # are down is the provider unreachable: the sandbox is stopped too. The
 # checkout then answers 503 quickly and the stock it would have reserved is
 # still available.
-# shellcheck disable=SC2046  # one KEY=VALUE word per line, by design
-env $("$cluster" env) "$binary" user create --admin --email admin@example.com \
-  --password 'an admin passphrase' >"$work/admin.log" 2>&1 || fail "user create: $(cat "$work/admin.log")"
-expect 200 POST /api/v1/auth/login -H 'Content-Type: application/json' \
-  -d '{"email":"admin@example.com","password":"an admin passphrase"}'
-admin=(-H "Authorization: Bearer $(jq -r .access_token "$work/body")")
 expect 200 GET /api/v1/products/2
 sku2=$(jq -r '.variants[0].sku' "$work/body")
 available() {
@@ -324,6 +362,22 @@ echo "cluster_up: payments and the card provider stopped: card checkout -> $code
 [[ $code == 503 ]] || fail "the card checkout answered $code, not 503: $(head -c 300 "$work/body")"
 seconds_below 3 "$secs" || fail "the checkout's 503 took ${secs}s, not under 3 s"
 [[ $stock_after == "$stock_before" ]] || fail "$sku2 available $stock_before before, $stock_after after"
+
+# 4. inventory stopped. Product pages do not need it (the catalog's mirror),
+# so browsing stays 200; what needs it (a checkout reserving stock over HTTP)
+# answers 503 with Retry-After at once instead of hanging.
+stop_process inventory
+expect 200 GET "/api/v1/products/$slug3"
+expect 200 GET /api/v1/products
+read -r code secs < <(curl -sk -m 15 -o "$work/body" -D "$work/headers" -w '%{http_code} %{time_total}\n' \
+  -X POST "${auth[@]}" -H 'Idempotency-Key: cluster-up-3' -H 'Content-Type: application/json' \
+  -d '{"cart_id":"'"$cart2"'","payment":{"method":"cod"},
+       "shipping_address":{"name":"Ada","line1":"1 Main St","city":"London","postal_code":"N1","country":"GB"}}' \
+  "$base/api/v1/orders")
+echo "cluster_up: inventory stopped: pages 200; cash checkout -> $code in ${secs}s"
+[[ $code == 503 ]] || fail "the checkout with inventory stopped answered $code, not 503: $(head -c 300 "$work/body")"
+grep -qi '^retry-after:' "$work/headers" || fail "the checkout's 503 has no Retry-After"
+seconds_below 3 "$secs" || fail "the checkout's 503 took ${secs}s, not under 3 s"
 
 t1=$(now)
 "$cluster" down 2>"$work/down.log" || fail "scripts/cluster down failed: $(cat "$work/down.log")"

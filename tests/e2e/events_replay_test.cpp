@@ -186,7 +186,8 @@ TEST_P(EventsReplayTest, AnUnknownConsumerOrTimeIsAUsageError) {
   const auto unknown = emporium({"events", "replay", "--from", "2026-01-01", "--to", "mailer"});
   EXPECT_EQ(unknown.exit_code, 2) << unknown.output;
   EXPECT_NE(
-      unknown.output.find("--to must be one of: notifications, catalog.ratings, catalog.purchases"),
+      unknown.output.find(
+          "--to must be one of: notifications, catalog.ratings, catalog.purchases, catalog.stock"),
       std::string::npos)
       << unknown.output;
   const auto bad_time =
@@ -200,7 +201,8 @@ TEST_P(EventsReplayTest, AnUnknownConsumerOrTimeIsAUsageError) {
 // naming the flag, before any database is opened.
 TEST_P(EventsReplayTest, BadDlqArgumentsAreUsageErrors) {
   const std::string consumers =
-      "--consumer must be one of: notifications, catalog.ratings, catalog.purchases";
+      "--consumer must be one of: notifications, catalog.ratings, catalog.purchases, "
+      "catalog.stock";
   const std::string id_or_all = "dlq replay needs --id EVENT... or --all (not both)";
   const std::pair<ProcessResult, std::string> cases[] = {
       {emporium({"dlq", "list", "--consumer", "mailer"}), consumers},

@@ -288,6 +288,33 @@ TEST_P(OrderStatesTest, ARecoveryWindowShorterThanACardChargeIsRefusedAtStart) {
             0);
 }
 
+// The catalog shows in stock from inventory's stock.changed events (consumer
+// catalog.stock), not from a call between the services: the last unit sold
+// shows as sold out on the product, its variant and the in_stock listing, and
+// a cancel puts it back, with the cached product page dropped both times.
+TEST_P(OrderStatesTest, SellingTheLastUnitShowsSoldOutAndACancelPutsItBack) {
+  startShop();
+  const auto sku = createProduct("Last Lamp", 2500, 2);
+  const auto shown = [&] {
+    const auto d = parseJson(get("/api/v1/products/last-lamp").body);
+    const auto listed = get("/api/v1/products?in_stock=true&limit=100").body;
+    const bool variant = d.IsObject() && d.HasMember("variants") && d["variants"].Size() == 1 &&
+                         d["variants"][0]["in_stock"].GetBool();
+    const bool product = d.IsObject() && d.HasMember("in_stock") && d["in_stock"].GetBool();
+    const bool in_listing = listed.find("\"last-lamp\"") != std::string::npos;
+    return std::to_string(product) + std::to_string(variant) + std::to_string(in_listing);
+  };
+  ASSERT_EQ(shown(), "111");  // and now cached
+  const auto buyer = registerCustomer("last@example.com", "Lia Last");
+  auto r = placeOrder(buyer, "last", myCartWith(buyer, sku, 2), R"({"method":"cod"})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_TRUE(eventually([&] { return shown() == "000"; }, 5s)) << shown();
+  const auto id = text(parseJson(r.body), "id");
+  ASSERT_EQ(send("POST", "/api/v1/orders/" + id + "/cancel", "{}", buyer).status, 200);
+  EXPECT_TRUE(eventually([&] { return shown() == "111"; }, 5s)) << shown();
+  EXPECT_EQ(reserved(sku), 0);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, OrderStatesTest,
                          ::testing::Values(Backend::kSqlite, Backend::kPostgres), backendTestName);
 

@@ -1,9 +1,13 @@
 // The catalog store's listing and admin writes on both backends: the rating
-// sort's damped mean (issue 14), and product-wide and per-variant prices.
+// sort's damped mean (issue 14), product-wide and per-variant prices, and the
+// in-stock mirror fed by inventory's stock.changed levels (issue 15, A4).
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
+#include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/events/outbox.hpp"
@@ -73,6 +77,22 @@ class CatalogStoreTest : public SqlTest {
     return ids;
   }
 
+  // The variant's mirrored stock and whether its product shows in stock.
+  std::pair<std::int64_t, bool> shown(std::int64_t product_id, const std::string& sku) {
+    const auto p = storage_->products.productAnyState(product_id);
+    EXPECT_TRUE(p.has_value());
+    if (!p) return {-1, false};
+    for (const auto& v : p->variants) {
+      if (v.sku == sku) return {v.stock, p->summary.in_stock};
+    }
+    ADD_FAILURE() << "no variant " << sku;
+    return {-1, false};
+  }
+
+  std::vector<StockFlip> apply(std::vector<PublishedLevel> levels) {
+    return storage_->stock.applyLevels(levels);
+  }
+
   events::Doorbell doorbell_;
   std::unique_ptr<events::Outbox> outbox_;
   std::unique_ptr<CatalogStorage> storage_;
@@ -139,6 +159,67 @@ TEST_P(CatalogStoreTest, ProductPriceSetsEveryVariantAndVariantWritesChangeOne) 
   const auto unchanged = storage_->products.product(other);
   ASSERT_TRUE(unchanged);
   EXPECT_EQ(unchanged->variants[0].price, 1000);
+}
+
+// A level is applied only when newer than the one held; a variant going in or
+// out of stock refreshes its product's in_stock and is reported (once per
+// product) so the consumer drops its cached pages.
+TEST_P(CatalogStoreTest, StockLevelsApplyWhenNewerAndReportProductsThatFlipped) {
+  const auto lamp = product("lamp", {"LAMP-1", "LAMP-2"});  // 5 each, version 0
+  // Fewer units, still in stock: written, nothing for shoppers to see.
+  EXPECT_TRUE(apply({{"LAMP-1", 3, 1}}).empty());
+  EXPECT_EQ(shown(lamp, "LAMP-1"), std::make_pair(std::int64_t{3}, true));
+  // One variant sells out: its product is reported, still in stock overall.
+  auto flips = apply({{"LAMP-1", 0, 2}});
+  ASSERT_EQ(flips.size(), 1U);
+  EXPECT_EQ(flips[0].product_id, lamp);
+  EXPECT_EQ(flips[0].slug, "lamp");
+  EXPECT_EQ(shown(lamp, "LAMP-1"), std::make_pair(std::int64_t{0}, true));
+  // Both variants in one event: the product is reported once, now sold out.
+  flips = apply({{"LAMP-1", 4, 3}, {"LAMP-2", -2, 1}});  // a negative level shows as 0
+  EXPECT_EQ(flips.size(), 1U);
+  flips = apply({{"LAMP-1", 0, 4}});
+  ASSERT_EQ(flips.size(), 1U);
+  EXPECT_EQ(shown(lamp, "LAMP-1"), std::make_pair(std::int64_t{0}, false));
+  EXPECT_EQ(shown(lamp, "LAMP-2"), std::make_pair(std::int64_t{0}, false));
+  // Redelivered (same version) and overtaken (older) levels change nothing,
+  // and an unknown SKU is skipped without failing the event.
+  EXPECT_TRUE(apply({{"LAMP-1", 9, 4}, {"LAMP-2", 9, 0}, {"GHOST", 9, 7}}).empty());
+  EXPECT_EQ(shown(lamp, "LAMP-1"), std::make_pair(std::int64_t{0}, false));
+  // Reordered: version 6 first, then 5, which is dropped.
+  EXPECT_EQ(apply({{"LAMP-2", 2, 6}}).size(), 1U);
+  EXPECT_TRUE(apply({{"LAMP-2", 0, 5}}).empty());
+  EXPECT_EQ(shown(lamp, "LAMP-2"), std::make_pair(std::int64_t{2}, true));
+}
+
+// Catalog instances consuming one queue apply levels of a SKU at once: the
+// newest version wins whatever order they commit in, and the product's
+// in_stock agrees with its variants.
+TEST_P(CatalogStoreTest, ConcurrentLevelsOfOneSkuEndAtTheNewest) {
+  const auto desk = product("desk", {"DESK-1"});
+  constexpr int kThreads = 4;
+  constexpr std::int64_t kVersions = 80;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::vector<std::int64_t> mine;
+      for (std::int64_t v = 1 + t; v <= kVersions; v += kThreads) mine.push_back(v);
+      std::shuffle(mine.begin(), mine.end(), std::mt19937(static_cast<unsigned>(t)));
+      for (const auto v : mine) {
+        // Odd versions in stock, even ones sold out: many flips race.
+        try {
+          apply({{"DESK-1", v % 2 == 1 ? v : 0, v}});
+        } catch (const std::exception& e) {
+          ADD_FAILURE() << e.what();
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(shown(desk, "DESK-1"), std::make_pair(std::int64_t{0}, false));  // version 80
+  EXPECT_TRUE(apply({{"DESK-1", 7, 79}}).empty());
+  EXPECT_EQ(apply({{"DESK-1", 7, 81}}).size(), 1U);
+  EXPECT_EQ(shown(desk, "DESK-1"), std::make_pair(std::int64_t{7}, true));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, CatalogStoreTest,

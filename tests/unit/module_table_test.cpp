@@ -109,6 +109,46 @@ TEST(ModuleTable, TargetCatalogOpensOnlyItsDatabases) {
   EXPECT_EQ(all.size(), services().size());
 }
 
+// Issue 15: a need another process serves, with the URLs of its instances and
+// the service credential configured, is called over HTTP and not built: its
+// database is not opened, its own needs are not followed.
+TEST(ModuleTable, ANeedAnotherProcessServesIsReachedNotBuilt) {
+  const std::vector<std::string> inventory{"inventory"};
+  const auto catalog = select("catalog", inventory);
+  EXPECT_EQ(namesOf(catalog.rows), (std::vector<std::string>{"users", "catalog"}));
+  EXPECT_EQ(namesOf(catalog.remote), std::vector<std::string>{"inventory"});
+  EXPECT_EQ(setOf(databasesOf(catalog.rows)),
+            (std::set<std::string>{"catalog", "users", "activity"}));
+  const auto orders = select("orders", inventory);
+  EXPECT_EQ(namesOf(orders.rows),
+            (std::vector<std::string>{"users", "catalog", "cart", "payments", "orders"}));
+  EXPECT_EQ(namesOf(orders.remote), std::vector<std::string>{"inventory"});
+  // A row this process runs is always built here, whatever is configured.
+  for (const char* target : {"inventory", "all", "api"}) {
+    const auto selection = select(target, inventory);
+    EXPECT_TRUE(selection.remote.empty()) << target;
+    EXPECT_EQ(selection.rows, select(target).rows) << target;
+  }
+  // A service with no remote client yet (catalog) is built even when named.
+  const std::vector<std::string> catalog_only{"catalog"};
+  EXPECT_TRUE(select("cart", catalog_only).remote.empty());
+  for (const auto& row : moduleTable()) {
+    EXPECT_EQ(row.connect != nullptr, row.name == "inventory") << row.name;
+  }
+}
+
+TEST(ModuleTable, OnlyServicesWithUrlsAndTheCredentialAreReachable) {
+  config::Config config;
+  config.service_urls["inventory"] = {"http://127.0.0.1:9103"};
+  config.service_urls["catalog"] = {"http://127.0.0.1:9102"};
+  // Without the credential every internal route refuses the call.
+  EXPECT_TRUE(reachableServices(config).empty());
+  config.internal_secret = std::string(40, 's');
+  EXPECT_EQ(reachableServices(config), std::vector<std::string>{"inventory"});
+  config.service_urls.erase("inventory");
+  EXPECT_TRUE(reachableServices(config).empty());
+}
+
 // A process that publishes declares every consumer's queue first (RabbitMQ
 // drops an event no queue is bound for), including consumers it does not run:
 // `api` publishes what `worker` consumes.

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/net/peer_error.hpp"
 #include "services/catalog/stock_handover.hpp"
 
 namespace emporium::catalog {
@@ -25,6 +26,29 @@ std::function<void(const std::string&, std::int64_t)> stockWriter(inventory::Cli
   };
 }
 
+// A stock.changed payload's levels (docs/events.md). A malformed one throws:
+// the dispatcher retries it, then parks it as dead for an operator.
+std::vector<PublishedLevel> publishedLevels(const std::string& payload_text) {
+  rapidjson::Document payload;
+  payload.Parse(payload_text.c_str());
+  if (payload.HasParseError() || !payload.IsObject() || !payload.HasMember("levels") ||
+      !payload["levels"].IsArray()) {
+    throw std::invalid_argument("stock.changed without a levels array");
+  }
+  std::vector<PublishedLevel> levels;
+  for (const auto& level : payload["levels"].GetArray()) {
+    const bool complete = level.IsObject() && level.HasMember("sku") && level["sku"].IsString() &&
+                          level.HasMember("available") && level["available"].IsInt64() &&
+                          level.HasMember("version") && level["version"].IsInt64();
+    if (!complete) {
+      throw std::invalid_argument("stock.changed level without sku, available and version");
+    }
+    levels.push_back(PublishedLevel{level["sku"].GetString(), level["available"].GetInt64(),
+                                    level["version"].GetInt64()});
+  }
+  return levels;
+}
+
 }  // namespace
 
 CatalogModule::CatalogModule(sql::Database& db, const events::Outbox& outbox,
@@ -41,11 +65,20 @@ std::vector<events::Consumer> CatalogModule::consumers() {
   std::vector<events::Consumer> consumers;
   consumers.push_back(ratingsConsumer());
   consumers.push_back(purchasesConsumer());
+  consumers.push_back(stockConsumer());
   return consumers;
 }
 
 void CatalogModule::start() {
-  if (inventory_ != nullptr) handOverStock(storage_.stock, *inventory_, logger_);
+  if (inventory_ == nullptr) return;
+  try {
+    handOverStock(storage_.stock, *inventory_, logger_);
+  } catch (const net::PeerError& e) {
+    // Inventory in another process, not answering yet (a cluster starts
+    // every process at once). Its stock stays in the catalog's rows until
+    // the next start, or `emporium seed`, hands it over; nothing is lost.
+    logger_.warn("stock not handed over to inventory: it did not answer", {{"error", e.what()}});
+  }
 }
 
 events::Consumer CatalogModule::ratingsConsumer() {
@@ -100,15 +133,15 @@ events::Consumer CatalogModule::purchasesConsumer() {
           }};
 }
 
-void CatalogModule::mirrorStock(const std::string& sku, std::int64_t available) noexcept {
-  try {
-    const auto mirror = storage_.stock.mirrorStock(sku, available);
-    if (mirror && mirror->in_stock_changed) {
-      invalidateProduct(cache_, mirror->product_id, {mirror->slug});
-    }
-  } catch (const std::exception& e) {
-    logger_.warn("could not mirror stock into the catalog", {{"sku", sku}, {"error", e.what()}});
-  }
+events::Consumer CatalogModule::stockConsumer() {
+  return {std::string(kStockConsumer),
+          {kStockPatterns.begin(), kStockPatterns.end()},
+          [this](const events::Event& event) {
+            const auto levels = publishedLevels(event.payload);
+            for (const auto& flip : storage_.stock.applyLevels(levels)) {
+              invalidateProduct(cache_, flip.product_id, {flip.slug});
+            }
+          }};
 }
 
 std::string reviewerDisplayName(std::string_view full_name) {

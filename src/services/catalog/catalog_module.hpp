@@ -36,7 +36,7 @@ class CatalogModule final : public module::Module {
 
   std::string_view name() const override { return "catalog"; }
   void addRoutes(http::Router& router) override { catalog::addRoutes(router, api_); }
-  /// ratingsConsumer() and purchasesConsumer().
+  /// ratingsConsumer(), purchasesConsumer() and stockConsumer().
   std::vector<events::Consumer> consumers() override;
   /// Hands over to inventory the stock of SKUs it has no row for yet.
   void start() override;
@@ -45,6 +45,8 @@ class CatalogModule final : public module::Module {
   static constexpr std::array<std::string_view, 1> kRatingsPatterns = {"review.created"};
   static constexpr std::string_view kPurchasesConsumer = "catalog.purchases";
   static constexpr std::array<std::string_view, 1> kPurchasesPatterns = {"order.confirmed"};
+  static constexpr std::string_view kStockConsumer = "catalog.stock";
+  static constexpr std::array<std::string_view, 1> kStockPatterns = {"stock.changed"};
 
   /// "catalog.ratings": recomputes a product's rating and review count when
   /// one of its reviews is created, once per event.
@@ -55,11 +57,11 @@ class CatalogModule final : public module::Module {
   /// catalog.reviews_require_purchase: refuse reviews from non-buyers (403).
   void requirePurchaseForReviews(bool required) { api_.reviews_require_purchase = required; }
 
-  /// Mirrors inventory's available units for a SKU into the catalog and drops
-  /// cached pages when the product's in-stock state changed. Never throws:
-  /// the mirror is a read model, and a failure is logged and healed by the
-  /// next change.
-  void mirrorStock(const std::string& sku, std::int64_t available) noexcept;
+  /// "catalog.stock": mirrors inventory's levels from stock.changed into the
+  /// variants (newer versions only, so redelivery and reordering change
+  /// nothing) and drops the cached pages of products that went in or out of
+  /// stock. The catalog never calls inventory to show a product.
+  events::Consumer stockConsumer();
 
   CatalogStorage& storage() { return storage_; }
   /// What other services in this process ask of the catalog (SKU lookups).

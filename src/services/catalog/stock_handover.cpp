@@ -7,7 +7,7 @@ namespace emporium::catalog {
 std::int64_t handOverStock(StockMirrorStore& catalog, inventory::Client& inventory,
                            const log::Logger& logger) {
   const std::int64_t variants = catalog.variantCount();
-  if (inventory.count() >= variants) return 0;
+  if (variants == 0 || inventory.count() >= variants) return 0;
   constexpr std::size_t kPage = 5000;
   std::int64_t created = 0;
   std::string after;

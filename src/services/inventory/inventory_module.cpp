@@ -1,15 +1,11 @@
 #include "services/inventory/inventory_module.hpp"
 
-#include <utility>
-
 namespace emporium::inventory {
 
 InventoryModule::InventoryModule(sql::Database& db, const events::Outbox& outbox,
                                  std::int64_t low_stock_threshold, catalog::Client& skus,
-                                 StockListener listener, const log::Logger& logger)
-    : service_(db, outbox, low_stock_threshold, std::move(listener)),
-      api_{service_, skus},
-      logger_(logger) {}
+                                 const log::Logger& logger)
+    : service_(db, outbox, low_stock_threshold), api_{service_, skus}, logger_(logger) {}
 
 void InventoryModule::start() {
   if (!sweeper_) sweeper_.emplace(service_, kSweepEvery, logger_);

@@ -23,9 +23,9 @@ class InventoryModule final : public module::Module {
   static constexpr std::chrono::seconds kSweepEvery{30};
 
   /// `skus` tells the admin routes which SKUs the catalog sells (stock may be
-  /// created for those only); `listener` hears every committed level change.
+  /// created for those only).
   InventoryModule(sql::Database& db, const events::Outbox& outbox, std::int64_t low_stock_threshold,
-                  catalog::Client& skus, StockListener listener, const log::Logger& logger);
+                  catalog::Client& skus, const log::Logger& logger);
 
   std::string_view name() const override { return "inventory"; }
   void addRoutes(http::Router& router) override { inventory::addRoutes(router, api_); }

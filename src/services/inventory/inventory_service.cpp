@@ -34,11 +34,8 @@ std::vector<ReservationLine> normalize(std::span<const ReservationLine> lines) {
 }  // namespace
 
 InventoryService::InventoryService(sql::Database& db, const events::Outbox& outbox,
-                                   std::int64_t low_stock_threshold, StockListener listener,
-                                   Clock clock)
-    : store_(db, outbox, low_stock_threshold),
-      listener_(std::move(listener)),
-      clock_(std::move(clock)) {
+                                   std::int64_t low_stock_threshold, Clock clock)
+    : store_(db, outbox, low_stock_threshold), clock_(std::move(clock)) {
   if (!clock_) clock_ = [] { return std::chrono::system_clock::now(); };
 }
 
@@ -60,7 +57,6 @@ ReserveResult InventoryService::reserve(const std::string& order_id,
                                util::formatRfc3339(at + hold_for));
   if (result.reserved) {
     ++reserved_total_;
-    notify(normalized);
   } else {
     ++refused_total_;
   }
@@ -71,26 +67,20 @@ bool InventoryService::confirm(const std::string& order_id) {
   return store_.confirm(order_id, now());
 }
 
-void InventoryService::fulfil(const std::string& order_id) {
-  const auto done = store_.fulfil(order_id, now());
-  notify(done.lines);
-}
+void InventoryService::fulfil(const std::string& order_id) { store_.fulfil(order_id, now()); }
 
 void InventoryService::release(const std::string& order_id) {
   const auto done = store_.release(order_id, now());
   if (!done.lines.empty()) ++released_total_;
-  notify(done.lines);
 }
 
 void InventoryService::returnToStock(const std::string& key,
                                      std::span<const ReservationLine> lines) {
   if (key.empty()) throw std::invalid_argument("returnToStock needs a key");
-  std::vector<std::string> skus;
   for (const auto& line : lines) {
     if (line.quantity < 1) throw std::invalid_argument("returnToStock with a quantity below 1");
-    skus.push_back(line.sku);
   }
-  if (store_.returnToStock(key, lines, now())) notify(skus);
+  store_.returnToStock(key, lines, now());
 }
 
 std::optional<StockLevel> InventoryService::level(const std::string& sku) {
@@ -98,9 +88,7 @@ std::optional<StockLevel> InventoryService::level(const std::string& sku) {
 }
 
 SetOnHandResult InventoryService::setOnHand(const std::string& sku, std::int64_t on_hand) {
-  auto result = store_.setOnHand(sku, on_hand, now());
-  if (result.status == SetOnHandStatus::kDone) notify(std::vector<std::string>{sku});
-  return result;
+  return store_.setOnHand(sku, on_hand, now());
 }
 
 std::int64_t InventoryService::importMissing(std::span<const StockLevel> levels) {
@@ -122,7 +110,6 @@ std::int64_t InventoryService::sweepExpired(std::chrono::system_clock::time_poin
       const auto done = store_.releaseExpired(order_id, at);
       if (done.lines.empty()) continue;
       ++released_now;
-      notify(done.lines);
     }
     released += released_now;
     expired_total_ += static_cast<std::uint64_t>(released_now);
@@ -133,32 +120,13 @@ std::int64_t InventoryService::sweepExpired(std::chrono::system_clock::time_poin
   return released;
 }
 
-void InventoryService::notify(const std::vector<ReservationLine>& lines) {
-  if (!listener_ || lines.empty()) return;
-  std::vector<std::string> skus;
-  skus.reserve(lines.size());
-  for (const auto& line : lines) skus.push_back(line.sku);
-  notify(skus);
-}
-
-void InventoryService::notify(const std::vector<std::string>& skus) {
-  if (!listener_ || skus.empty()) return;
-  // The change is committed: a failing read-model update must not make the
-  // caller believe it was not (a saga would compensate a reservation it holds).
-  try {
-    listener_(store_.levels(skus));
-  } catch (const std::exception&) {
-    listener_failures_.fetch_add(1, std::memory_order_relaxed);
-  }
-}
-
 void InventoryService::collect(metrics::Exposition& out) const {
   struct Counter {
     std::string_view name;
     std::string_view help;
     const std::atomic<std::uint64_t>& value;
   };
-  const std::array<Counter, 5> counters{{
+  const std::array<Counter, 4> counters{{
       {"emporium_inventory_reservations_total", "Orders whose stock was reserved.",
        reserved_total_},
       {"emporium_inventory_reservations_refused_total", "Reservations refused for lack of stock.",
@@ -167,9 +135,6 @@ void InventoryService::collect(metrics::Exposition& out) const {
        "Reservations given back (declined, cancelled).", released_total_},
       {"emporium_inventory_reservations_expired_total",
        "Held reservations released by the expiry sweep.", expired_total_},
-      {"emporium_inventory_listener_failures_total",
-       "Stock change notifications whose listener threw (the change itself was committed).",
-       listener_failures_},
   }};
   for (const Counter& c : counters) {
     out.counter(c.name, c.help, c.value.load(std::memory_order_relaxed));

@@ -22,21 +22,16 @@
 
 namespace emporium::inventory {
 
-/// Told the new levels of the SKUs a call changed, after its transaction
-/// committed (never inside one). The all-in-one app keeps the catalog's
-/// displayed stock in step with it. Levels are read after the commit, so
-/// when calls race the last notification carries the latest values. What it
-/// throws is counted (emporium_inventory_listener_failures_total) and
-/// swallowed: the change it reports is committed and the caller's call succeeded.
-using StockListener = std::function<void(const std::vector<StockLevel>&)>;
 using Clock = std::function<std::chrono::system_clock::time_point()>;
 
 class InventoryService final : public Client {
  public:
-  /// listener may be empty; clock defaults to the system clock (tests inject one).
-  /// low_stock_threshold: see InventoryStore (0: no stock.low events).
+  /// clock defaults to the system clock (tests inject one).
+  /// low_stock_threshold: see InventoryStore (0: no stock.low events). Every
+  /// committed change of a level is a stock.changed event in the outbox: the
+  /// catalog mirrors in-stock state from those (consumer catalog.stock).
   InventoryService(sql::Database& db, const events::Outbox& outbox,
-                   std::int64_t low_stock_threshold, StockListener listener = {}, Clock clock = {});
+                   std::int64_t low_stock_threshold, Clock clock = {});
 
   // inventory::Client
   std::vector<StockLevel> levels(std::span<const std::string> skus) override;
@@ -61,25 +56,20 @@ class InventoryService final : public Client {
   std::int64_t sweepExpired(std::chrono::system_clock::time_point now);
   std::int64_t sweepExpired() { return sweepExpired(clock_()); }
 
-  /// Prometheus counters: reservations made, refused, released, expired;
-  /// listener failures.
+  /// Prometheus counters: reservations made, refused, released, expired.
   void collect(metrics::Exposition& out) const;
   /// collect() as text, for app/serve.cpp's text collectors (goes with them).
   void renderMetrics(std::string& out) const;
 
  private:
-  void notify(const std::vector<std::string>& skus);
-  void notify(const std::vector<ReservationLine>& lines);
   std::string now() const;
 
   InventoryStore store_;
-  StockListener listener_;
   Clock clock_;
   std::atomic<std::uint64_t> reserved_total_{0};
   std::atomic<std::uint64_t> refused_total_{0};
   std::atomic<std::uint64_t> released_total_{0};
   std::atomic<std::uint64_t> expired_total_{0};
-  std::atomic<std::uint64_t> listener_failures_{0};
 };
 
 /// Runs InventoryService::sweepExpired() every `interval` on its own thread

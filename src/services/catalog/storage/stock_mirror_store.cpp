@@ -8,12 +8,19 @@
 namespace emporium::catalog {
 namespace {
 
+// Takes the variant's row lock first when the level is newer, so two
+// instances applying levels of one SKU at once see each other's write before
+// deciding whether the variant flipped (PostgreSQL's READ COMMITTED would
+// otherwise let both read the old figure). SQLite's writer lock does it anyway.
+constexpr sql::Query kMirrorLock{"catalog.mirror_lock",
+                                 "UPDATE variants SET stock_version = stock_version "
+                                 "WHERE sku = $1 AND stock_version < $2 RETURNING product_id"};
 constexpr sql::Query kMirrorRead{
     "catalog.mirror_read",
-    "SELECT v.stock, v.product_id, p.slug FROM variants v JOIN products p ON p.id = v.product_id "
+    "SELECT v.stock, p.slug FROM variants v JOIN products p ON p.id = v.product_id "
     "WHERE v.sku = $1"};
-constexpr sql::Query kMirrorWrite{"catalog.mirror_write",
-                                  "UPDATE variants SET stock = $2 WHERE sku = $1"};
+constexpr sql::Query kMirrorWrite{
+    "catalog.mirror_write", "UPDATE variants SET stock = $2, stock_version = $3 WHERE sku = $1"};
 constexpr sql::Query kVariantCount{"catalog.variant_count", "SELECT COUNT(*) FROM variants"};
 constexpr sql::Query kStockAfter{
     "catalog.stock_after",
@@ -21,26 +28,26 @@ constexpr sql::Query kStockAfter{
 
 }  // namespace
 
-std::optional<StockMirror> StockMirrorStore::mirrorStock(const std::string& sku,
-                                                         std::int64_t available) {
-  const std::int64_t shown = std::max<std::int64_t>(available, 0);
-  // Shoppers see in stock or not, never the count: only a flip is written,
-  // so most checkouts cost the catalog one read and no commit. (The exact
-  // figures are the inventory service's: GET /admin/inventory/{sku}.)
-  const auto read = [&](sql::Session& s) -> std::optional<StockMirror> {
-    const auto rows = s.execute(kMirrorRead, {sku});
-    if (rows.empty()) return std::nullopt;
-    return StockMirror{rows[0].getInt64(1), rows[0].getText(2),
-                       (rows[0].getInt64(0) > 0) != (shown > 0)};
-  };
-  auto seen = db_.read(read);
-  if (!seen || !seen->in_stock_changed) return seen;
-  return db_.write([&](sql::Session& s) -> std::optional<StockMirror> {
-    auto mirror = read(s);  // again, inside the write: another call may have flipped it
-    if (!mirror || !mirror->in_stock_changed) return mirror;
-    s.execute(kMirrorWrite, {sku, shown});
-    s.execute(rows::kRefreshDerived, {mirror->product_id, util::nowRfc3339()});
-    return mirror;
+std::vector<StockFlip> StockMirrorStore::applyLevels(std::span<const PublishedLevel> levels) {
+  if (levels.empty()) return {};
+  return db_.write([&](sql::Session& s) {
+    std::vector<StockFlip> flips;
+    for (const auto& level : levels) {
+      const auto locked = s.execute(kMirrorLock, {level.sku, level.version});
+      if (locked.empty()) continue;  // unknown SKU, or this level is not newer
+      const std::int64_t product_id = locked[0].getInt64(0);
+      const auto held = s.execute(kMirrorRead, {level.sku});
+      if (held.empty()) continue;
+      // Shoppers see in stock or not, never the count.
+      const std::int64_t shown = std::max<std::int64_t>(level.available, 0);
+      s.execute(kMirrorWrite, {level.sku, shown, level.version});
+      if ((held[0].getInt64(0) > 0) == (shown > 0)) continue;
+      s.execute(rows::kRefreshDerived, {product_id, util::nowRfc3339()});
+      const bool seen = std::any_of(flips.begin(), flips.end(),
+                                    [&](const StockFlip& f) { return f.product_id == product_id; });
+      if (!seen) flips.push_back(StockFlip{product_id, held[0].getText(1)});
+    }
+    return flips;
   });
 }
 
