@@ -10,8 +10,10 @@
 #include "core/events/sql_activity_log.hpp"
 #include "core/net/peer_error.hpp"
 #include "services/cart/cart_module.hpp"
+#include "services/cart/remote_client.hpp"
 #include "services/cart/storage/schema.hpp"
 #include "services/catalog/catalog_module.hpp"
+#include "services/catalog/remote_client.hpp"
 #include "services/catalog/storage/schema.hpp"
 #include "services/inventory/inventory_module.hpp"
 #include "services/inventory/remote_client.hpp"
@@ -99,6 +101,9 @@ class CatalogRow final : public module::Module {
   }
   std::string_view name() const override { return module_.name(); }
   void addRoutes(http::Router& router) override { module_.addRoutes(router); }
+  void addInternalRoutes(http::Router& router, const http::ServiceCredential& credential) override {
+    module_.addInternalRoutes(router, credential);
+  }
   std::vector<events::Consumer> consumers() override { return module_.consumers(); }
   void start() override { module_.start(); }
   catalog::CatalogModule& module() { return module_; }
@@ -255,6 +260,19 @@ std::unique_ptr<module::Module> connectInventory(Env& env, Peers& peers) {
   return row;
 }
 
+std::unique_ptr<module::Module> connectCatalog(Env& env, Peers& peers) {
+  auto row = std::make_unique<RemoteRow<catalog::RemoteClient>>("catalog", env);
+  peers.catalog = &row->client();
+  env.links.catalog = &row->client();  // an inventory built here asks it which SKUs are sold
+  return row;
+}
+
+std::unique_ptr<module::Module> connectCart(Env& env, Peers& peers) {
+  auto row = std::make_unique<RemoteRow<cart::RemoteClient>>("cart", env);
+  peers.carts = &row->client();
+  return row;
+}
+
 // --- the table --------------------------------------------------------------
 
 // Every row with authenticated routes needs users (see Peers::authenticator).
@@ -290,8 +308,9 @@ constexpr std::array<Row, 7> kTable{{
     {"users", kNothing, kUsersDbs, true, kNoConsumers, nullptr, &makeUsers},
     {"inventory", kUsers, kInventoryDbs, true, kNoConsumers, nullptr, &makeInventory,
      &connectInventory},
-    {"catalog", kCatalogNeeds, kCatalogDbs, true, kCatalogConsumers, nullptr, &makeCatalog},
-    {"cart", kCartNeeds, kCartDbs, true, kNoConsumers, nullptr, &makeCart},
+    {"catalog", kCatalogNeeds, kCatalogDbs, true, kCatalogConsumers, nullptr, &makeCatalog,
+     &connectCatalog},
+    {"cart", kCartNeeds, kCartDbs, true, kNoConsumers, nullptr, &makeCart, &connectCart},
     {"payments", kUsers, kPaymentsDbs, true, kNoConsumers, nullptr, &makePaymentsRow},
     {"orders", kOrdersNeeds, kOrdersDbs, true, kNoConsumers, &validateOrderRecovery, &makeOrders},
     {"notifications", kUsers, kNotificationsDbs, false, kNotificationsConsumers, nullptr,
@@ -394,7 +413,7 @@ std::string targetHelp() {
   }
   help +=
       "\nA need is called over HTTP instead of built when [services.<name>] urls and the "
-      "service credential are set (today: inventory).";
+      "service credential are set (inventory, catalog, cart).";
   return help;
 }
 

@@ -320,8 +320,8 @@ echo "cluster_up: notifications stopped, 40 GET /api/v1/products: $(figures "$wo
 
 # 3. payments stopped. Its own routes answer 503 with Retry-After at once (the
 # gateway finds no instance). A checkout does not reach the payments process:
-# `--target=orders` builds payments in process (`serve --help`: "users,
-# catalog, cart, payments built in process"; inventory it calls over HTTP) and
+# `--target=orders` builds payments in process (with users; inventory,
+# catalog and cart it calls over HTTP) and
 # calls the card provider itself, so what a card checkout meets when payments
 # are down is the provider unreachable: the sandbox is stopped too. The
 # checkout then answers 503 quickly and the stock it would have reserved is

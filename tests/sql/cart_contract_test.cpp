@@ -1,7 +1,8 @@
 // The contract cart::Client promises the orders saga, run over every
-// implementation: CartService over a real database on both backends, and the
-// fake that other services' tests use. A behaviour the fake lacks fails here,
-// not in those tests.
+// implementation: CartService over a real database on both backends, the
+// RemoteClient calling it over real HTTP on its internal routes, and the
+// fake that other services' tests use. A behaviour the fake or the wire
+// lacks fails here, not in those tests.
 
 #include <gtest/gtest.h>
 
@@ -12,7 +13,13 @@
 #include <vector>
 
 #include "contract_support.hpp"
+#include "core/http/service_credential.hpp"
+#include "core/net/http_client.hpp"
+#include "core/net/peer_error.hpp"
+#include "internal_server.hpp"
 #include "services/cart/cart_service.hpp"
+#include "services/cart/http/internal_routes.hpp"
+#include "services/cart/remote_client.hpp"
 #include "services/cart/storage/schema.hpp"
 #include "support/fakes/fake_cart.hpp"
 #include "support/fakes/fake_catalog.hpp"
@@ -59,6 +66,35 @@ class LocalCart {
   std::unique_ptr<CartService> service_;
 };
 
+constexpr const char* kSecret = "cart-contract-service-credential-0123456789";
+
+// RemoteClient -> HTTP -> internal routes -> CartService on kBackend.
+template <Backend kBackend>
+class RemoteCart {
+ public:
+  static std::optional<std::string> unavailable() { return LocalCart<kBackend>::unavailable(); }
+
+  void start() {
+    local_.start();
+    server_ = std::make_unique<sql::test::InternalServer>(
+        [this](http::Router& router) { addInternalRoutes(router, local_.client(), credential_); });
+    remote_ =
+        std::make_unique<RemoteClient>(http_, std::vector<std::string>{server_->url()}, kSecret);
+  }
+
+  Client& client() { return *remote_; }
+  std::string cart(const std::string& owner, const Lines& lines) {
+    return local_.cart(owner, lines);
+  }
+
+ private:
+  LocalCart<kBackend> local_;  // first: outlives the server that calls it
+  http::ServiceCredential credential_{kSecret};
+  std::unique_ptr<sql::test::InternalServer> server_;
+  net::HttpClient http_;
+  std::unique_ptr<RemoteClient> remote_;
+};
+
 class FakeSubject {
  public:
   static std::optional<std::string> unavailable() { return std::nullopt; }
@@ -95,12 +131,15 @@ struct SubjectNames {
   static std::string GetName(int /*index*/) {
     if constexpr (std::is_same_v<Subject, LocalCart<Backend::kSqlite>>) return "LocalSqlite";
     if constexpr (std::is_same_v<Subject, LocalCart<Backend::kPostgres>>) return "LocalPostgres";
+    if constexpr (std::is_same_v<Subject, RemoteCart<Backend::kSqlite>>) return "RemoteSqlite";
+    if constexpr (std::is_same_v<Subject, RemoteCart<Backend::kPostgres>>) return "RemotePostgres";
     return "Fake";
   }
 };
 
 using Subjects =
-    ::testing::Types<LocalCart<Backend::kSqlite>, LocalCart<Backend::kPostgres>, FakeSubject>;
+    ::testing::Types<LocalCart<Backend::kSqlite>, LocalCart<Backend::kPostgres>,
+                     RemoteCart<Backend::kSqlite>, RemoteCart<Backend::kPostgres>, FakeSubject>;
 TYPED_TEST_SUITE(CartContract, Subjects, SubjectNames);
 
 TYPED_TEST(CartContract, AUsersCartIsTheirsAGuestCartAnyones) {
@@ -131,6 +170,30 @@ TYPED_TEST(CartContract, RemoveLinesTakesExactlyTheCheckedOutUnits) {
   EXPECT_EQ(this->lines(id, "usr_1"), "C-3 x2; ");
   // A cart that is gone: nothing to do, no error.
   client.removeLines("cart_unknown", checked_out);
+}
+
+// A cart the caller may not use is an answer (nullopt); a cart service that
+// refuses the credential, or does not serve the internal routes at all, is
+// not: the checkout gets 503, never "no such cart".
+TEST(CartInternalRoutes, ARefusedOrMissingRouteIsAPeerErrorNotAMissingCart) {
+  LocalCart<Backend::kSqlite> local;
+  local.start();
+  const auto id = local.cart("usr_1", {{"A-1", 1}});
+  const http::ServiceCredential credential{kSecret};
+  sql::test::InternalServer with_routes(
+      [&](http::Router& router) { addInternalRoutes(router, local.client(), credential); });
+  sql::test::InternalServer without_routes([](http::Router&) {});
+  net::HttpClient http;
+  RemoteClient right(http, {with_routes.url()}, kSecret);
+  EXPECT_EQ(right.linesFor(id, "usr_2"), std::nullopt);
+  RemoteClient wrong(http, {with_routes.url()}, std::string(kSecret) + "-wrong");
+  EXPECT_THROW(wrong.linesFor(id, "usr_1"), net::PeerError);
+  RemoteClient unmounted(http, {without_routes.url()}, kSecret);
+  EXPECT_THROW(unmounted.linesFor(id, "usr_1"), net::PeerError);
+  const Lines one{{"A-1", 1}};
+  EXPECT_THROW(unmounted.removeLines(id, one), net::PeerError);
+  ASSERT_TRUE(right.linesFor(id, "usr_1").has_value());
+  EXPECT_EQ(right.linesFor(id, "usr_1")->size(), 1U) << "the refused calls removed nothing";
 }
 
 }  // namespace

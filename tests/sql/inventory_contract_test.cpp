@@ -21,6 +21,7 @@
 #include "core/net/http_client.hpp"
 #include "core/net/peer_error.hpp"
 #include "core/net/server.hpp"
+#include "internal_server.hpp"
 #include "services/inventory/http/internal_routes.hpp"
 #include "services/inventory/inventory_service.hpp"
 #include "services/inventory/remote_client.hpp"
@@ -58,29 +59,12 @@ class LocalInventory {
 
 constexpr const char* kSecret = "contract-test-service-credential-0123456789";
 
-// The internal routes of inventory, served on a loopback port.
-class InternalServer {
- public:
-  InternalServer(Client& inventory, const http::ServiceCredential& credential) {
-    addInternalRoutes(router_, inventory, credential);
-    metrics_ = std::make_unique<metrics::HttpMetrics>(router_);
-    net::ServerOptions options;
-    options.port = 0;
-    options.threads = 1;
-    options.blocking_threads = 2;
-    options.access_log = false;
-    server_ = std::make_unique<net::HttpServer>(options, router_, logger_, *metrics_);
-    server_->start();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(server_->port()); }
-  void stop() { server_->stop(); }
-
- private:
-  log::Logger logger_{log::Level::kError};
-  http::Router router_;
-  std::unique_ptr<metrics::HttpMetrics> metrics_;
-  std::unique_ptr<net::HttpServer> server_;
-};
+// Inventory's internal routes over `inventory`, on a loopback port.
+std::unique_ptr<sql::test::InternalServer> internalServer(
+    Client& inventory, const http::ServiceCredential& credential) {
+  return std::make_unique<sql::test::InternalServer>(
+      [&](http::Router& router) { addInternalRoutes(router, inventory, credential); });
+}
 
 // RemoteClient -> HTTP -> internal routes -> InventoryService on kBackend.
 template <Backend kBackend>
@@ -92,7 +76,7 @@ class RemoteInventory {
 
   void start() {
     local_.start();
-    server_ = std::make_unique<InternalServer>(local_.client(), credential_);
+    server_ = internalServer(local_.client(), credential_);
     remote_ =
         std::make_unique<RemoteClient>(http_, std::vector<std::string>{server_->url()}, kSecret);
   }
@@ -102,7 +86,7 @@ class RemoteInventory {
  private:
   LocalInventory<kBackend> local_;  // first: outlives the server that calls it
   http::ServiceCredential credential_{kSecret};
-  std::unique_ptr<InternalServer> server_;
+  std::unique_ptr<sql::test::InternalServer> server_;
   net::HttpClient http_;
   std::unique_ptr<RemoteClient> remote_;
 };
@@ -279,7 +263,7 @@ class InventoryInternalRoutes : public ::testing::Test {
  protected:
   void SetUp() override {
     inventory_.setOnHand("A-1", 5);
-    server_ = std::make_unique<InternalServer>(inventory_, credential_);
+    server_ = internalServer(inventory_, credential_);
   }
 
   net::HttpReply post(const std::string& name, const std::string& body, const std::string& secret) {
@@ -294,7 +278,7 @@ class InventoryInternalRoutes : public ::testing::Test {
 
   emporium::test::FakeInventory inventory_;
   http::ServiceCredential credential_{kSecret};
-  std::unique_ptr<InternalServer> server_;
+  std::unique_ptr<sql::test::InternalServer> server_;
   net::HttpClient http_;
 };
 
@@ -335,8 +319,8 @@ TEST_F(InventoryInternalRoutes, ARemoteClientWhoseInventoryIsDownThrowsPeerError
   const std::vector<ReservationLine> lines{{"A-1", 1}};
   EXPECT_THROW(remote.reserve("o1", lines, 60s), net::PeerError);
   // A wrong credential is a deployment error, not a shortage: PeerError too.
-  InternalServer other(inventory_, credential_);
-  RemoteClient wrong(http_, {other.url()}, std::string(kSecret) + "-wrong");
+  const auto other = internalServer(inventory_, credential_);
+  RemoteClient wrong(http_, {other->url()}, std::string(kSecret) + "-wrong");
   EXPECT_THROW(wrong.count(), net::PeerError);
 }
 

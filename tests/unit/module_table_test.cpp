@@ -129,11 +129,20 @@ TEST(ModuleTable, ANeedAnotherProcessServesIsReachedNotBuilt) {
     EXPECT_TRUE(selection.remote.empty()) << target;
     EXPECT_EQ(selection.rows, select(target).rows) << target;
   }
-  // A service with no remote client yet (catalog) is built even when named.
-  const std::vector<std::string> catalog_only{"catalog"};
-  EXPECT_TRUE(select("cart", catalog_only).remote.empty());
+  // Orders with every peer that has a remote client reached over HTTP:
+  // only users (tokens) and payments are built, and their databases opened.
+  const std::vector<std::string> all_remote{"inventory", "catalog", "cart", "payments"};
+  const auto lean = select("orders", all_remote);
+  EXPECT_EQ(namesOf(lean.rows), (std::vector<std::string>{"users", "payments", "orders"}));
+  EXPECT_EQ(namesOf(lean.remote), (std::vector<std::string>{"inventory", "catalog", "cart"}));
+  EXPECT_EQ(setOf(databasesOf(lean.rows)),
+            (std::set<std::string>{"users", "payments", "sandbox", "orders", "activity"}));
+  // A service with no remote client yet (payments) is built even when named.
+  const std::vector<std::string> payments_only{"payments"};
+  EXPECT_TRUE(select("orders", payments_only).remote.empty());
+  const std::set<std::string> remote_capable{"inventory", "catalog", "cart"};
   for (const auto& row : moduleTable()) {
-    EXPECT_EQ(row.connect != nullptr, row.name == "inventory") << row.name;
+    EXPECT_EQ(row.connect != nullptr, remote_capable.contains(std::string(row.name))) << row.name;
   }
 }
 
@@ -144,9 +153,11 @@ TEST(ModuleTable, OnlyServicesWithUrlsAndTheCredentialAreReachable) {
   // Without the credential every internal route refuses the call.
   EXPECT_TRUE(reachableServices(config).empty());
   config.internal_secret = std::string(40, 's');
-  EXPECT_EQ(reachableServices(config), std::vector<std::string>{"inventory"});
+  EXPECT_EQ(reachableServices(config), (std::vector<std::string>{"inventory", "catalog"}));
   config.service_urls.erase("inventory");
-  EXPECT_TRUE(reachableServices(config).empty());
+  EXPECT_EQ(reachableServices(config), std::vector<std::string>{"catalog"});
+  config.service_urls["payments"] = {"http://127.0.0.1:9106"};  // no remote client yet
+  EXPECT_EQ(reachableServices(config), std::vector<std::string>{"catalog"});
 }
 
 // A process that publishes declares every consumer's queue first (RabbitMQ

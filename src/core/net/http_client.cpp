@@ -429,6 +429,7 @@ HttpReply HttpClient::call(const HttpCall& call) {
       throw;
     }
     reply.outcome = attempt.outcome;
+    if (!attempt.sent_nothing) reply.delivered = true;
     if (attempt.peer_failed) {
       peer.breaker.onFailure(admission);
     } else {

@@ -69,6 +69,10 @@ struct HttpReply {
   int attempts = 0;
   /// New connections the call opened (0 when a pooled one was reused).
   int connections_opened = 0;
+  /// Some try may have reached the peer (a connection was made). False when
+  /// every try failed to connect or the breaker refused: then the call may go
+  /// to another instance whatever its method.
+  bool delivered = false;
   /// What went wrong when outcome is not kAnswered.
   std::string error;
 

@@ -10,6 +10,7 @@
 #include "core/module/module.hpp"
 #include "core/sql/database.hpp"
 #include "services/cart/cart_service.hpp"
+#include "services/cart/http/internal_routes.hpp"
 #include "services/catalog/client.hpp"
 #include "services/inventory/client.hpp"
 
@@ -24,6 +25,9 @@ class CartModule final : public module::Module {
 
   std::string_view name() const override { return "cart"; }
   void addRoutes(http::Router& router) override;
+  void addInternalRoutes(http::Router& router, const http::ServiceCredential& credential) override {
+    cart::addInternalRoutes(router, service_, credential);
+  }
   /// Starts purging stale guest carts every kGuestCartPurgeEvery.
   void start() override;
   void stop() override { purger_.reset(); }

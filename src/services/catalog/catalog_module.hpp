@@ -16,6 +16,7 @@
 #include "core/module/module.hpp"
 #include "core/sql/database.hpp"
 #include "services/catalog/client.hpp"
+#include "services/catalog/http/internal_routes.hpp"
 #include "services/catalog/http/routes.hpp"
 #include "services/catalog/storage/catalog_storage.hpp"
 #include "services/inventory/client.hpp"
@@ -36,6 +37,9 @@ class CatalogModule final : public module::Module {
 
   std::string_view name() const override { return "catalog"; }
   void addRoutes(http::Router& router) override { catalog::addRoutes(router, api_); }
+  void addInternalRoutes(http::Router& router, const http::ServiceCredential& credential) override {
+    catalog::addInternalRoutes(router, storage_.products, credential);
+  }
   /// ratingsConsumer(), purchasesConsumer() and stockConsumer().
   std::vector<events::Consumer> consumers() override;
   /// Hands over to inventory the stock of SKUs it has no row for yet.

@@ -1,20 +1,20 @@
 #pragma once
 // inventory::Client in another process: each call is one request to the
-// inventory service's internal routes (http/internal_routes.hpp) over the
-// shared net::HttpClient, which brings the keep-alive pool, the deadline, the
-// breaker and the retries. Every call of the contract is idempotent (per
-// order, per key, or a read), so every call may be retried.
+// inventory service's internal routes (http/internal_routes.hpp) through a
+// net::ServiceCaller, which brings the instances in turn, the credential,
+// the keep-alive pool, the deadline, the breaker and the retries. Every call
+// of the contract is idempotent (per order, per key, or a read), so every
+// call may be retried.
 //
 // A call that gets no usable answer (inventory down, breaker open, deadline
 // passed, a 5xx) throws net::PeerError, which a request turns into 503.
 
-#include <atomic>
 #include <chrono>
-#include <cstddef>
 #include <string>
 #include <vector>
 
 #include "core/net/http_client.hpp"
+#include "core/net/service_caller.hpp"
 #include "services/inventory/client.hpp"
 
 namespace emporium::inventory {
@@ -39,14 +39,10 @@ class RemoteClient final : public Client {
   std::int64_t count() override;
 
  private:
-  /// One call; returns the answer's body when its status is `expected`.
-  std::string call(const char* method, const std::string& name, std::string body, int expected);
+  /// One call's body when its status is `expected` (every call is retryable).
+  std::string call(std::string_view method, std::string_view name, std::string body, int expected);
 
-  net::HttpClient& http_;
-  std::vector<std::string> urls_;
-  std::string secret_;
-  std::chrono::milliseconds timeout_;
-  std::atomic<std::size_t> next_{0};
+  net::ServiceCaller caller_;
 };
 
 }  // namespace emporium::inventory

@@ -3,42 +3,10 @@
 #include <string>
 
 namespace emporium::inventory::wire {
-namespace {
-
-std::string at(std::string_view field, rapidjson::SizeType index) {
-  return std::string(field) + "[" + std::to_string(index) + "]";
-}
-
-const rapidjson::Value& requireArray(const rapidjson::Value& value, std::string_view field) {
-  if (!value.IsArray()) throw ShapeError(std::string(field), "must be an array");
-  return value;
-}
-
-std::string stringOf(const rapidjson::Value& object, std::string_view name,
-                     std::string_view field) {
-  const auto& value = member(object, name);
-  if (!value.IsString())
-    throw ShapeError(std::string(field) + "." + std::string(name), "must be a string");
-  return {value.GetString(), value.GetStringLength()};
-}
-
-std::int64_t intOf(const rapidjson::Value& object, std::string_view name, std::string_view field) {
-  const auto& value = member(object, name);
-  if (!value.IsInt64()) {
-    throw ShapeError(std::string(field) + "." + std::string(name), "must be a whole number");
-  }
-  return value.GetInt64();
-}
-
-}  // namespace
-
-const rapidjson::Value& member(const rapidjson::Value& object, std::string_view name) {
-  if (!object.IsObject()) throw ShapeError(std::string(name), "is missing: not an object");
-  const auto found = object.FindMember(rapidjson::Value(
-      rapidjson::StringRef(name.data(), static_cast<rapidjson::SizeType>(name.size()))));
-  if (found == object.MemberEnd()) throw ShapeError(std::string(name), "is missing");
-  return found->value;
-}
+using json::wire::at;
+using json::wire::intOf;
+using json::wire::requireArray;
+using json::wire::stringOf;
 
 void writeLevel(json::Writer& out, const StockLevel& level) {
   out.startObject()
@@ -84,22 +52,6 @@ std::vector<ReservationLine> readLines(const rapidjson::Value& array, std::strin
         ReservationLine{stringOf(array[i], "sku", where), intOf(array[i], "quantity", where)});
   }
   return lines;
-}
-
-void writeStrings(json::Writer& out, std::span<const std::string> strings) {
-  out.startArray();
-  for (const auto& s : strings) out.value(s);
-  out.endArray();
-}
-
-std::vector<std::string> readStrings(const rapidjson::Value& array, std::string_view field) {
-  std::vector<std::string> strings;
-  const auto size = requireArray(array, field).Size();
-  for (rapidjson::SizeType i = 0; i < size; ++i) {
-    if (!array[i].IsString()) throw ShapeError(at(field, i), "must be a string");
-    strings.emplace_back(array[i].GetString(), array[i].GetStringLength());
-  }
-  return strings;
 }
 
 std::string_view setOnHandStatusName(SetOnHandStatus status) {

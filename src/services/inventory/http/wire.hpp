@@ -2,17 +2,17 @@
 // The JSON both ends of inventory's internal routes read and write (issue 15,
 // part 2): internal_routes.cpp answers in it and RemoteClient calls in it, so
 // the two cannot drift apart. Arrays of levels and of reservation lines are
-// the only shapes shared by several calls; the rest is one field each.
+// the only shapes shared by several calls; the rest is one field each. The
+// field readers and ShapeError are every service's (core/json/wire.hpp).
 
 #include <rapidjson/document.h>
 
 #include <span>
-#include <stdexcept>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
+#include "core/json/wire.hpp"
 #include "core/json/writer.hpp"
 #include "services/inventory/client.hpp"
 
@@ -22,16 +22,10 @@ namespace emporium::inventory::wire {
 /// GET <prefix>/count.
 inline constexpr std::string_view kPrefix = "/internal/v1/inventory";
 
-/// A shape the other end did not expect; `field` names where.
-class ShapeError : public std::runtime_error {
- public:
-  ShapeError(std::string field, const std::string& message)
-      : std::runtime_error(field + " " + message), field_(std::move(field)) {}
-  const std::string& field() const noexcept { return field_; }
-
- private:
-  std::string field_;
-};
+using json::wire::member;
+using json::wire::readStrings;
+using json::wire::ShapeError;
+using json::wire::writeStrings;
 
 /// [{"sku","on_hand","reserved"}, ...]
 void writeLevels(json::Writer& out, std::span<const StockLevel> levels);
@@ -45,15 +39,8 @@ StockLevel readLevel(const rapidjson::Value& object, std::string_view field);
 void writeLines(json::Writer& out, std::span<const ReservationLine> lines);
 std::vector<ReservationLine> readLines(const rapidjson::Value& array, std::string_view field);
 
-/// ["A-1", ...]
-void writeStrings(json::Writer& out, std::span<const std::string> strings);
-std::vector<std::string> readStrings(const rapidjson::Value& array, std::string_view field);
-
 /// "done", "below_reserved", "negative"; ShapeError for another name.
 std::string_view setOnHandStatusName(SetOnHandStatus status);
 SetOnHandStatus readSetOnHandStatus(std::string_view name, std::string_view field);
-
-/// The member `name` of an object, or ShapeError naming it.
-const rapidjson::Value& member(const rapidjson::Value& object, std::string_view name);
 
 }  // namespace emporium::inventory::wire
