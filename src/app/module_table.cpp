@@ -23,6 +23,7 @@
 #include "services/orders/orders_module.hpp"
 #include "services/orders/storage/schema.hpp"
 #include "services/payments/payments_module.hpp"
+#include "services/payments/remote_client.hpp"
 #include "services/payments/sandbox/schema.hpp"
 #include "services/payments/storage/schema.hpp"
 #include "services/users/storage/user_store.hpp"
@@ -267,6 +268,31 @@ std::unique_ptr<module::Module> connectCatalog(Env& env, Peers& peers) {
   return row;
 }
 
+// A charge may take the card provider's worst case (every retry timing out)
+// and still succeed: the call waits that long and a second more.
+class RemotePaymentsRow final : public module::Module {
+ public:
+  explicit RemotePaymentsRow(Env& env)
+      : client_(env.http, env.config.service_urls.at("payments"),
+                env.config.internal_secret.value(), chargeBudget(env.config)) {}
+  std::string_view name() const override { return "payments"; }
+  payments::RemoteClient& client() { return client_; }
+
+ private:
+  static std::chrono::milliseconds chargeBudget(const config::Config& config) {
+    const auto provider = payments::providerOptions(config);
+    return payments::worstCase(provider.retry, provider.total_timeout) +
+           std::chrono::milliseconds{1000};
+  }
+  payments::RemoteClient client_;
+};
+
+std::unique_ptr<module::Module> connectPayments(Env& env, Peers& peers) {
+  auto row = std::make_unique<RemotePaymentsRow>(env);
+  peers.payments = &row->client();
+  return row;
+}
+
 std::unique_ptr<module::Module> connectCart(Env& env, Peers& peers) {
   auto row = std::make_unique<RemoteRow<cart::RemoteClient>>("cart", env);
   peers.carts = &row->client();
@@ -311,7 +337,8 @@ constexpr std::array<Row, 7> kTable{{
     {"catalog", kCatalogNeeds, kCatalogDbs, true, kCatalogConsumers, nullptr, &makeCatalog,
      &connectCatalog},
     {"cart", kCartNeeds, kCartDbs, true, kNoConsumers, nullptr, &makeCart, &connectCart},
-    {"payments", kUsers, kPaymentsDbs, true, kNoConsumers, nullptr, &makePaymentsRow},
+    {"payments", kUsers, kPaymentsDbs, true, kNoConsumers, nullptr, &makePaymentsRow,
+     &connectPayments},
     {"orders", kOrdersNeeds, kOrdersDbs, true, kNoConsumers, &validateOrderRecovery, &makeOrders},
     {"notifications", kUsers, kNotificationsDbs, false, kNotificationsConsumers, nullptr,
      &makeNotifications},
@@ -413,7 +440,7 @@ std::string targetHelp() {
   }
   help +=
       "\nA need is called over HTTP instead of built when [services.<name>] urls and the "
-      "service credential are set (inventory, catalog, cart).";
+      "service credential are set (inventory, catalog, cart, payments).";
   return help;
 }
 

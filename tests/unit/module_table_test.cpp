@@ -130,17 +130,17 @@ TEST(ModuleTable, ANeedAnotherProcessServesIsReachedNotBuilt) {
     EXPECT_EQ(selection.rows, select(target).rows) << target;
   }
   // Orders with every peer that has a remote client reached over HTTP:
-  // only users (tokens) and payments are built, and their databases opened.
+  // only users (tokens) is built besides orders, and only their databases opened.
   const std::vector<std::string> all_remote{"inventory", "catalog", "cart", "payments"};
   const auto lean = select("orders", all_remote);
-  EXPECT_EQ(namesOf(lean.rows), (std::vector<std::string>{"users", "payments", "orders"}));
-  EXPECT_EQ(namesOf(lean.remote), (std::vector<std::string>{"inventory", "catalog", "cart"}));
-  EXPECT_EQ(setOf(databasesOf(lean.rows)),
-            (std::set<std::string>{"users", "payments", "sandbox", "orders", "activity"}));
-  // A service with no remote client yet (payments) is built even when named.
-  const std::vector<std::string> payments_only{"payments"};
-  EXPECT_TRUE(select("orders", payments_only).remote.empty());
-  const std::set<std::string> remote_capable{"inventory", "catalog", "cart"};
+  EXPECT_EQ(namesOf(lean.rows), (std::vector<std::string>{"users", "orders"}));
+  EXPECT_EQ(namesOf(lean.remote),
+            (std::vector<std::string>{"inventory", "catalog", "cart", "payments"}));
+  EXPECT_EQ(setOf(databasesOf(lean.rows)), (std::set<std::string>{"users", "orders", "activity"}));
+  // A service with no remote client yet (users) is built even when named.
+  const std::vector<std::string> users_only{"users"};
+  EXPECT_TRUE(select("orders", users_only).remote.empty());
+  const std::set<std::string> remote_capable{"inventory", "catalog", "cart", "payments"};
   for (const auto& row : moduleTable()) {
     EXPECT_EQ(row.connect != nullptr, remote_capable.contains(std::string(row.name))) << row.name;
   }
@@ -156,7 +156,7 @@ TEST(ModuleTable, OnlyServicesWithUrlsAndTheCredentialAreReachable) {
   EXPECT_EQ(reachableServices(config), (std::vector<std::string>{"inventory", "catalog"}));
   config.service_urls.erase("inventory");
   EXPECT_EQ(reachableServices(config), std::vector<std::string>{"catalog"});
-  config.service_urls["payments"] = {"http://127.0.0.1:9106"};  // no remote client yet
+  config.service_urls["users"] = {"http://127.0.0.1:9101"};  // no remote client yet
   EXPECT_EQ(reachableServices(config), std::vector<std::string>{"catalog"});
 }
 

@@ -20,6 +20,7 @@
 #include "core/sql/database.hpp"
 #include "core/util/periodic_task.hpp"
 #include "services/payments/domain/gift_card_guard.hpp"
+#include "services/payments/http/internal_routes.hpp"
 #include "services/payments/http/routes.hpp"
 #include "services/payments/payments_service.hpp"
 #include "services/payments/provider/http_card_provider.hpp"
@@ -42,6 +43,9 @@ class PaymentsModule final : public module::Module {
 
   std::string_view name() const override { return "payments"; }
   void addRoutes(http::Router& router) override { payments::addRoutes(router, api_); }
+  void addInternalRoutes(http::Router& router, const http::ServiceCredential& credential) override {
+    payments::addInternalRoutes(router, service_, credential);
+  }
   /// "payment_provider": down while the HTTP provider's breaker is not
   /// closed; not critical (see module::ReadinessCheck::critical).
   std::vector<module::ReadinessCheck> checks() override;
