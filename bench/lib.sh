@@ -19,6 +19,25 @@ pick_port() {
   printf -v "$2" '%s' "$port"
 }
 
+# pick_range BASE COUNT VAR: first port >= BASE such that it and the COUNT - 1
+# after it are all free (for programs that number their listeners from one
+# base port, such as scripts/cluster).
+pick_range() {
+  local port="$1" i
+  while :; do
+    for ((i = 0; i < $2; i++)); do
+      if [[ "$ALLOCATED" == *" $((port + i)) "* ]] || [[ -n "$(ss -Hltn "sport = :$((port + i))")" ]]; then
+        break
+      fi
+    done
+    ((i == $2)) && break
+    port=$((port + i + 1))
+    ((port < $1 + 500)) || die "no $2 free ports in a row near $1"
+  done
+  for ((i = 0; i < $2; i++)); do ALLOCATED+="$((port + i)) "; done
+  printf -v "$3" '%s' "$port"
+}
+
 # wait_http NAME URL PID LOG: until URL answers, or fail showing LOG.
 wait_http() {
   local deadline=$((SECONDS + 30))
