@@ -159,6 +159,15 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -m 10 "$internal")
 count=$(curl -s -m 10 -H "X-Emporium-Service-Secret: $service_secret" "$internal" | jq -r .count)
 [[ $count =~ ^[0-9]+$ && $count -gt 0 ]] ||
   fail "inventory's internal count with the credential answered '$count', not the seeded SKUs"
+# A service takes its caller's budget as its deadline: one already spent is
+# refused without being worked on. The edge does not: a client's budget
+# header is dropped by the gateway, which sends its own.
+code=$(curl -s -o "$work/body" -w '%{http_code}' -m 10 -H 'X-Emporium-Budget-Ms: 0' \
+  "http://127.0.0.1:$inventory_port/internal/v1/inventory/count" \
+  -H "X-Emporium-Service-Secret: $service_secret")
+[[ $code == 503 ]] && jq -e '.type | endswith("budget-spent")' "$work/body" >/dev/null ||
+  fail "a spent budget on inventory's port answered $code: $(head -c 300 "$work/body")"
+expect 200 GET /api/v1/products -H 'X-Emporium-Budget-Ms: 0'
 
 expect 201 POST /api/v1/auth/register -H 'Content-Type: application/json' \
   -d '{"email":"ada@example.com","password":"a long passphrase","name":"Ada"}'

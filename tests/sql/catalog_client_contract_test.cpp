@@ -7,19 +7,28 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <future>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <type_traits>
 #include <vector>
 
 #include "contract_support.hpp"
 #include "core/events/outbox.hpp"
+#include "core/http/request.hpp"
+#include "core/http/request_scope.hpp"
 #include "core/http/service_credential.hpp"
+#include "core/json/writer.hpp"
 #include "core/net/http_client.hpp"
 #include "core/net/peer_error.hpp"
 #include "internal_server.hpp"
 #include "services/catalog/http/internal_routes.hpp"
+#include "services/catalog/http/wire.hpp"
 #include "services/catalog/remote_client.hpp"
 #include "services/catalog/storage/catalog_storage.hpp"
 #include "services/catalog/storage/schema.hpp"
@@ -28,6 +37,7 @@
 namespace emporium::catalog {
 namespace {
 
+using namespace std::chrono_literals;
 using sql::test::Backend;
 
 // The product store over a fresh catalog database of its own on one backend.
@@ -222,6 +232,88 @@ TEST(CatalogInternalRoutes, ACallMovesOnFromAnInstanceThatIsDown) {
   }
   RemoteClient none_alive(http, {dead_url}, kSecret);
   EXPECT_THROW(none_alive.lookup(skus), net::PeerError);
+}
+
+// Issue 15: "a request with 200 ms of budget is not worked on downstream after
+// its deadline". A call made while handling a request (http::RequestScope)
+// carries the time that request has left, and its id; a callee that trusts
+// the budget header and reaches the call only after that time refuses it
+// without running the handler, while the caller has already given up.
+TEST(CatalogInternalRoutes, ABudgetSpentUpstreamIsNotWorkedOnDownstream) {
+  emporium::test::FakeCatalog catalog;
+  catalog.add("A-1", 100);
+  const http::ServiceCredential credential{kSecret};
+  std::atomic<int> looked_up{0};
+  std::string seen_request_id;
+  std::mutex seen_mutex;
+  std::promise<void> busy_started;
+  sql::test::InternalServer callee(
+      [&](http::Router& router) {
+        // The lookup route, counted: a lookup that runs is work done.
+        router.add(http::Method::kPost, "/internal/v1/catalog/lookup", [&](http::Request& req) {
+          ++looked_up;
+          {
+            const std::lock_guard lock(seen_mutex);
+            seen_request_id = std::string(req.request_id);
+          }
+          json::Writer out;
+          out.startObject().key("items");
+          const std::vector<SkuInfo> found = catalog.lookup(std::vector<std::string>{"A-1"});
+          wire::writeSkuInfos(out, found);
+          out.endObject();
+          return http::Response::json(200, out.str());
+        });
+        // Holds the callee's only blocking thread.
+        router.add(http::Method::kGet, "/busy", [&](http::Request&) {
+          busy_started.set_value();
+          std::this_thread::sleep_for(800ms);
+          return http::Response::json(200, "{}");
+        });
+      },
+      /*blocking_threads=*/1, /*trust_budget_header=*/true);
+  net::HttpClient http;
+  RemoteClient remote(http, {callee.url()}, kSecret);
+  const std::vector<std::string> skus{"A-1"};
+
+  // With time to spare, the call carries the handling request's id.
+  http::Request handling;
+  handling.request_id = "req-budget-test";
+  handling.setDeadline(http::Request::Clock::now(), 2000ms, false);
+  {
+    const http::RequestScope scope(handling);
+    ASSERT_EQ(remote.lookup(skus).size(), 1U);
+  }
+  EXPECT_EQ(looked_up.load(), 1);
+  {
+    const std::lock_guard lock(seen_mutex);
+    EXPECT_EQ(seen_request_id, "req-budget-test");
+  }
+
+  // 200 ms left, and the callee busy for 800: the caller gives up at its
+  // deadline, and the callee, reaching the call at about 800 ms, refuses it.
+  std::thread busy([&] {
+    net::HttpCall hold;
+    hold.url = callee.url() + "/busy";
+    hold.deadline = net::HttpCall::Clock::now() + 2000ms;
+    EXPECT_EQ(http.call(hold).status, 200);
+  });
+  busy_started.get_future().wait();  // /busy holds the thread
+  http::Request hurried;
+  hurried.setDeadline(http::Request::Clock::now(), 200ms, false);
+  const auto started = std::chrono::steady_clock::now();
+  {
+    const http::RequestScope scope(hurried);
+    EXPECT_THROW(remote.lookup(skus), net::PeerError);
+  }
+  const auto waited = std::chrono::steady_clock::now() - started;
+  EXPECT_LT(waited, 600ms) << "the caller waited past its deadline";
+  busy.join();
+  std::this_thread::sleep_for(100ms);  // the refused call has been dequeued
+  EXPECT_EQ(looked_up.load(), 1) << "the callee worked on a call nobody waited for";
+
+  // Outside any request the client's own timeout applies: it works again.
+  EXPECT_EQ(remote.lookup(skus).size(), 1U);
+  EXPECT_EQ(looked_up.load(), 2);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // suites' Remote subjects (RemoteClient -> real HTTP -> internal routes ->
 // the real service on a real database) and the internal routes' own tests.
 
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -17,14 +18,17 @@ namespace emporium::sql::test {
 class InternalServer {
  public:
   /// `mount` adds the routes (e.g. inventory::addInternalRoutes bound to a
-  /// service and a credential, both outliving the server).
-  explicit InternalServer(const std::function<void(http::Router&)>& mount) {
+  /// service and a credential, both outliving the server). `blocking_threads`
+  /// and `trust_budget_header` as net::ServerOptions has them.
+  explicit InternalServer(const std::function<void(http::Router&)>& mount,
+                          std::size_t blocking_threads = 2, bool trust_budget_header = false) {
     mount(router_);
     metrics_ = std::make_unique<metrics::HttpMetrics>(router_);
     net::ServerOptions options;
     options.port = 0;
     options.threads = 1;
-    options.blocking_threads = 2;
+    options.blocking_threads = blocking_threads;
+    options.trust_budget_header = trust_budget_header;
     options.access_log = false;
     server_ = std::make_unique<net::HttpServer>(options, router_, logger_, *metrics_);
     server_->start();

@@ -136,6 +136,17 @@ TEST(Config, ContractEnvironmentNames) {
   EXPECT_EQ(c.log_level, log::Level::kDebug);
 }
 
+// Issue 15: a service behind the gateway takes the caller's budget as its
+// deadline; off by default, so no public listener ever does.
+TEST(Config, TheBudgetHeaderIsTrustedOnlyWhenTold) {
+  EXPECT_FALSE(load(sourcesWith({})).http.trust_budget_header);
+  EXPECT_TRUE(load(sourcesWith({}, {{"EMPORIUM_HTTP_TRUST_BUDGET_HEADER", "true"}}))
+                  .http.trust_budget_header);
+  EXPECT_NE(errorOf(sourcesWith({}, {{"EMPORIUM_HTTP_TRUST_BUDGET_HEADER", "maybe"}}))
+                .find("EMPORIUM_HTTP_TRUST_BUDGET_HEADER"),
+            std::string::npos);
+}
+
 TEST(Config, BadValuesNameTheOption) {
   EXPECT_NE(errorOf(sourcesWith({{"listen", "nonsense"}})).find("--listen"), std::string::npos);
   EXPECT_NE(errorOf(sourcesWith({{"listen", "127.0.0.1:70000"}})).find("--listen"),

@@ -219,6 +219,14 @@ std::vector<Option> options(const LoadOptions& load) {
                  c.http.trust_forwarded_for = *b;
                  return true;
                }});
+  // Only where every caller is our own (a service behind the gateway): a
+  // budget from the public would let a client cut its own requests short.
+  o.push_back({"http.trust_budget_header", "true or false", [](Config& c, const std::string& v) {
+                 const auto b = parseBool(v);
+                 if (!b) return false;
+                 c.http.trust_budget_header = *b;
+                 return true;
+               }});
   o.push_back(urlOption(
       "postgres.url", {"postgresql", "postgres"},
       [](Config & c) -> auto& { return c.postgres_url; }));

@@ -1,5 +1,7 @@
 #include "core/http/dispatch.hpp"
 
+#include "core/http/request_scope.hpp"
+
 namespace emporium::http {
 
 Response errorResponse(const ApiError& error, const Request& req) {
@@ -57,6 +59,7 @@ Response invokeRoute(const Route& route, Request& req, const DispatchContext& ct
         ctx.limiter->check(req, route);
       }
       authenticate(route, req, ctx);
+      const RequestScope scope(req);  // what the handler's remote calls pass on
       return route.handler(req);
     } catch (const ApiError& e) {
       return errorResponse(e, req);

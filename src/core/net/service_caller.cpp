@@ -1,8 +1,11 @@
 #include "core/net/service_caller.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <utility>
 
+#include "core/http/request.hpp"
+#include "core/http/request_scope.hpp"
 #include "core/http/service_credential.hpp"
 
 namespace emporium::net {
@@ -28,6 +31,13 @@ ServiceCaller::Answer ServiceCaller::call(std::string_view method, std::string_v
   if (!request.body.empty()) request.headers.emplace_back("Content-Type", "application/json");
   request.idempotent = idempotent;
   request.deadline = HttpCall::Clock::now() + timeout_;
+  // Made for a request: no later than it is wanted (the callee is told the
+  // time left and refuses work nobody waits for), under its id and trace.
+  if (const http::Request* caller = http::RequestScope::current()) {
+    request.deadline = std::min(request.deadline, caller->deadline());
+    request.request_id = std::string(caller->request_id);
+    request.traceparent = std::string(caller->header("traceparent"));
+  }
   // Round robin over the instances; one deadline for the whole call. An
   // instance that gives no usable answer hands the call to the next one when
   // nothing reached it (refused, breaker open) or the call may be sent

@@ -1,7 +1,9 @@
 #pragma once
 // How a service's remote client calls another service's internal routes
 // (issue 15, part 2): the instances taken in turn, the deployment's service
-// credential on every call, a deadline, JSON in and out, and every way of
+// credential on every call, a deadline (the sooner of the client's timeout
+// and the deadline of the request this thread is handling, whose id and
+// trace context go along: http::RequestScope), JSON in and out, and every way of
 // not getting a usable answer (no answer, breaker open, deadline passed, a
 // 5xx, the credential refused, an answer of the wrong shape) as
 // net::PeerError naming the service, which a request turns into 503.
