@@ -7,23 +7,20 @@
 #include <utility>
 
 #include "app/consumers.hpp"
+#include "app/remote_rows.hpp"
 #include "core/events/sql_activity_log.hpp"
 #include "core/net/peer_error.hpp"
 #include "services/cart/cart_module.hpp"
-#include "services/cart/remote_client.hpp"
 #include "services/cart/storage/schema.hpp"
 #include "services/catalog/catalog_module.hpp"
-#include "services/catalog/remote_client.hpp"
 #include "services/catalog/storage/schema.hpp"
 #include "services/inventory/inventory_module.hpp"
-#include "services/inventory/remote_client.hpp"
 #include "services/inventory/storage/schema.hpp"
 #include "services/notifications/notifications_module.hpp"
 #include "services/notifications/storage/schema.hpp"
 #include "services/orders/orders_module.hpp"
 #include "services/orders/storage/schema.hpp"
 #include "services/payments/payments_module.hpp"
-#include "services/payments/remote_client.hpp"
 #include "services/payments/sandbox/schema.hpp"
 #include "services/payments/storage/schema.hpp"
 #include "services/users/storage/user_store.hpp"
@@ -236,69 +233,6 @@ std::unique_ptr<module::Module> makeNotifications(Env& env, Peers& peers) {
       env.logger);
 }
 
-// --- rows another process serves --------------------------------------------
-
-// A service reached over HTTP: its remote client, as a module that serves,
-// consumes and starts nothing here (its own process does all that).
-template <typename RemoteClient>
-class RemoteRow final : public module::Module {
- public:
-  RemoteRow(std::string_view name, Env& env)
-      : name_(name),
-        client_(env.http, env.config.service_urls.at(std::string(name)),
-                env.config.internal_secret.value()) {}
-  std::string_view name() const override { return name_; }
-  RemoteClient& client() { return client_; }
-
- private:
-  std::string_view name_;
-  RemoteClient client_;
-};
-
-std::unique_ptr<module::Module> connectInventory(Env& env, Peers& peers) {
-  auto row = std::make_unique<RemoteRow<inventory::RemoteClient>>("inventory", env);
-  peers.inventory = &row->client();
-  return row;
-}
-
-std::unique_ptr<module::Module> connectCatalog(Env& env, Peers& peers) {
-  auto row = std::make_unique<RemoteRow<catalog::RemoteClient>>("catalog", env);
-  peers.catalog = &row->client();
-  env.links.catalog = &row->client();  // an inventory built here asks it which SKUs are sold
-  return row;
-}
-
-// A charge may take the card provider's worst case (every retry timing out)
-// and still succeed: the call waits that long and a second more.
-class RemotePaymentsRow final : public module::Module {
- public:
-  explicit RemotePaymentsRow(Env& env)
-      : client_(env.http, env.config.service_urls.at("payments"),
-                env.config.internal_secret.value(), chargeBudget(env.config)) {}
-  std::string_view name() const override { return "payments"; }
-  payments::RemoteClient& client() { return client_; }
-
- private:
-  static std::chrono::milliseconds chargeBudget(const config::Config& config) {
-    const auto provider = payments::providerOptions(config);
-    return payments::worstCase(provider.retry, provider.total_timeout) +
-           std::chrono::milliseconds{1000};
-  }
-  payments::RemoteClient client_;
-};
-
-std::unique_ptr<module::Module> connectPayments(Env& env, Peers& peers) {
-  auto row = std::make_unique<RemotePaymentsRow>(env);
-  peers.payments = &row->client();
-  return row;
-}
-
-std::unique_ptr<module::Module> connectCart(Env& env, Peers& peers) {
-  auto row = std::make_unique<RemoteRow<cart::RemoteClient>>("cart", env);
-  peers.carts = &row->client();
-  return row;
-}
-
 // --- the table --------------------------------------------------------------
 
 // Every row with authenticated routes needs users (see Peers::authenticator).
@@ -331,7 +265,7 @@ constexpr std::array<ConsumerQueue, 1> kNotificationsConsumers{
     {{NotificationsService::kConsumerName, NotificationsService::kPatterns}}};
 
 constexpr std::array<Row, 7> kTable{{
-    {"users", kNothing, kUsersDbs, true, kNoConsumers, nullptr, &makeUsers},
+    {"users", kNothing, kUsersDbs, true, kNoConsumers, nullptr, &makeUsers, &connectUsers},
     {"inventory", kUsers, kInventoryDbs, true, kNoConsumers, nullptr, &makeInventory,
      &connectInventory},
     {"catalog", kCatalogNeeds, kCatalogDbs, true, kCatalogConsumers, nullptr, &makeCatalog,
@@ -440,7 +374,7 @@ std::string targetHelp() {
   }
   help +=
       "\nA need is called over HTTP instead of built when [services.<name>] urls and the "
-      "service credential are set (inventory, catalog, cart, payments).";
+      "service credential are set (every service but orders and notifications).";
   return help;
 }
 

@@ -38,8 +38,8 @@ namespace emporium::app {
 struct Peers {
   users::Client* users = nullptr;
   /// The users service's access-token check, which every row with
-  /// authenticated routes needs (it reads the users database until services
-  /// verify tokens from the users service's JWKS, issue 15 part 2).
+  /// authenticated routes needs: its key ring in process, or its JWKS when
+  /// the users service is another process's.
   const http::Authenticator* authenticator = nullptr;
   inventory::Client* inventory = nullptr;
   catalog::Client* catalog = nullptr;

@@ -192,6 +192,13 @@ expect 201 POST /api/v1/orders "${auth[@]}" -H 'Idempotency-Key: cluster-up-1' \
 order=$(jq -r .id "$work/body")
 number=$(jq -r .number "$work/body")
 echo "cluster_up: order $order ($number) placed through nginx ($(since "$t0")s)"
+# The order went through orders calling the other services over HTTP: its
+# process built none of them (and holds no token signing key: it checks
+# tokens with the users service's JWKS).
+for peer in users inventory catalog cart payments; do
+  grep -q "over HTTP instead of building it.*\"service\":\"$peer\"" "$EMPORIUM_CLUSTER_DIR/logs/orders.log" ||
+    fail "orders did not call $peer over HTTP: $(grep -c . "$EMPORIUM_CLUSTER_DIR/logs/orders.log") log lines"
+done
 
 # shellcheck disable=SC2046  # one KEY=VALUE word per line, by design
 env $("$cluster" env) "$binary" user create --admin --email admin@example.com \

@@ -1,6 +1,8 @@
 // The contract users::Client promises, run over every implementation: the
-// in-process one over a real database on both backends, and the fake other
-// services' tests use. A behaviour the fake lacks fails here, not in those tests.
+// in-process one over a real database on both backends, the RemoteClient
+// calling it over real HTTP on the users service's internal routes, and the
+// fake other services' tests use. A behaviour the fake or the wire lacks
+// fails here, not in those tests.
 
 #include <gtest/gtest.h>
 
@@ -13,7 +15,12 @@
 #include <type_traits>
 
 #include "core/events/outbox.hpp"
+#include "core/http/service_credential.hpp"
+#include "core/net/http_client.hpp"
 #include "core/sql/migrations.hpp"
+#include "internal_server.hpp"
+#include "services/users/http/internal_routes.hpp"
+#include "services/users/remote_client.hpp"
 #include "services/users/storage/address_store.hpp"
 #include "services/users/storage/user_store.hpp"
 #include "services/users/users_client.hpp"
@@ -100,6 +107,38 @@ class LocalUsers {
   std::unique_ptr<LocalClient> client_;
 };
 
+constexpr const char* kSecret = "users-contract-service-credential-0123456789";
+
+// RemoteClient -> HTTP -> internal routes -> LocalClient on kBackend.
+template <Backend kBackend>
+class RemoteUsers {
+ public:
+  static std::optional<std::string> unavailable() { return LocalUsers<kBackend>::unavailable(); }
+
+  void start() {
+    local_.start();
+    server_ = std::make_unique<sql::test::InternalServer>(
+        [this](http::Router& router) { addInternalRoutes(router, local_.client(), credential_); });
+    remote_ =
+        std::make_unique<RemoteClient>(http_, std::vector<std::string>{server_->url()}, kSecret);
+  }
+
+  Client& client() { return *remote_; }
+  std::string addUser(const std::string& email, const std::string& name, bool admin = false) {
+    return local_.addUser(email, name, admin);
+  }
+  std::string addAddress(const std::string& user_id, const util::PostalAddress& a) {
+    return local_.addAddress(user_id, a);
+  }
+
+ private:
+  LocalUsers<kBackend> local_;  // first: outlives the server that calls it
+  http::ServiceCredential credential_{kSecret};
+  std::unique_ptr<sql::test::InternalServer> server_;
+  net::HttpClient http_;
+  std::unique_ptr<RemoteClient> remote_;
+};
+
 // The fake, through the same few calls.
 class FakeSubject {
  public:
@@ -138,12 +177,15 @@ struct SubjectNames {
   static std::string GetName(int /*index*/) {
     if constexpr (std::is_same_v<Subject, LocalUsers<Backend::kSqlite>>) return "LocalSqlite";
     if constexpr (std::is_same_v<Subject, LocalUsers<Backend::kPostgres>>) return "LocalPostgres";
+    if constexpr (std::is_same_v<Subject, RemoteUsers<Backend::kSqlite>>) return "RemoteSqlite";
+    if constexpr (std::is_same_v<Subject, RemoteUsers<Backend::kPostgres>>) return "RemotePostgres";
     return "Fake";
   }
 };
 
 using Subjects =
-    ::testing::Types<LocalUsers<Backend::kSqlite>, LocalUsers<Backend::kPostgres>, FakeSubject>;
+    ::testing::Types<LocalUsers<Backend::kSqlite>, LocalUsers<Backend::kPostgres>,
+                     RemoteUsers<Backend::kSqlite>, RemoteUsers<Backend::kPostgres>, FakeSubject>;
 TYPED_TEST_SUITE(UsersClientContract, Subjects, SubjectNames);
 
 TYPED_TEST(UsersClientContract, UnknownUserHasNoNameOrRecipient) {

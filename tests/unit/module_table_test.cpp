@@ -129,18 +129,18 @@ TEST(ModuleTable, ANeedAnotherProcessServesIsReachedNotBuilt) {
     EXPECT_TRUE(selection.remote.empty()) << target;
     EXPECT_EQ(selection.rows, select(target).rows) << target;
   }
-  // Orders with every peer that has a remote client reached over HTTP:
-  // only users (tokens) is built besides orders, and only their databases opened.
-  const std::vector<std::string> all_remote{"inventory", "catalog", "cart", "payments"};
+  // Orders with every peer reached over HTTP: only orders is built, and
+  // only its databases are opened (no users database: tokens are checked
+  // with the users service's JWKS).
+  const std::vector<std::string> all_remote{"users", "inventory", "catalog", "cart", "payments"};
   const auto lean = select("orders", all_remote);
-  EXPECT_EQ(namesOf(lean.rows), (std::vector<std::string>{"users", "orders"}));
+  EXPECT_EQ(namesOf(lean.rows), std::vector<std::string>{"orders"});
   EXPECT_EQ(namesOf(lean.remote),
-            (std::vector<std::string>{"inventory", "catalog", "cart", "payments"}));
-  EXPECT_EQ(setOf(databasesOf(lean.rows)), (std::set<std::string>{"users", "orders", "activity"}));
-  // A service with no remote client yet (users) is built even when named.
-  const std::vector<std::string> users_only{"users"};
-  EXPECT_TRUE(select("orders", users_only).remote.empty());
-  const std::set<std::string> remote_capable{"inventory", "catalog", "cart", "payments"};
+            (std::vector<std::string>{"users", "inventory", "catalog", "cart", "payments"}));
+  EXPECT_EQ(setOf(databasesOf(lean.rows)), (std::set<std::string>{"orders", "activity"}));
+  // A service with no remote client (notifications: nothing calls it) is
+  // never reached; orders is what nothing needs.
+  const std::set<std::string> remote_capable{"users", "inventory", "catalog", "cart", "payments"};
   for (const auto& row : moduleTable()) {
     EXPECT_EQ(row.connect != nullptr, remote_capable.contains(std::string(row.name))) << row.name;
   }
@@ -156,7 +156,7 @@ TEST(ModuleTable, OnlyServicesWithUrlsAndTheCredentialAreReachable) {
   EXPECT_EQ(reachableServices(config), (std::vector<std::string>{"inventory", "catalog"}));
   config.service_urls.erase("inventory");
   EXPECT_EQ(reachableServices(config), std::vector<std::string>{"catalog"});
-  config.service_urls["users"] = {"http://127.0.0.1:9101"};  // no remote client yet
+  config.service_urls["notifications"] = {"http://127.0.0.1:9107"};  // no remote client
   EXPECT_EQ(reachableServices(config), std::vector<std::string>{"catalog"});
 }
 

@@ -10,6 +10,7 @@
 #include "services/users/domain/auth_service.hpp"
 #include "services/users/domain/key_ring.hpp"
 #include "services/users/domain/live_user_authenticator.hpp"
+#include "services/users/http/internal_routes.hpp"
 #include "services/users/http/routes.hpp"
 #include "services/users/storage/address_store.hpp"
 #include "services/users/storage/key_store.hpp"
@@ -28,6 +29,9 @@ class UsersModule final : public module::Module {
 
   std::string_view name() const override { return "users"; }
   void addRoutes(http::Router& router) override { users::addRoutes(router, api_); }
+  void addInternalRoutes(http::Router& router, const http::ServiceCredential& credential) override {
+    users::addInternalRoutes(router, client_, credential);
+  }
   /// emporium_auth_key_reload_failures_total.
   void collect(metrics::Exposition& out) const override;
   /// Verifies access tokens for every service's routes, refusing those of

@@ -21,18 +21,6 @@ constexpr rapidjson::SizeType kMaxMembers = 16;
 constexpr unsigned kJsonFlags =
     rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag;
 
-std::optional<std::string> base64UrlDecode(std::string_view text) {
-  std::string out(text.size() / 4 * 3 + 3, '\0');
-  std::size_t length = 0;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(),
-                        text.size(), /*ignore=*/nullptr, &length, /*b64_end=*/nullptr,
-                        kBase64Url) != 0) {
-    return std::nullopt;
-  }
-  out.resize(length);
-  return out;
-}
-
 std::string base64UrlEncodeText(std::string_view text) {
   return users::base64UrlEncode(
       std::span(reinterpret_cast<const unsigned char*>(text.data()), text.size()));
@@ -104,6 +92,18 @@ std::variant<AccessClaims, JwtError> readClaims(std::string_view json, std::int6
 }
 
 }  // namespace
+
+std::optional<std::string> base64UrlDecode(std::string_view text) {
+  std::string out(text.size() / 4 * 3 + 3, '\0');
+  std::size_t length = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(),
+                        text.size(), /*ignore=*/nullptr, &length, /*b64_end=*/nullptr,
+                        kBase64Url) != 0) {
+    return std::nullopt;
+  }
+  out.resize(length);
+  return out;
+}
 
 std::string_view jwtErrorName(JwtError error) {
   switch (error) {

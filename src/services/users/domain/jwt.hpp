@@ -53,6 +53,8 @@ Ed25519Key generateEd25519Key(std::string kid);
 
 /// Base64url without padding, as JWS and JWKS use it.
 std::string base64UrlEncode(std::span<const unsigned char> bytes);
+/// Its inverse; nullopt for text that is not base64url.
+std::optional<std::string> base64UrlDecode(std::string_view text);
 
 /// Signs claims with key; throws std::invalid_argument when the key has no
 /// secret half.
