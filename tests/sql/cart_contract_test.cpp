@@ -70,29 +70,11 @@ constexpr const char* kSecret = "cart-contract-service-credential-0123456789";
 
 // RemoteClient -> HTTP -> internal routes -> CartService on kBackend.
 template <Backend kBackend>
-class RemoteCart {
+class RemoteCart : public sql::test::RemoteSubject<LocalCart<kBackend>, RemoteClient> {
  public:
-  static std::optional<std::string> unavailable() { return LocalCart<kBackend>::unavailable(); }
-
-  void start() {
-    local_.start();
-    server_ = std::make_unique<sql::test::InternalServer>(
-        [this](http::Router& router) { addInternalRoutes(router, local_.client(), credential_); });
-    remote_ =
-        std::make_unique<RemoteClient>(http_, std::vector<std::string>{server_->url()}, kSecret);
-  }
-
-  Client& client() { return *remote_; }
   std::string cart(const std::string& owner, const Lines& lines) {
-    return local_.cart(owner, lines);
+    return this->local().cart(owner, lines);
   }
-
- private:
-  LocalCart<kBackend> local_;  // first: outlives the server that calls it
-  http::ServiceCredential credential_{kSecret};
-  std::unique_ptr<sql::test::InternalServer> server_;
-  net::HttpClient http_;
-  std::unique_ptr<RemoteClient> remote_;
 };
 
 class FakeSubject {

@@ -88,29 +88,11 @@ constexpr const char* kSecret = "catalog-contract-service-credential-0123456789"
 
 // RemoteClient -> HTTP -> internal routes -> the product store on kBackend.
 template <Backend kBackend>
-class RemoteCatalog {
+class RemoteCatalog : public sql::test::RemoteSubject<LocalCatalog<kBackend>, RemoteClient> {
  public:
-  static std::optional<std::string> unavailable() { return LocalCatalog<kBackend>::unavailable(); }
-
-  void start() {
-    local_.start();
-    server_ = std::make_unique<sql::test::InternalServer>(
-        [this](http::Router& router) { addInternalRoutes(router, local_.client(), credential_); });
-    remote_ =
-        std::make_unique<RemoteClient>(http_, std::vector<std::string>{server_->url()}, kSecret);
-  }
-
-  Client& client() { return *remote_; }
   void add(const std::string& sku, std::int64_t price, bool purchasable = true) {
-    local_.add(sku, price, purchasable);
+    this->local().add(sku, price, purchasable);
   }
-
- private:
-  LocalCatalog<kBackend> local_;  // first: outlives the server that calls it
-  http::ServiceCredential credential_{kSecret};
-  std::unique_ptr<sql::test::InternalServer> server_;
-  net::HttpClient http_;
-  std::unique_ptr<RemoteClient> remote_;
 };
 
 class FakeSubject {

@@ -1,16 +1,22 @@
 #pragma once
 // A service's internal routes served on a loopback port, for the contract
 // suites' Remote subjects (RemoteClient -> real HTTP -> internal routes ->
-// the real service on a real database) and the internal routes' own tests.
+// the real service on a real database: RemoteSubject) and the internal
+// routes' own tests.
 
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/http/router.hpp"
+#include "core/http/service_credential.hpp"
 #include "core/log/logger.hpp"
 #include "core/metrics/metrics.hpp"
+#include "core/net/http_client.hpp"
 #include "core/net/server.hpp"
 
 namespace emporium::sql::test {
@@ -41,6 +47,39 @@ class InternalServer {
   http::Router router_;
   std::unique_ptr<metrics::HttpMetrics> metrics_;
   std::unique_ptr<net::HttpServer> server_;
+};
+
+/// The service credential of the contract suites' Remote subjects.
+inline constexpr std::string_view kContractSecret = "contract-suites-service-credential-0123456789";
+
+/// A contract suite's Remote subject: `Local` (a subject with unavailable(),
+/// start() and client()) behind its service's internal routes on a loopback
+/// server, called through `RemoteClient` over real HTTP. The service's
+/// addInternalRoutes is found by argument-dependent lookup on the type
+/// Local's client() returns (inventory::Client -> inventory::addInternalRoutes).
+template <class Local, class RemoteClient>
+class RemoteSubject {
+ public:
+  static std::optional<std::string> unavailable() { return Local::unavailable(); }
+
+  void start() {
+    local_.start();
+    server_ = std::make_unique<InternalServer>(
+        [this](http::Router& router) { addInternalRoutes(router, local_.client(), credential_); });
+    remote_ = std::make_unique<RemoteClient>(http_, std::vector<std::string>{server_->url()},
+                                             std::string(kContractSecret));
+  }
+
+  RemoteClient& client() { return *remote_; }
+  /// The subject behind the routes, for the suite's set-up helpers.
+  Local& local() { return local_; }
+
+ private:
+  Local local_;  // first: outlives the server that calls it
+  http::ServiceCredential credential_{std::string(kContractSecret)};
+  std::unique_ptr<InternalServer> server_;
+  net::HttpClient http_;
+  std::unique_ptr<RemoteClient> remote_;
 };
 
 }  // namespace emporium::sql::test

@@ -68,28 +68,7 @@ std::unique_ptr<sql::test::InternalServer> internalServer(
 
 // RemoteClient -> HTTP -> internal routes -> InventoryService on kBackend.
 template <Backend kBackend>
-class RemoteInventory {
- public:
-  static std::optional<std::string> unavailable() {
-    return LocalInventory<kBackend>::unavailable();
-  }
-
-  void start() {
-    local_.start();
-    server_ = internalServer(local_.client(), credential_);
-    remote_ =
-        std::make_unique<RemoteClient>(http_, std::vector<std::string>{server_->url()}, kSecret);
-  }
-
-  Client& client() { return *remote_; }
-
- private:
-  LocalInventory<kBackend> local_;  // first: outlives the server that calls it
-  http::ServiceCredential credential_{kSecret};
-  std::unique_ptr<sql::test::InternalServer> server_;
-  net::HttpClient http_;
-  std::unique_ptr<RemoteClient> remote_;
-};
+class RemoteInventory : public sql::test::RemoteSubject<LocalInventory<kBackend>, RemoteClient> {};
 
 class FakeSubject {
  public:

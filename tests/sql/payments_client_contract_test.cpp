@@ -62,27 +62,11 @@ constexpr const char* kSecret = "payments-contract-service-credential-0123456789
 
 // RemoteClient -> HTTP -> internal routes -> PaymentsService on kBackend.
 template <Backend kBackend>
-class RemotePayments {
+class RemotePayments : public sql::test::RemoteSubject<LocalPayments<kBackend>, RemoteClient> {
  public:
-  static std::optional<std::string> unavailable() { return LocalPayments<kBackend>::unavailable(); }
-
-  void start() {
-    local_.start();
-    server_ = std::make_unique<sql::test::InternalServer>(
-        [this](http::Router& router) { addInternalRoutes(router, local_.client(), credential_); });
-    remote_ = std::make_unique<RemoteClient>(http_, std::vector<std::string>{server_->url()},
-                                             kSecret, 5000ms);
+  void giftCard(const std::string& code, std::int64_t balance) {
+    this->local().giftCard(code, balance);
   }
-
-  Client& client() { return *remote_; }
-  void giftCard(const std::string& code, std::int64_t balance) { local_.giftCard(code, balance); }
-
- private:
-  LocalPayments<kBackend> local_;  // first: outlives the server that calls it
-  http::ServiceCredential credential_{kSecret};
-  std::unique_ptr<sql::test::InternalServer> server_;
-  net::HttpClient http_;
-  std::unique_ptr<RemoteClient> remote_;
 };
 
 template <class Subject>

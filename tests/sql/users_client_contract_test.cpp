@@ -111,32 +111,14 @@ constexpr const char* kSecret = "users-contract-service-credential-0123456789";
 
 // RemoteClient -> HTTP -> internal routes -> LocalClient on kBackend.
 template <Backend kBackend>
-class RemoteUsers {
+class RemoteUsers : public sql::test::RemoteSubject<LocalUsers<kBackend>, RemoteClient> {
  public:
-  static std::optional<std::string> unavailable() { return LocalUsers<kBackend>::unavailable(); }
-
-  void start() {
-    local_.start();
-    server_ = std::make_unique<sql::test::InternalServer>(
-        [this](http::Router& router) { addInternalRoutes(router, local_.client(), credential_); });
-    remote_ =
-        std::make_unique<RemoteClient>(http_, std::vector<std::string>{server_->url()}, kSecret);
-  }
-
-  Client& client() { return *remote_; }
   std::string addUser(const std::string& email, const std::string& name, bool admin = false) {
-    return local_.addUser(email, name, admin);
+    return this->local().addUser(email, name, admin);
   }
   std::string addAddress(const std::string& user_id, const util::PostalAddress& a) {
-    return local_.addAddress(user_id, a);
+    return this->local().addAddress(user_id, a);
   }
-
- private:
-  LocalUsers<kBackend> local_;  // first: outlives the server that calls it
-  http::ServiceCredential credential_{kSecret};
-  std::unique_ptr<sql::test::InternalServer> server_;
-  net::HttpClient http_;
-  std::unique_ptr<RemoteClient> remote_;
 };
 
 // The fake, through the same few calls.

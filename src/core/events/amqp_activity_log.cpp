@@ -50,6 +50,9 @@ void AmqpActivityLog::record(std::string_view type, std::string payload) {
     }
     queue_.push_back(std::move(event));
     ++recorded_;
+    // The publisher sleeps until the first event, or lingers until a full
+    // batch: waking it for every event would cost a context switch each.
+    if (queue_.size() != 1 && queue_.size() != kBatch) return;
   }
   work_cv_.notify_one();
 }
@@ -57,11 +60,13 @@ void AmqpActivityLog::record(std::string_view type, std::string payload) {
 void AmqpActivityLog::flush() {
   std::unique_lock lock(mutex_);
   const std::uint64_t target = recorded_;
+  ++flushing_;
   work_cv_.notify_one();
   if (!done_cv_.wait_for(lock, kFlushTimeout, [&] { return confirmed_ >= target; })) {
     logger_.warn("activity log: flush timed out; events still queued",
                  {{"queued", static_cast<std::uint64_t>(queue_.size())}});
   }
+  --flushing_;
 }
 
 void AmqpActivityLog::run() {
@@ -74,6 +79,8 @@ void AmqpActivityLog::run() {
       std::unique_lock lock(mutex_);
       work_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, nothing left
+      work_cv_.wait_for(lock, kLinger,
+                        [this] { return stopping_ || flushing_ > 0 || queue_.size() >= kBatch; });
       const std::size_t n = std::min(queue_.size(), kBatch);
       // Copies: the events stay queued (and count against the capacity)
       // until confirmed, so a failed batch goes again in order.

@@ -48,6 +48,21 @@ bool boolOf(const rapidjson::Value& object, std::string_view name, std::string_v
   return value.GetBool();
 }
 
+std::optional<std::string> optionalStringOf(const rapidjson::Value& object, std::string_view name,
+                                            std::string_view field) {
+  if (!object.IsObject()) return std::nullopt;
+  const auto found = object.FindMember(rapidjson::Value(
+      rapidjson::StringRef(name.data(), static_cast<rapidjson::SizeType>(name.size()))));
+  if (found == object.MemberEnd() || found->value.IsNull()) return std::nullopt;
+  return stringOf(object, name, field);
+}
+
+std::string objectWith(std::string_view key, std::string_view value) {
+  Writer out;
+  out.startObject().member(key, value).endObject();
+  return out.str();
+}
+
 void writeStrings(Writer& out, std::span<const std::string> strings) {
   out.startArray();
   for (const auto& s : strings) out.value(s);

@@ -7,6 +7,7 @@
 #include <rapidjson/document.h>
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -44,6 +45,12 @@ std::string stringOf(const rapidjson::Value& object, std::string_view name,
 std::int64_t intOf(const rapidjson::Value& object, std::string_view name,
                    std::string_view field = {});
 bool boolOf(const rapidjson::Value& object, std::string_view name, std::string_view field = {});
+/// object[name] as a string; nullopt when it is absent or null.
+std::optional<std::string> optionalStringOf(const rapidjson::Value& object, std::string_view name,
+                                            std::string_view field = {});
+
+/// {"<key>": "<value>"}: the body of the many calls that name one thing.
+std::string objectWith(std::string_view key, std::string_view value);
 
 /// ["A-1", ...]
 void writeStrings(Writer& out, std::span<const std::string> strings);

@@ -3,20 +3,11 @@
 #include <stdexcept>
 #include <utility>
 
+#include "core/json/wire.hpp"
 #include "core/json/writer.hpp"
 #include "services/inventory/http/wire.hpp"
 
 namespace emporium::inventory {
-namespace {
-
-std::string orderBody(const std::string& order_id) {
-  json::Writer out;
-  out.startObject().member("order_id", order_id).endObject();
-  return out.str();
-}
-
-}  // namespace
-
 RemoteClient::RemoteClient(net::HttpClient& http, std::vector<std::string> urls, std::string secret,
                            std::chrono::milliseconds timeout)
     : caller_(http, "inventory", std::string(wire::kPrefix), std::move(urls), std::move(secret),
@@ -57,7 +48,7 @@ ReserveResult RemoteClient::reserve(const std::string& order_id,
 }
 
 bool RemoteClient::confirm(const std::string& order_id) {
-  return caller_.read(call("POST", "confirm", orderBody(order_id), 200),
+  return caller_.read(call("POST", "confirm", json::wire::objectWith("order_id", order_id), 200),
                       [](const rapidjson::Value& root) {
                         const auto& confirmed = wire::member(root, "confirmed");
                         if (!confirmed.IsBool()) {
@@ -68,11 +59,11 @@ bool RemoteClient::confirm(const std::string& order_id) {
 }
 
 void RemoteClient::fulfil(const std::string& order_id) {
-  call("POST", "fulfil", orderBody(order_id), 204);
+  call("POST", "fulfil", json::wire::objectWith("order_id", order_id), 204);
 }
 
 void RemoteClient::release(const std::string& order_id) {
-  call("POST", "release", orderBody(order_id), 204);
+  call("POST", "release", json::wire::objectWith("order_id", order_id), 204);
 }
 
 void RemoteClient::returnToStock(const std::string& key, std::span<const ReservationLine> lines) {

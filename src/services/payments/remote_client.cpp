@@ -2,21 +2,12 @@
 
 #include <utility>
 
+#include "core/json/wire.hpp"
 #include "core/json/writer.hpp"
 #include "core/net/peer_error.hpp"
 #include "services/payments/http/wire.hpp"
 
 namespace emporium::payments {
-namespace {
-
-std::string orderBody(const std::string& order_id) {
-  json::Writer out;
-  out.startObject().member("order_id", order_id).endObject();
-  return out.str();
-}
-
-}  // namespace
-
 RemoteClient::RemoteClient(net::HttpClient& http, std::vector<std::string> urls, std::string secret,
                            std::chrono::milliseconds timeout)
     : caller_(http, "payments", std::string(wire::kPrefix), std::move(urls), std::move(secret),
@@ -41,9 +32,9 @@ ChargeResult RemoteClient::charge(const ChargeRequest& request) {
 }
 
 RefundOutcome RemoteClient::refund(const std::string& order_id) {
-  return caller_.read(post("refund", orderBody(order_id), 200), [](const rapidjson::Value& root) {
-    return wire::readRefundOutcome(root, "outcome");
-  });
+  return caller_.read(
+      post("refund", json::wire::objectWith("order_id", order_id), 200),
+      [](const rapidjson::Value& root) { return wire::readRefundOutcome(root, "outcome"); });
 }
 
 RefundOutcome RemoteClient::refundPart(const std::string& order_id, const std::string& key,
@@ -60,11 +51,11 @@ RefundOutcome RemoteClient::refundPart(const std::string& order_id, const std::s
 }
 
 void RemoteClient::markCollected(const std::string& order_id) {
-  post("mark-collected", orderBody(order_id), 204);
+  post("mark-collected", json::wire::objectWith("order_id", order_id), 204);
 }
 
 std::optional<Payment> RemoteClient::forOrder(const std::string& order_id) {
-  return caller_.read(post("for-order", orderBody(order_id), 200),
+  return caller_.read(post("for-order", json::wire::objectWith("order_id", order_id), 200),
                       [](const rapidjson::Value& root) -> std::optional<Payment> {
                         const auto& payment = json::wire::member(root, "payment");
                         if (payment.IsNull()) return std::nullopt;

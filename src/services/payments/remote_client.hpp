@@ -25,9 +25,10 @@ class RemoteClient final : public Client {
  public:
   /// `urls`: the base URLs of the payments service's instances; `secret`:
   /// the deployment's service credential; `timeout`: longer than a charge
-  /// may take at the card provider (payments::worstCase). `http` outlives it.
+  /// may take at the card provider (the composition root passes
+  /// payments::worstCase plus a second). `http` outlives it.
   RemoteClient(net::HttpClient& http, std::vector<std::string> urls, std::string secret,
-               std::chrono::milliseconds timeout);
+               std::chrono::milliseconds timeout = std::chrono::milliseconds{5000});
 
   ChargeResult charge(const ChargeRequest& request) override;
   RefundOutcome refund(const std::string& order_id) override;

@@ -2,40 +2,33 @@
 
 #include <utility>
 
+#include "core/json/wire.hpp"
 #include "core/json/writer.hpp"
 #include "services/users/http/wire.hpp"
 
 namespace emporium::users {
-namespace {
-
-std::string userBody(const std::string& user_id) {
-  json::Writer out;
-  out.startObject().member("user_id", user_id).endObject();
-  return out.str();
-}
-
-}  // namespace
-
 RemoteClient::RemoteClient(net::HttpClient& http, std::vector<std::string> urls, std::string secret,
                            std::chrono::milliseconds timeout)
     : caller_(http, "users", std::string(wire::kPrefix), std::move(urls), std::move(secret),
               timeout) {}
 
 std::optional<std::string> RemoteClient::name(const std::string& user_id) {
-  return caller_.read(caller_.expect("POST", "name", userBody(user_id), 200, true),
-                      [](const rapidjson::Value& root) -> std::optional<std::string> {
-                        if (json::wire::member(root, "name").IsNull()) return std::nullopt;
-                        return json::wire::stringOf(root, "name");
-                      });
+  return caller_.read(
+      caller_.expect("POST", "name", json::wire::objectWith("user_id", user_id), 200, true),
+      [](const rapidjson::Value& root) -> std::optional<std::string> {
+        if (json::wire::member(root, "name").IsNull()) return std::nullopt;
+        return json::wire::stringOf(root, "name");
+      });
 }
 
 std::optional<Recipient> RemoteClient::recipient(const std::string& user_id) {
-  return caller_.read(caller_.expect("POST", "recipient", userBody(user_id), 200, true),
-                      [](const rapidjson::Value& root) -> std::optional<Recipient> {
-                        const auto& found = json::wire::member(root, "recipient");
-                        if (found.IsNull()) return std::nullopt;
-                        return wire::readRecipient(found, "recipient");
-                      });
+  return caller_.read(
+      caller_.expect("POST", "recipient", json::wire::objectWith("user_id", user_id), 200, true),
+      [](const rapidjson::Value& root) -> std::optional<Recipient> {
+        const auto& found = json::wire::member(root, "recipient");
+        if (found.IsNull()) return std::nullopt;
+        return wire::readRecipient(found, "recipient");
+      });
 }
 
 std::vector<Recipient> RemoteClient::admins() {

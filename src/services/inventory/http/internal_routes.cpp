@@ -2,12 +2,12 @@
 
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <stdexcept>
 #include <string>
 #include <utility>
 
 #include "core/http/api_error.hpp"
+#include "core/http/internal_route.hpp"
 #include "core/json/body.hpp"
 #include "core/json/writer.hpp"
 #include "services/inventory/http/wire.hpp"
@@ -18,22 +18,9 @@ namespace {
 // Longer than any checkout holds stock (orders hold for minutes).
 constexpr std::int64_t kMaxHoldSeconds = std::int64_t{7} * 24 * 3600;
 
-using Handler = std::function<http::Response(Client&, const json::Body&)>;
+using Handler = http::Response (*)(Client&, const json::Body&);
 
-http::Response ok(const json::Writer& out) {
-  return http::Response::json(200, out.str()).withHeader("Cache-Control", "no-store");
-}
-
-// Parses the body and runs `handler`; a shape the wire does not allow is a
-// 422 naming the field, like any other bad body.
-http::Response answer(Client& inventory, const http::Request& req, const Handler& handler) {
-  const json::Body body = json::Body::parse(req);
-  try {
-    return handler(inventory, body);
-  } catch (const wire::ShapeError& error) {
-    throw http::ApiError::validation(error.field(), error.what());
-  }
-}
+http::Response ok(const json::Writer& out) { return http::internalAnswer(out.str()); }
 
 http::Response levels(Client& inventory, const json::Body& body) {
   const auto skus = wire::readStrings(wire::member(body.root(), "skus"), "skus");
@@ -114,33 +101,21 @@ http::Response importMissing(Client& inventory, const json::Body& body) {
 
 void addInternalRoutes(http::Router& router, Client& inventory,
                        const http::ServiceCredential& credential) {
-  // Service-to-service calls: no per-client request limit (the gateway
-  // applies those at the edge), and the credential instead of a user's token.
-  const http::RouteOptions internal{.execution = http::Execution::kBlocking,
-                                    .access = http::Access::kPublic,
-                                    .rate_limited = false};
   const std::pair<const char*, Handler> calls[] = {
       {"levels", levels},   {"reserve", reserve}, {"confirm", confirm},   {"fulfil", fulfil},
       {"release", release}, {"return", giveBack}, {"on-hand", setOnHand}, {"import", importMissing},
   };
   for (const auto& [name, handler] : calls) {
-    router.add(
-        http::Method::kPost, std::string(wire::kPrefix) + "/" + name,
-        [&inventory, &credential, handler = handler](http::Request& req) {
-          credential.require(req);
-          return answer(inventory, req, handler);
-        },
-        internal);
+    http::addInternalRoute(router, std::string(wire::kPrefix) + "/" + name, credential,
+                           [&inventory, handler = handler](const json::Body& body) {
+                             return handler(inventory, body);
+                           });
   }
-  router.add(
-      http::Method::kGet, std::string(wire::kPrefix) + "/count",
-      [&inventory, &credential](http::Request& req) {
-        credential.require(req);
-        json::Writer out;
-        out.startObject().member("count", inventory.count()).endObject();
-        return ok(out);
-      },
-      internal);
+  http::addInternalRoute(router, std::string(wire::kPrefix) + "/count", credential, [&inventory] {
+    json::Writer out;
+    out.startObject().member("count", inventory.count()).endObject();
+    return ok(out);
+  });
 }
 
 }  // namespace emporium::inventory

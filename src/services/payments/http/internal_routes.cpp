@@ -1,10 +1,10 @@
 #include "services/payments/http/internal_routes.hpp"
 
-#include <functional>
 #include <string>
 #include <utility>
 
 #include "core/http/api_error.hpp"
+#include "core/http/internal_route.hpp"
 #include "core/json/body.hpp"
 #include "core/json/writer.hpp"
 #include "services/payments/http/wire.hpp"
@@ -12,11 +12,9 @@
 namespace emporium::payments {
 namespace {
 
-using Handler = std::function<http::Response(Client&, const rapidjson::Value&)>;
+using Handler = http::Response (*)(Client&, const rapidjson::Value&);
 
-http::Response ok(const json::Writer& out) {
-  return http::Response::json(200, out.str()).withHeader("Cache-Control", "no-store");
-}
+http::Response ok(const json::Writer& out) { return http::internalAnswer(out.str()); }
 
 http::Response outcome(std::string_view name) {
   json::Writer out;
@@ -69,29 +67,16 @@ http::Response forOrder(Client& payments, const rapidjson::Value& root) {
 
 void addInternalRoutes(http::Router& router, Client& payments,
                        const http::ServiceCredential& credential) {
-  // Service-to-service calls: no per-client request limit (the gateway
-  // applies those at the edge), and the credential instead of a user's token.
-  const http::RouteOptions internal{.execution = http::Execution::kBlocking,
-                                    .access = http::Access::kPublic,
-                                    .rate_limited = false};
   const std::pair<const char*, Handler> calls[] = {
       {"charge", charge},          {"refund", refund},
       {"refund-part", refundPart}, {"mark-collected", markCollected},
       {"for-order", forOrder},
   };
   for (const auto& [name, handler] : calls) {
-    router.add(
-        http::Method::kPost, std::string(wire::kPrefix) + "/" + name,
-        [&payments, &credential, handler = handler](http::Request& req) {
-          credential.require(req);
-          const json::Body body = json::Body::parse(req);
-          try {
-            return handler(payments, body.root());
-          } catch (const json::wire::ShapeError& error) {
-            throw http::ApiError::validation(error.field(), error.what());
-          }
-        },
-        internal);
+    http::addInternalRoute(router, std::string(wire::kPrefix) + "/" + name, credential,
+                           [&payments, handler = handler](const json::Body& body) {
+                             return handler(payments, body.root());
+                           });
   }
 }
 

@@ -55,15 +55,6 @@ Method methodOf(const rapidjson::Value& object, std::string_view field) {
   return *method;
 }
 
-std::optional<std::string> optionalString(const rapidjson::Value& object, std::string_view name,
-                                          std::string_view field) {
-  if (!object.IsObject()) return std::nullopt;
-  const auto found = object.FindMember(rapidjson::Value(
-      rapidjson::StringRef(name.data(), static_cast<rapidjson::SizeType>(name.size()))));
-  if (found == object.MemberEnd() || found->value.IsNull()) return std::nullopt;
-  return stringOf(object, name, field);
-}
-
 }  // namespace
 
 void writeChargeRequest(json::Writer& out, const ChargeRequest& request) {
@@ -117,8 +108,8 @@ Payment readPayment(const rapidjson::Value& object, std::string_view field) {
   payment.amount = intOf(object, "amount", field);
   payment.refunded_amount = intOf(object, "refunded_amount", field);
   payment.currency = stringOf(object, "currency", field);
-  payment.card_brand = optionalString(object, "card_brand", field);
-  payment.card_last4 = optionalString(object, "card_last4", field);
+  payment.card_brand = json::wire::optionalStringOf(object, "card_brand", field);
+  payment.card_last4 = json::wire::optionalStringOf(object, "card_last4", field);
   payment.created_at = stringOf(object, "created_at", field);
   payment.updated_at = stringOf(object, "updated_at", field);
   return payment;

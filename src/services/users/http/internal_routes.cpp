@@ -1,10 +1,9 @@
 #include "services/users/http/internal_routes.hpp"
 
-#include <functional>
 #include <string>
 #include <utility>
 
-#include "core/http/api_error.hpp"
+#include "core/http/internal_route.hpp"
 #include "core/json/body.hpp"
 #include "core/json/writer.hpp"
 #include "services/users/http/wire.hpp"
@@ -12,7 +11,7 @@
 namespace emporium::users {
 namespace {
 
-using Handler = std::function<void(Client&, const rapidjson::Value&, json::Writer&)>;
+using Handler = void (*)(Client&, const rapidjson::Value&, json::Writer&);
 using json::wire::stringOf;
 
 void name(Client& users, const rapidjson::Value& root, json::Writer& out) {
@@ -45,50 +44,29 @@ void address(Client& users, const rapidjson::Value& root, json::Writer& out) {
   }
 }
 
-http::Response ok(const json::Writer& out) {
-  return http::Response::json(200, out.str()).withHeader("Cache-Control", "no-store");
-}
-
 }  // namespace
 
 void addInternalRoutes(http::Router& router, Client& users,
                        const http::ServiceCredential& credential) {
-  // Service-to-service calls: no per-client request limit (the gateway
-  // applies those at the edge), and the credential instead of a user's token.
-  const http::RouteOptions internal{.execution = http::Execution::kBlocking,
-                                    .access = http::Access::kPublic,
-                                    .rate_limited = false};
   const std::pair<const char*, Handler> calls[] = {
       {"name", name}, {"recipient", recipient}, {"address", address}};
   for (const auto& [call, handler] : calls) {
-    router.add(
-        http::Method::kPost, std::string(wire::kPrefix) + "/" + call,
-        [&users, &credential, handler = handler](http::Request& req) {
-          credential.require(req);
-          const json::Body body = json::Body::parse(req);
-          json::Writer out;
-          out.startObject();
-          try {
-            handler(users, body.root(), out);
-          } catch (const json::wire::ShapeError& error) {
-            throw http::ApiError::validation(error.field(), error.what());
-          }
-          out.endObject();
-          return ok(out);
-        },
-        internal);
+    http::addInternalRoute(router, std::string(wire::kPrefix) + "/" + call, credential,
+                           [&users, handler = handler](const json::Body& body) {
+                             json::Writer out;
+                             out.startObject();
+                             handler(users, body.root(), out);
+                             out.endObject();
+                             return http::internalAnswer(out.str());
+                           });
   }
-  router.add(
-      http::Method::kGet, std::string(wire::kPrefix) + "/admins",
-      [&users, &credential](http::Request& req) {
-        credential.require(req);
-        json::Writer out;
-        out.startObject().key("admins").startArray();
-        for (const auto& admin : users.admins()) wire::writeRecipient(out, admin);
-        out.endArray().endObject();
-        return ok(out);
-      },
-      internal);
+  http::addInternalRoute(router, std::string(wire::kPrefix) + "/admins", credential, [&users] {
+    json::Writer out;
+    out.startObject().key("admins").startArray();
+    for (const auto& admin : users.admins()) wire::writeRecipient(out, admin);
+    out.endArray().endObject();
+    return http::internalAnswer(out.str());
+  });
 }
 
 }  // namespace emporium::users

@@ -4,20 +4,7 @@
 #include <string>
 
 namespace emporium::users::wire {
-namespace {
-
 using json::wire::stringOf;
-
-std::optional<std::string> optionalString(const rapidjson::Value& object, std::string_view name,
-                                          std::string_view field) {
-  if (!object.IsObject()) return std::nullopt;
-  const auto found = object.FindMember(rapidjson::Value(
-      rapidjson::StringRef(name.data(), static_cast<rapidjson::SizeType>(name.size()))));
-  if (found == object.MemberEnd() || found->value.IsNull()) return std::nullopt;
-  return stringOf(object, name, field);
-}
-
-}  // namespace
 
 void writeRecipient(json::Writer& out, const Recipient& recipient) {
   out.startObject().member("email", recipient.email).member("name", recipient.name).endObject();
@@ -39,9 +26,9 @@ util::PostalAddress readAddress(const rapidjson::Value& object, std::string_view
   util::PostalAddress address;
   address.name = stringOf(object, "name", field);
   address.line1 = stringOf(object, "line1", field);
-  address.line2 = optionalString(object, "line2", field);
+  address.line2 = json::wire::optionalStringOf(object, "line2", field);
   address.city = stringOf(object, "city", field);
-  address.region = optionalString(object, "region", field);
+  address.region = json::wire::optionalStringOf(object, "region", field);
   address.postal_code = stringOf(object, "postal_code", field);
   address.country = stringOf(object, "country", field);
   return address;
