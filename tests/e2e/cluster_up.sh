@@ -121,6 +121,15 @@ grep -q 'already up' "$work/up2.log" || fail "a second up did not say it is alre
 # Every process healthy, as status --json says after really probing each.
 "$cluster" status --json >"$work/status.json" || fail "status: $(cat "$work/status.json")"
 jq -r '.[].pid | select(. != null)' "$work/status.json" >"$pids_file"
+# `up` recorded its ports and topology: `status` finds them with only the
+# folder given (a cluster on other ports needs no repeat of those variables).
+env -u EMPORIUM_CLUSTER_HTTPS_PORT -u EMPORIUM_CLUSTER_GATEWAY_PORT -u EMPORIUM_CLUSTER_SERVICE_PORT \
+  -u EMPORIUM_CLUSTER_SANDBOX_PORT -u EMPORIUM_CLUSTER_HTTP_PORT -u EMPORIUM_CLUSTER_PROMETHEUS_PORT \
+  -u EMPORIUM_CLUSTER_TOPOLOGY "$cluster" status --json >"$work/status-folder-only.json" ||
+  fail "status with only EMPORIUM_CLUSTER_DIR: $(head -c 300 "$work/status-folder-only.json")"
+[[ $(jq -c '[.[] | {name, port}]' "$work/status-folder-only.json") == \
+  "$(jq -c '[.[] | {name, port}]' "$work/status.json")" ]] ||
+  fail "status with only EMPORIUM_CLUSTER_DIR names other ports"
 for kind in nginx gateway users catalog inventory cart orders payments notifications \
   payment-sandbox postgres redis rabbitmq smtp prometheus; do
   jq -e --arg k "$kind" 'any(.[]; .kind == $k and .healthy == true and (.pid | type) == "number"
@@ -165,8 +174,9 @@ count=$(curl -s -m 10 -H "X-Emporium-Service-Secret: $service_secret" "$internal
 code=$(curl -s -o "$work/body" -w '%{http_code}' -m 10 -H 'X-Emporium-Budget-Ms: 0' \
   "http://127.0.0.1:$inventory_port/internal/v1/inventory/count" \
   -H "X-Emporium-Service-Secret: $service_secret")
-[[ $code == 503 ]] && jq -e '.type | endswith("budget-spent")' "$work/body" >/dev/null ||
-  fail "a spent budget on inventory's port answered $code: $(head -c 300 "$work/body")"
+[[ $code == 503 ]] || fail "a spent budget on inventory's port answered $code, not 503"
+jq -e '.type | endswith("budget-spent")' "$work/body" >/dev/null ||
+  fail "a spent budget on inventory's port: not budget-spent: $(head -c 300 "$work/body")"
 expect 200 GET /api/v1/products -H 'X-Emporium-Budget-Ms: 0'
 
 expect 201 POST /api/v1/auth/register -H 'Content-Type: application/json' \
