@@ -7,6 +7,7 @@
 
 #include "core/http/api_error.hpp"
 #include "core/http/dispatch.hpp"
+#include "gateway/compression.hpp"
 #include "gateway/route_table.hpp"
 
 namespace emporium::gateway {
@@ -27,10 +28,12 @@ bool oneOf(std::string_view name, std::span<const std::string_view> names) {
 }
 
 // Hop-by-hop fields (RFC 9110 7.6.1) and what the gateway sets itself.
-constexpr std::array<std::string_view, 14> kRequestFieldsNotForwarded{
+// Accept-Encoding too: the gateway picks the answer's encoding itself, so
+// the services always answer it in identity.
+constexpr std::array<std::string_view, 15> kRequestFieldsNotForwarded{
     "Host",         "Connection",  "Keep-Alive",           "Transfer-Encoding", "TE",
     "Trailer",      "Upgrade",     "Proxy-Authorization",  "Content-Length",    "Expect",
-    "X-Request-Id", "traceparent", "X-Emporium-Budget-Ms", "X-Forwarded-For"};
+    "X-Request-Id", "traceparent", "X-Emporium-Budget-Ms", "X-Forwarded-For",   "Accept-Encoding"};
 constexpr std::array<std::string_view, 12> kResponseFieldsNotForwarded{"Connection",
                                                                        "Keep-Alive",
                                                                        "Transfer-Encoding",
@@ -74,6 +77,29 @@ constexpr std::string_view kCorsAllowMethods = "GET, HEAD, POST, PUT, PATCH, DEL
 bool hasHeader(const http::Response& response, std::string_view name) {
   return std::any_of(response.headers.begin(), response.headers.end(),
                      [name](const auto& h) { return equalsIgnoringCase(h.first, name); });
+}
+
+// JSON answers at least this long go gzipped to clients that accept it;
+// below it the header and the CPU cost more than the bytes saved.
+constexpr std::size_t kGzipFrom = 1024;
+
+void gzipForClient(const http::Request& request, http::Response& response) {
+  const bool json =
+      response.content_type == http::kJson || response.content_type == http::kProblemJson;
+  if (!json || response.body.size() < kGzipFrom || hasHeader(response, "Content-Encoding") ||
+      !acceptsGzip(request.header("Accept-Encoding"))) {
+    return;
+  }
+  auto packed = gzip(response.body);
+  if (!packed || packed->size() >= response.body.size()) return;
+  response.body = std::move(*packed);
+  response.headers.emplace_back("Content-Encoding", "gzip");
+  response.headers.emplace_back("Vary", "Accept-Encoding");
+  // Another representation: a strong validator of the identity body no
+  // longer names these bytes (nginx's gzip does the same).
+  for (auto& [name, value] : response.headers) {
+    if (equalsIgnoringCase(name, "ETag") && !value.starts_with("W/")) value.insert(0, "W/");
+  }
 }
 
 std::string baseUrl(std::string url) {
@@ -258,6 +284,7 @@ http::Response GatewayRoutes::forward(http::Request& request, std::string_view s
         if (oneOf(name, kResponseFieldsNotForwarded)) continue;
         response.headers.emplace_back(std::move(name), std::move(value));
       }
+      gzipForClient(request, response);
       break;
     }
     case net::HttpReply::Outcome::kTimedOut:

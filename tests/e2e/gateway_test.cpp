@@ -5,6 +5,7 @@
 #include "gateway/gateway_routes.hpp"
 
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <filesystem>
 #include <fstream>
@@ -17,6 +18,7 @@
 #include "core/metrics/metrics.hpp"
 #include "core/net/server.hpp"
 #include "e2e/process.hpp"
+#include "gateway/compression.hpp"
 #include "gateway/route_table.hpp"
 #include "support/http_client.hpp"
 
@@ -69,6 +71,16 @@ class Backend {
                          std::string(request.header(http::kBudgetHeader)),
                          std::string(request.request_id)};
             ++calls_;
+          }
+          if (request.target.find("big=1") != std::string_view::npos) {
+            // A page of JSON worth compressing.
+            std::string items;
+            for (int i = 0; i < 60; ++i) {
+              items += std::string(items.empty() ? "" : ",") + R"({"id":)" + std::to_string(i) +
+                       R"(,"title":"A product with a long enough title","price":1999})";
+            }
+            return http::Response::json(201, R"({"items":[)" + items + "]}")
+                .withHeader("ETag", "\"v1\"");
           }
           return http::Response::json(201, "{\"service\":\"" + name_ + "\"}")
               .withHeader("ETag", "\"v1\"")
@@ -283,6 +295,52 @@ TEST_F(GatewayTest, OptionsNameTheSettingThatIsWrong) {
 // Every API path a service's source names (its routes, its Location
 // prefixes) has an owner in the gateway's table: a new prefix cannot be added
 // to a service and forgotten at the edge.
+// The JSON body a gzip answer holds (zlib, as a browser would).
+std::string gunzip(const std::string& packed) {
+  z_stream stream{};
+  if (inflateInit2(&stream, 15 + 16) != Z_OK) return {};
+  std::string out(packed.size() * 20 + 1024, '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(packed.data()));
+  stream.avail_in = static_cast<uInt>(packed.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  const int result = inflate(&stream, Z_FINISH);
+  out.resize(stream.total_out);
+  inflateEnd(&stream);
+  return result == Z_STREAM_END ? out : std::string();
+}
+
+// Issue 15 part 3: JSON is gzipped at the edge for clients that accept it;
+// small answers and clients that refuse it get identity. The services never
+// see Accept-Encoding: the gateway picks the encoding.
+TEST_F(GatewayTest, LargeJsonIsGzippedForClientsThatAcceptIt) {
+  start();
+  const auto plain = send("GET", "/api/v1/products?big=1");
+  ASSERT_EQ(plain.status, 201) << plain.body;
+  EXPECT_TRUE(plain.header("content-encoding").empty());
+  ASSERT_GT(plain.body.size(), 2000U);
+  EXPECT_EQ(plain.header("etag"), "\"v1\"");
+
+  const auto packed =
+      send("GET", "/api/v1/products?big=1", {}, {{"Accept-Encoding", "br;q=1.0, GZIP;q=0.8"}});
+  ASSERT_EQ(packed.status, 201);
+  EXPECT_EQ(packed.header("content-encoding"), "gzip");
+  EXPECT_NE(packed.header("vary").find("Accept-Encoding"), std::string::npos);
+  EXPECT_EQ(packed.header("etag"), "W/\"v1\"") << "another representation, a weak validator";
+  EXPECT_LT(packed.body.size(), plain.body.size() / 4);
+  EXPECT_EQ(gunzip(packed.body), plain.body);
+
+  for (const char* refused : {"gzip;q=0", "identity", "br", "gzip; q=0.000"}) {
+    const auto reply = send("GET", "/api/v1/products?big=1", {}, {{"Accept-Encoding", refused}});
+    EXPECT_TRUE(reply.header("content-encoding").empty()) << refused;
+    EXPECT_EQ(reply.body, plain.body) << refused;
+  }
+  const auto small = send("GET", "/api/v1/products", {}, {{"Accept-Encoding", "gzip"}});
+  EXPECT_TRUE(small.header("content-encoding").empty()) << "too small to be worth it";
+  EXPECT_TRUE(acceptsGzip("deflate, *;q=0.5"));
+  EXPECT_FALSE(acceptsGzip(""));
+}
+
 TEST(GatewayRouteTable, EveryPathTheServicesServeHasAnOwner) {
   const std::regex literal(R"re("(/api/v1[A-Za-z0-9_/{}.-]*)")re");
   int checked = 0;
