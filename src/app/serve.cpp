@@ -25,6 +25,7 @@
 #include "core/ratelimit/rate_limiter.hpp"
 #include "core/ratelimit/redis_rate_limiter.hpp"
 #include "gateway/gateway_routes.hpp"
+#include "services/users/jwks_verifier.hpp"
 
 namespace emporium::app {
 namespace {
@@ -329,11 +330,19 @@ int serveGateway(const config::Config& config, const log::Logger& logger,
   }
   const double start_time = nowSeconds();
   net::HttpClient client;
+  const auto users_urls = options.service_urls.at("users");
   gateway::GatewayRoutes routes(std::move(options), client);
   const Databases no_databases;
   Ops ops(config, no_databases);
   ops.context.database_backend = "none";  // what /api/v1 and the start-up line report
   const auto limiter = ratelimit::makeRateLimiter(config.redis_url);
+  // Per-account limits at the edge: tokens checked with the users service's
+  // public keys (no signing key here), buckets shared through Redis.
+  users::JwksVerifier tokens(client, users_urls);
+  if (config.rate_limits_enabled) {
+    routes.limitAccounts(tokens, *limiter,
+                         {config.account_request_burst, config.account_requests_per_second});
+  }
 
   http::Router router;
   addOpsRoutes(config.ops_listen_host ? ops.router : router, ops.context,

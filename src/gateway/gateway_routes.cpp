@@ -233,7 +233,32 @@ void GatewayRoutes::decorate(const http::Request& request, http::Response& respo
   }
 }
 
+void GatewayRoutes::limitAccounts(const http::Authenticator& tokens,
+                                  ratelimit::RateLimiter& limiter, ratelimit::Limit limit) {
+  account_limit_.emplace(AccountLimit{tokens, limiter, limit});
+}
+
+std::optional<http::Response> GatewayRoutes::accountRefusal(const http::Request& request) {
+  if (!account_limit_) return std::nullopt;
+  const std::string_view token = request.bearerToken();
+  if (token.empty()) return std::nullopt;
+  std::optional<http::Principal> principal;
+  try {
+    principal = account_limit_->tokens.verify(token);
+  } catch (const std::exception&) {
+    return std::nullopt;  // no keys to be had: the service answers for the token
+  }
+  if (!principal) return std::nullopt;
+  const auto decision =
+      account_limit_->limiter.take("gateway:account:" + principal->user_id, account_limit_->limit);
+  if (decision.allowed) return std::nullopt;
+  account_refusals_.fetch_add(1, std::memory_order_relaxed);
+  return problem(request, http::ApiError::tooManyRequests(decision.retry_after,
+                                                          "too many requests for this account"));
+}
+
 http::Response GatewayRoutes::forward(http::Request& request, std::string_view service_name) {
+  if (auto refused = accountRefusal(request)) return std::move(*refused);
   const auto found = services_.find(service_name);
   if (found == services_.end()) {
     return problem(request,
@@ -321,6 +346,9 @@ void GatewayRoutes::collect(metrics::Exposition& out) const {
     out.counter(kName, kHelp, service->timed_out.load(std::memory_order_relaxed),
                 {{"service", name}, {"outcome", "timed_out"}});
   }
+  out.counter("emporium_gateway_account_limited_total",
+              "Requests refused at the edge because their account was over its limit",
+              account_refusals_.load(std::memory_order_relaxed));
 }
 
 }  // namespace emporium::gateway

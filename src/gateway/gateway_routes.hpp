@@ -13,14 +13,17 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/http/api_error.hpp"
+#include "core/http/auth.hpp"
 #include "core/http/router.hpp"
 #include "core/metrics/exposition.hpp"
 #include "core/net/http_client.hpp"
+#include "core/ratelimit/rate_limiter.hpp"
 
 namespace emporium::gateway {
 
@@ -56,15 +59,34 @@ class GatewayRoutes {
   /// Forwards one request to `service` (public for tests).
   http::Response forward(http::Request& request, std::string_view service);
 
+  /// Per-account request limits at the edge: a request whose bearer token
+  /// `tokens` verifies takes from the account's bucket in `limiter` (shared
+  /// through Redis when it is configured) and is answered 429 with
+  /// Retry-After when it is empty. A token that does not verify, or keys
+  /// that cannot be had, limit nothing here: the services answer for the
+  /// token (public routes ignore a stale one, as the monolith does). Both
+  /// outlive the routes.
+  void limitAccounts(const http::Authenticator& tokens, ratelimit::RateLimiter& limiter,
+                     ratelimit::Limit limit);
+
  private:
   struct Service;
   http::Response preflight(const http::Request& request) const;
   http::Response problem(const http::Request& request, const http::ApiError& error) const;
+  /// The 429 for a signed-in account over its limit, or nullopt.
+  std::optional<http::Response> accountRefusal(const http::Request& request);
   void decorate(const http::Request& request, http::Response& response) const;
   bool allowedOrigin(std::string_view origin) const;
 
   GatewayOptions options_;
   net::HttpClient& client_;
+  struct AccountLimit {
+    const http::Authenticator& tokens;
+    ratelimit::RateLimiter& limiter;
+    ratelimit::Limit limit;
+  };
+  std::optional<AccountLimit> account_limit_;
+  std::atomic<std::uint64_t> account_refusals_{0};
   std::map<std::string, std::unique_ptr<Service>, std::less<>> services_;
 };
 

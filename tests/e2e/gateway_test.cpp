@@ -9,14 +9,18 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <mutex>
+#include <optional>
 #include <regex>
 #include <set>
 #include <sstream>
 
+#include "core/http/auth.hpp"
 #include "core/log/logger.hpp"
 #include "core/metrics/metrics.hpp"
 #include "core/net/server.hpp"
+#include "core/ratelimit/rate_limiter.hpp"
 #include "e2e/process.hpp"
 #include "gateway/compression.hpp"
 #include "gateway/route_table.hpp"
@@ -139,11 +143,13 @@ class GatewayTest : public ::testing::Test {
     options_.retry_after = 3s;
   }
 
-  void start() {
+  /// `configure` runs on the routes before the server takes requests.
+  void start(const std::function<void(GatewayRoutes&)>& configure = {}) {
     net::HttpClientOptions client_options;
     client_options.backoff = {1ms, 5ms, resilience::Jitter::kFull};
     client_ = std::make_unique<net::HttpClient>(client_options);
     routes_ = std::make_unique<GatewayRoutes>(options_, *client_);
+    if (configure) configure(*routes_);
     routes_->addRoutes(router_);
     metrics_ = std::make_unique<metrics::HttpMetrics>(router_);
     server_ = serve(router_, logger_, *metrics_, 4);
@@ -339,6 +345,47 @@ TEST_F(GatewayTest, LargeJsonIsGzippedForClientsThatAcceptIt) {
   EXPECT_TRUE(small.header("content-encoding").empty()) << "too small to be worth it";
   EXPECT_TRUE(acceptsGzip("deflate, *;q=0.5"));
   EXPECT_FALSE(acceptsGzip(""));
+}
+
+// Tokens as the users service's JWKS would judge them: two accounts, a
+// token that does not verify, and one met while the keys cannot be had.
+class FakeTokens final : public http::Authenticator {
+ public:
+  std::optional<http::Principal> verify(std::string_view token) const override {
+    if (token == "tok-ada") return http::Principal{"usr_ada", "customer", "jti-a"};
+    if (token == "tok-bob") return http::Principal{"usr_bob", "customer", "jti-b"};
+    if (token == "tok-keys-away") throw std::runtime_error("no JWKS");
+    return std::nullopt;
+  }
+};
+
+// Issue 15 part 3: per-account limits at the edge. A signed-in account over
+// its bucket is 429 with Retry-After before any service is asked; others,
+// anonymous callers, tokens that do not verify (the service answers for
+// those: a stale token on a public route is ignored there) and tokens met
+// while the keys cannot be had pass through.
+TEST_F(GatewayTest, AnAccountOverItsLimitIs429AtTheEdge) {
+  const FakeTokens tokens;
+  const auto limiter = ratelimit::makeRateLimiter(std::nullopt);
+  start([&](GatewayRoutes& routes) { routes.limitAccounts(tokens, *limiter, {2, 0.001}); });
+  const auto as = [&](const std::string& token) {
+    return send("GET", "/api/v1/me", {}, {{"Authorization", "Bearer " + token}});
+  };
+  EXPECT_EQ(as("tok-ada").status, 201);
+  EXPECT_EQ(as("tok-ada").status, 201);
+  const int calls = backends_["users"]->calls();
+  const auto refused = as("tok-ada");
+  EXPECT_EQ(refused.status, 429) << refused.body;
+  EXPECT_EQ(refused.header("content-type"), "application/problem+json");
+  EXPECT_FALSE(refused.header("retry-after").empty());
+  EXPECT_NE(refused.body.find("account"), std::string::npos) << refused.body;
+  EXPECT_EQ(backends_["users"]->calls(), calls) << "the refused request reached a service";
+  EXPECT_EQ(as("tok-bob").status, 201) << "another account has its own bucket";
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(as("not-a-token").status, 201);
+    EXPECT_EQ(as("tok-keys-away").status, 201);
+    EXPECT_EQ(send("GET", "/api/v1/me").status, 201);
+  }
 }
 
 TEST(GatewayRouteTable, EveryPathTheServicesServeHasAnOwner) {

@@ -147,6 +147,19 @@ TEST(Config, TheBudgetHeaderIsTrustedOnlyWhenTold) {
             std::string::npos);
 }
 
+TEST(Config, TheGatewaysAccountLimitHasDefaultsAndIsSetLikeTheOthers) {
+  const auto defaults = load(sourcesWith({}));
+  EXPECT_EQ(defaults.account_requests_per_second, 50);
+  EXPECT_EQ(defaults.account_request_burst, 100);
+  const auto set = load(sourcesWith({}, {{"EMPORIUM_LIMITS_ACCOUNT_REQUESTS_PER_SECOND", "7"},
+                                         {"EMPORIUM_LIMITS_ACCOUNT_BURST", "9"}}));
+  EXPECT_EQ(set.account_requests_per_second, 7);
+  EXPECT_EQ(set.account_request_burst, 9);
+  EXPECT_NE(errorOf(sourcesWith({}, {{"EMPORIUM_LIMITS_ACCOUNT_BURST", "0"}}))
+                .find("EMPORIUM_LIMITS_ACCOUNT_BURST"),
+            std::string::npos);
+}
+
 TEST(Config, BadValuesNameTheOption) {
   EXPECT_NE(errorOf(sourcesWith({{"listen", "nonsense"}})).find("--listen"), std::string::npos);
   EXPECT_NE(errorOf(sourcesWith({{"listen", "127.0.0.1:70000"}})).find("--listen"),

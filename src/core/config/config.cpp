@@ -205,6 +205,12 @@ std::vector<Option> options(const LoadOptions& load) {
   }));
   o.push_back(sizeOption("limits.burst", 1, 1'000'000,
                          [](Config& c, auto n) { c.request_burst = static_cast<double>(n); }));
+  o.push_back(sizeOption("limits.account_requests_per_second", 1, 1'000'000, [](Config& c, auto n) {
+    c.account_requests_per_second = static_cast<double>(n);
+  }));
+  o.push_back(sizeOption("limits.account_burst", 1, 1'000'000, [](Config& c, auto n) {
+    c.account_request_burst = static_cast<double>(n);
+  }));
   o.push_back(sizeOption(
       "limits.gift_card_failures_per_account", 1, 1'000'000,
       [](Config& c, auto n) { c.gift_card_failures_per_account = static_cast<std::int64_t>(n); }));

@@ -47,6 +47,10 @@ struct Config {
   bool rate_limits_enabled = true;
   double requests_per_second = 100;  // general limit per client address
   double request_burst = 200;
+  /// [limits] account_*: the gateway's limit per signed-in account (its
+  /// token checked at the edge), beside the per-address one.
+  double account_requests_per_second = 50;
+  double account_request_burst = 100;
   /// [limits] gift_card_*: wrong gift-card codes per account (or guest cart)
   /// and per client address in a sliding window; past either cap, gift-card
   /// payments are refused with 429 (see payments/domain/gift_card_guard.hpp).
