@@ -108,6 +108,8 @@ bool JwksVerifier::refresh(bool force) const {
     const std::unique_lock write(keys_mutex_);
     keys_ = std::move(fetched);
     fetched_at_ = now;
+    fresh_until_.store((now + options_.refresh_every).time_since_epoch().count(),
+                       std::memory_order_release);
     return true;
   } catch (const net::PeerError&) {
     return false;
@@ -115,7 +117,10 @@ bool JwksVerifier::refresh(bool force) const {
 }
 
 std::optional<http::Principal> JwksVerifier::verify(std::string_view token) const {
-  if (!refresh(false) && snapshot()->empty()) {
+  // Keys fetched less than refresh_every ago: no lock on the request path.
+  const bool fresh =
+      steady_().time_since_epoch().count() < fresh_until_.load(std::memory_order_acquire);
+  if (!fresh && !refresh(false) && snapshot()->empty()) {
     throw net::PeerError(kService, "the token keys (JWKS) could not be fetched");
   }
   const auto check = [this](std::string_view text) {

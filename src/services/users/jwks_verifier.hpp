@@ -11,6 +11,7 @@
 // about, verify() throws net::PeerError: the request gets 503, not a 401 that
 // would sign a user out because the users service was briefly away.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -76,6 +77,9 @@ class JwksVerifier final : public http::Authenticator {
   mutable std::mutex fetch_mutex_;  // one fetch at a time; guards the times below
   mutable std::optional<std::chrono::steady_clock::time_point> fetched_at_;
   mutable std::optional<std::chrono::steady_clock::time_point> tried_at_;
+  /// Until when (steady-clock ticks) the keys are fresh: verify() reads it
+  /// without the fetch lock, so a request with fresh keys takes no mutex.
+  mutable std::atomic<std::chrono::steady_clock::rep> fresh_until_{0};
 };
 
 }  // namespace emporium::users

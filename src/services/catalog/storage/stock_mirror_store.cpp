@@ -12,13 +12,12 @@ namespace {
 // instances applying levels of one SKU at once see each other's write before
 // deciding whether the variant flipped (PostgreSQL's READ COMMITTED would
 // otherwise let both read the old figure). SQLite's writer lock does it anyway.
-constexpr sql::Query kMirrorLock{"catalog.mirror_lock",
-                                 "UPDATE variants SET stock_version = stock_version "
-                                 "WHERE sku = $1 AND stock_version < $2 RETURNING product_id"};
-constexpr sql::Query kMirrorRead{
-    "catalog.mirror_read",
-    "SELECT v.stock, p.slug FROM variants v JOIN products p ON p.id = v.product_id "
-    "WHERE v.sku = $1"};
+// It returns the figure held once the lock is taken: the one to compare with.
+constexpr sql::Query kMirrorLock{
+    "catalog.mirror_lock",
+    "UPDATE variants SET stock_version = stock_version "
+    "WHERE sku = $1 AND stock_version < $2 RETURNING product_id, stock"};
+constexpr sql::Query kProductSlug{"catalog.mirror_slug", "SELECT slug FROM products WHERE id = $1"};
 constexpr sql::Query kMirrorWrite{
     "catalog.mirror_write", "UPDATE variants SET stock = $2, stock_version = $3 WHERE sku = $1"};
 constexpr sql::Query kVariantCount{"catalog.variant_count", "SELECT COUNT(*) FROM variants"};
@@ -36,16 +35,17 @@ std::vector<StockFlip> StockMirrorStore::applyLevels(std::span<const PublishedLe
       const auto locked = s.execute(kMirrorLock, {level.sku, level.version});
       if (locked.empty()) continue;  // unknown SKU, or this level is not newer
       const std::int64_t product_id = locked[0].getInt64(0);
-      const auto held = s.execute(kMirrorRead, {level.sku});
-      if (held.empty()) continue;
+      const std::int64_t held = locked[0].getInt64(1);
       // Shoppers see in stock or not, never the count.
       const std::int64_t shown = std::max<std::int64_t>(level.available, 0);
       s.execute(kMirrorWrite, {level.sku, shown, level.version});
-      if ((held[0].getInt64(0) > 0) == (shown > 0)) continue;
+      if ((held > 0) == (shown > 0)) continue;
       s.execute(rows::kRefreshDerived, {product_id, util::nowRfc3339()});
       const bool seen = std::any_of(flips.begin(), flips.end(),
                                     [&](const StockFlip& f) { return f.product_id == product_id; });
-      if (!seen) flips.push_back(StockFlip{product_id, held[0].getText(1)});
+      if (seen) continue;
+      const auto slug = s.execute(kProductSlug, {product_id});
+      flips.push_back(StockFlip{product_id, slug.empty() ? std::string() : slug[0].getText(0)});
     }
     return flips;
   });
