@@ -247,6 +247,25 @@ TEST(HttpClient, OneBreakerPerPeer) {
   EXPECT_EQ(client.peerState(healthy.origin()).state, resilience::Breaker::State::kClosed);
 }
 
+TEST(HttpClient, AnAnswerThatSaysWhenToComeBackLeavesTheBreakerClosed) {
+  Peer deciding;
+  HttpClientOptions options = fastRetries();
+  options.max_attempts = 1;
+  options.breaker = {2, 10s, 10s};
+  HttpClient client(options);
+  // Its own refusals (a checkout while the card provider is down): the peer
+  // is up, so its other routes must stay reachable.
+  for (int i = 0; i < 5; ++i) {
+    const HttpReply reply = client.call(get(deciding.url("/refused")));
+    EXPECT_EQ(reply.status, 503);
+    EXPECT_EQ(reply.attempts, 1);
+  }
+  EXPECT_EQ(client.peerState(deciding.origin()).state, resilience::Breaker::State::kClosed);
+  const HttpReply other = client.call(get(deciding.url("/ok")));
+  EXPECT_EQ(other.status, 200) << other.error;
+  EXPECT_EQ(deciding.calls(), 6);
+}
+
 TEST(HttpClient, RefusesToSendMalformedCalls) {
   HttpClient client(fastRetries());
   HttpCall ftp;

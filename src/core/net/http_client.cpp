@@ -316,7 +316,11 @@ Attempt HttpClient::Impl::send(CURL* h, const HttpCall& call, const std::string&
         std::any_of(reply.headers.begin(), reply.headers.end(), [](const auto& h) {
           return h.first.size() == 11 && strncasecmp(h.first.c_str(), "Retry-After", 11) == 0;
         });
-    attempt.peer_failed = status >= 500;
+    // Nor does such an answer count against the peer's breaker: the peer is
+    // up and deciding. Counting it let a gateway's breaker for orders open
+    // after a few checkouts refused for a card provider outage, and then
+    // refuse every orders request, cash on delivery and history included.
+    attempt.peer_failed = status >= 500 && !says_when;
     attempt.retryable = (status == 502 || status == 503 || status == 504) && !says_when;
     return attempt;
   }
