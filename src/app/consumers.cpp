@@ -6,6 +6,7 @@
 #include "app/commands.hpp"
 #include "app/event_wiring.hpp"
 #include "core/events/outbox.hpp"
+#include "services/orders/orders_module.hpp"
 
 namespace emporium::app {
 
@@ -59,6 +60,14 @@ ReplayableConsumer EventConsumers::named(std::string_view name) {
     if (entry.consumer.name == name) return std::move(entry);
   }
   requireConsumerName(name, "--to");
+  if (name == orders::OrdersModule::kProviderRefundsConsumer) {
+    // It would need the whole orders service (and its peers) in this command;
+    // its dead letters are sent again with `dlq replay` instead.
+    throw UsageError(std::string(name) +
+                     " is not replayed from the command line: a refund made at the card provider "
+                     "is booked on its order once; `emporium dlq replay --consumer " +
+                     std::string(name) + "` sends the ones it could not handle again");
+  }
   // A name in kConsumerNames that nothing above builds is this file's bug.
   throw std::logic_error("consumer " + std::string(name) + " is listed but not built");
 }

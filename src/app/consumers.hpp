@@ -35,9 +35,10 @@ class EventConsumers {
   EventConsumers(const config::Config& config, const Databases& databases, users::Client& users,
                  catalog::CatalogModule& catalog, const log::Logger& logger);
 
-  /// Every consumer, in kConsumerNames order.
+  /// Every consumer `events replay` can feed, in kConsumerNames order.
   std::vector<events::Consumer> all();
-  /// The consumer called `name` (one of kConsumerNames; UsageError otherwise).
+  /// The consumer called `name` (one of kConsumerNames; UsageError otherwise,
+  /// and for orders.provider_refunds, which only its service runs).
   ReplayableConsumer named(std::string_view name);
 
  private:

@@ -19,7 +19,8 @@
 namespace emporium::app {
 
 /// The services that publish events, each with its outbox.
-inline constexpr std::string_view kEventSources[] = {"users", "catalog", "inventory", "orders"};
+inline constexpr std::string_view kEventSources[] = {"users", "catalog", "inventory", "orders",
+                                                     "payments"};
 
 class EventSources {
  public:
@@ -72,7 +73,8 @@ std::vector<std::unique_ptr<events::Worker>> startDelivery(const config::Config&
 
 /// The consumers this binary runs, by name (their queues on RabbitMQ).
 inline constexpr std::string_view kConsumerNames[] = {"notifications", "catalog.ratings",
-                                                      "catalog.purchases", "catalog.stock"};
+                                                      "catalog.purchases", "catalog.stock",
+                                                      "orders.provider_refunds"};
 
 /// An event that could not be handled: in a consumer's dead-letter queue on
 /// RabbitMQ, or parked as dead in a service's outbox in process.

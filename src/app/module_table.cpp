@@ -134,18 +134,12 @@ std::unique_ptr<payments::PaymentsModule> makePayments(Env& env) {
     env.logger.info("payment sandbox is serving", {{"url", env.sandbox->baseUrl()}});
   }
   auto module = std::make_unique<payments::PaymentsModule>(
-      *env.databases.at("payments"),
+      *env.databases.at("payments"), env.events.outbox("payments"),
       payments::providerBaseUrl(
           config.payment_provider_url,
           [origin = env.sandbox ? env.sandbox->origin() : std::string()] { return origin; }),
       provider_options, env.logger, payments::giftCardLimits(config));
   module->reconcileEvery(config.payment_reconcile_every);
-  // Refunds made at the card provider move the order too, when the orders
-  // row is in this process (it sets the link; the reconciler stops first).
-  module->service().setProviderRefundListener(
-      [&links = env.links](const payments::ProviderRefundNotice& notice) {
-        if (links.provider_refunds) links.provider_refunds(notice);
-      });
   return module;
 }
 
@@ -220,10 +214,6 @@ std::unique_ptr<module::Module> makeOrders(Env& env, Peers& peers) {
           need(peers.inventory, "orders", "inventory"), need(peers.payments, "orders", "payments"),
           need(peers.users, "orders", "users")},
       orderOptions(env.config), activityOf(env, "orders"), env.logger);
-  env.links.provider_refunds = [&service =
-                                    module->service()](const payments::ProviderRefundNotice& n) {
-    service.recordProviderRefund(n.order_id, n.provider_refund_id, n.amount);
-  };
   return module;
 }
 
@@ -264,6 +254,10 @@ constexpr std::array<ConsumerQueue, 3> kCatalogConsumers{
 constexpr std::array<ConsumerQueue, 1> kNotificationsConsumers{
     {{NotificationsService::kConsumerName, NotificationsService::kPatterns}}};
 
+constexpr std::array<ConsumerQueue, 1> kOrdersConsumers{
+    {{orders::OrdersModule::kProviderRefundsConsumer,
+      orders::OrdersModule::kProviderRefundsPatterns}}};
+
 constexpr std::array<Row, 7> kTable{{
     {"users", kNothing, kUsersDbs, true, kNoConsumers, nullptr, &makeUsers, &connectUsers},
     {"inventory", kUsers, kInventoryDbs, true, kNoConsumers, nullptr, &makeInventory,
@@ -273,7 +267,8 @@ constexpr std::array<Row, 7> kTable{{
     {"cart", kCartNeeds, kCartDbs, true, kNoConsumers, nullptr, &makeCart, &connectCart},
     {"payments", kUsers, kPaymentsDbs, true, kNoConsumers, nullptr, &makePaymentsRow,
      &connectPayments},
-    {"orders", kOrdersNeeds, kOrdersDbs, true, kNoConsumers, &validateOrderRecovery, &makeOrders},
+    {"orders", kOrdersNeeds, kOrdersDbs, true, kOrdersConsumers, &validateOrderRecovery,
+     &makeOrders},
     {"notifications", kUsers, kNotificationsDbs, false, kNotificationsConsumers, nullptr,
      &makeNotifications},
 }};

@@ -47,14 +47,13 @@ struct Peers {
   payments::Client* payments = nullptr;
 };
 
-/// The two calls that still run against the table's order when both ends
-/// are in one process; each is set by the later row and empty without it.
-/// They go when inventory decides on its own rows (B8) and provider refunds
-/// are an event (B9). (The catalog's in-stock mirror went this way: it now
-/// consumes stock.changed.)
+/// The one call that still runs against the table's order when both ends
+/// are in one process; set by the later row, empty without it. It goes when
+/// inventory decides on its own rows (B8). (The catalog's in-stock mirror
+/// and the provider refunds went this way: they are events now,
+/// stock.changed and payment.refunded_at_provider.)
 struct BackLinks {
-  catalog::Client* catalog = nullptr;                 // inventory's admin routes: SKUs sold
-  payments::ProviderRefundListener provider_refunds;  // orders records them
+  catalog::Client* catalog = nullptr;  // inventory's admin routes: SKUs sold
 };
 
 /// What every row's make gets besides its peers; all of it outlives the modules.

@@ -303,7 +303,9 @@ TEST_F(PaymentsProviderTest, PaymentsServiceThroughTheSandbox) {
   options.data_dir = data_dir_.string();
   const auto db = sql::openDatabase(options);
   sql::applyMigrations(*db, migrations());
-  PaymentStore store(*db);
+  events::Doorbell doorbell;
+  const events::Outbox outbox("payments", *db, doorbell);
+  PaymentStore store(*db, outbox);
   const auto p = provider();
   const log::Logger logger{log::Level::kError};
   PaymentsService service(store, *p, logger);
@@ -336,7 +338,9 @@ TEST_F(PaymentsProviderTest, ModuleExposesTheBreakerAsMetrics) {
   provider_options.breaker = {1, 60s};
   const test::ClosedPort closed;
   const std::string dead = "http://127.0.0.1:" + std::to_string(closed.port());
-  PaymentsModule module(*db, providerBaseUrl(dead, {}), provider_options, logger);
+  events::Doorbell doorbell;
+  const events::Outbox outbox("payments", *db, doorbell);
+  PaymentsModule module(*db, outbox, providerBaseUrl(dead, {}), provider_options, logger);
   std::string before;
   module.renderMetrics(before);
   EXPECT_NE(before.find("emporium_payments_provider_breaker_open 0\n"), std::string::npos)
@@ -568,7 +572,8 @@ class PaymentsAdminTest : public ::testing::Test {
     options.data_dir = data_dir_.string();
     db_ = sql::openDatabase(options);
     sql::applyMigrations(*db_, migrations());
-    module_ = std::make_unique<PaymentsModule>(*db_, provider_, logger_);
+    outbox_ = std::make_unique<events::Outbox>("payments", *db_, doorbell_);
+    module_ = std::make_unique<PaymentsModule>(*db_, *outbox_, provider_, logger_);
     module_->addRoutes(router_);
     metrics_ = std::make_unique<metrics::HttpMetrics>(router_);
     net::ServerOptions server_options;
@@ -607,6 +612,8 @@ class PaymentsAdminTest : public ::testing::Test {
   FakeAuthenticator auth_;
   UnusedProvider provider_;
   std::unique_ptr<sql::Database> db_;
+  events::Doorbell doorbell_;
+  std::unique_ptr<events::Outbox> outbox_;
   std::unique_ptr<PaymentsModule> module_;
   http::Router router_;
   std::unique_ptr<metrics::HttpMetrics> metrics_;

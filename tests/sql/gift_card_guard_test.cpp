@@ -43,7 +43,8 @@ class GiftCardGuardTest : public SqlTest {
     SqlTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
     sql::applyMigrations(*db_, migrations());
-    store_ = std::make_unique<PaymentStore>(*db_);
+    outbox_ = std::make_unique<events::Outbox>("payments", *db_, doorbell_);
+    store_ = std::make_unique<PaymentStore>(*db_, *outbox_);
     ledger_ = std::make_unique<ratelimit::FailureLedger>(*db_, "gift_card");
     guard_ =
         std::make_unique<GiftCardGuard>(*ledger_, GiftCardLimits{}, [this] { return now_.load(); });
@@ -66,6 +67,8 @@ class GiftCardGuardTest : public SqlTest {
   std::atomic<int> orders_{0};
   log::Logger logger_{log::Level::kError};
   NoCardProvider provider_;
+  events::Doorbell doorbell_;
+  std::unique_ptr<events::Outbox> outbox_;
   std::unique_ptr<PaymentStore> store_;
   std::unique_ptr<ratelimit::FailureLedger> ledger_;
   std::unique_ptr<GiftCardGuard> guard_;

@@ -41,7 +41,9 @@ class LocalPayments {
   }
 
   void start() {
-    store_ = std::make_unique<PaymentStore>(db_.open("payments_client", migrations()));
+    sql::Database& db = db_.open("payments_client", migrations());
+    outbox_ = std::make_unique<events::Outbox>("payments", db, doorbell_);
+    store_ = std::make_unique<PaymentStore>(db, *outbox_);
     service_ = std::make_unique<PaymentsService>(*store_, provider_, logger_);
   }
 
@@ -54,6 +56,8 @@ class LocalPayments {
   sql::test::OwnDatabase<kBackend> db_;  // first: outlives what uses it
   log::Logger logger_{log::Level::kError};
   emporium::test::FakeCardProvider provider_;
+  events::Doorbell doorbell_;
+  std::unique_ptr<events::Outbox> outbox_;
   std::unique_ptr<PaymentStore> store_;
   std::unique_ptr<PaymentsService> service_;
 };

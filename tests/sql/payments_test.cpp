@@ -31,7 +31,8 @@ class PaymentsTest : public SqlTest {
     SqlTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
     sql::applyMigrations(*db_, migrations());
-    store_ = std::make_unique<PaymentStore>(*db_);
+    outbox_ = std::make_unique<events::Outbox>("payments", *db_, doorbell_);
+    store_ = std::make_unique<PaymentStore>(*db_, *outbox_);
     service_ = std::make_unique<PaymentsService>(*store_, provider_, logger_);
   }
 
@@ -56,6 +57,8 @@ class PaymentsTest : public SqlTest {
 
   log::Logger logger_{log::Level::kError};
   FakeProvider provider_;
+  events::Doorbell doorbell_;
+  std::unique_ptr<events::Outbox> outbox_;
   std::unique_ptr<PaymentStore> store_;
   std::unique_ptr<PaymentsService> service_;
 };
@@ -245,6 +248,16 @@ TEST_P(PaymentsTest, RefundsMadeAtTheProviderAreRecordedByReconciliation) {
   EXPECT_EQ(status(1), "refunded");
   EXPECT_EQ(status(0), "captured");
   EXPECT_EQ(count("SELECT COUNT(*) FROM refunds WHERE provider_refund_id IS NOT NULL"), 1);
+  // Announced to orders in the same transaction, with what was left to refund.
+  const auto announced = [&] {
+    return count("SELECT COUNT(*) FROM outbox WHERE type = 'payment.refunded_at_provider'");
+  };
+  EXPECT_EQ(announced(), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM outbox WHERE type = 'payment.refunded_at_provider' AND "
+                  "payload LIKE '%\"order_id\":\"" +
+                  paid[1].order_id +
+                  "\"%' AND payload LIKE '%\"amount\":" + std::to_string(paid[1].amount) + ",%'"),
+            1);
   // The next pass goes on where it stopped (payment 2), the one after starts over.
   report = service_->reconcileRefunds(since, 2);
   EXPECT_EQ(report.checked, 1U);
@@ -258,6 +271,7 @@ TEST_P(PaymentsTest, RefundsMadeAtTheProviderAreRecordedByReconciliation) {
   EXPECT_EQ(service_->refund(paid[0].order_id), RefundOutcome::kNothingToDo);
   EXPECT_EQ(provider_.refund_calls.load(), refunds_before);
   EXPECT_EQ(count("SELECT COUNT(*) FROM refunds"), 2);
+  EXPECT_EQ(announced(), 2) << "each refund made at the provider is announced once";
 
   // An unreachable provider records nothing and leaves payments as they are.
   provider_.refundBehindOurBack(paid[2].id);
@@ -288,6 +302,7 @@ TEST_P(PaymentsTest, OurOwnRefundsAreNotTakenForProviderRefundsWhenKeysAreNotEch
   EXPECT_EQ(report.refunded, 0U);
   EXPECT_EQ(count("SELECT COUNT(*) FROM refunds"), 1);
   EXPECT_EQ(count("SELECT refunded_amount FROM payments"), 300);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM outbox"), 0) << "the shop's own refunds announce nothing";
 }
 
 TEST_P(PaymentsTest, KeyReusedForAnotherPaymentIsRefused) {

@@ -1,5 +1,7 @@
 #include "services/orders/orders_module.hpp"
 
+#include <rapidjson/document.h>
+
 #include <utility>
 
 #include "services/orders/http/routes.hpp"
@@ -19,6 +21,31 @@ OrdersModule::OrdersModule(sql::Database& db, const events::Outbox& outbox, Orde
 
 void OrdersModule::addRoutes(http::Router& router) {
   orders::addRoutes(router, service_, activity_);
+}
+
+// Idempotent without marks: the order books a provider refund under an id
+// made from the provider's refund id, and a second delivery is a duplicate.
+events::Consumer OrdersModule::providerRefundsConsumer() {
+  return {std::string(kProviderRefundsConsumer),
+          {kProviderRefundsPatterns.begin(), kProviderRefundsPatterns.end()},
+          [this](const events::Event& event) {
+            rapidjson::Document payload;
+            payload.Parse(event.payload.c_str(), event.payload.size());
+            const auto has_string = [&payload](const char* member) {
+              return payload.HasMember(member) && payload[member].IsString();
+            };
+            if (payload.HasParseError() || !payload.IsObject() || !has_string("order_id") ||
+                !has_string("provider_refund_id") || !payload.HasMember("amount") ||
+                !payload["amount"].IsInt64()) {
+              throw events::PermanentFailure(std::string(payments::kProviderRefundEvent) +
+                                             " without order_id, provider_refund_id and amount");
+            }
+            // False for an order it does not fit (logged by the service):
+            // nothing a redelivery would change.
+            service_.recordProviderRefund(payload["order_id"].GetString(),
+                                          payload["provider_refund_id"].GetString(),
+                                          payload["amount"].GetInt64());
+          }};
 }
 
 }  // namespace emporium::orders

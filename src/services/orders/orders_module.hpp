@@ -3,7 +3,12 @@
 // order desk's routes and the sweeper that finishes interrupted checkouts,
 // over the contracts of the services it calls.
 
+#include <array>
+#include <string_view>
+#include <vector>
+
 #include "core/events/activity_log.hpp"
+#include "core/events/consumer.hpp"
 #include "core/events/outbox.hpp"
 #include "core/log/logger.hpp"
 #include "core/module/module.hpp"
@@ -32,8 +37,16 @@ class OrdersModule final : public module::Module {
   OrdersModule(sql::Database& db, const events::Outbox& outbox, OrderPeers peers,
                OrderOptions options, events::ActivityLog& activity, const log::Logger& logger);
 
+  /// Records refunds made at the card provider on their orders
+  /// (payments::kProviderRefundEvent), wherever payments runs.
+  static constexpr std::string_view kProviderRefundsConsumer = "orders.provider_refunds";
+  static constexpr std::array<std::string_view, 1> kProviderRefundsPatterns = {
+      payments::kProviderRefundEvent};
+
   std::string_view name() const override { return "orders"; }
   void addRoutes(http::Router& router) override;
+  std::vector<events::Consumer> consumers() override { return {providerRefundsConsumer()}; }
+  events::Consumer providerRefundsConsumer();
   void collect(metrics::Exposition& out) const override { service_.collect(out); }
   /// Starts the recovery sweeper; the service's destructor stops it.
   void start() override { service_.startSweeper(); }

@@ -53,6 +53,12 @@ struct ChargeRequest {
   std::string client_address;
 };
 
+/// The event a refund made at the card provider (found by reconciliation) is
+/// announced by, from the payments outbox: `{"order_id", "payment_id",
+/// "provider_refund_id", "amount", "currency"}` (docs/events.md). Orders
+/// records it on the order (consumer orders.provider_refunds).
+inline constexpr std::string_view kProviderRefundEvent = "payment.refunded_at_provider";
+
 /// A payment as stored. Card details are the token, brand and last four only.
 struct Payment {
   std::string id;

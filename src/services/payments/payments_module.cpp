@@ -21,10 +21,11 @@ std::unique_ptr<GiftCardGuard> guardFor(ratelimit::FailureLedger& ledger,
 
 }  // namespace
 
-PaymentsModule::PaymentsModule(sql::Database& db, HttpCardProvider::BaseUrl provider_url,
+PaymentsModule::PaymentsModule(sql::Database& db, const events::Outbox& outbox,
+                               HttpCardProvider::BaseUrl provider_url,
                                const HttpCardProviderOptions& provider_options,
                                const log::Logger& logger, GiftCardLimits gift_card_limits)
-    : store_(db),
+    : store_(db, outbox),
       gift_card_failures_(db, "gift_card"),
       gift_card_guard_(guardFor(gift_card_failures_, gift_card_limits)),
       http_provider_(std::make_unique<HttpCardProvider>(provider_url, provider_options)),
@@ -42,9 +43,10 @@ PaymentsModule::PaymentsModule(sql::Database& db, HttpCardProvider::BaseUrl prov
   }
 }
 
-PaymentsModule::PaymentsModule(sql::Database& db, CardProvider& provider, const log::Logger& logger,
+PaymentsModule::PaymentsModule(sql::Database& db, const events::Outbox& outbox,
+                               CardProvider& provider, const log::Logger& logger,
                                GiftCardLimits gift_card_limits)
-    : store_(db),
+    : store_(db, outbox),
       gift_card_failures_(db, "gift_card"),
       gift_card_guard_(guardFor(gift_card_failures_, gift_card_limits)),
       provider_(provider),

@@ -34,12 +34,15 @@ class PaymentsModule final : public module::Module {
   /// Talks to the card provider at provider_url() over HTTP.
   /// db: the "payments" database, migrated with payments::migrations().
   /// gift_card_limits: the cap on wrong gift-card codes (off when not enabled).
-  PaymentsModule(sql::Database& db, HttpCardProvider::BaseUrl provider_url,
+  /// `outbox`: the payments database's, where refunds made at the card
+  /// provider are announced (kProviderRefundEvent).
+  PaymentsModule(sql::Database& db, const events::Outbox& outbox,
+                 HttpCardProvider::BaseUrl provider_url,
                  const HttpCardProviderOptions& provider_options, const log::Logger& logger,
                  GiftCardLimits gift_card_limits = {});
   /// Uses the caller's provider (tests, or another adapter); it must outlive this.
-  PaymentsModule(sql::Database& db, CardProvider& provider, const log::Logger& logger,
-                 GiftCardLimits gift_card_limits = {});
+  PaymentsModule(sql::Database& db, const events::Outbox& outbox, CardProvider& provider,
+                 const log::Logger& logger, GiftCardLimits gift_card_limits = {});
 
   std::string_view name() const override { return "payments"; }
   void addRoutes(http::Router& router) override { payments::addRoutes(router, api_); }

@@ -382,20 +382,12 @@ std::optional<GiftCard> PaymentsService::giftCard(std::string_view code) {
   return store_.giftCard(code);
 }
 
-void PaymentsService::setProviderRefundListener(ProviderRefundListener listener) {
-  const std::lock_guard lock(reconcile_mutex_);
-  provider_refund_listener_ = std::move(listener);
-}
-
 bool PaymentsService::recordProviderRefund(const StoredPayment& payment,
                                            const std::string& refund_id, std::int64_t amount) {
   const std::string key = "provider:" + refund_id;
-  if (store_.refundExists(key)) return false;  // recorded on an earlier pass
-  // The order first: a crash before our own record tells it again next pass.
-  if (provider_refund_listener_) {
-    provider_refund_listener_({payment.payment.order_id, refund_id, amount});
-  }
-  const auto recorded = store_.recordRefund(payment, key, amount, refund_id);
+  // Recorded and announced to orders in one transaction (the outbox).
+  const auto recorded =
+      store_.recordRefund(payment, key, amount, refund_id, RefundOrigin::kProvider);
   if (recorded != PaymentStore::RefundRecord::kRecorded) return false;
   logger_.warn("refund made at the card provider recorded", {{"payment_id", payment.payment.id},
                                                              {"order_id", payment.payment.order_id},
@@ -445,14 +437,8 @@ ReconcileReport PaymentsService::reconcileRefunds(const std::string& since, std:
     // A provider that lists no refunds but says "refunded": all that is left.
     const std::optional<std::string> refund_id =
         state.refund_id.empty() ? std::nullopt : std::optional<std::string>(state.refund_id);
-    const std::int64_t left = payment.payment.amount - payment.payment.refunded_amount;
-    if (provider_refund_listener_ && left > 0) {
-      provider_refund_listener_({payment.payment.order_id,
-                                 state.refund_id.empty() ? payment.payment.id : state.refund_id,
-                                 left});
-    }
     // Conditional on the status read: a refund of ours racing this pass wins once.
-    if (store_.markRefunded(payment, payment.payment.status, refund_id)) {
+    if (store_.markRefunded(payment, payment.payment.status, refund_id, RefundOrigin::kProvider)) {
       ++report.refunded;
       logger_.warn("refund made at the card provider recorded",
                    {{"payment_id", payment.payment.id},

@@ -4,7 +4,6 @@
 // entry point is idempotent, so the saga may retry any step after a crash.
 
 #include <cstddef>
-#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -23,18 +22,6 @@ struct ReconcileReport {
   std::size_t refunded = 0;    // refunds made at the provider, now recorded
   std::size_t unanswered = 0;  // the provider could not say
 };
-
-/// A refund made at the card provider, not through the shop.
-struct ProviderRefundNotice {
-  std::string order_id;
-  std::string provider_refund_id;
-  std::int64_t amount = 0;  // minor units
-};
-/// Told of each refund made at the provider before payments records it (so
-/// a crash in between tells it again; it must be idempotent per
-/// provider_refund_id). The app wires the orders service here: the order
-/// records the refund through its own tables, never payments'.
-using ProviderRefundListener = std::function<void(const ProviderRefundNotice&)>;
 
 class PaymentsService final : public Client {
  public:
@@ -59,13 +46,9 @@ class PaymentsService final : public Client {
   /// card payments last changed since `since` (RFC 3339), continuing after the
   /// previous pass's last one (and from the start once through), and records
   /// every refund made at the provider behind our back: payment -> refunded
-  /// with a refunds row. Order states are not touched here.
+  /// with a refunds row, and a kProviderRefundEvent in the same transaction
+  /// for orders to record on the order (its tables are not touched here).
   ReconcileReport reconcileRefunds(const std::string& since, std::size_t limit);
-
-  /// Sets (or, empty, clears) who hears of refunds made at the provider.
-  /// Waits for a running reconciliation pass, so after clearing it the old
-  /// listener is never called again.
-  void setProviderRefundListener(ProviderRefundListener listener);
 
  private:
   /// payer: the customer the provider charges for (a token bound to another is refused).
@@ -83,28 +66,9 @@ class PaymentsService final : public Client {
   GiftCardGuard* gift_card_guard_;
   std::mutex reconcile_mutex_;   // one pass at a time; guards the cursor
   std::string reconcile_after_;  // last payment id the previous pass asked about
-  ProviderRefundListener provider_refund_listener_;  // guarded by reconcile_mutex_
-  /// Records one refund made at the provider (listener first); true when new.
+  /// Records one refund made at the provider, announced to orders; true when new.
   bool recordProviderRefund(const StoredPayment& payment, const std::string& refund_id,
                             std::int64_t amount);
-};
-
-/// Listens to a service's provider refunds for its lifetime (RAII): the
-/// destructor unhooks the listener, waiting for a pass that is calling it.
-class ProviderRefundSubscription {
- public:
-  ProviderRefundSubscription(PaymentsService& service, ProviderRefundListener listener)
-      : service_(service) {
-    service_.setProviderRefundListener(std::move(listener));
-  }
-  ~ProviderRefundSubscription() { service_.setProviderRefundListener({}); }
-  ProviderRefundSubscription(const ProviderRefundSubscription&) = delete;
-  ProviderRefundSubscription& operator=(const ProviderRefundSubscription&) = delete;
-  ProviderRefundSubscription(ProviderRefundSubscription&&) = delete;
-  ProviderRefundSubscription& operator=(ProviderRefundSubscription&&) = delete;
-
- private:
-  PaymentsService& service_;
 };
 
 /// The outcome a stored payment stands for (what a replayed charge returns).

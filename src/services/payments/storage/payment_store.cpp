@@ -3,6 +3,7 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "core/json/writer.hpp"
 #include "core/util/ids.hpp"
 
 namespace emporium::payments {
@@ -179,6 +180,22 @@ GiftCard readGiftCard(const sql::Row& row) {
 
 bool isUniqueViolation(const sql::Error& e) { return e.kind() == sql::ErrorKind::kUniqueViolation; }
 
+// Orders hears of a refund made at the provider through the outbox, so the
+// two commit together and it reaches an orders service in another process
+// (consumer orders.provider_refunds, docs/events.md).
+void announceProviderRefund(const events::Outbox& outbox, sql::Session& s, const Payment& p,
+                            const std::string& provider_refund_id, std::int64_t amount) {
+  json::Writer payload;
+  payload.startObject()
+      .member("order_id", p.order_id)
+      .member("payment_id", p.id)
+      .member("provider_refund_id", provider_refund_id)
+      .member("amount", amount)
+      .member("currency", p.currency)
+      .endObject();
+  outbox.add(s, kProviderRefundEvent, payload.str());
+}
+
 }  // namespace
 
 std::string normalizeGiftCardCode(std::string_view code) {
@@ -267,8 +284,9 @@ StoredPayment PaymentStore::debitGiftCard(const NewPayment& payment) {
 }
 
 bool PaymentStore::markRefunded(const StoredPayment& payment, std::string_view from,
-                                const std::optional<std::string>& provider_refund_id) {
-  return db_.write([&](sql::Session& s) {
+                                const std::optional<std::string>& provider_refund_id,
+                                RefundOrigin origin) {
+  const bool marked = db_.write([&](sql::Session& s) {
     const std::string now = util::nowRfc3339();
     const auto& p = payment.payment;
     const auto current = s.execute(kRefundedAmount, {p.id});
@@ -282,16 +300,23 @@ bool PaymentStore::markRefunded(const StoredPayment& payment, std::string_view f
       s.execute(kCreditGiftCard, {*payment.gift_card_code, rest, now});
       s.execute(kInsertLedger, {util::newId("gcl"), *payment.gift_card_code, p.id, rest, now});
     }
+    // A provider that names no refund: the payment's id stands for it, so
+    // the order still books it once.
+    if (origin == RefundOrigin::kProvider && rest > 0) {
+      announceProviderRefund(outbox_, s, p, provider_refund_id.value_or(p.id), rest);
+    }
     return true;
   });
+  if (marked && origin == RefundOrigin::kProvider) outbox_.committed();
+  return marked;
 }
 
 PaymentStore::RefundRecord PaymentStore::recordRefund(
     const StoredPayment& payment, const std::string& key, std::int64_t amount,
-    const std::optional<std::string>& provider_refund_id) {
+    const std::optional<std::string>& provider_refund_id, RefundOrigin origin) {
   if (amount <= 0) return RefundRecord::kRefused;
   try {
-    return db_.write([&](sql::Session& s) {
+    const RefundRecord record = db_.write([&](sql::Session& s) {
       if (!s.execute(kRefundByKey, {key}).empty()) return RefundRecord::kReplayed;
       const std::string now = util::nowRfc3339();
       const auto& p = payment.payment;
@@ -304,8 +329,15 @@ PaymentStore::RefundRecord PaymentStore::recordRefund(
         s.execute(kCreditGiftCard, {*payment.gift_card_code, amount, now});
         s.execute(kInsertLedger, {util::newId("gcl"), *payment.gift_card_code, p.id, amount, now});
       }
+      if (origin == RefundOrigin::kProvider) {
+        announceProviderRefund(outbox_, s, p, provider_refund_id.value_or(key), amount);
+      }
       return RefundRecord::kRecorded;
     });
+    if (record == RefundRecord::kRecorded && origin == RefundOrigin::kProvider) {
+      outbox_.committed();
+    }
+    return record;
   } catch (const sql::Error& e) {
     // The same key, concurrently: the other call recorded it.
     if (!isUniqueViolation(e)) throw;

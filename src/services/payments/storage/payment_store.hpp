@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/events/outbox.hpp"
 #include "core/sql/database.hpp"
 #include "services/payments/client.hpp"
 
@@ -72,9 +73,15 @@ struct GiftCard {
 /// "abc-123" -> "ABC-123": codes are matched case-insensitively.
 std::string normalizeGiftCardCode(std::string_view code);
 
+/// Who made a refund: the shop (through refund/refundPart), or someone at
+/// the card provider, behind the shop's back (announced to orders).
+enum class RefundOrigin : std::uint8_t { kShop, kProvider };
+
 class PaymentStore {
  public:
-  explicit PaymentStore(sql::Database& db) : db_(db) {}
+  /// `outbox`: where refunds made at the card provider are announced
+  /// (kProviderRefundEvent), in the transaction that records them.
+  PaymentStore(sql::Database& db, const events::Outbox& outbox) : db_(db), outbox_(outbox) {}
 
   std::optional<StoredPayment> byIdempotencyKey(const std::string& key);
   /// The order's most recent payment.
@@ -104,8 +111,11 @@ class PaymentStore {
   /// card that much credited back with its ledger row, in one transaction.
   /// False when the payment was not in `from` (refunded already, or changed
   /// meanwhile).
+  /// With RefundOrigin::kProvider the same transaction announces the refund
+  /// (kProviderRefundEvent, the amount that was left).
   bool markRefunded(const StoredPayment& payment, std::string_view from,
-                    const std::optional<std::string>& provider_refund_id);
+                    const std::optional<std::string>& provider_refund_id,
+                    RefundOrigin origin = RefundOrigin::kShop);
 
   /// What recordRefund did.
   enum class RefundRecord : std::uint8_t {
@@ -118,9 +128,12 @@ class PaymentStore {
   /// COD payment stays pending, or voided when nothing is left to collect) grows in one
   /// conditional UPDATE that never passes the payment's amount, with the
   /// refunds row and a gift card's credit in the same transaction.
+  /// With RefundOrigin::kProvider a new refund is announced in the same
+  /// transaction (kProviderRefundEvent).
   RefundRecord recordRefund(const StoredPayment& payment, const std::string& key,
                             std::int64_t amount,
-                            const std::optional<std::string>& provider_refund_id);
+                            const std::optional<std::string>& provider_refund_id,
+                            RefundOrigin origin = RefundOrigin::kShop);
   bool refundExists(const std::string& key);
   /// Whether a refund of the payment already carries the provider's refund
   /// id (ours, or one recorded from the provider's listing).
@@ -146,6 +159,7 @@ class PaymentStore {
 
  private:
   sql::Database& db_;
+  const events::Outbox& outbox_;
 };
 
 }  // namespace emporium::payments
