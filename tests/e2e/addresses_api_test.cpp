@@ -133,6 +133,7 @@ TEST_P(AddressRuleTest, CheckoutByASavedAddressIdTakesOnlyTheBuyersOwn) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, AddressRuleTest,
                          ::testing::Values(Backend::kSqlite, Backend::kPostgres), backendTestName);
+INSTANTIATE_TEST_SUITE_P(Cluster, AddressRuleTest, kClusterTopology, backendTestName);
 
 }  // namespace
 }  // namespace emporium::test

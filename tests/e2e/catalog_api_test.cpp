@@ -37,6 +37,8 @@
 #include <vector>
 
 #include "e2e/process.hpp"
+#include "e2e/services_shop.hpp"
+#include "e2e/shop_support.hpp"
 #include "support/http_client.hpp"
 #include "support/private_redis.hpp"
 
@@ -45,50 +47,14 @@ namespace {
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
-using Fields = std::set<std::string>;
-using Headers = std::map<std::string, std::string>;
 using Clock = std::chrono::steady_clock;
 
-constexpr char kProblemJson[] = "application/problem+json";
 constexpr char kPassword[] = "correct-horse-42";
 constexpr char kAdminEmail[] = "admin@example.com";
 constexpr char kAdminPassword[] = "admin-secret-1";
 
 // The price facet's fixed bucket edges, minor units (the last bucket has no upper bound).
 const std::vector<std::int64_t> kPriceEdges = {0, 1000, 2500, 5000, 10000, 25000, 50000};
-
-rapidjson::Document parseJson(const std::string& body) {
-  rapidjson::Document d;
-  d.Parse(body.c_str(), body.size());
-  EXPECT_FALSE(d.HasParseError()) << body;
-  return d;
-}
-
-// The bytes of a string member ("" and a failure when absent or not a string).
-std::string text(const rapidjson::Value& object, const char* member) {
-  if (!object.IsObject() || !object.HasMember(member) || !object[member].IsString()) {
-    ADD_FAILURE() << "no string member " << member;
-    return {};
-  }
-  return {object[member].GetString(), object[member].GetStringLength()};
-}
-
-// An integer member (-1 and a failure when absent or not an integer).
-std::int64_t integer(const rapidjson::Value& object, const char* member) {
-  if (!object.IsObject() || !object.HasMember(member) || !object[member].IsInt64()) {
-    ADD_FAILURE() << "no integer member " << member;
-    return -1;
-  }
-  return object[member].GetInt64();
-}
-
-// A JSON string literal, escaped by RapidJSON.
-std::string jsonQuote(const std::string& value) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
-  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-  return {buffer.GetString(), buffer.GetSize()};
-}
 
 // Percent-encodes everything but the unreserved characters (RFC 3986).
 std::string urlEncode(const std::string& s) {
@@ -104,58 +70,6 @@ std::string urlEncode(const std::string& s) {
     }
   }
   return out;
-}
-
-// An RFC 9457 problem with the given status: the media type and the members the contract names.
-::testing::AssertionResult isProblem(const HttpReply& r, int status) {
-  if (r.status != status) {
-    return ::testing::AssertionFailure()
-           << "status " << r.status << ", expected " << status << ": " << r.body;
-  }
-  if (r.header("content-type") != kProblemJson) {
-    return ::testing::AssertionFailure() << "content-type '" << r.header("content-type") << "'";
-  }
-  rapidjson::Document d;
-  d.Parse(r.body.c_str(), r.body.size());
-  if (d.HasParseError() || !d.IsObject()) {
-    return ::testing::AssertionFailure() << "not a JSON object: " << r.body;
-  }
-  for (const char* member : {"type", "title", "detail"}) {
-    if (!d.HasMember(member) || !d[member].IsString()) {
-      return ::testing::AssertionFailure() << "no string '" << member << "': " << r.body;
-    }
-  }
-  if (!d.HasMember("status") || !d["status"].IsInt() || d["status"].GetInt() != status) {
-    return ::testing::AssertionFailure() << "body status does not match: " << r.body;
-  }
-  return ::testing::AssertionSuccess();
-}
-
-// The fields named by errors[] of a problem body.
-Fields errorFields(const HttpReply& r) {
-  Fields fields;
-  rapidjson::Document d;
-  d.Parse(r.body.c_str(), r.body.size());
-  if (d.HasParseError() || !d.IsObject() || !d.HasMember("errors") || !d["errors"].IsArray()) {
-    return fields;
-  }
-  for (const auto& e : d["errors"].GetArray()) {
-    if (e.IsObject() && e.HasMember("field") && e["field"].IsString()) {
-      fields.insert(e["field"].GetString());
-      EXPECT_TRUE(e.HasMember("message") && e["message"].IsString()) << r.body;
-    }
-  }
-  return fields;
-}
-
-// Polls cond every 50 ms until it holds (true) or timeout passes (false).
-bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
-  for (;;) {
-    if (cond()) return true;
-    if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(50ms);
-  }
 }
 
 // A product as a listing shows it.
@@ -235,19 +149,27 @@ struct Spec {
 
 bool redisServerInstalled() { return ::access(EMPORIUM_REDIS_SERVER, X_OK) == 0; }
 
-enum class Backend { kSqlite, kPostgres };
-
 class CatalogApiBase : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    auto setup = prepareBackend(GetParam() == Backend::kPostgres, "e2e_catalog");
+    auto setup = prepareBackend(GetParam() != Backend::kSqlite, "e2e_catalog");
     if (!setup) {
       if (required("EMPORIUM_REQUIRE_POSTGRES")) FAIL() << "EMPORIUM_TEST_POSTGRES_URL is not set";
       GTEST_SKIP() << "EMPORIUM_TEST_POSTGRES_URL not set";
     }
     data_dir_ = setup->data_dir;
     env_ = setup->env;
+    if (services()) {
+      const auto topology = servicesTopologyEnv();
+      if (!topology) {
+        if (required("EMPORIUM_REQUIRE_SERVERS")) FAIL() << "EMPORIUM_TEST_AMQP_URL is not set";
+        GTEST_SKIP() << "the services topology needs RabbitMQ: EMPORIUM_TEST_AMQP_URL not set";
+      }
+      env_.insert(topology->begin(), topology->end());
+    }
   }
+
+  bool services() const { return GetParam() == Backend::kServices; }
 
   void TearDown() override {
     while (!servers_.empty()) servers_.pop_back();
@@ -267,6 +189,19 @@ class CatalogApiBase : public ::testing::TestWithParam<Backend> {
     auto e = env_;
     e["EMPORIUM_RATE_LIMITS"] = "off";
     for (const auto& [k, v] : extra) e[k] = v;
+    if (services()) {
+      ServicesShop shop = startServicesShop(EMPORIUM_BINARY, e);
+      for (auto& process : shop.processes) servers_.push_back(std::move(process));
+      if (shop.gateway_port == 0) {
+        ADD_FAILURE() << "the services topology did not start: " << shop.failure;
+        return 0;
+      }
+      if (port_ == 0) {
+        port_ = shop.gateway_port;
+        metrics_port_ = shop.ports.at("catalog");
+      }
+      return shop.gateway_port;
+    }
     auto served = startServe(EMPORIUM_BINARY, {}, e);
     servers_.push_back(std::move(served.child));
     if (served.port == 0) {
@@ -442,8 +377,10 @@ class CatalogApiBase : public ::testing::TestWithParam<Backend> {
   }
 
   // A sample of /metrics: the value of the series named exactly (labels included), or nullopt.
+  // By default the catalog's: the first server's, or its catalog service's in the
+  // services topology (the gateway's /metrics are its own).
   std::optional<double> metric(const std::string& series, std::uint16_t port = 0) {
-    const auto r = get("/metrics", {}, port);
+    const auto r = get("/metrics", {}, port != 0 ? port : metrics_port_);
     EXPECT_EQ(r.status, 200);
     std::istringstream lines(r.body);
     std::string line;
@@ -456,6 +393,7 @@ class CatalogApiBase : public ::testing::TestWithParam<Backend> {
   fs::path data_dir_;
   std::map<std::string, std::string> env_;
   std::uint16_t port_ = 0;
+  std::uint16_t metrics_port_ = 0;  // 0: port_
   std::vector<std::unique_ptr<ChildProcess>> servers_;
   std::string admin_;
   std::atomic<int> sku_counter_{0};
@@ -1966,11 +1904,9 @@ TEST_P(CatalogApiCacheTest, RedisDyingNeverFailsARequest) {
 }
 
 const auto kBackends = ::testing::Values(Backend::kSqlite, Backend::kPostgres);
-const auto kBackendName = [](const ::testing::TestParamInfo<Backend>& info) {
-  return info.param == Backend::kSqlite ? std::string("Sqlite") : std::string("Postgres");
-};
-INSTANTIATE_TEST_SUITE_P(Backends, CatalogApiTest, kBackends, kBackendName);
-INSTANTIATE_TEST_SUITE_P(Backends, CatalogApiCacheTest, kBackends, kBackendName);
+INSTANTIATE_TEST_SUITE_P(Backends, CatalogApiTest, kBackends, backendTestName);
+INSTANTIATE_TEST_SUITE_P(Backends, CatalogApiCacheTest, kBackends, backendTestName);
+INSTANTIATE_TEST_SUITE_P(Cluster, CatalogApiTest, kClusterTopology, backendTestName);
 
 }  // namespace
 }  // namespace emporium::test

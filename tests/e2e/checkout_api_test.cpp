@@ -552,7 +552,13 @@ TEST_P(CheckoutApiTest, ACrashBetweenAnyTwoSagaStepsIsRecovered) {
       bool died = false;
       try {
         const auto lost = placeOrder(buyer, key, body);
-        ADD_FAILURE() << "the process should have died: " << lost.status << " " << lost.body;
+        // In the services topology the orders service dies, and the gateway
+        // in front says so.
+        died = services() && lost.status == 503 &&
+               lost.body.find("the orders service is not answering") != std::string::npos;
+        if (!died) {
+          ADD_FAILURE() << "the process should have died: " << lost.status << " " << lost.body;
+        }
       } catch (const std::runtime_error&) {
         died = true;  // the connection closed without a response
       }
@@ -605,6 +611,7 @@ TEST_P(CheckoutApiTest, ACrashBetweenAnyTwoSagaStepsIsRecovered) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, CheckoutApiTest,
                          ::testing::Values(Backend::kSqlite, Backend::kPostgres), backendTestName);
+INSTANTIATE_TEST_SUITE_P(Cluster, CheckoutApiTest, kClusterTopology, backendTestName);
 
 }  // namespace
 }  // namespace emporium::test

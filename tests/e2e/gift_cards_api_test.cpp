@@ -146,6 +146,7 @@ TEST_P(GiftCardsApiTest, AGeneratedCodeIsTwentyUnambiguousSymbols) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, GiftCardsApiTest,
                          ::testing::Values(Backend::kSqlite, Backend::kPostgres), backendTestName);
+INSTANTIATE_TEST_SUITE_P(Cluster, GiftCardsApiTest, kClusterTopology, backendTestName);
 
 }  // namespace
 }  // namespace emporium::test

@@ -317,6 +317,7 @@ TEST_P(OrderStatesTest, SellingTheLastUnitShowsSoldOutAndACancelPutsItBack) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, OrderStatesTest,
                          ::testing::Values(Backend::kSqlite, Backend::kPostgres), backendTestName);
+INSTANTIATE_TEST_SUITE_P(Cluster, OrderStatesTest, kClusterTopology, backendTestName);
 
 }  // namespace
 }  // namespace emporium::test

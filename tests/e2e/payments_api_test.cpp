@@ -234,7 +234,7 @@ TEST_P(PaymentsApiTest, RefundsMadeAtTheSandboxAreFoundAndRecorded) {
   ASSERT_EQ(shown.status, 200) << shown.body;
   const std::string payment_id = text(parseJson(shown.body)["payment"], "id");
   const auto metric = [&] {
-    const auto body = get("/metrics").body;
+    const auto body = call("GET", "/metrics", {}, {}, servicePort("payments")).body;
     constexpr std::string_view kName = "\nemporium_payments_provider_refunds_recorded_total ";
     const auto at = body.find(kName);
     return at == std::string::npos ? -1 : std::stoi(body.substr(at + kName.size()));
@@ -273,6 +273,7 @@ TEST_P(PaymentsApiTest, PaymentSandboxTargetServesItAlone) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, PaymentsApiTest,
                          ::testing::Values(Backend::kSqlite, Backend::kPostgres), backendTestName);
+INSTANTIATE_TEST_SUITE_P(Cluster, PaymentsApiTest, kClusterTopology, backendTestName);
 
 }  // namespace
 }  // namespace emporium::test

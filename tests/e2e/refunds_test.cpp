@@ -274,7 +274,7 @@ TEST_P(RefundsTest, RefundsMadeAtTheProviderMoveTheOrder) {
   EXPECT_EQ(text(d["payment"], "status"), "refunded");
   // Later passes record nothing twice.
   const auto metric = [&] {
-    const auto body = get("/metrics").body;
+    const auto body = call("GET", "/metrics", {}, {}, servicePort("payments")).body;
     constexpr std::string_view kName = "\nemporium_payments_provider_refunds_recorded_total ";
     const auto at = body.find(kName);
     return at == std::string::npos ? -1 : std::stoi(body.substr(at + kName.size()));
@@ -286,6 +286,7 @@ TEST_P(RefundsTest, RefundsMadeAtTheProviderMoveTheOrder) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, RefundsTest,
                          ::testing::Values(Backend::kSqlite, Backend::kPostgres), backendTestName);
+INSTANTIATE_TEST_SUITE_P(Cluster, RefundsTest, kClusterTopology, backendTestName);
 
 }  // namespace
 }  // namespace emporium::test

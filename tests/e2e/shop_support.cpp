@@ -1,5 +1,7 @@
 #include "e2e/shop_support.hpp"
 
+#include "e2e/services_shop.hpp"
+
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 #include <signal.h>
@@ -88,6 +90,7 @@ Fields errorFields(const HttpReply& r) {
   for (const auto& e : d["errors"].GetArray()) {
     if (e.IsObject() && e.HasMember("field") && e["field"].IsString()) {
       fields.insert(e["field"].GetString());
+      EXPECT_TRUE(e.HasMember("message") && e["message"].IsString()) << r.body;
     }
   }
   return fields;
@@ -103,11 +106,19 @@ bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds tim
 }
 
 std::string backendTestName(const ::testing::TestParamInfo<Backend>& info) {
-  return info.param == Backend::kPostgres ? "Postgres" : "Sqlite";
+  switch (info.param) {
+    case Backend::kSqlite:
+      return "Sqlite";
+    case Backend::kPostgres:
+      return "Postgres";
+    case Backend::kServices:
+      return "Services";
+  }
+  return "Unknown";
 }
 
 void ShopTest::SetUp() {
-  auto setup = prepareBackend(GetParam() == Backend::kPostgres, "e2e_shop");
+  auto setup = prepareBackend(GetParam() != Backend::kSqlite, "e2e_shop");
   if (!setup) {
     if (required("EMPORIUM_REQUIRE_POSTGRES")) FAIL() << "EMPORIUM_TEST_POSTGRES_URL is not set";
     GTEST_SKIP() << "EMPORIUM_TEST_POSTGRES_URL not set";
@@ -116,6 +127,14 @@ void ShopTest::SetUp() {
   env_ = setup->env;
   env_["EMPORIUM_RATE_LIMITS"] = "off";
   env_["EMPORIUM_SANDBOX_SECRET"] = kSandboxSecret;
+  if (services()) {
+    const auto topology = servicesTopologyEnv();
+    if (!topology) {
+      if (required("EMPORIUM_REQUIRE_SERVERS")) FAIL() << "EMPORIUM_TEST_AMQP_URL is not set";
+      GTEST_SKIP() << "the services topology needs RabbitMQ: EMPORIUM_TEST_AMQP_URL not set";
+    }
+    env_.insert(topology->begin(), topology->end());
+  }
 }
 
 void ShopTest::TearDown() {
@@ -132,34 +151,65 @@ std::vector<std::string> ShopTest::cmd(std::initializer_list<std::string> args) 
 std::uint16_t ShopTest::startServer(const Headers& extra) {
   auto e = env_;
   for (const auto& [k, v] : extra) e[k] = v;
-  auto served = startServe(EMPORIUM_BINARY, {}, e);
-  servers_.push_back(std::move(served.child));
-  if (served.port == 0) {
-    ADD_FAILURE() << "emporium did not become healthy:\n" << servers_.back()->output();
-    return 0;
+  std::uint16_t port = 0;
+  if (services()) {
+    ServicesShop shop = startServicesShop(EMPORIUM_BINARY, e);
+    if (shop.gateway_port == 0) {
+      ADD_FAILURE() << "the services topology did not start: " << shop.failure;
+      return 0;
+    }
+    port = shop.gateway_port;
+    if (port_ == 0) service_ports_ = shop.ports;
+    servers_.push_back(std::move(shop.processes));
+    server_names_.push_back(std::move(shop.names));
+  } else {
+    auto served = startServe(EMPORIUM_BINARY, {}, e);
+    std::vector<std::unique_ptr<ChildProcess>> one;
+    one.push_back(std::move(served.child));
+    servers_.push_back(std::move(one));
+    server_names_.push_back({"all"});
+    if (served.port == 0) {
+      ADD_FAILURE() << "emporium did not become healthy:\n" << servers_.back().front()->output();
+      return 0;
+    }
+    port = served.port;
   }
-  if (port_ == 0) port_ = served.port;
-  return served.port;
+  if (port_ == 0) port_ = port;
+  return port;
 }
 
 void ShopTest::stopServers(bool kill) {
   for (auto& server : servers_) {
-    server->signal(kill ? SIGKILL : SIGTERM);
-    server->wait(20s);
+    for (auto& process : server) process->signal(kill ? SIGKILL : SIGTERM);
+    for (auto& process : server) process->wait(20s);
   }
   servers_.clear();
+  server_names_.clear();
+  service_ports_.clear();
   port_ = 0;
+}
+
+std::uint16_t ShopTest::servicePort(const std::string& service) const {
+  const auto found = service_ports_.find(service);
+  return found != service_ports_.end() ? found->second : port_;
 }
 
 void ShopTest::killServer(std::size_t index) {
   ASSERT_LT(index, servers_.size());
-  servers_[index]->signal(SIGKILL);
-  servers_[index]->wait(20s);
+  for (auto& process : servers_[index]) process->signal(SIGKILL);
+  for (auto& process : servers_[index]) process->wait(20s);
   servers_.erase(servers_.begin() + static_cast<std::ptrdiff_t>(index));
+  server_names_.erase(server_names_.begin() + static_cast<std::ptrdiff_t>(index));
 }
 
 std::string ShopTest::serverOutput(std::size_t index) const {
-  return index < servers_.size() ? servers_[index]->output() : std::string();
+  if (index >= servers_.size()) return {};
+  if (servers_[index].size() == 1) return servers_[index].front()->output();
+  std::string all;
+  for (std::size_t i = 0; i < servers_[index].size(); ++i) {
+    all += "--- " + server_names_[index][i] + " ---\n" + servers_[index][i]->output();
+  }
+  return all;
 }
 
 void ShopTest::signInAdmin() {

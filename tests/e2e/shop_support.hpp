@@ -49,8 +49,15 @@ Fields errorFields(const HttpReply& r);
 /// Polls cond every 50 ms until it holds (true) or the timeout passes (false).
 bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds timeout);
 
-enum class Backend { kSqlite, kPostgres };
+/// Where a shop under test keeps its data, and how it is split into processes:
+/// one process on SQLite or on PostgreSQL, or the services topology (every
+/// service its own process behind a gateway, on PostgreSQL and RabbitMQ;
+/// e2e/services_shop.hpp), the same suite against each.
+enum class Backend { kSqlite, kPostgres, kServices };
 std::string backendTestName(const ::testing::TestParamInfo<Backend>& info);
+/// The services topology, instantiated as "Cluster/<Suite>.<Test>/Services"
+/// (label `cluster`, tests/e2e/CMakeLists.txt).
+inline const auto kClusterTopology = ::testing::Values(Backend::kServices);
 
 /// A shop under test: a fresh data directory (and PostgreSQL database), the
 /// binary started with rate limits off, an admin signed in.
@@ -59,15 +66,25 @@ class ShopTest : public ::testing::TestWithParam<Backend> {
   void SetUp() override;
   void TearDown() override;
 
+  /// The services topology: a "server" is then the whole set of processes,
+  /// and the port is the gateway's.
+  bool services() const { return GetParam() == Backend::kServices; }
+
   std::vector<std::string> cmd(std::initializer_list<std::string> args) const;
-  /// Starts `emporium serve` with extra environment; its port (0 and a failure
-  /// when it did not become healthy). The first one is the default target.
+  /// Starts `emporium serve` with extra environment (in the services
+  /// topology: every service and the gateway, each given it); its port (0
+  /// and a failure when it did not become healthy). The first one is the
+  /// default target.
   std::uint16_t startServer(const Headers& extra = {});
   /// Stops every server started (SIGKILL when kill, else SIGTERM).
   void stopServers(bool kill = false);
   /// SIGKILLs the index'th server started (0: the first) and forgets it.
   void killServer(std::size_t index);
-  /// What the index'th server started (0: the first) has printed so far.
+  /// Where `service`'s own routes answer (/metrics): the first server's port,
+  /// or in the services topology that service's process.
+  std::uint16_t servicePort(const std::string& service) const;
+  /// What the index'th server started (0: the first) has printed so far
+  /// (every process's output, each under its name, in the services topology).
   std::string serverOutput(std::size_t index = 0) const;
   /// The environment servers get (backend, data dir), plus what a test adds.
   Headers& env() { return env_; }
@@ -107,7 +124,10 @@ class ShopTest : public ::testing::TestWithParam<Backend> {
 
  private:
   Headers env_;
-  std::vector<std::unique_ptr<ChildProcess>> servers_;
+  // One entry per startServer: one process, or a services-topology set.
+  std::vector<std::vector<std::unique_ptr<ChildProcess>>> servers_;
+  std::vector<std::vector<std::string>> server_names_;
+  std::map<std::string, std::uint16_t> service_ports_;  // the first services-topology set's
   bool category_made_ = false;
   int sku_counter_ = 0;
 };

@@ -115,6 +115,7 @@ TEST_P(SignInTest, TheDeviceCookieIsSecureBehindTls) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, SignInTest,
                          ::testing::Values(Backend::kSqlite, Backend::kPostgres), backendTestName);
+INSTANTIATE_TEST_SUITE_P(Cluster, SignInTest, kClusterTopology, backendTestName);
 
 }  // namespace
 }  // namespace emporium::test

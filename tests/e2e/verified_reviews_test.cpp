@@ -77,6 +77,7 @@ TEST_P(VerifiedReviewsTest, ByDefaultAnyoneReviewsAndTheReviewSaysItIsUnverified
 
 INSTANTIATE_TEST_SUITE_P(Backends, VerifiedReviewsTest,
                          ::testing::Values(Backend::kSqlite, Backend::kPostgres), backendTestName);
+INSTANTIATE_TEST_SUITE_P(Cluster, VerifiedReviewsTest, kClusterTopology, backendTestName);
 
 }  // namespace
 }  // namespace emporium::test
