@@ -258,10 +258,13 @@ constexpr std::array<ConsumerQueue, 1> kOrdersConsumers{
     {{orders::OrdersModule::kProviderRefundsConsumer,
       orders::OrdersModule::kProviderRefundsPatterns}}};
 
+// Inventory's admin routes ask the catalog which SKUs are sold (BackLinks).
+constexpr std::array<std::string_view, 1> kReachesCatalog{"catalog"};
+
 constexpr std::array<Row, 7> kTable{{
     {"users", kNothing, kUsersDbs, true, kNoConsumers, nullptr, &makeUsers, &connectUsers},
     {"inventory", kUsers, kInventoryDbs, true, kNoConsumers, nullptr, &makeInventory,
-     &connectInventory},
+     &connectInventory, kReachesCatalog},
     {"catalog", kCatalogNeeds, kCatalogDbs, true, kCatalogConsumers, nullptr, &makeCatalog,
      &connectCatalog},
     {"cart", kCartNeeds, kCartDbs, true, kNoConsumers, nullptr, &makeCart, &connectCart},
@@ -298,6 +301,18 @@ void withNeeds(Selection& selection, std::span<const std::string> reachable) {
                           std::find(reachable.begin(), reachable.end(), name) != reachable.end();
       place[index(need)] = remote ? Place::kRemote : Place::kBuilt;
       if (!remote) stack.push_back(need);
+    }
+  }
+  // What a built row reaches through a back link: connected when another
+  // process serves it, else left to the row that builds it here (if any).
+  for (std::size_t i = 0; i < kTable.size(); ++i) {
+    if (place[i] != Place::kBuilt) continue;
+    for (const auto name : kTable[i].reaches) {
+      const Row* reached = rowNamed(name);
+      if (place[index(reached)] == Place::kNone && reached->connect != nullptr &&
+          std::find(reachable.begin(), reachable.end(), name) != reachable.end()) {
+        place[index(reached)] = Place::kRemote;
+      }
     }
   }
   for (std::size_t i = 0; i < kTable.size(); ++i) {

@@ -47,10 +47,12 @@ struct Peers {
   payments::Client* payments = nullptr;
 };
 
-/// The one call that still runs against the table's order when both ends
-/// are in one process; set by the later row, empty without it. It goes when
-/// inventory decides on its own rows (B8). (The catalog's in-stock mirror
-/// and the provider refunds went this way: they are events now,
+/// The one call that runs against the table's order: inventory's admin
+/// routes ask the catalog which SKUs it sells, and the catalog needs
+/// inventory, so it is built after it. The catalog row sets the link, or,
+/// when another process serves the catalog, its remote row does (inventory
+/// `reaches` catalog); empty without either. (The catalog's in-stock mirror
+/// and the provider refunds went away from here: they are events now,
 /// stock.changed and payment.refunded_at_provider.)
 struct BackLinks {
   catalog::Client* catalog = nullptr;  // inventory's admin routes: SKUs sold
@@ -99,6 +101,10 @@ struct Row {
   /// over HTTP (its internal routes) instead of building it: a row another
   /// process serves. Null while the service has no remote client.
   std::unique_ptr<module::Module> (*connect)(Env&, Peers&) = nullptr;
+  /// Rows it asks through a back link (BackLinks) when they are built after
+  /// it in this process; when another process serves one, it is connected
+  /// (reached over HTTP) instead, but never built for this row's sake.
+  std::span<const std::string_view> reaches = {};
 };
 
 /// Every service this binary carries, each after the rows it needs.

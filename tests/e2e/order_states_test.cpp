@@ -315,6 +315,37 @@ TEST_P(OrderStatesTest, SellingTheLastUnitShowsSoldOutAndACancelPutsItBack) {
   EXPECT_EQ(reserved(sku), 0);
 }
 
+// The stock desk knows every SKU the catalog sells, even one inventory has
+// no row for yet (a variant created without stock), and no other: in the
+// services topology inventory asks the catalog service over HTTP.
+TEST_P(OrderStatesTest, TheStockDeskKnowsEverySkuTheCatalogSellsAndNoOther) {
+  startShop();
+  ASSERT_EQ(
+      send("POST", "/api/v1/admin/categories", R"({"name":"Desk","slug":"desk"})", admin_).status,
+      201);
+  const auto made = send("POST", "/api/v1/admin/products",
+                         R"({"title":"Stockless Stool","brand":"Acme","category":"desk",)"
+                         R"("variants":[{"sku":"STOOL-1","price":1900}]})",
+                         admin_);
+  ASSERT_EQ(made.status, 201) << made.body;
+  const auto level = get("/api/v1/admin/inventory/STOOL-1", admin_);
+  ASSERT_EQ(level.status, 200) << level.body;
+  EXPECT_EQ(integer(parseJson(level.body), "on_hand"), 0);
+  const auto set = send("PUT", "/api/v1/admin/inventory/STOOL-1", R"({"on_hand":4})", admin_);
+  ASSERT_EQ(set.status, 200) << set.body;
+  EXPECT_EQ(integer(parseJson(set.body), "available"), 4);
+  EXPECT_TRUE(isProblem(get("/api/v1/admin/inventory/NO-SUCH-SKU", admin_), 404));
+  EXPECT_TRUE(isProblem(
+      send("PUT", "/api/v1/admin/inventory/NO-SUCH-SKU", R"({"on_hand":4})", admin_), 404));
+  // The catalog hears of the new level (stock.changed) and sells it.
+  EXPECT_TRUE(eventually(
+      [&] {
+        const auto d = parseJson(get("/api/v1/products/stockless-stool").body);
+        return d.IsObject() && d.HasMember("in_stock") && d["in_stock"].GetBool();
+      },
+      5s));
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, OrderStatesTest,
                          ::testing::Values(Backend::kSqlite, Backend::kPostgres), backendTestName);
 INSTANTIATE_TEST_SUITE_P(Cluster, OrderStatesTest, kClusterTopology, backendTestName);

@@ -88,14 +88,21 @@ TEST(ModuleTable, WorkerSelectsOnlyConsumersAndTheirNeeds) {
   EXPECT_FALSE(worker.background);
   EXPECT_TRUE(worker.consumers);
   for (const Row* row : worker.active) EXPECT_FALSE(row->consumers.empty()) << row->name;
-  EXPECT_EQ(namesOf(worker.active), (std::vector<std::string>{"catalog", "notifications"}));
-  // Their needs, and nothing else: no cart, payments or orders.
+  // Orders books refunds made at the card provider (orders.provider_refunds).
+  EXPECT_EQ(namesOf(worker.active),
+            (std::vector<std::string>{"catalog", "orders", "notifications"}));
+  // Their needs, and nothing else.
   EXPECT_EQ(namesOf(worker.rows),
-            (std::vector<std::string>{"users", "inventory", "catalog", "notifications"}));
-  const auto dbs = setOf(databasesOf(worker.rows));
-  EXPECT_FALSE(dbs.contains("orders"));
+            (std::vector<std::string>{"users", "inventory", "catalog", "cart", "payments", "orders",
+                                      "notifications"}));
+  // With the services' URLs, their needs are reached, not built.
+  const std::vector<std::string> remote{"users", "inventory", "catalog", "cart", "payments"};
+  const auto lean = select("worker", remote);
+  EXPECT_EQ(namesOf(lean.rows), (std::vector<std::string>{"catalog", "orders", "notifications"}));
+  const auto dbs = setOf(databasesOf(lean.rows));
   EXPECT_FALSE(dbs.contains("payments"));
   EXPECT_FALSE(dbs.contains("cart"));
+  EXPECT_FALSE(dbs.contains("inventory"));
 }
 
 TEST(ModuleTable, TargetCatalogOpensOnlyItsDatabases) {
@@ -138,6 +145,14 @@ TEST(ModuleTable, ANeedAnotherProcessServesIsReachedNotBuilt) {
   EXPECT_EQ(namesOf(lean.remote),
             (std::vector<std::string>{"users", "inventory", "catalog", "cart", "payments"}));
   EXPECT_EQ(setOf(databasesOf(lean.rows)), (std::set<std::string>{"orders", "activity"}));
+  // Inventory alone connects the catalog its admin routes ask which SKUs are
+  // sold, when another process serves it, but never builds it for that.
+  const std::vector<std::string> catalog_remote{"catalog"};
+  const auto inventory_alone = select("inventory", catalog_remote);
+  EXPECT_EQ(namesOf(inventory_alone.rows), (std::vector<std::string>{"users", "inventory"}));
+  EXPECT_EQ(namesOf(inventory_alone.remote), std::vector<std::string>{"catalog"});
+  EXPECT_TRUE(select("inventory").remote.empty());
+  EXPECT_EQ(namesOf(select("inventory").rows), (std::vector<std::string>{"users", "inventory"}));
   // A service with no remote client (notifications: nothing calls it) is
   // never reached; orders is what nothing needs.
   const std::set<std::string> remote_capable{"users", "inventory", "catalog", "cart", "payments"};
