@@ -19,7 +19,7 @@ PACKAGES=(
   libboost-dev libboost-system-dev libpq-dev libsqlite3-dev sqlite3
   libhiredis-dev librabbitmq-dev libsodium-dev libcurl4-openssl-dev
   libspdlog-dev libfmt-dev rapidjson-dev libcli11-dev libtomlplusplus-dev libcrypt-dev
-  zlib1g-dev
+  zlib1g-dev libbrotli-dev
   # tests, benchmarks, lint
   libgtest-dev libgmock-dev libbenchmark-dev clang-format clang-tidy
   # libFuzzer targets (scripts/fuzz.sh): clang and its sanitizer/fuzzer runtimes

@@ -1,10 +1,14 @@
 #include "gateway/compression.hpp"
 
+#include <brotli/encode.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
+#include <cstdlib>
 #include <limits>
+#include <optional>
 
 namespace emporium::gateway {
 namespace {
@@ -22,37 +26,72 @@ bool codingNamed(std::string_view a, std::string_view b) {
          });
 }
 
-// "q=0", "q=0.0", "q=0.000": the coding is refused.
-bool refused(std::string_view parameters) {
+// The q of an item's parameters ("q=0.8"); 1 when it names none.
+double quality(std::string_view parameters) {
   while (!parameters.empty()) {
     const auto semicolon = parameters.find(';');
     const std::string_view parameter = trimOws(parameters.substr(0, semicolon));
     if (parameter.size() >= 2 && (parameter[0] == 'q' || parameter[0] == 'Q') &&
         parameter[1] == '=') {
-      const std::string_view value = parameter.substr(2);
-      return !value.empty() && value.find_first_not_of("0.") == std::string_view::npos;
+      const std::string value(parameter.substr(2));
+      char* end = nullptr;
+      const double q = std::strtod(value.c_str(), &end);
+      // A malformed weight refuses nothing it cannot be sure of: 1.
+      return end == value.c_str() ? 1.0 : std::clamp(q, 0.0, 1.0);
     }
     if (semicolon == std::string_view::npos) break;
     parameters.remove_prefix(semicolon + 1);
   }
-  return false;
+  return 1.0;
 }
 
-}  // namespace
-
-bool acceptsGzip(std::string_view accept_encoding) {
+// The q the field value gives `coding`: its own item's, else "*"'s, else 0.
+double qualityOf(std::string_view accept_encoding, std::string_view coding) {
+  std::optional<double> named;
+  std::optional<double> any;
   while (!accept_encoding.empty()) {
     const auto comma = accept_encoding.find(',');
     const std::string_view item = accept_encoding.substr(0, comma);
     const auto semicolon = item.find(';');
-    const std::string_view coding = trimOws(item.substr(0, semicolon));
-    if (codingNamed(coding, "gzip") || coding == "*") {
-      return semicolon == std::string_view::npos || !refused(item.substr(semicolon + 1));
-    }
+    const std::string_view token = trimOws(item.substr(0, semicolon));
+    const double q =
+        semicolon == std::string_view::npos ? 1.0 : quality(item.substr(semicolon + 1));
+    if (codingNamed(token, coding)) named = q;
+    if (token == "*") any = q;
     if (comma == std::string_view::npos) break;
     accept_encoding.remove_prefix(comma + 1);
   }
-  return false;
+  return named.value_or(any.value_or(0.0));
+}
+
+}  // namespace
+
+Coding preferredCoding(std::string_view accept_encoding) {
+  const double br = qualityOf(accept_encoding, "br");
+  const double gz = qualityOf(accept_encoding, "gzip");
+  if (br <= 0 && gz <= 0) return Coding::kIdentity;
+  return br >= gz ? Coding::kBrotli : Coding::kGzip;
+}
+
+bool acceptsGzip(std::string_view accept_encoding) {
+  return qualityOf(accept_encoding, "gzip") > 0;
+}
+
+std::optional<std::string> brotli(std::string_view data) {
+  // Quality 4 with a 4 MiB window: JSON about a fifth smaller than gzip at
+  // level 1 in a similar time; quality 11 (the default) takes ~50x as long.
+  constexpr int kQuality = 4;
+  constexpr int kWindowBits = 22;
+  std::size_t size = BrotliEncoderMaxCompressedSize(data.size());
+  if (size == 0) return std::nullopt;
+  std::string out(size, '\0');
+  if (BrotliEncoderCompress(kQuality, kWindowBits, BROTLI_MODE_TEXT, data.size(),
+                            reinterpret_cast<const std::uint8_t*>(data.data()), &size,
+                            reinterpret_cast<std::uint8_t*>(out.data())) != BROTLI_TRUE) {
+    return std::nullopt;
+  }
+  out.resize(size);
+  return out;
 }
 
 std::optional<std::string> gzip(std::string_view data) {

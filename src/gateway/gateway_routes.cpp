@@ -79,21 +79,22 @@ bool hasHeader(const http::Response& response, std::string_view name) {
                      [name](const auto& h) { return equalsIgnoringCase(h.first, name); });
 }
 
-// JSON answers at least this long go gzipped to clients that accept it;
+// JSON answers at least this long go compressed to clients that accept it;
 // below it the header and the CPU cost more than the bytes saved.
-constexpr std::size_t kGzipFrom = 1024;
+constexpr std::size_t kCompressFrom = 1024;
 
-void gzipForClient(const http::Request& request, http::Response& response) {
+void compressForClient(const http::Request& request, http::Response& response) {
   const bool json =
       response.content_type == http::kJson || response.content_type == http::kProblemJson;
-  if (!json || response.body.size() < kGzipFrom || hasHeader(response, "Content-Encoding") ||
-      !acceptsGzip(request.header("Accept-Encoding"))) {
+  if (!json || response.body.size() < kCompressFrom || hasHeader(response, "Content-Encoding")) {
     return;
   }
-  auto packed = gzip(response.body);
+  const Coding coding = preferredCoding(request.header("Accept-Encoding"));
+  if (coding == Coding::kIdentity) return;
+  auto packed = coding == Coding::kBrotli ? brotli(response.body) : gzip(response.body);
   if (!packed || packed->size() >= response.body.size()) return;
   response.body = std::move(*packed);
-  response.headers.emplace_back("Content-Encoding", "gzip");
+  response.headers.emplace_back("Content-Encoding", coding == Coding::kBrotli ? "br" : "gzip");
   response.headers.emplace_back("Vary", "Accept-Encoding");
   // Another representation: a strong validator of the identity body no
   // longer names these bytes (nginx's gzip does the same).
@@ -309,7 +310,7 @@ http::Response GatewayRoutes::forward(http::Request& request, std::string_view s
         if (oneOf(name, kResponseFieldsNotForwarded)) continue;
         response.headers.emplace_back(std::move(name), std::move(value));
       }
-      gzipForClient(request, response);
+      compressForClient(request, response);
       break;
     }
     case net::HttpReply::Outcome::kTimedOut:

@@ -4,6 +4,7 @@
 // docs/api.md.
 #include "gateway/gateway_routes.hpp"
 
+#include <brotli/decode.h>
 #include <gtest/gtest.h>
 #include <zlib.h>
 
@@ -316,9 +317,23 @@ std::string gunzip(const std::string& packed) {
   return result == Z_STREAM_END ? out : std::string();
 }
 
-// Issue 15 part 3: JSON is gzipped at the edge for clients that accept it;
-// small answers and clients that refuse it get identity. The services never
-// see Accept-Encoding: the gateway picks the encoding.
+// The JSON body a brotli answer holds (libbrotlidec, as a browser would).
+std::string unbrotli(const std::string& packed) {
+  std::string out(packed.size() * 40 + 4096, '\0');
+  std::size_t size = out.size();
+  if (BrotliDecoderDecompress(packed.size(), reinterpret_cast<const std::uint8_t*>(packed.data()),
+                              &size, reinterpret_cast<std::uint8_t*>(out.data())) !=
+      BROTLI_DECODER_RESULT_SUCCESS) {
+    return {};
+  }
+  out.resize(size);
+  return out;
+}
+
+// Issue 15 part 3: JSON is compressed at the edge for clients that accept it,
+// brotli when they take it as readily as gzip; small answers and clients that
+// refuse both get identity. The services never see Accept-Encoding: the
+// gateway picks the encoding.
 TEST_F(GatewayTest, LargeJsonIsGzippedForClientsThatAcceptIt) {
   start();
   const auto plain = send("GET", "/api/v1/products?big=1");
@@ -328,7 +343,7 @@ TEST_F(GatewayTest, LargeJsonIsGzippedForClientsThatAcceptIt) {
   EXPECT_EQ(plain.header("etag"), "\"v1\"");
 
   const auto packed =
-      send("GET", "/api/v1/products?big=1", {}, {{"Accept-Encoding", "br;q=1.0, GZIP;q=0.8"}});
+      send("GET", "/api/v1/products?big=1", {}, {{"Accept-Encoding", "br;q=0.5, GZIP;q=0.8"}});
   ASSERT_EQ(packed.status, 201);
   EXPECT_EQ(packed.header("content-encoding"), "gzip");
   EXPECT_NE(packed.header("vary").find("Accept-Encoding"), std::string::npos);
@@ -336,7 +351,14 @@ TEST_F(GatewayTest, LargeJsonIsGzippedForClientsThatAcceptIt) {
   EXPECT_LT(packed.body.size(), plain.body.size() / 4);
   EXPECT_EQ(gunzip(packed.body), plain.body);
 
-  for (const char* refused : {"gzip;q=0", "identity", "br", "gzip; q=0.000"}) {
+  for (const char* accept : {"gzip, deflate, br", "br", "br;q=1.0, gzip;q=0.8", "*"}) {
+    const auto reply = send("GET", "/api/v1/products?big=1", {}, {{"Accept-Encoding", accept}});
+    EXPECT_EQ(reply.header("content-encoding"), "br") << accept;
+    EXPECT_EQ(reply.header("etag"), "W/\"v1\"") << accept;
+    EXPECT_LT(reply.body.size(), packed.body.size()) << "brotli packs JSON tighter than gzip";
+    EXPECT_EQ(unbrotli(reply.body), plain.body) << accept;
+  }
+  for (const char* refused : {"gzip;q=0", "identity", "br;q=0", "gzip; q=0.000, br;q=0.0"}) {
     const auto reply = send("GET", "/api/v1/products?big=1", {}, {{"Accept-Encoding", refused}});
     EXPECT_TRUE(reply.header("content-encoding").empty()) << refused;
     EXPECT_EQ(reply.body, plain.body) << refused;
@@ -345,6 +367,9 @@ TEST_F(GatewayTest, LargeJsonIsGzippedForClientsThatAcceptIt) {
   EXPECT_TRUE(small.header("content-encoding").empty()) << "too small to be worth it";
   EXPECT_TRUE(acceptsGzip("deflate, *;q=0.5"));
   EXPECT_FALSE(acceptsGzip(""));
+  EXPECT_EQ(preferredCoding("gzip;q=1, *;q=0.5"), Coding::kGzip);
+  EXPECT_EQ(preferredCoding("br;q=0, *"), Coding::kGzip);
+  EXPECT_EQ(preferredCoding("deflate"), Coding::kIdentity);
 }
 
 // Tokens as the users service's JWKS would judge them: two accounts, a
