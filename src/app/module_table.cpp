@@ -103,9 +103,12 @@ class CatalogRow final : public module::Module {
     module_.addInternalRoutes(router, credential);
   }
   std::vector<events::Consumer> consumers() override { return module_.consumers(); }
+  void collect(metrics::Exposition& out) const override {
+    module_.collect(out);
+    cache_.collect(out);
+  }
   void start() override { module_.start(); }
   catalog::CatalogModule& module() { return module_; }
-  const cache::TieredCache& cache() const { return cache_; }
 
  private:
   cache::TieredCache cache_;
@@ -188,7 +191,6 @@ std::unique_ptr<module::Module> makeCatalog(Env& env, Peers& peers) {
   catalog::CatalogModule& catalog = row->module();
   peers.catalog = &catalog.client();
   env.links.catalog = &catalog.client();
-  env.registry.add([&cache = row->cache()](std::string& out) { cache.renderMetrics(out); });
   return row;
 }
 

@@ -67,8 +67,6 @@ struct Env {
   /// Null unless a selected row records activity (lists the "activity" database).
   events::ActivityLog* activity;
   ratelimit::RateLimiter& limiter;
-  /// For the text collectors not converted yet (the catalog's cache, B10).
-  metrics::Registry& registry;
   /// Started by the payments row when no provider URL is configured.
   std::optional<SandboxListener>& sandbox;
   BackLinks& links;

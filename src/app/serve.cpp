@@ -389,8 +389,8 @@ int runServe(const config::Config& config) {
   std::optional<SandboxListener> sandbox;
   BackLinks links;
   net::HttpClient peers_http;
-  Env env{config,   logger,       databases, event_sources, activity.get(),
-          *limiter, ops.registry, sandbox,   links,         peers_http};
+  Env env{config,   logger,  databases, event_sources, activity.get(),
+          *limiter, sandbox, links,     peers_http};
   Modules modules(selection, env);
   // Other processes' remote clients call the internal routes with it; a
   // deployment without one mounts none.

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "app/sandbox_listener.hpp"
+#include "core/metrics/exposition.hpp"
 #include "core/net/server.hpp"
 #include "core/sql/migrations.hpp"
 #include "e2e/process.hpp"
@@ -341,15 +342,16 @@ TEST_F(PaymentsProviderTest, ModuleExposesTheBreakerAsMetrics) {
   events::Doorbell doorbell;
   const events::Outbox outbox("payments", *db, doorbell);
   PaymentsModule module(*db, outbox, providerBaseUrl(dead, {}), provider_options, logger);
-  std::string before;
-  module.renderMetrics(before);
+  const auto text = [&module] {
+    return metrics::textOf([&module](metrics::Exposition& e) { module.collect(e); });
+  };
+  const std::string before = text();
   EXPECT_NE(before.find("emporium_payments_provider_breaker_open 0\n"), std::string::npos)
       << before;
   const auto r =
       module.client().charge({"ord_1", "ord_1", Method::kCard, "tok_x", "", 100, "USD", "user:1"});
   EXPECT_EQ(r.outcome, ChargeOutcome::kUnavailable);
-  std::string after;
-  module.renderMetrics(after);
+  const std::string after = text();
   EXPECT_NE(after.find("emporium_payments_provider_breaker_open 1\n"), std::string::npos) << after;
   EXPECT_NE(after.find("emporium_payments_provider_breaker_opened_total 1\n"), std::string::npos);
 }

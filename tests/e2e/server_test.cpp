@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/metrics/exposition.hpp"
 #include "support/http_client.hpp"
 
 namespace emporium::net {
@@ -396,8 +397,7 @@ TEST_F(ServerTest, MetricsCountRequestsPerRouteAndStatus) {
   start();
   test::httpRequest(port_, "GET", "/fast");
   test::httpRequest(port_, "GET", "/nope");
-  std::string out;
-  metrics_->render(out);
+  const std::string out = metrics::textOf([this](metrics::Exposition& e) { metrics_->collect(e); });
   EXPECT_NE(out.find(R"(route="/fast",method="GET",status="200"} 1)"), std::string::npos) << out;
   EXPECT_NE(out.find(R"(route="unmatched",method="",status="404"} 1)"), std::string::npos);
 }

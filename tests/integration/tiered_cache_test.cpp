@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "core/deps/url.hpp"
+#include "core/metrics/exposition.hpp"
 #include "e2e/process.hpp"
 #include "support/private_redis.hpp"
 
@@ -309,8 +310,8 @@ TEST_F(UnreachableRedisCacheTest, NothingListeningServesFromTheLoader) {
   EXPECT_FALSE(stats.subscriber_up);
   EXPECT_GE(stats.redis_errors, 20u);
   EXPECT_EQ(stats.loads, 20u);
-  std::string metrics;
-  cache->renderMetrics(metrics);
+  const std::string metrics =
+      metrics::textOf([&cache](metrics::Exposition& e) { cache->collect(e); });
   EXPECT_NE(metrics.find("emporium_cache_redis_up 0\n"), std::string::npos);
   EXPECT_LT(timed([&] { cache.reset(); }), kQuick);  // the subscriber stops promptly
 }

@@ -123,17 +123,17 @@ TEST(Exposition, NumbersAsPrometheusReadsThem) {
   EXPECT_NE(text.find("emporium_inf -Inf\n"), std::string::npos) << text;
 }
 
-// serve.cpp still registers text collectors next to Exposition ones until its
-// collectors move over: both kinds end up in one scrape.
-TEST(Exposition, RegistryRendersTextAndExpositionCollectors) {
+// Every collector adds to one Exposition per scrape: a family two
+// components add samples to is declared once.
+TEST(Exposition, RegistryRendersEveryCollectorIntoOneExposition) {
   Registry r;
-  r.add([](std::string& out) { out += "# TYPE a counter\na 1\n"; });
+  r.add([](Exposition& e) { e.gauge("a", "As.", 1); });
   r.add([](Exposition& e) { e.counter("emporium_b_total", "Bs.", std::uint64_t{2}); });
   r.add([](Exposition& e) {
     e.counter("emporium_b_total", "Bs.", std::uint64_t{5}, {{"k", "v"}});
   });
   const std::string text = r.render();
-  EXPECT_EQ(text.rfind("# TYPE a counter\na 1\n", 0), 0U) << text;
+  EXPECT_EQ(text.rfind("# HELP a As.\n# TYPE a gauge\na 1\n", 0), 0U) << text;
   EXPECT_EQ(occurrences(text, "# TYPE emporium_b_total counter\n"), 1U) << text;
   EXPECT_NE(text.find("emporium_b_total 2\nemporium_b_total{k=\"v\"} 5\n"), std::string::npos)
       << text;

@@ -16,6 +16,7 @@
 
 #include "core/cache/entry.hpp"
 #include "core/cache/tiered_cache.hpp"
+#include "core/metrics/exposition.hpp"
 
 namespace emporium::cache {
 namespace {
@@ -384,8 +385,7 @@ TEST(TieredCache, RendersPrometheusText) {
   TieredCache cache(localOptions());
   cache.getOrLoad("k", Kind::kProduct, [] { return std::string("v"); });
   cache.getOrLoad("k", Kind::kProduct, [] { return std::string("v"); });
-  std::string out;
-  cache.renderMetrics(out);
+  const std::string out = metrics::textOf([&cache](metrics::Exposition& e) { cache.collect(e); });
   EXPECT_NE(out.find("# TYPE emporium_cache_hits_total counter\n"), std::string::npos) << out;
   EXPECT_NE(out.find("emporium_cache_hits_total{tier=\"l4\"} 1\n"), std::string::npos) << out;
   EXPECT_NE(out.find("emporium_cache_misses_total{tier=\"l4\"} 1\n"), std::string::npos);

@@ -15,8 +15,7 @@ TEST(Metrics, CountsPerRouteAndStatusWithCumulativeBuckets) {
   m.record(0, 200, 0.002);
   m.record(0, 404, 0.00005);
   m.record(m.unmatchedSlot(), 404, 0.001);
-  std::string out;
-  m.render(out);
+  const std::string out = textOf([&m](Exposition& e) { m.collect(e); });
   EXPECT_NE(
       out.find(R"(emporium_http_requests_total{route="/a/{id}",method="GET",status="200"} 2)"),
       std::string::npos)
@@ -40,10 +39,10 @@ TEST(Metrics, LabelValuesAreEscaped) { EXPECT_EQ(escapeLabel("a\"b\\c\n"), "a\\\
 
 TEST(Metrics, RegistryConcatenatesCollectors) {
   Registry r;
-  r.add([](std::string& out) { out += "a 1\n"; });
-  r.add([](std::string& out) { renderProcessMetrics(out, 1.5); });
+  r.add([](Exposition& out) { out.gauge("a", "first", 1); });
+  r.add([](Exposition& out) { collectProcessMetrics(out, 1.5); });
   const auto text = r.render();
-  EXPECT_EQ(text.rfind("a 1\n", 0), 0U);
+  EXPECT_EQ(text.rfind("# HELP a first\n# TYPE a gauge\na 1\n", 0), 0U) << text;
   EXPECT_NE(text.find("process_resident_memory_bytes "), std::string::npos);
   EXPECT_NE(text.find("process_start_time_seconds 1.5"), std::string::npos);
 }

@@ -10,6 +10,7 @@
 #include "core/cache/invalidation_subscriber.hpp"
 #include "core/cache/pending_invalidations.hpp"
 #include "core/cache/redis_tier.hpp"
+#include "core/metrics/exposition.hpp"
 
 namespace emporium::cache {
 namespace {
@@ -70,26 +71,6 @@ std::string randomOrigin() {
   constexpr std::string_view kHex = "0123456789abcdef";
   for (std::size_t i = 0; i < out.size(); ++i) out[i] = kHex[(value >> (60 - 4 * i)) & 0xfU];
   return out;
-}
-
-void counter(std::string& out, std::string_view name, std::string_view help, std::uint64_t value) {
-  out.append("# HELP ").append(name).append(1, ' ').append(help).append(1, '\n');
-  out.append("# TYPE ").append(name).append(" counter\n");
-  out.append(name).append(1, ' ').append(std::to_string(value)).append(1, '\n');
-}
-
-void gauge(std::string& out, std::string_view name, std::string_view help, std::uint64_t value) {
-  out.append("# HELP ").append(name).append(1, ' ').append(help).append(1, '\n');
-  out.append("# TYPE ").append(name).append(" gauge\n");
-  out.append(name).append(1, ' ').append(std::to_string(value)).append(1, '\n');
-}
-
-void perTier(std::string& out, std::string_view name, std::string_view help, std::uint64_t l4,
-             std::uint64_t l3) {
-  out.append("# HELP ").append(name).append(1, ' ').append(help).append(1, '\n');
-  out.append("# TYPE ").append(name).append(" counter\n");
-  out.append(name).append("{tier=\"l4\"} ").append(std::to_string(l4)).append(1, '\n');
-  out.append(name).append("{tier=\"l3\"} ").append(std::to_string(l3)).append(1, '\n');
 }
 
 }  // namespace
@@ -312,30 +293,38 @@ CacheStats TieredCache::stats() const {
   return stats;
 }
 
-void TieredCache::renderMetrics(std::string& out) const {
+void TieredCache::collect(metrics::Exposition& out) const {
   const CacheStats s = stats();
-  perTier(out, "emporium_cache_hits_total", "Cache lookups answered, per tier.", s.l4_hits,
-          s.l3_hits);
-  perTier(out, "emporium_cache_misses_total", "Cache lookups not answered, per tier.", s.l4_misses,
-          s.l3_misses);
-  counter(out, "emporium_cache_evictions_total", "L4 entries dropped to make room.", s.evictions);
-  counter(out, "emporium_cache_coalesced_total",
-          "Cache misses that waited for a load of the same key already under way.", s.coalesced);
-  counter(out, "emporium_cache_loads_total", "Values computed by the loader on a cache miss.",
-          s.loads);
-  counter(out, "emporium_cache_redis_errors_total",
-          "Redis cache operations that failed or were skipped because Redis was down or slow.",
-          s.redis_errors);
-  counter(out, "emporium_cache_invalidations_total",
-          "Keys invalidated, here or by another process.", s.invalidations);
-  gauge(out, "emporium_cache_l4_bytes", "Bytes held by the in-process cache.", s.l4_bytes);
-  gauge(out, "emporium_cache_l4_entries", "Entries held by the in-process cache.", s.l4_entries);
-  gauge(out, "emporium_cache_generation", "The listing generation in use.", s.generation);
+  constexpr std::string_view kHits = "emporium_cache_hits_total";
+  constexpr std::string_view kHitsHelp = "Cache lookups answered, per tier.";
+  out.counter(kHits, kHitsHelp, s.l4_hits, {{"tier", "l4"}});
+  out.counter(kHits, kHitsHelp, s.l3_hits, {{"tier", "l3"}});
+  constexpr std::string_view kMisses = "emporium_cache_misses_total";
+  constexpr std::string_view kMissesHelp = "Cache lookups not answered, per tier.";
+  out.counter(kMisses, kMissesHelp, s.l4_misses, {{"tier", "l4"}});
+  out.counter(kMisses, kMissesHelp, s.l3_misses, {{"tier", "l3"}});
+  out.counter("emporium_cache_evictions_total", "L4 entries dropped to make room.", s.evictions);
+  out.counter("emporium_cache_coalesced_total",
+              "Cache misses that waited for a load of the same key already under way.",
+              s.coalesced);
+  out.counter("emporium_cache_loads_total", "Values computed by the loader on a cache miss.",
+              s.loads);
+  out.counter("emporium_cache_redis_errors_total",
+              "Redis cache operations that failed or were skipped because Redis was down or slow.",
+              s.redis_errors);
+  out.counter("emporium_cache_invalidations_total", "Keys invalidated, here or by another process.",
+              s.invalidations);
+  out.gauge("emporium_cache_l4_bytes", "Bytes held by the in-process cache.",
+            static_cast<double>(s.l4_bytes));
+  out.gauge("emporium_cache_l4_entries", "Entries held by the in-process cache.",
+            static_cast<double>(s.l4_entries));
+  out.gauge("emporium_cache_generation", "The listing generation in use.",
+            static_cast<double>(s.generation));
   if (!redis_) return;
-  gauge(out, "emporium_cache_redis_up", "1 while Redis answers cache operations.",
-        s.redis_up ? 1 : 0);
-  gauge(out, "emporium_cache_subscriber_up", "1 while subscribed to cache invalidations.",
-        s.subscriber_up ? 1 : 0);
+  out.gauge("emporium_cache_redis_up", "1 while Redis answers cache operations.",
+            s.redis_up ? 1 : 0);
+  out.gauge("emporium_cache_subscriber_up", "1 while subscribed to cache invalidations.",
+            s.subscriber_up ? 1 : 0);
 }
 
 }  // namespace emporium::cache

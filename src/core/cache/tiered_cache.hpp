@@ -34,6 +34,10 @@
 #include "core/cache/entry.hpp"
 #include "core/cache/lru_cache.hpp"
 
+namespace emporium::metrics {
+class Exposition;
+}  // namespace emporium::metrics
+
 namespace emporium::cache {
 
 namespace detail {
@@ -160,8 +164,8 @@ class TieredCache {
   void clearLocal();
 
   CacheStats stats() const;
-  /// Appends Prometheus text: emporium_cache_* counters and gauges.
-  void renderMetrics(std::string& out) const;
+  /// emporium_cache_* counters and gauges.
+  void collect(metrics::Exposition& out) const;
 
  private:
   void dropLocal(std::span<const std::string> keys);

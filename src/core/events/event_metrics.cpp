@@ -62,10 +62,6 @@ void EventMetrics::collect(metrics::Exposition& out) const {
   }
 }
 
-void EventMetrics::render(std::string& out) const {
-  out += metrics::textOf([this](metrics::Exposition& e) { collect(e); });
-}
-
 double secondsSince(std::string_view rfc3339) {
   const auto at = util::parseRfc3339(rfc3339);
   if (!at) return 0;

@@ -25,8 +25,6 @@ class EventMetrics {
   void deadLettered(std::string_view consumer);
 
   void collect(metrics::Exposition& out) const;
-  /// collect() as text, for app/serve.cpp's text collectors (goes with them).
-  void render(std::string& out) const;
 
  private:
   struct PerConsumer {

@@ -60,9 +60,8 @@ class Exposition {
   std::map<std::string, std::size_t, std::less<>> index_;
 };
 
-/// The text of what `collect(Exposition&)` adds on its own. For the components
-/// that app/serve.cpp still registers as text collectors (Registry::Collector);
-/// it goes with them when serve.cpp registers Exposition collectors.
+/// The text of what `collect(Exposition&)` adds on its own: for tests that
+/// read one component's samples.
 template <typename Collect>
 std::string textOf(const Collect& collect) {
   Exposition exposition;

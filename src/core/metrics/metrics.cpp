@@ -93,34 +93,16 @@ void HttpMetrics::collect(Exposition& out) const {
               connections_rejected.load(std::memory_order_relaxed));
 }
 
-void HttpMetrics::render(std::string& out) const {
-  out += textOf([this](Exposition& e) { collect(e); });
-}
-
 void Registry::add(Collect collect) {
   const std::lock_guard lock(mutex_);
   collectors_.emplace_back(std::move(collect));
 }
 
-void Registry::add(Collector collector) {
-  const std::lock_guard lock(mutex_);
-  collectors_.emplace_back(std::move(collector));
-}
-
 std::string Registry::render() const {
-  std::string out;
-  out.reserve(16384);
   Exposition exposition;
   const std::lock_guard lock(mutex_);
-  for (const auto& collector : collectors_) {
-    if (const auto* text = std::get_if<Collector>(&collector)) {
-      (*text)(out);
-    } else {
-      std::get<Collect>(collector)(exposition);
-    }
-  }
-  out += exposition.text();
-  return out;
+  for (const auto& collect : collectors_) collect(exposition);
+  return exposition.text();
 }
 
 void collectProcessMetrics(Exposition& out, double start_time_seconds) {
@@ -163,11 +145,6 @@ void collectProcessMetrics(Exposition& out, double start_time_seconds) {
   out.gauge("process_open_fds", "Number of open file descriptors.", static_cast<double>(fds));
   out.gauge("process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
             start_time_seconds);
-}
-
-void renderProcessMetrics(std::string& out, double start_time_seconds) {
-  out +=
-      textOf([start_time_seconds](Exposition& e) { collectProcessMetrics(e, start_time_seconds); });
 }
 
 }  // namespace emporium::metrics

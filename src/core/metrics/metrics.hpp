@@ -11,7 +11,6 @@
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
 
 #include "core/metrics/exposition.hpp"
@@ -62,8 +61,6 @@ class HttpMetrics {
   std::atomic<std::uint64_t> connections_rejected{0};
 
   void collect(Exposition& out) const;
-  /// collect() as text, for app/serve.cpp's text collectors (goes with them).
-  void render(std::string& out) const;
 
  private:
   struct Slot;
@@ -76,23 +73,16 @@ class Registry {
  public:
   /// Adds samples to the one Exposition of a scrape.
   using Collect = std::function<void(Exposition& out)>;
-  /// Appends text in the exposition format written by hand. Only until
-  /// app/serve.cpp's collectors are Collects; their text comes before the
-  /// Exposition's, which cannot check it for families declared twice.
-  using Collector = std::function<void(std::string& out)>;
 
   void add(Collect collect);
-  void add(Collector collector);
   std::string render() const;
 
  private:
   mutable std::mutex mutex_;
-  std::vector<std::variant<Collect, Collector>> collectors_;
+  std::vector<Collect> collectors_;
 };
 
 /// process_* metrics (resident memory, CPU seconds, start time, open fds).
 void collectProcessMetrics(Exposition& out, double start_time_seconds);
-/// collectProcessMetrics() as text, for app/serve.cpp's text collectors (goes with them).
-void renderProcessMetrics(std::string& out, double start_time_seconds);
 
 }  // namespace emporium::metrics

@@ -141,10 +141,6 @@ void InventoryService::collect(metrics::Exposition& out) const {
   }
 }
 
-void InventoryService::renderMetrics(std::string& out) const {
-  out += metrics::textOf([this](metrics::Exposition& e) { collect(e); });
-}
-
 ExpirySweeper::ExpirySweeper(InventoryService& service, std::chrono::milliseconds interval,
                              const log::Logger& logger)
     : task_(

@@ -58,8 +58,6 @@ class InventoryService final : public Client {
 
   /// Prometheus counters: reservations made, refused, released, expired.
   void collect(metrics::Exposition& out) const;
-  /// collect() as text, for app/serve.cpp's text collectors (goes with them).
-  void renderMetrics(std::string& out) const;
 
  private:
   std::string now() const;

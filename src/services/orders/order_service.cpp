@@ -258,8 +258,4 @@ void OrderService::collect(metrics::Exposition& out) const {
               counters_->effects_deferred.load(std::memory_order_relaxed));
 }
 
-void OrderService::renderMetrics(std::string& out) const {
-  out += metrics::textOf([this](metrics::Exposition& e) { collect(e); });
-}
-
 }  // namespace emporium::orders

@@ -149,8 +149,6 @@ class OrderService {
   OrderStore& store() { return store_; }
   /// Checkouts by outcome, recoveries, released keys, deferred effects.
   void collect(metrics::Exposition& out) const;
-  /// collect() as text, for app/serve.cpp's text collectors (goes with them).
-  void renderMetrics(std::string& out) const;
 
  private:
   struct Counters;

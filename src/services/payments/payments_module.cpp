@@ -90,10 +90,6 @@ void PaymentsModule::collect(metrics::Exposition& out) const {
               reconcile_failures_.load(std::memory_order_relaxed));
 }
 
-void PaymentsModule::renderMetrics(std::string& out) const {
-  out += metrics::textOf([this](metrics::Exposition& e) { collect(e); });
-}
-
 HttpCardProvider::BaseUrl providerBaseUrl(const std::optional<std::string>& configured,
                                           std::function<std::string()> sandbox_origin) {
   if (configured && !configured->empty()) {

@@ -65,8 +65,6 @@ class PaymentsModule final : public module::Module {
   /// emporium_payments_provider_* metrics (breaker state) and reconciliation's;
   /// nothing when the provider is not the HTTP one.
   void collect(metrics::Exposition& out) const override;
-  /// collect() as text, for app/serve.cpp's text collectors (goes with them).
-  void renderMetrics(std::string& out) const;
   /// The HTTP provider's circuit breaker; nullopt when the provider was given.
   std::optional<CircuitBreaker::Snapshot> breakerState() const {
     if (!http_provider_) return std::nullopt;
