@@ -152,21 +152,13 @@ bool redisServerInstalled() { return ::access(EMPORIUM_REDIS_SERVER, X_OK) == 0;
 class CatalogApiBase : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    auto setup = prepareBackend(GetParam() != Backend::kSqlite, "e2e_catalog");
-    if (!setup) {
-      if (required("EMPORIUM_REQUIRE_POSTGRES")) FAIL() << "EMPORIUM_TEST_POSTGRES_URL is not set";
-      GTEST_SKIP() << "EMPORIUM_TEST_POSTGRES_URL not set";
+    auto backend = prepareShopBackend(GetParam(), "e2e_catalog");
+    if (!backend.setup) {
+      if (required(backend.required_flag)) FAIL() << backend.missing;
+      GTEST_SKIP() << backend.missing;
     }
-    data_dir_ = setup->data_dir;
-    env_ = setup->env;
-    if (services()) {
-      const auto topology = servicesTopologyEnv();
-      if (!topology) {
-        if (required("EMPORIUM_REQUIRE_SERVERS")) FAIL() << "EMPORIUM_TEST_AMQP_URL is not set";
-        GTEST_SKIP() << "the services topology needs RabbitMQ: EMPORIUM_TEST_AMQP_URL not set";
-      }
-      env_.insert(topology->begin(), topology->end());
-    }
+    data_dir_ = backend.setup->data_dir;
+    env_ = backend.setup->env;
   }
 
   bool services() const { return GetParam() == Backend::kServices; }

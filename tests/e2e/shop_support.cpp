@@ -117,24 +117,37 @@ std::string backendTestName(const ::testing::TestParamInfo<Backend>& info) {
   return "Unknown";
 }
 
-void ShopTest::SetUp() {
-  auto setup = prepareBackend(GetParam() != Backend::kSqlite, "e2e_shop");
-  if (!setup) {
-    if (required("EMPORIUM_REQUIRE_POSTGRES")) FAIL() << "EMPORIUM_TEST_POSTGRES_URL is not set";
-    GTEST_SKIP() << "EMPORIUM_TEST_POSTGRES_URL not set";
+ShopBackend prepareShopBackend(Backend backend, const std::string& prefix) {
+  ShopBackend shop;
+  shop.setup = prepareBackend(backend != Backend::kSqlite, prefix);
+  if (!shop.setup) {
+    shop.required_flag = "EMPORIUM_REQUIRE_POSTGRES";
+    shop.missing = "EMPORIUM_TEST_POSTGRES_URL is not set";
+    return shop;
   }
-  data_dir_ = setup->data_dir;
-  env_ = setup->env;
+  if (backend != Backend::kServices) return shop;
+  const auto topology = servicesTopologyEnv();
+  if (!topology) {
+    releaseBackend(shop.setup->data_dir, shop.setup->env);
+    shop.setup.reset();
+    shop.required_flag = "EMPORIUM_REQUIRE_SERVERS";
+    shop.missing = "the services topology needs RabbitMQ: EMPORIUM_TEST_AMQP_URL is not set";
+    return shop;
+  }
+  shop.setup->env.insert(topology->begin(), topology->end());
+  return shop;
+}
+
+void ShopTest::SetUp() {
+  auto backend = prepareShopBackend(GetParam(), "e2e_shop");
+  if (!backend.setup) {
+    if (required(backend.required_flag)) FAIL() << backend.missing;
+    GTEST_SKIP() << backend.missing;
+  }
+  data_dir_ = backend.setup->data_dir;
+  env_ = backend.setup->env;
   env_["EMPORIUM_RATE_LIMITS"] = "off";
   env_["EMPORIUM_SANDBOX_SECRET"] = kSandboxSecret;
-  if (services()) {
-    const auto topology = servicesTopologyEnv();
-    if (!topology) {
-      if (required("EMPORIUM_REQUIRE_SERVERS")) FAIL() << "EMPORIUM_TEST_AMQP_URL is not set";
-      GTEST_SKIP() << "the services topology needs RabbitMQ: EMPORIUM_TEST_AMQP_URL not set";
-    }
-    env_.insert(topology->begin(), topology->end());
-  }
 }
 
 void ShopTest::TearDown() {

@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -55,6 +56,17 @@ bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds tim
 /// e2e/services_shop.hpp), the same suite against each.
 enum class Backend { kSqlite, kPostgres, kServices };
 std::string backendTestName(const ::testing::TestParamInfo<Backend>& info);
+
+/// prepareBackend() for a shop on `backend`, with the services topology's
+/// environment (services_shop.hpp) for kServices. Without the servers it
+/// needs, `setup` is nullopt, `missing` says what is not configured and
+/// `required_flag` names the variable that makes that a failure, not a skip.
+struct ShopBackend {
+  std::optional<BackendSetup> setup;
+  const char* required_flag = nullptr;
+  std::string missing;
+};
+ShopBackend prepareShopBackend(Backend backend, const std::string& prefix);
 /// The services topology, instantiated as "Cluster/<Suite>.<Test>/Services"
 /// (label `cluster`, tests/e2e/CMakeLists.txt).
 inline const auto kClusterTopology = ::testing::Values(Backend::kServices);
