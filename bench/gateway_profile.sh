@@ -33,6 +33,7 @@ BIN="${EMPORIUM_BIN:-$ROOT/build/release/src/app/emporium}"
 command -v wrk >/dev/null || die "wrk is not installed (scripts/install-deps.sh installs it)"
 
 WORK="$(mktemp -d /tmp/emporium-gateway-profile.XXXXXX)"
+chmod 755 "$WORK"  # the postgres user writes its data dir under it
 SERVICES=(users catalog inventory cart orders payments notifications gateway)
 declare -A PORT PID
 
