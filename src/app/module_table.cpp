@@ -453,6 +453,7 @@ std::optional<http::ApiError> translateError(const std::exception& e) {
     http::ApiError api(503, "service-unavailable", "Service Unavailable",
                        "the " + peer->service() + " service is unavailable; retry shortly");
     api.headers().emplace_back("Retry-After", "1");
+    api.headers().emplace_back(std::string(http::kUnavailableDependencyHeader), peer->service());
     return api;
   }
   if (const auto* sql_error = dynamic_cast<const sql::Error*>(&e)) {

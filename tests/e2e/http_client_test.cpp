@@ -45,7 +45,13 @@ class Peer {
     router_.add(http::Method::kGet, "/refused", [this](http::Request&) {
       ++calls_;
       return http::Response::json(503, R"({"title":"provider down"})")
-          .withHeader("Retry-After", "5");
+          .withHeader("Retry-After", "5")
+          .withHeader(std::string(http::kUnavailableDependencyHeader), "payment-provider");
+    });
+    router_.add(http::Method::kGet, "/database-down", [this](http::Request&) {
+      ++calls_;
+      return http::Response::json(503, R"({"title":"database unavailable"})")
+          .withHeader("Retry-After", "1");
     });
     router_.add(http::Method::kGet, "/slow", [this](http::Request&) {
       ++calls_;
@@ -247,14 +253,14 @@ TEST(HttpClient, OneBreakerPerPeer) {
   EXPECT_EQ(client.peerState(healthy.origin()).state, resilience::Breaker::State::kClosed);
 }
 
-TEST(HttpClient, AnAnswerThatSaysWhenToComeBackLeavesTheBreakerClosed) {
+TEST(HttpClient, ARefusalForAnUnavailableDependencyLeavesTheBreakerClosed) {
   Peer deciding;
   HttpClientOptions options = fastRetries();
   options.max_attempts = 1;
   options.breaker = {2, 10s, 10s};
   HttpClient client(options);
-  // Its own refusals (a checkout while the card provider is down): the peer
-  // is up, so its other routes must stay reachable.
+  // Refusals because of what the peer depends on (a checkout while the card
+  // provider is down): the peer is up, so its other routes stay reachable.
   for (int i = 0; i < 5; ++i) {
     const HttpReply reply = client.call(get(deciding.url("/refused")));
     EXPECT_EQ(reply.status, 503);
@@ -264,6 +270,11 @@ TEST(HttpClient, AnAnswerThatSaysWhenToComeBackLeavesTheBreakerClosed) {
   const HttpReply other = client.call(get(deciding.url("/ok")));
   EXPECT_EQ(other.status, 200) << other.error;
   EXPECT_EQ(deciding.calls(), 6);
+  // A 503 of its own (its database is down) is the peer failing, Retry-After or not.
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(client.call(get(deciding.url("/database-down"))).status, 503);
+  }
+  EXPECT_EQ(client.peerState(deciding.origin()).state, resilience::Breaker::State::kOpen);
 }
 
 TEST(HttpClient, RefusesToSendMalformedCalls) {

@@ -188,17 +188,21 @@ TEST(ModuleTable, ConsumerQueuesAreEveryConsumerOfTheBinary) {
 }
 
 // What a request gets when a service it calls, or a database, cannot answer:
-// 503 with Retry-After, naming the service; other errors stay 500s.
+// 503 with Retry-After, naming the service; other errors stay 500s. Only the
+// unavailable peer is a dependency's fault (its callers' breakers skip it).
 TEST(ModuleTable, AnUnavailablePeerOrDatabaseIs503WithRetryAfter) {
   const auto peer = translateError(net::PeerError("inventory", "reserve: unreachable"));
   ASSERT_TRUE(peer.has_value());
   EXPECT_EQ(peer->status(), 503);
   EXPECT_NE(peer->detail().find("inventory"), std::string::npos) << peer->detail();
-  ASSERT_EQ(peer->headers().size(), 1U);
-  EXPECT_EQ(peer->headers()[0].first, "Retry-After");
+  using Headers = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(peer->headers(),
+            (Headers{{"Retry-After", "1"},
+                     {std::string(http::kUnavailableDependencyHeader), "inventory"}}));
   const auto db = translateError(sql::Error(sql::ErrorKind::kConnection, "down"));
   ASSERT_TRUE(db.has_value());
   EXPECT_EQ(db->status(), 503);
+  EXPECT_EQ(db->headers(), (Headers{{"Retry-After", "1"}}));
   EXPECT_FALSE(translateError(std::runtime_error("a bug")).has_value());
 }
 

@@ -25,6 +25,14 @@ Method parseMethod(std::string_view text);
 /// integer. Honoured only by a server told to trust it; see Request::deadline().
 inline constexpr std::string_view kBudgetHeader = "X-Emporium-Budget-Ms";
 
+/// On a 503: the service is up, and refuses because something it depends on
+/// (named as the value: another service, the card provider) is not
+/// answering. A caller's circuit breaker for this service must not count it:
+/// the service's other routes still work. A 503 without it (its database is
+/// down or its pool exhausted) is the service failing.
+inline constexpr std::string_view kUnavailableDependencyHeader =
+    "X-Emporium-Unavailable-Dependency";
+
 struct Header {
   std::string_view name;
   std::string_view value;

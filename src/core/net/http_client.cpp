@@ -312,15 +312,19 @@ Attempt HttpClient::Impl::send(CURL* h, const HttpCall& call, const std::string&
     // one that says when to come back (Retry-After): that is the peer's own
     // decision, such as a checkout refused while the card provider is down,
     // which a resend would only repeat.
-    const bool says_when =
-        std::any_of(reply.headers.begin(), reply.headers.end(), [](const auto& h) {
-          return h.first.size() == 11 && strncasecmp(h.first.c_str(), "Retry-After", 11) == 0;
-        });
-    // Nor does such an answer count against the peer's breaker: the peer is
-    // up and deciding. Counting it let a gateway's breaker for orders open
-    // after a few checkouts refused for a card provider outage, and then
-    // refuse every orders request, cash on delivery and history included.
-    attempt.peer_failed = status >= 500 && !says_when;
+    const auto has = [&reply](std::string_view name) {
+      return std::any_of(reply.headers.begin(), reply.headers.end(), [name](const auto& h) {
+        return h.first.size() == name.size() &&
+               strncasecmp(h.first.c_str(), name.data(), name.size()) == 0;
+      });
+    };
+    const bool says_when = has("Retry-After");
+    // A refusal because of the peer's own dependency (the card provider,
+    // another service) does not count against the peer's breaker: the peer
+    // is up. Counting it let a gateway's breaker for orders open after a
+    // few checkouts refused for a card provider outage, and then refuse
+    // every orders request, cash on delivery and history included.
+    attempt.peer_failed = status >= 500 && !has(http::kUnavailableDependencyHeader);
     attempt.retryable = (status == 502 || status == 503 || status == 504) && !says_when;
     return attempt;
   }

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/http/request.hpp"
 #include "core/json/writer.hpp"
 #include "services/orders/http/problems.hpp"
 
@@ -73,12 +74,16 @@ http::ApiError toProblem(const checkout::CheckoutRefusal& refusal) {
                              "; check it or pay another way (your cart is unchanged)");
     case R::kThrottled:
       return http::ApiError::tooManyRequests(refusal.retry_after, refusal.detail);
-    case R::kProviderUnavailable:
-      return withRetryAfter(
+    case R::kProviderUnavailable: {
+      auto problem = withRetryAfter(
           {503, "payment-provider-unavailable", "Payment provider unavailable",
            "the card payment provider cannot be reached; nothing was charged, no stock is held "
            "and your cart is unchanged. Retry shortly, or pay another way"},
           "5");
+      problem.headers().emplace_back(std::string(http::kUnavailableDependencyHeader),
+                                     "payment-provider");
+      return problem;
+    }
     case R::kHoldExpired:
       return {409, "insufficient-stock", "Insufficient stock",
               "the stock held for this order was released before payment finished; the payment "
