@@ -66,7 +66,7 @@ ReplayableConsumer EventConsumers::named(std::string_view name) {
     throw UsageError(std::string(name) +
                      " is not replayed from the command line: a refund made at the card provider "
                      "is booked on its order once; `emporium dlq replay --consumer " +
-                     std::string(name) + "` sends the ones it could not handle again");
+                     std::string(name) + " --all` sends the ones it could not handle again");
   }
   // A name in kConsumerNames that nothing above builds is this file's bug.
   throw std::logic_error("consumer " + std::string(name) + " is listed but not built");

@@ -158,6 +158,31 @@ TEST_P(OrderServiceTest, ARefundOrCancelDuringCheckoutIsRefused) {
   EXPECT_EQ(inventory_.released.load(), 0);
 }
 
+// payment.refunded_at_provider's consumer (orders.provider_refunds) acts on
+// these: booked and booked-before are done, not-yet is retried, refused is
+// dead-lettered for an operator (the money moved at the provider already).
+TEST_P(OrderServiceTest, ProviderRefundsAreBookedOnceRetriedWhilePendingAndRefusedOtherwise) {
+  using Booking = orders::OrderService::ProviderRefundBooking;
+  payments_.holdCharges();
+  auto placed = std::async(std::launch::async, [this] { return checkout("k"); });
+  ASSERT_TRUE(payments_.waitUntilCharging(10s));
+  const auto id = onlyOrderId(OrderStatus::kPending);
+  EXPECT_EQ(service().recordProviderRefund(id, "re_1", 500), Booking::kNotYet);
+  payments_.releaseCharges();
+  ASSERT_EQ(placed.get().status, 201);
+
+  EXPECT_EQ(service().recordProviderRefund(id, "re_1", 500), Booking::kBooked);
+  EXPECT_EQ(service().recordProviderRefund(id, "re_1", 500), Booking::kBookedBefore);
+  EXPECT_EQ(store_->find(id)->refunded_total, 500);
+  EXPECT_EQ(service().recordProviderRefund("ord_nobody", "re_2", 500), Booking::kRefused);
+  const std::int64_t total = store_->find(id)->totals.total;
+  EXPECT_EQ(service().recordProviderRefund(id, "re_3", total), Booking::kRefused)
+      << "more than is left to refund";
+  EXPECT_EQ(service().recordProviderRefund(id, "re_4", total - 500), Booking::kBooked);
+  EXPECT_EQ(store_->find(id)->status, OrderStatus::kRefunded);
+  EXPECT_EQ(events("order.refunded"), 2);
+}
+
 TEST_P(OrderServiceTest, ADeclinedCheckoutLeavesNoOrderMailOrCartChange) {
   payments_.outcome = payments::ChargeOutcome::kDeclined;
   const auto r = checkout("k");

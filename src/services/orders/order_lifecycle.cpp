@@ -199,11 +199,15 @@ Changed OrderService::refund(const std::string& order_id, const RefundRequest& r
       OrderError::inProgress("other refunds of this order keep changing what is left; retry")};
 }
 
-bool OrderService::recordProviderRefund(const std::string& order_id,
-                                        const std::string& provider_refund_id,
-                                        std::int64_t amount) {
+OrderService::ProviderRefundBooking OrderService::recordProviderRefund(
+    const std::string& order_id, const std::string& provider_refund_id, std::int64_t amount) {
   const auto current = store_.find(order_id);
-  if (!current || amount <= 0) return false;
+  if (!current || amount <= 0) {
+    logger_.warn(
+        "a refund made at the provider names no order it can be booked on",
+        {{"order_id", order_id}, {"provider_refund_id", provider_refund_id}, {"amount", amount}});
+    return ProviderRefundBooking::kRefused;
+  }
   const bool full = current->refunded_total + amount >= current->totals.total;
   NewRefund refund;
   // The provider's refund id makes it idempotent: the next pass finds it.
@@ -214,18 +218,23 @@ bool OrderService::recordProviderRefund(const std::string& order_id,
   refund.note = refundNote(full, refund.reason);
   refund.settled = true;  // the money moved at the provider already
   const auto applied = store_.applyRefund(order_id, refund);
+  if (applied.outcome == RefundApplied::Outcome::kDuplicate) {
+    return ProviderRefundBooking::kBookedBefore;
+  }
   if (applied.outcome != RefundApplied::Outcome::kApplied) {
-    if (applied.outcome != RefundApplied::Outcome::kDuplicate) {
-      logger_.warn(
-          "a refund made at the provider does not fit the order",
-          {{"order_id", order_id}, {"provider_refund_id", provider_refund_id}, {"amount", amount}});
+    // A checkout still under way (the sweeper settles it) may take it later.
+    if (applied.order && applied.order->status == OrderStatus::kPending) {
+      return ProviderRefundBooking::kNotYet;
     }
-    return false;
+    logger_.warn(
+        "a refund made at the provider does not fit the order",
+        {{"order_id", order_id}, {"provider_refund_id", provider_refund_id}, {"amount", amount}});
+    return ProviderRefundBooking::kRefused;
   }
   if (applied.full) runEffects(*applied.order);  // stock a confirmed order still held
   logger_.warn("refund made at the card provider recorded on the order",
                {{"order_id", order_id}, {"amount", amount}, {"full", applied.full}});
-  return true;
+  return ProviderRefundBooking::kBooked;
 }
 
 }  // namespace emporium::orders

@@ -131,12 +131,19 @@ class OrderService {
   /// what is left).
   util::Result<Order, OrderError> refund(const std::string& order_id,
                                          const RefundRequest& request = {});
+  /// What recording a refund made at the card provider did.
+  enum class ProviderRefundBooking : std::uint8_t {
+    kBooked,        // recorded now
+    kBookedBefore,  // recorded under this provider refund id already
+    kNotYet,        // the order's checkout is still pending: ask again later
+    kRefused,       // no such order, or it cannot take it (status, above what is left)
+  };
   /// A refund made at the card provider (found by payments' reconciliation):
   /// recorded once per provider refund id, as settled (the money moved
-  /// already), by "provider". False when it was recorded before or the
-  /// order cannot take it (not refundable, or above what is left).
-  bool recordProviderRefund(const std::string& order_id, const std::string& provider_refund_id,
-                            std::int64_t amount);
+  /// already), by "provider".
+  ProviderRefundBooking recordProviderRefund(const std::string& order_id,
+                                             const std::string& provider_refund_id,
+                                             std::int64_t amount);
 
   /// One sweeper pass: finishes or compensates stale pending orders and
   /// performs owed effects. Runs on the background thread; public for tests.

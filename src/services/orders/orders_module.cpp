@@ -2,6 +2,8 @@
 
 #include <rapidjson/document.h>
 
+#include <stdexcept>
+#include <string>
 #include <utility>
 
 #include "services/orders/http/routes.hpp"
@@ -26,26 +28,39 @@ void OrdersModule::addRoutes(http::Router& router) {
 // Idempotent without marks: the order books a provider refund under an id
 // made from the provider's refund id, and a second delivery is a duplicate.
 events::Consumer OrdersModule::providerRefundsConsumer() {
-  return {std::string(kProviderRefundsConsumer),
-          {kProviderRefundsPatterns.begin(), kProviderRefundsPatterns.end()},
-          [this](const events::Event& event) {
-            rapidjson::Document payload;
-            payload.Parse(event.payload.c_str(), event.payload.size());
-            const auto has_string = [&payload](const char* member) {
-              return payload.HasMember(member) && payload[member].IsString();
-            };
-            if (payload.HasParseError() || !payload.IsObject() || !has_string("order_id") ||
-                !has_string("provider_refund_id") || !payload.HasMember("amount") ||
-                !payload["amount"].IsInt64()) {
-              throw events::PermanentFailure(std::string(payments::kProviderRefundEvent) +
-                                             " without order_id, provider_refund_id and amount");
-            }
-            // False for an order it does not fit (logged by the service):
-            // nothing a redelivery would change.
-            service_.recordProviderRefund(payload["order_id"].GetString(),
-                                          payload["provider_refund_id"].GetString(),
-                                          payload["amount"].GetInt64());
-          }};
+  return {
+      std::string(kProviderRefundsConsumer),
+      {kProviderRefundsPatterns.begin(), kProviderRefundsPatterns.end()},
+      [this](const events::Event& event) {
+        rapidjson::Document payload;
+        payload.Parse(event.payload.c_str(), event.payload.size());
+        const auto has_string = [&payload](const char* member) {
+          return payload.HasMember(member) && payload[member].IsString();
+        };
+        if (payload.HasParseError() || !payload.IsObject() || !has_string("order_id") ||
+            !has_string("provider_refund_id") || !payload.HasMember("amount") ||
+            !payload["amount"].IsInt64()) {
+          throw events::PermanentFailure(std::string(payments::kProviderRefundEvent) +
+                                         " without order_id, provider_refund_id and amount");
+        }
+        const std::string order_id = payload["order_id"].GetString();
+        using Booking = OrderService::ProviderRefundBooking;
+        switch (service_.recordProviderRefund(order_id, payload["provider_refund_id"].GetString(),
+                                              payload["amount"].GetInt64())) {
+          case Booking::kBooked:
+          case Booking::kBookedBefore:
+            return;
+          case Booking::kNotYet:
+            // Retried with backoff; dead-lettered if it never settles.
+            throw std::runtime_error("order " + order_id + " is still being checked out");
+          case Booking::kRefused:
+            // The money moved at the provider: an operator must see it
+            // (emporium dlq list), not have it dropped.
+            throw events::PermanentFailure("order " + order_id +
+                                           " cannot take this refund (no such order, its "
+                                           "status, or more than is left to refund)");
+        }
+      }};
 }
 
 }  // namespace emporium::orders

@@ -383,11 +383,19 @@ std::optional<GiftCard> PaymentsService::giftCard(std::string_view code) {
 }
 
 bool PaymentsService::recordProviderRefund(const StoredPayment& payment,
-                                           const std::string& refund_id, std::int64_t amount) {
-  const std::string key = "provider:" + refund_id;
+                                           const std::string& refund_id, std::size_t position,
+                                           std::int64_t amount) {
+  // A refund the provider lists without an id is known by its place in the
+  // payment's list: "provider:" alone would make every such refund of every
+  // payment one refund.
+  const std::string key = refund_id.empty()
+                              ? "provider:" + payment.payment.id + ":" + std::to_string(position)
+                              : "provider:" + refund_id;
+  const std::optional<std::string> provider_id =
+      refund_id.empty() ? std::nullopt : std::optional<std::string>(refund_id);
   // Recorded and announced to orders in one transaction (the outbox).
   const auto recorded =
-      store_.recordRefund(payment, key, amount, refund_id, RefundOrigin::kProvider);
+      store_.recordRefund(payment, key, amount, provider_id, RefundOrigin::kProvider);
   if (recorded != PaymentStore::RefundRecord::kRecorded) return false;
   logger_.warn("refund made at the card provider recorded", {{"payment_id", payment.payment.id},
                                                              {"order_id", payment.payment.order_id},
@@ -423,15 +431,17 @@ ReconcileReport PaymentsService::reconcileRefunds(const std::string& since, std:
     // provider that does not echo keys is matched by its refund id instead,
     // so none of our own refunds is booked a second time.
     bool listed_any = false;
+    std::size_t position = 0;
     for (const auto& refund : state.refunds) {
       listed_any = true;
+      ++position;
       if (refund.idempotency_key.starts_with(providerRefundKey(payment)) || refund.amount <= 0) {
         continue;
       }
       if (!refund.id.empty() && store_.providerRefundKnown(payment.payment.id, refund.id)) {
         continue;
       }
-      if (recordProviderRefund(payment, refund.id, refund.amount)) ++report.refunded;
+      if (recordProviderRefund(payment, refund.id, position, refund.amount)) ++report.refunded;
     }
     if (listed_any || !state.refunded) continue;
     // A provider that lists no refunds but says "refunded": all that is left.

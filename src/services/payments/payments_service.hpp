@@ -67,8 +67,9 @@ class PaymentsService final : public Client {
   std::mutex reconcile_mutex_;   // one pass at a time; guards the cursor
   std::string reconcile_after_;  // last payment id the previous pass asked about
   /// Records one refund made at the provider, announced to orders; true when new.
+  /// position: its place (from 1) in the provider's list of the payment's refunds.
   bool recordProviderRefund(const StoredPayment& payment, const std::string& refund_id,
-                            std::int64_t amount);
+                            std::size_t position, std::int64_t amount);
 };
 
 /// The outcome a stored payment stands for (what a replayed charge returns).
