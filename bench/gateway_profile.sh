@@ -30,7 +30,9 @@ CONNECTIONS="${BENCH_CONNECTIONS:-16}"
 PORT_BASE="${BENCH_PORT_BASE:-21400}"
 BIN="${EMPORIUM_BIN:-$ROOT/build/release/src/app/emporium}"
 [[ -x "$BIN" ]] || die "no $BIN: build it (scripts/build.sh release) or set EMPORIUM_BIN"
-command -v wrk >/dev/null || die "wrk is not installed (scripts/install-deps.sh installs it)"
+for tool in wrk jq curl openssl; do
+  command -v "$tool" >/dev/null || die "$tool is not installed (scripts/install-deps.sh installs it)"
+done
 
 WORK="$(mktemp -d /tmp/emporium-gateway-profile.XXXXXX)"
 chmod 755 "$WORK"  # the postgres user writes its data dir under it
@@ -87,10 +89,11 @@ done
 
 catalog="http://127.0.0.1:${PORT[catalog]}"
 gateway="http://127.0.0.1:${PORT[gateway]}"
-slug="$(curl -sf "$gateway/api/v1/products?limit=1" | jq -r '.items[0].slug')"
+slug="$(curl -sf "$gateway/api/v1/products?limit=1" | jq -r '.items[0].slug')" ||
+  die "the gateway did not list products: $(tail -n 5 "$WORK/gateway.log")"
 [[ -n "$slug" && "$slug" != null ]] || die "no product listed through the gateway"
 path="/api/v1/products/$slug"
-bytes="$(curl -sf "$gateway$path" | wc -c)"
+bytes="$(curl -sf "$gateway$path" | wc -c)" || die "no $path through the gateway"
 log "one product page, $bytes bytes: $path"
 
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -115,6 +118,11 @@ c1="$(ticks "${PID[catalog]}")"
 rps() { awk '/^Requests\/sec/ {print int($2)}' <<<"$1"; }
 count() { awk '/requests in/ {print $1}' <<<"$1"; }
 n="$(count "$through")"
+((n > 0)) || die "wrk made no request through the gateway"
+# A page that stopped being a 200 would measure error pages, not the hop.
+if grep -q "Non-2xx" <<<"$direct$through"; then
+  die "some answers were not 2xx: $(grep Non-2xx <<<"$direct$through" | tr '\n' ' ')"
+fi
 echo "| target | req/s | CPU us per request (gateway / catalog) |"
 echo "| --- | ---: | --- |"
 echo "| catalog, direct | $(rps "$direct") | |"
@@ -123,9 +131,11 @@ echo "(wrk -t1 -c$CONNECTIONS -d${DURATION}s, $bytes-byte cached product page; p
 if [[ -s "$WORK/perf.data" ]]; then
   echo
   echo "gateway CPU by shared object (perf):"
+  # awk reads to the end: `head` would close the pipe early, and with
+  # pipefail the script would exit 141 after printing.
   perf report -i "$WORK/perf.data" --no-children --sort dso -g none --stdio 2>/dev/null |
-    grep '%' | head -n 8
+    awk '/%/ && n++ < 8'
   echo "top symbols:"
   perf report -i "$WORK/perf.data" --no-children --sort sym -g none --stdio 2>/dev/null |
-    grep '%' | head -n 15
+    awk '/%/ && n++ < 15'
 fi

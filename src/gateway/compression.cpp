@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
-#include <cstdlib>
 #include <limits>
 #include <optional>
 
@@ -26,49 +25,67 @@ bool codingNamed(std::string_view a, std::string_view b) {
          });
 }
 
-// The q of an item's parameters ("q=0.8"); 1 when it names none.
-double quality(std::string_view parameters) {
+// RFC 9110 12.4.2: qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ),
+// in thousandths; nullopt for anything else ("nan", "1.5", "-1", "0.0001").
+std::optional<int> qvalue(std::string_view text) {
+  if (text.empty() || (text[0] != '0' && text[0] != '1')) return std::nullopt;
+  const int whole = text[0] - '0';
+  text.remove_prefix(1);
+  if (text.empty()) return whole * 1000;
+  if (text[0] != '.' || text.size() > 4) return std::nullopt;
+  int thousandths = 0;
+  int scale = 100;
+  for (const char c : text.substr(1)) {
+    if (c < '0' || c > '9') return std::nullopt;
+    thousandths += (c - '0') * scale;
+    scale /= 10;
+  }
+  if (whole == 1 && thousandths != 0) return std::nullopt;
+  return whole * 1000 + thousandths;
+}
+
+// The q of an item's parameters ("q=0.8") in thousandths; 1000 when it names
+// none, 0 when it is malformed (a coding is used only when plainly accepted).
+int quality(std::string_view parameters) {
   while (!parameters.empty()) {
     const auto semicolon = parameters.find(';');
     const std::string_view parameter = trimOws(parameters.substr(0, semicolon));
     if (parameter.size() >= 2 && (parameter[0] == 'q' || parameter[0] == 'Q') &&
         parameter[1] == '=') {
-      const std::string value(parameter.substr(2));
-      char* end = nullptr;
-      const double q = std::strtod(value.c_str(), &end);
-      // A malformed weight refuses nothing it cannot be sure of: 1.
-      return end == value.c_str() ? 1.0 : std::clamp(q, 0.0, 1.0);
+      return qvalue(parameter.substr(2)).value_or(0);
     }
     if (semicolon == std::string_view::npos) break;
     parameters.remove_prefix(semicolon + 1);
   }
-  return 1.0;
+  return 1000;
 }
 
-// The q the field value gives `coding`: its own item's, else "*"'s, else 0.
-double qualityOf(std::string_view accept_encoding, std::string_view coding) {
-  std::optional<double> named;
-  std::optional<double> any;
+// The q the field value gives `coding` (thousandths): its own item's, else
+// "*"'s, else 0. "x-gzip" is gzip (RFC 9110 8.4.1.3).
+int qualityOf(std::string_view accept_encoding, std::string_view coding) {
+  std::optional<int> named;
+  std::optional<int> any;
   while (!accept_encoding.empty()) {
     const auto comma = accept_encoding.find(',');
     const std::string_view item = accept_encoding.substr(0, comma);
     const auto semicolon = item.find(';');
     const std::string_view token = trimOws(item.substr(0, semicolon));
-    const double q =
-        semicolon == std::string_view::npos ? 1.0 : quality(item.substr(semicolon + 1));
-    if (codingNamed(token, coding)) named = q;
+    const int q = semicolon == std::string_view::npos ? 1000 : quality(item.substr(semicolon + 1));
+    if (codingNamed(token, coding) || (coding == "gzip" && codingNamed(token, "x-gzip"))) {
+      named = q;
+    }
     if (token == "*") any = q;
     if (comma == std::string_view::npos) break;
     accept_encoding.remove_prefix(comma + 1);
   }
-  return named.value_or(any.value_or(0.0));
+  return named.value_or(any.value_or(0));
 }
 
 }  // namespace
 
 Coding preferredCoding(std::string_view accept_encoding) {
-  const double br = qualityOf(accept_encoding, "br");
-  const double gz = qualityOf(accept_encoding, "gzip");
+  const int br = qualityOf(accept_encoding, "br");
+  const int gz = qualityOf(accept_encoding, "gzip");
   if (br <= 0 && gz <= 0) return Coding::kIdentity;
   return br >= gz ? Coding::kBrotli : Coding::kGzip;
 }

@@ -370,6 +370,14 @@ TEST_F(GatewayTest, LargeJsonIsGzippedForClientsThatAcceptIt) {
   EXPECT_EQ(preferredCoding("gzip;q=1, *;q=0.5"), Coding::kGzip);
   EXPECT_EQ(preferredCoding("br;q=0, *"), Coding::kGzip);
   EXPECT_EQ(preferredCoding("deflate"), Coding::kIdentity);
+  EXPECT_EQ(preferredCoding("x-gzip"), Coding::kGzip);
+  EXPECT_EQ(preferredCoding("br;q=0.001"), Coding::kBrotli);
+  EXPECT_EQ(preferredCoding("br;q=0.5, gzip;q=0.501"), Coding::kGzip);
+  // Malformed weights accept nothing (RFC 9110 qvalue: 0 to 1, three decimals).
+  for (const char* malformed : {"br;q=nan, gzip;q=0", "br;q=1.5", "br;q=-1", "br;q=0.0001",
+                                "br;q=inf", "br;q=0x1", "br;q=1e0", "br;q="}) {
+    EXPECT_EQ(preferredCoding(malformed), Coding::kIdentity) << malformed;
+  }
 }
 
 // Tokens as the users service's JWKS would judge them: two accounts, a

@@ -142,13 +142,12 @@ const std::vector<std::string>& shopServices() {
 ServicesShop startServicesShop(const std::string& binary,
                                const std::map<std::string, std::string>& env) {
   ServicesShop shop;
-  shop.port_dir = std::filesystem::temp_directory_path() / ("emporium-services-" + randomSuffix());
-  std::filesystem::create_directories(shop.port_dir);
   const ProcessResult migrated = runProcess({binary, "migrate"}, env);
   if (migrated.exit_code != 0) {
     shop.failure = "emporium migrate failed:\n" + migrated.output;
     return shop;
   }
+  shop.port_dir = std::filesystem::temp_directory_path() / ("emporium-services-" + randomSuffix());
   // A candidate port another program holds fails only the service that
   // wanted it; the next try picks other ports for all of them.
   for (int attempt = 0; attempt < kTries; ++attempt) {
