@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "core/json/wire.hpp"
 #include "services/orders/http/routes.hpp"
 
 namespace emporium::orders {
@@ -25,6 +26,34 @@ void OrdersModule::addRoutes(http::Router& router) {
   orders::addRoutes(router, service_, activity_);
 }
 
+namespace {
+
+// What payment.refunded_at_provider carries (payments' contract,
+// docs/events.md). A payload without it can never be booked: dead-lettered.
+struct ProviderRefund {
+  std::string order_id;
+  std::string provider_refund_id;
+  std::int64_t amount = 0;
+};
+
+ProviderRefund providerRefundOf(const std::string& text) {
+  rapidjson::Document payload;
+  payload.Parse(text.c_str(), text.size());
+  if (payload.HasParseError() || !payload.IsObject()) {
+    throw events::PermanentFailure(std::string(payments::kProviderRefundEvent) +
+                                   ": the payload is not a JSON object");
+  }
+  try {
+    namespace wire = json::wire;
+    return {wire::stringOf(payload, "order_id"), wire::stringOf(payload, "provider_refund_id"),
+            wire::intOf(payload, "amount")};
+  } catch (const json::wire::ShapeError& e) {
+    throw events::PermanentFailure(std::string(payments::kProviderRefundEvent) + ": " + e.what());
+  }
+}
+
+}  // namespace
+
 // Idempotent without marks: the order books a provider refund under an id
 // made from the provider's refund id, and a second delivery is a duplicate.
 events::Consumer OrdersModule::providerRefundsConsumer() {
@@ -32,21 +61,10 @@ events::Consumer OrdersModule::providerRefundsConsumer() {
       std::string(kProviderRefundsConsumer),
       {kProviderRefundsPatterns.begin(), kProviderRefundsPatterns.end()},
       [this](const events::Event& event) {
-        rapidjson::Document payload;
-        payload.Parse(event.payload.c_str(), event.payload.size());
-        const auto has_string = [&payload](const char* member) {
-          return payload.HasMember(member) && payload[member].IsString();
-        };
-        if (payload.HasParseError() || !payload.IsObject() || !has_string("order_id") ||
-            !has_string("provider_refund_id") || !payload.HasMember("amount") ||
-            !payload["amount"].IsInt64()) {
-          throw events::PermanentFailure(std::string(payments::kProviderRefundEvent) +
-                                         " without order_id, provider_refund_id and amount");
-        }
-        const std::string order_id = payload["order_id"].GetString();
+        const ProviderRefund refund = providerRefundOf(event.payload);
+        const std::string& order_id = refund.order_id;
         using Booking = OrderService::ProviderRefundBooking;
-        switch (service_.recordProviderRefund(order_id, payload["provider_refund_id"].GetString(),
-                                              payload["amount"].GetInt64())) {
+        switch (service_.recordProviderRefund(order_id, refund.provider_refund_id, refund.amount)) {
           case Booking::kBooked:
           case Booking::kBookedBefore:
             return;
